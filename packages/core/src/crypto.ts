@@ -1,0 +1,74 @@
+/**
+ * The few primitives verification needs. Node's `crypto` is used when the runtime has it (fast, sync);
+ * Edge runtimes and browsers-like workers fall back to Web Crypto. Injectable for tests.
+ */
+export interface CryptoProvider {
+  hmac(algorithm: "sha256" | "sha512", key: Uint8Array, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** Constant-time comparison of two equal-length byte arrays. */
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+interface NodeCryptoLike {
+  createHmac(alg: string, key: Uint8Array): { update(d: Uint8Array): { digest(): Uint8Array } };
+  createHash(alg: string): { update(d: Uint8Array): { digest(): Uint8Array } };
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+function loadNodeCrypto(): NodeCryptoLike | undefined {
+  // getBuiltinModule (Node ≥ 20.16) reaches node:crypto without a static import, so this file still
+  // bundles for the Edge runtime, where `process.getBuiltinModule` does not exist.
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.("node:crypto");
+  return mod as NodeCryptoLike | undefined;
+}
+
+export function nodeCrypto(node: NodeCryptoLike): CryptoProvider {
+  return {
+    hmac: (alg, key, data) => node.createHmac(alg, key).update(data).digest(),
+    sha256: (data) => node.createHash("sha256").update(data).digest(),
+    timingSafeEqual: (a, b) => a.length === b.length && node.timingSafeEqual(a, b),
+  };
+}
+
+/** Constant time over the length: every byte is compared, no early exit. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+export function webCrypto(subtle: SubtleCrypto = globalThis.crypto.subtle): CryptoProvider {
+  const keys = new Map<string, Map<Uint8Array, Promise<CryptoKey>>>();
+  const keyFor = (alg: "sha256" | "sha512", raw: Uint8Array): Promise<CryptoKey> => {
+    let byAlg = keys.get(alg);
+    if (!byAlg) keys.set(alg, (byAlg = new Map()));
+    let key = byAlg.get(raw);
+    if (!key) {
+      const hash = alg === "sha256" ? "SHA-256" : "SHA-512";
+      key = subtle.importKey("raw", raw as BufferSource, { name: "HMAC", hash }, false, ["sign"]);
+      // Secrets are encoded once per provider, so the same Uint8Array comes back; bound it anyway.
+      if (byAlg.size > 64) byAlg.clear();
+      byAlg.set(raw, key);
+    }
+    return key;
+  };
+  return {
+    hmac: async (alg, raw, data) =>
+      new Uint8Array(await subtle.sign("HMAC", await keyFor(alg, raw), data as BufferSource)),
+    sha256: async (data) => new Uint8Array(await subtle.digest("SHA-256", data as BufferSource)),
+    timingSafeEqual: constantTimeEqual,
+  };
+}
+
+let cached: CryptoProvider | undefined;
+
+/** The runtime's best provider: node:crypto when present, else Web Crypto. */
+export function defaultCrypto(): CryptoProvider {
+  if (!cached) {
+    const node = loadNodeCrypto();
+    cached = node ? nodeCrypto(node) : webCrypto();
+  }
+  return cached;
+}

@@ -1,0 +1,56 @@
+/**
+ * Stable error codes. The README's error table documents each one; never rename a code, only add.
+ */
+export const ERROR_CODES = {
+  method_not_allowed: 405,
+  ip_not_allowed: 403,
+  payload_too_large: 413,
+  body_timeout: 408,
+  body_aborted: 400,
+  body_already_consumed: 500,
+  missing_signature: 401,
+  invalid_signature: 401,
+  timestamp_out_of_range: 401,
+  invalid_payload: 400,
+  store_unavailable: 503,
+  in_progress: 409,
+  handler_failed: 500,
+  invalid_config: 500,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface PayloadIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * Every failure the kit reports is a WebhookError with a stable `code`. Messages say how to fix the
+ * problem and never contain a secret, an expected signature or the payload.
+ */
+export class WebhookError extends Error {
+  override readonly name = "WebhookError";
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly issues: readonly PayloadIssue[] | undefined;
+  /** Seconds a sender should wait before retrying (503 / 409). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; issues?: readonly PayloadIssue[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_CODES[code];
+    this.issues = options.issues;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isWebhookError(value: unknown): value is WebhookError {
+  return value instanceof WebhookError;
+}

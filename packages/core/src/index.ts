@@ -1,0 +1,40 @@
+export { type CryptoProvider, constantTimeEqual, defaultCrypto, nodeCrypto, webCrypto } from "./crypto.js";
+export { fromBase64, fromHex, toBase64, toHex } from "./encoding.js";
+export { ERROR_CODES, type ErrorCode, isWebhookError, type PayloadIssue, WebhookError } from "./errors.js";
+export type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
+export {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_RETENTION_MS,
+  deadlineFromTimeout,
+} from "./limits.js";
+export type { AckMode, ReceiverOptions } from "./options.js";
+export {
+  asString,
+  type DeliveryContext,
+  defineProvider,
+  type EventSchemas,
+  type JsonObject,
+  type Provider,
+  type ProviderDefinition,
+  readField,
+} from "./provider.js";
+export * from "./providers/index.js";
+export { createReceiver, type Receiver, type ReceiverCore } from "./receiver.js";
+export { errorResponse, jsonResponse } from "./response.js";
+export { type HmacSignatureOptions, hmacSignature } from "./signature/hmac.js";
+export type {
+  SignatureFailure,
+  SignatureScheme,
+  SignedDelivery,
+  SignInput,
+  VerifyContext,
+  VerifyOutcome,
+} from "./signature/scheme.js";
+export { encodeSecrets, type SecretEncoding, type SecretInput } from "./signature/secrets.js";
+export { sign, verify } from "./signature/helpers.js";
+export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
+export type { ClaimResult, IdempotencyStore } from "./store/types.js";
+export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
+export { headersToRecord, readWebBody } from "./web-body.js";

@@ -1,0 +1,131 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import getRawBody from "raw-body";
+import { isWebhookError, WebhookError } from "../errors.js";
+import { bodyTimeout, tooLarge } from "../limits.js";
+import type { ReceiverCore } from "../receiver.js";
+import { errorResponse, jsonResponse } from "../response.js";
+import type { WebhookRequestHead, WebhookResponse } from "../types.js";
+
+/** How long a refused upload may keep its socket while the error response drains, before it is cut. */
+const LINGER_MS = 2_000;
+
+export interface NodeRequestOptions {
+  /** The exact bytes, when an upstream parser kept them (e.g. a `verify` hook that stored `req.rawBody`). */
+  rawBody?: Uint8Array | undefined;
+  /** True when an upstream parser already consumed the stream (Express `req.body`, Koa `ctx.request.body`, …). */
+  bodyParsed?: boolean;
+  /** The client address as the framework resolves it (honours Express/Koa "trust proxy"). */
+  remoteAddress?: string | undefined;
+  /** Name of the framework, for the "how to mount" message. */
+  framework?: string;
+  /** How to fix a consumed body in this framework. */
+  mountHint?: string;
+}
+
+export function nodeHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+/** Reads the body with raw-body: refused once `limit` is passed, cut off after `timeoutMs`. */
+export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(bodyTimeout(timeoutMs));
+      // A stalled client must not hold memory or a socket: stop reading, then cut it after a short grace.
+      req.pause();
+      lingerThenDestroy(req);
+    }, timeoutMs);
+    const length = req.headers["content-length"];
+    getRawBody(req, length === undefined ? { limit } : { limit, length }, (error, body) => {
+      clearTimeout(timer);
+      if (!error) return resolve(body);
+      const type = (error as { type?: string }).type;
+      if (type === "entity.too.large") {
+        lingerThenDestroy(req);
+        return reject(tooLarge(limit));
+      }
+      if (type === "stream.not.readable") return reject(consumed());
+      reject(new WebhookError("body_aborted", "The client aborted or truncated the upload.", { cause: error }));
+    });
+  });
+}
+
+function lingerThenDestroy(req: IncomingMessage): void {
+  req.resume(); // discard what still arrives, never buffer it
+  const timer = setTimeout(() => req.socket?.destroy(), LINGER_MS);
+  timer.unref();
+  req.once("end", () => clearTimeout(timer));
+}
+
+function consumed(framework = "the framework", mountHint = ""): WebhookError {
+  return new WebhookError(
+    "body_already_consumed",
+    `The request body was already read by a body parser in ${framework}, and its exact bytes were not kept, so the signature cannot be checked. Mount the webhook before any body parser, or keep the raw bytes. ${mountHint}`.trim(),
+  );
+}
+
+/**
+ * The whole Node path for adapters: precheck, read the exact bytes (or use the ones a parser kept),
+ * hand them to `receiver.handle()`. Never waits on a consumed stream, never re-serialises.
+ */
+export async function handleNodeRequest(
+  receiver: ReceiverCore,
+  req: IncomingMessage,
+  options: NodeRequestOptions = {},
+): Promise<WebhookResponse> {
+  const head: WebhookRequestHead = {
+    method: req.method ?? "GET",
+    headers: nodeHeaders(req),
+  };
+  const remoteAddress = options.remoteAddress ?? req.socket?.remoteAddress;
+  if (remoteAddress !== undefined) head.remoteAddress = remoteAddress;
+  if (req.url !== undefined) head.path = req.url.split("?")[0] ?? req.url;
+  const early = receiver.precheck(head);
+  if (early) {
+    if (early.status === 413) lingerThenDestroy(req);
+    return early;
+  }
+  let rawBody = options.rawBody;
+  if (!rawBody) {
+    const parsed = options.bodyParsed || (req as { _body?: unknown })._body === true || req.readableEnded;
+    if (parsed) {
+      const error = consumed(options.framework, options.mountHint);
+      return errorResponse(error);
+    }
+    try {
+      rawBody = await readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
+    } catch (error) {
+      const known = isWebhookError(error) ? error : new WebhookError("body_aborted", "The body could not be read.");
+      return errorResponse(known, known.status === 413 || known.status === 408 ? { connection: "close" } : {});
+    }
+  }
+  return receiver.handle({ ...head, rawBody });
+}
+
+export function writeNodeResponse(res: ServerResponse, response: WebhookResponse): void {
+  res.writeHead(response.status, response.headers);
+  res.end(response.body);
+}
+
+/**
+ * A `node:http` listener: `http.createServer(createNodeHandler(receiver))`. With `path`, other paths get 404.
+ *
+ * @example
+ * http.createServer(createNodeHandler(receiver, { path: "/webhooks/eulabel" })).listen(3000);
+ */
+export function createNodeHandler(
+  receiver: ReceiverCore,
+  options: { path?: string } = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (options.path !== undefined && (req.url ?? "").split("?")[0] !== options.path) {
+      writeNodeResponse(res, jsonResponse(404, { error: "not_found", message: `Webhooks are received at ${options.path}.` }));
+      return;
+    }
+    handleNodeRequest(receiver, req).then((response) => writeNodeResponse(res, response));
+  };
+}

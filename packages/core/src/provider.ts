@@ -1,0 +1,92 @@
+import type { z } from "zod";
+import type { CryptoProvider } from "./crypto.js";
+import { toHex, utf8 } from "./encoding.js";
+import type { SignatureScheme } from "./signature/scheme.js";
+
+/** Event type → zod schema of its payload. */
+export type EventSchemas = Record<string, z.ZodType>;
+
+export type JsonObject = Readonly<Record<string, unknown>>;
+
+/** What a provider reads one delivery from, after its signature was verified. */
+export interface DeliveryContext {
+  /** The parsed JSON body (always an object). */
+  body: JsonObject;
+  headers: Readonly<Record<string, string>>;
+  rawBody: Uint8Array;
+  /** Lower-case hex SHA-256 of bytes or text: for keys derived from what a retry repeats exactly. */
+  sha256Hex(data: Uint8Array | string): Promise<string>;
+}
+
+export interface ProviderDefinition<E extends EventSchemas> {
+  /** Short stable name, e.g. "eulabel": it prefixes idempotency keys and appears in logs. */
+  name: string;
+  signature: SignatureScheme;
+  /** Known events and their payload schemas. Unknown fields are kept by the presets' loose objects. */
+  events: E;
+  /** Where the event type lives. */
+  eventType(delivery: DeliveryContext): string | undefined;
+  /** Identifies one delivery of one event: never the endpoint, never the resource. */
+  idempotencyKey(delivery: DeliveryContext & { type: string }): string | undefined | Promise<string | undefined>;
+  /** Which attempt this is, when the sender says so. */
+  attempt?(delivery: DeliveryContext): number | undefined;
+  /** The payload handlers receive, when it is not the whole body (e.g. a `data` envelope stays whole by default). */
+  payload?(delivery: DeliveryContext & { type: string }): unknown;
+  /** How long the sender waits for an answer (ms): the ack deadline is derived from it. */
+  timeoutMs?: number;
+  /** How long a completed key is remembered (ms): longer than the sender's whole retry schedule. */
+  retentionMs?: number;
+  /** How long an in-progress claim holds before another process may take it over (ms). */
+  leaseMs?: number;
+  /** The sender's published source addresses (CIDR), if any. */
+  allowedIps?: readonly string[];
+}
+
+/** A configured platform: a preset or the result of `defineProvider`. */
+export interface Provider<E extends EventSchemas = EventSchemas> extends ProviderDefinition<E> {
+  readonly kind: "webhook-kit/provider";
+}
+
+/**
+ * Describes any platform not covered by a preset; event names and payloads are typed from your schemas.
+ *
+ * @example
+ * const acme = defineProvider({
+ *   name: "acme",
+ *   signature: hmacSignature({ header: "x-acme-signature", prefix: "sha256=", secret: process.env.ACME_SECRET! }),
+ *   events: { "order.paid": z.looseObject({ orderId: z.string(), total: z.number() }) },
+ *   eventType: ({ body }) => body.type as string | undefined,
+ *   idempotencyKey: ({ headers }) => headers["x-acme-delivery"],
+ *   timeoutMs: 15_000,
+ * });
+ */
+export function defineProvider<const E extends EventSchemas>(definition: ProviderDefinition<E>): Provider<E> {
+  return { ...definition, kind: "webhook-kit/provider" };
+}
+
+export function deliveryContext(
+  body: JsonObject,
+  headers: Readonly<Record<string, string>>,
+  rawBody: Uint8Array,
+  crypto: CryptoProvider,
+): DeliveryContext {
+  return {
+    body,
+    headers,
+    rawBody,
+    sha256Hex: async (data) => toHex(await crypto.sha256(typeof data === "string" ? utf8(data) : data)),
+  };
+}
+
+/** Reads a dotted path from a JSON object; undefined when any step is missing. */
+export function readField(body: unknown, path: string): unknown {
+  let value: unknown = body;
+  for (const part of path.split(".")) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+export const asString = (value: unknown): string | undefined =>
+  typeof value === "string" && value.length > 0 ? value : undefined;

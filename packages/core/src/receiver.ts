@@ -1,0 +1,336 @@
+import { type CryptoProvider, defaultCrypto } from "./crypto.js";
+import { decodeUtf8, toHex, utf8 } from "./encoding.js";
+import { isWebhookError, type PayloadIssue, WebhookError } from "./errors.js";
+import type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
+import { compileAllowList } from "./ip.js";
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_RETENTION_MS,
+  DEFAULT_SENDER_TIMEOUT_MS,
+  DEFAULT_STORE_TIMEOUT_MS,
+  deadlineFromTimeout,
+  positiveInteger,
+  STORE_RETRY_AFTER_SECONDS,
+  tooLarge,
+} from "./limits.js";
+import type { ReceiverOptions } from "./options.js";
+import { deliveryContext, type EventSchemas, type JsonObject, type Provider } from "./provider.js";
+import { errorResponse, jsonResponse } from "./response.js";
+import { MemoryStore } from "./store/memory.js";
+import type { ClaimResult, IdempotencyStore } from "./store/types.js";
+import type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
+import { headersToRecord, readWebBody } from "./web-body.js";
+
+/** What adapters need of a receiver: independent of its event types. */
+export interface ReceiverCore {
+  /** Resolved limits, for adapters that read the body themselves. */
+  readonly maxBodyBytes: number;
+  readonly bodyTimeoutMs: number;
+  readonly ackDeadlineMs: number;
+  /** The checks that need no body (method, allow-list, declared length): adapters call it before reading. */
+  precheck(head: WebhookRequestHead): WebhookResponse | undefined;
+  /** Decides everything for one delivery. Never throws. */
+  handle(request: WebhookRequest): Promise<WebhookResponse>;
+  /** The same for a fetch `Request` (Hono, Bun, Deno, Workers, Next App Router). */
+  fetch(request: Request, options?: { remoteAddress?: string }): Promise<Response>;
+  /** Resolves when handlers still running in the background (202 acks) have settled. */
+  idle(): Promise<void>;
+}
+
+export interface Receiver<E extends EventSchemas = EventSchemas> extends ReceiverCore {
+  readonly provider: Provider<E>;
+  /** Registers a handler for one type, several, or "*" (every event). Returns the receiver for chaining. */
+  on<K extends EventName<E>>(type: K | readonly K[], handler: Handler<EventOf<E, K>>): Receiver<E>;
+  on(type: "*", handler: Handler<AnyEvent<E>>): Receiver<E>;
+}
+
+const noop = () => {};
+const silent: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+const MAX_KEY_LENGTH = 200;
+
+/**
+ * Creates a receiver for one provider: verification, parsing, dedupe, routing and acknowledgement.
+ *
+ * @example
+ * const receiver = createReceiver({ provider: providers.eulabel({ secret: process.env.EULABEL_SECRET! }) });
+ * receiver.on("passport.published", async (event) => {
+ *   console.log(event.payload.compliance.completeness);
+ * });
+ * app.use(webhookMiddleware(receiver, { path: "/webhooks/eulabel" }));
+ */
+export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<E>): Receiver<E> {
+  const provider = options.provider;
+  if (provider?.kind !== "webhook-kit/provider") {
+    throw new WebhookError(
+      "invalid_config",
+      "createReceiver: `provider` must be a preset such as providers.eulabel({ secret }) or the result of defineProvider().",
+    );
+  }
+  if (options.ack !== undefined && options.ack !== "after-handlers" && options.ack !== "immediate") {
+    throw new WebhookError("invalid_config", `createReceiver: ack must be "after-handlers" or "immediate".`);
+  }
+  const store: IdempotencyStore = options.store ?? new MemoryStore();
+  const logger = options.logger ?? silent;
+  const clock = options.now ?? Date.now;
+  const crypto: CryptoProvider = options.crypto ?? defaultCrypto();
+  const ack = options.ack ?? "after-handlers";
+  const maxBodyBytes = positiveInteger("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
+  const bodyTimeoutMs = positiveInteger("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
+  const ackDeadlineMs = positiveInteger(
+    "ackDeadlineMs",
+    options.ackDeadlineMs,
+    deadlineFromTimeout(provider.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS),
+  );
+  const retentionMs = positiveInteger("retentionMs", options.retentionMs, provider.retentionMs ?? DEFAULT_RETENTION_MS);
+  const leaseMs = positiveInteger("leaseMs", options.leaseMs, provider.leaseMs ?? DEFAULT_LEASE_MS);
+  const storeTimeoutMs = positiveInteger("storeTimeoutMs", options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS);
+  const allowList = options.allowedIps === false ? undefined : (options.allowedIps ?? provider.allowedIps);
+  const isAllowed = allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined;
+
+  const handlers = new Map<string, Handler<WebhookEvent>[]>();
+  const background = new Set<Promise<unknown>>();
+
+  const report = (error: WebhookError, event?: WebhookEvent) => {
+    logger.error({ code: error.code, provider: provider.name, type: event?.type, id: event?.id, err: error.cause }, error.message);
+    if (!options.onError) return;
+    try {
+      options.onError(error, event);
+    } catch (hookError) {
+      logger.error({ err: hookError }, "onError threw");
+    }
+  };
+
+  const storeCall = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        call(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`store ${what} timed out after ${storeTimeoutMs} ms`)), storeTimeoutMs);
+        }),
+      ]);
+    } catch (cause) {
+      throw new WebhookError(
+        "store_unavailable",
+        "The idempotency store is unreachable, so this delivery cannot be deduplicated; retry later.",
+        { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const precheck = (head: WebhookRequestHead): WebhookResponse | undefined => {
+    if (head.method.toUpperCase() !== "POST") {
+      return errorResponse(new WebhookError("method_not_allowed", `Webhooks are delivered with POST, not ${head.method}.`));
+    }
+    if (isAllowed && !isAllowed(head.remoteAddress)) {
+      logger.warn({ provider: provider.name, remoteAddress: head.remoteAddress }, "client address not allowed");
+      return errorResponse(
+        new WebhookError(
+          "ip_not_allowed",
+          `The client address ${head.remoteAddress ?? "(unknown)"} is not in the allow-list. Behind a proxy, make the adapter see the real client address (e.g. Express "trust proxy").`,
+        ),
+      );
+    }
+    const declared = head.headers["content-length"];
+    if (declared !== undefined && Number(declared) > maxBodyBytes) return errorResponse(tooLarge(maxBodyBytes));
+    return undefined;
+  };
+
+  const parse = async (request: WebhookRequest) => {
+    let body: unknown;
+    try {
+      const text = decodeUtf8(request.rawBody);
+      body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    } catch {
+      throw invalidPayload("The body is not valid UTF-8 JSON.", [{ path: "", message: "invalid JSON" }]);
+    }
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      throw invalidPayload("The body must be a JSON object.", [{ path: "", message: "expected an object" }]);
+    }
+    const delivery = deliveryContext(body as JsonObject, request.headers, request.rawBody, crypto);
+    const type = provider.eventType(delivery);
+    if (typeof type !== "string" || type === "") {
+      throw invalidPayload(`The delivery names no event type that ${provider.name} would send.`, [
+        { path: "type", message: "missing event type" },
+      ]);
+    }
+    let payload = provider.payload ? provider.payload({ ...delivery, type }) : body;
+    const schema = Object.hasOwn(provider.events, type) ? provider.events[type] : undefined;
+    if (schema) {
+      const result = await schema.safeParseAsync(payload);
+      if (!result.success) {
+        const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+        throw invalidPayload(`The ${type} payload does not match its schema.`, issues);
+      }
+      payload = result.data;
+    }
+    const rawKey = await provider.idempotencyKey({ ...delivery, type });
+    if (typeof rawKey !== "string" || rawKey === "") {
+      throw invalidPayload(`The delivery carries no id that identifies this ${provider.name} event.`, [
+        { path: "id", message: "missing delivery id" },
+      ]);
+    }
+    // Keys are namespaced per provider and bounded in size: a sender-chosen id cannot bloat the store.
+    let key = `${provider.name}:${rawKey}`;
+    if (key.length > MAX_KEY_LENGTH) key = `${provider.name}:sha256:${toHex(await crypto.sha256(utf8(rawKey)))}`;
+    const attempt = provider.attempt?.(delivery);
+    return { type, payload, key, attempt };
+  };
+
+  const runHandlers = async (list: Handler<WebhookEvent>[], event: WebhookEvent): Promise<unknown[]> => {
+    const results = await Promise.allSettled(list.map(async (handler) => handler(event)));
+    return results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+  };
+
+  const handlerFailure = (errors: unknown[], total: number, event: WebhookEvent, released: boolean) =>
+    new WebhookError(
+      "handler_failed",
+      `${errors.length} of ${total} handler(s) for ${event.type} failed; ${released ? "the delivery was released so the sender's retry runs it again" : "the claim could not be released and frees when its lease expires"}. The errors are in your logger and onError.`,
+      { cause: new AggregateError(errors, `handlers for ${event.type} failed`) },
+    );
+
+  /** Runs handlers under a renewed lease, then completes or releases the claim. */
+  const runClaimed = (list: Handler<WebhookEvent>[], event: WebhookEvent, token: string) => {
+    const renewal = setInterval(
+      () => {
+        store.renew(event.id, token, { leaseMs }).then(
+          (owned) => owned || logger.warn({ id: event.id }, "lease lost while handlers ran"),
+          (err: unknown) => logger.warn({ id: event.id, err }, "lease renewal failed"),
+        );
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
+    renewal.unref?.();
+    return runHandlers(list, event).then(async (errors) => {
+      clearInterval(renewal);
+      if (errors.length === 0) {
+        await storeCall("complete", () => store.complete(event.id, token, { retentionMs })).catch((error: WebhookError) =>
+          report(error, event),
+        );
+        return undefined;
+      }
+      for (const err of errors) logger.error({ err, type: event.type, id: event.id }, "webhook handler threw");
+      const released = await storeCall("release", () => store.release(event.id, token)).then(
+        () => true,
+        () => false,
+      );
+      return handlerFailure(errors, list.length, event, released);
+    });
+  };
+
+  const track = (promise: Promise<WebhookError | undefined>, event: WebhookEvent) => {
+    const settled = promise.then((failure) => failure && report(failure, event));
+    background.add(settled);
+    settled.finally(() => background.delete(settled));
+  };
+
+  const decide = async (request: WebhookRequest): Promise<WebhookResponse> => {
+    const early = precheck(request);
+    if (early) return early;
+    if (request.rawBody.length > maxBodyBytes) return errorResponse(tooLarge(maxBodyBytes));
+    const receivedAt = request.receivedAt ?? clock();
+    const verdict = await provider.signature.verify(request, { crypto, now: receivedAt });
+    if (!verdict.ok) {
+      logger.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
+      return errorResponse(new WebhookError(verdict.code, verdict.message));
+    }
+    const { type, payload, key, attempt } = await parse(request);
+    const claim: ClaimResult = await storeCall("claim", () => store.claim(key, { leaseMs }));
+    if (claim.status === "completed") {
+      logger.info({ provider: provider.name, type, id: key }, "duplicate delivery acknowledged");
+      return jsonResponse(200, { received: true, duplicate: true });
+    }
+    if (claim.status === "in_progress") {
+      const retryAfterSeconds = Math.max(1, Math.ceil(claim.retryAfterMs / 1000));
+      return errorResponse(
+        new WebhookError("in_progress", "This delivery is being processed right now; retry later.", { retryAfterSeconds }),
+      );
+    }
+    const event: WebhookEvent = { id: key, type, payload, provider: provider.name, receivedAt, headers: request.headers };
+    if (attempt !== undefined) event.attempt = attempt;
+    const list = [...(handlers.get(type) ?? []), ...(handlers.get("*") ?? [])];
+    if (list.length === 0) {
+      logger.info({ provider: provider.name, type, id: key }, "no handler for event type; acknowledged");
+      await storeCall("complete", () => store.complete(key, claim.token, { retentionMs })).catch((error: WebhookError) =>
+        report(error, event),
+      );
+      return jsonResponse(200, { received: true, handled: false });
+    }
+    const outcome = runClaimed(list, event, claim.token);
+    if (ack === "immediate") {
+      track(outcome, event);
+      return jsonResponse(202, { received: true, status: "processing" });
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), ackDeadlineMs);
+    });
+    const first = await Promise.race([outcome, deadline]);
+    clearTimeout(timer);
+    if (first === "deadline") {
+      logger.warn({ provider: provider.name, type, id: key, ackDeadlineMs }, "handlers passed the ack deadline; answered 202");
+      track(outcome, event);
+      return jsonResponse(202, { received: true, status: "processing" });
+    }
+    if (first) return errorResponse(first);
+    logger.info({ provider: provider.name, type, id: key }, "webhook handled");
+    return jsonResponse(200, { received: true });
+  };
+
+  const receiver: Receiver<E> = {
+    provider,
+    maxBodyBytes,
+    bodyTimeoutMs,
+    ackDeadlineMs,
+    on(type: string | readonly string[], handler: Handler<never>) {
+      for (const name of typeof type === "string" ? [type] : type) {
+        const list = handlers.get(name) ?? [];
+        list.push(handler as Handler<WebhookEvent>);
+        handlers.set(name, list);
+      }
+      return receiver;
+    },
+    precheck,
+    async handle(request) {
+      try {
+        return await decide(request);
+      } catch (error) {
+        if (isWebhookError(error)) {
+          if (error.code === "store_unavailable") logger.error({ err: error.cause }, error.message);
+          return errorResponse(error);
+        }
+        logger.error({ err: error }, "unexpected error while handling a webhook");
+        return errorResponse(new WebhookError("internal_error", "Unexpected error; see the receiver's logs."));
+      }
+    },
+    async fetch(request, fetchOptions = {}) {
+      const head: WebhookRequestHead = {
+        method: request.method,
+        path: new URL(request.url).pathname,
+        headers: headersToRecord(request.headers),
+      };
+      if (fetchOptions.remoteAddress !== undefined) head.remoteAddress = fetchOptions.remoteAddress;
+      let response = precheck(head);
+      if (!response) {
+        try {
+          response = await receiver.handle({ ...head, rawBody: await readWebBody(request, maxBodyBytes, bodyTimeoutMs) });
+        } catch (error) {
+          response = errorResponse(isWebhookError(error) ? error : new WebhookError("body_aborted", "The body could not be read."));
+        }
+      }
+      return new Response(response.body, { status: response.status, headers: response.headers });
+    },
+    async idle() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
+  };
+  return receiver;
+}
+
+function invalidPayload(message: string, issues: PayloadIssue[]): WebhookError {
+  return new WebhookError("invalid_payload", message, { issues });
+}

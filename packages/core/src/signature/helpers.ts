@@ -1,0 +1,37 @@
+import { defaultCrypto } from "../crypto.js";
+import { utf8 } from "../encoding.js";
+import type { Provider } from "../provider.js";
+import type { WebhookRequest } from "../types.js";
+import type { SignedDelivery, SignInput, VerifyContext, VerifyOutcome } from "./scheme.js";
+
+/**
+ * Signs a body exactly as the provider's platform does: headers (and, for body-embedded schemes, the body).
+ *
+ * @example
+ * const { headers, body } = await sign(providers.eulabel({ secret }), JSON.stringify(payload));
+ */
+export function sign(
+  provider: Pick<Provider, "signature">,
+  body: string | Uint8Array,
+  options: Omit<SignInput, "body"> = {},
+): Promise<SignedDelivery> {
+  return provider.signature.sign({ ...options, body: typeof body === "string" ? utf8(body) : body });
+}
+
+/**
+ * Checks one request's signature without the rest of the receiver (no parsing, no dedupe).
+ *
+ * @example
+ * const outcome = await verify(providers.eulabel({ secret }), { method: "POST", headers, rawBody });
+ * if (!outcome.ok) console.log(outcome.code);
+ */
+export function verify(
+  provider: Pick<Provider, "signature">,
+  request: WebhookRequest,
+  context: Partial<VerifyContext> = {},
+): Promise<VerifyOutcome> {
+  return provider.signature.verify(request, {
+    crypto: context.crypto ?? defaultCrypto(),
+    now: context.now ?? request.receivedAt ?? Date.now(),
+  });
+}

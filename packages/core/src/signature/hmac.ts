@@ -1,0 +1,77 @@
+import { defaultCrypto } from "../crypto.js";
+import { fromBase64, fromHex, toBase64, toHex } from "../encoding.js";
+import type { WebhookRequest } from "../types.js";
+import { fail, OK, type SignatureScheme, type SignInput, type VerifyOutcome } from "./scheme.js";
+import { encodeSecrets, type SecretEncoding, type SecretInput } from "./secrets.js";
+
+export interface HmacSignatureOptions {
+  /** Header that carries the signature, any case. */
+  header: string;
+  secret: SecretInput;
+  /** How the secret string becomes key bytes. Default "utf8" (the string's bytes as they are). */
+  secretEncoding?: SecretEncoding;
+  /** Digest encoding the sender uses. "auto" accepts hex (any case) or base64. Default "hex". */
+  encoding?: "hex" | "base64" | "auto";
+  /** Prefix such as "sha256=". Accepted present or absent (any case) unless `prefixRequired`. */
+  prefix?: string;
+  prefixRequired?: boolean;
+  algorithm?: "sha256" | "sha512";
+  /** Human name of the platform, for error messages. */
+  platform?: string;
+}
+
+/**
+ * HMAC over the exact raw body, one signature in one header — the scheme of EUlabel, N'entropy,
+ * GitHub, Shopify and most SaaS senders.
+ *
+ * @example
+ * const signature = hmacSignature({ header: "x-acme-signature", prefix: "sha256=", secret: process.env.ACME_SECRET! });
+ */
+export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
+  const header = options.header.toLowerCase();
+  const platform = options.platform ?? "the sender";
+  const algorithm = options.algorithm ?? "sha256";
+  const encoding = options.encoding ?? "hex";
+  const prefix = options.prefix?.toLowerCase() ?? "";
+  const keys = encodeSecrets(options.secret, options.secretEncoding ?? "utf8", platform);
+  const digestLength = algorithm === "sha256" ? 32 : 64;
+
+  const decode = (value: string): Uint8Array | undefined => {
+    let text = value.trim();
+    if (prefix && text.toLowerCase().startsWith(prefix)) text = text.slice(prefix.length);
+    else if (prefix && options.prefixRequired) return undefined;
+    const hex = encoding !== "base64" ? fromHex(text) : undefined;
+    const bytes = hex ?? (encoding !== "hex" ? fromBase64(text) : undefined);
+    return bytes?.length === digestLength ? bytes : undefined;
+  };
+
+  return {
+    name: `hmac-${algorithm}`,
+    async verify(request: WebhookRequest, { crypto }): Promise<VerifyOutcome> {
+      const value = request.headers[header];
+      if (value === undefined || value.trim() === "") {
+        return fail(
+          "missing_signature",
+          `The ${header} header is missing. ${platform} signs every delivery with it: check that the request comes from ${platform} and that no proxy strips the header.`,
+        );
+      }
+      const given = decode(value);
+      if (given) {
+        for (const key of keys) {
+          const expected = await crypto.hmac(algorithm, key, request.rawBody);
+          if (crypto.timingSafeEqual(expected, given)) return OK;
+        }
+      }
+      return fail(
+        "invalid_signature",
+        `The ${header} header does not match the body for any configured secret. Are you passing the exact raw request body (not re-serialised JSON), and the signing secret of this endpoint?`,
+      );
+    },
+    async sign(input: SignInput) {
+      const key = keys[input.secretIndex ?? 0] ?? keys[0]!;
+      const digest = await (input.crypto ?? defaultCrypto()).hmac(algorithm, key, input.body);
+      const text = encoding === "base64" ? toBase64(digest) : toHex(digest);
+      return { headers: { [header]: `${options.prefix ?? ""}${text}` }, body: input.body };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { ReceiverCore } from "@webhook-kit/core";
+import { handleNodeRequest } from "@webhook-kit/core/node";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+
+export interface WebhookMiddlewareOptions {
+  /** Only this path is handled; other requests pass to `next()`. Omit when mounted with `app.post(path, …)`. */
+  path?: string;
+}
+
+type WithRawBody = Request & { rawBody?: unknown };
+
+const MOUNT_HINT =
+  'Register webhookMiddleware before express.json(), or keep the bytes: express.json({ verify: keepRawBody }) from "@webhook-kit/express".';
+
+/**
+ * Receives webhooks in Express 4 or 5, as `app.use(webhookMiddleware(r, { path }))` or `app.post(path, webhookMiddleware(r))`.
+ *
+ * @example
+ * app.use(webhookMiddleware(receiver, { path: "/webhooks/eulabel" }));
+ */
+export function webhookMiddleware(receiver: ReceiverCore, options: WebhookMiddlewareOptions = {}): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (options.path !== undefined && req.path !== options.path) return next();
+    const raw = (req as WithRawBody).rawBody;
+    handleNodeRequest(receiver, req, {
+      rawBody: raw instanceof Uint8Array ? raw : req.body instanceof Uint8Array ? req.body : undefined,
+      bodyParsed: req.body !== undefined,
+      remoteAddress: req.ip,
+      framework: "Express",
+      mountHint: MOUNT_HINT,
+    }).then((response) => {
+      res.status(response.status).set(response.headers).send(response.body);
+    }, next);
+  };
+}
+
+/**
+ * A `verify` hook for Express's body parsers that keeps the exact bytes on `req.rawBody`, so a webhook
+ * route still verifies when `express.json()` runs first.
+ *
+ * @example
+ * app.use(express.json({ verify: keepRawBody }));
+ */
+export function keepRawBody(req: { rawBody?: Uint8Array }, _res: unknown, buffer: Uint8Array): void {
+  req.rawBody = buffer;
+}

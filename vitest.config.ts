@@ -1,0 +1,20 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (pkg: string, file = "index.ts") => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources; subprocess tests (examples, CLI, multi-process) use the built dist.
+    alias: [
+      { find: /^@webhook-kit\/core\/node$/, replacement: src("core", "node/index.ts") },
+      { find: /^@webhook-kit\/([a-z-]+)$/, replacement: src("$1") },
+    ],
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
