@@ -1,0 +1,65 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createNodeHandler } from "@webhook-kit/core/node";
+import { webhookMiddleware } from "@webhook-kit/express";
+import express from "express";
+import type { AdapterUnderTest, RunningAdapter } from "./adapter.js";
+
+/** Listens on 127.0.0.1:0 and returns the URL of `path`. */
+export async function listen(server: http.Server, path: string): Promise<RunningAdapter> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const expressAdapter: AdapterUnderTest = {
+  name: "express",
+  start: (receiver, path) => {
+    const app = express();
+    app.use(webhookMiddleware(receiver, { path }));
+    app.use(express.json());
+    return listen(http.createServer(app), path);
+  },
+};
+
+const nodeHttpAdapter: AdapterUnderTest = {
+  name: "node:http",
+  start: (receiver, path) => listen(http.createServer(createNodeHandler(receiver, { path })), path),
+};
+
+/** `receiver.fetch()` behind a minimal Request/Response bridge, as Hono/Bun/Deno would call it. */
+const fetchAdapter: AdapterUnderTest = {
+  name: "fetch",
+  start: (receiver, path) =>
+    listen(
+      http.createServer(async (req, res) => {
+        const body = req.method === "GET" || req.method === "HEAD" ? undefined : (req as unknown as ReadableStream);
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+        const request = new Request(`http://127.0.0.1${req.url}`, {
+          method: req.method ?? "GET",
+          headers,
+          ...(body && { body: (await import("node:stream")).Readable.toWeb(req) as ReadableStream, duplex: "half" }),
+        } as RequestInit);
+        const response = await receiver.fetch(request, { remoteAddress: req.socket.remoteAddress ?? "" });
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.end(Buffer.from(await response.arrayBuffer()));
+      }),
+      path,
+    ),
+};
+
+/** Every adapter the conformance suite drives. Adding one is one line. */
+export const adapters: AdapterUnderTest[] = [
+  expressAdapter,
+  nodeHttpAdapter,
+  fetchAdapter,
+  // Other adapters add their line below (koa, fastify, next-app, next-pages).
+];
