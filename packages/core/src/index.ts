@@ -1,5 +1,5 @@
 export { type CryptoProvider, constantTimeEqual, defaultCrypto, nodeCrypto, webCrypto } from "./crypto.js";
-export { fromBase64, fromHex, toBase64, toHex } from "./encoding.js";
+export { fromBase64, fromHex, toBase64, toHex, utf8 as utf8Bytes } from "./encoding.js";
 export { ERROR_CODES, type ErrorCode, isWebhookError, type PayloadIssue, WebhookError } from "./errors.js";
 export type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
 export {

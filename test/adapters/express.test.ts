@@ -1,0 +1,138 @@
+import http from "node:http";
+import { createReceiver } from "@webhook-kit/core";
+import { keepRawBody, webhookMiddleware } from "@webhook-kit/express";
+import express from "express";
+import request from "supertest";
+import { describe, expect, it } from "vitest";
+import { listen } from "../conformance/adapters.js";
+import { eulabel, passportEvent, signedDelivery } from "../support/deliveries.js";
+import { send } from "../support/http.js";
+
+function receiverWithLog() {
+  const seen: string[] = [];
+  const receiver = createReceiver({ provider: eulabel() });
+  receiver.on("*", (event) => {
+    seen.push(event.type);
+  });
+  return { receiver, seen };
+}
+
+/** Real HTTP on 127.0.0.1: supertest would JSON-encode a Buffer body sent as application/json. */
+async function post(app: express.Express, path: string, payload: unknown = passportEvent()) {
+  const { body, headers } = await signedDelivery(payload);
+  const server = await listen(http.createServer(app), path);
+  try {
+    const res = await send(server.url, { headers, body });
+    return { status: res.status, body: res.json };
+  } finally {
+    await server.close();
+  }
+}
+
+describe("@webhook-kit/express", () => {
+  it("answers at once with a 500 that says how to mount it when express.json() ran first", async () => {
+    const { receiver, seen } = receiverWithLog();
+    const app = express();
+    app.use(express.json());
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    const started = Date.now();
+    const res = await post(app, "/hooks");
+    expect(Date.now() - started).toBeLessThan(receiver.bodyTimeoutMs);
+    expect(res.status).toBe(500);
+    expect(res.body.error).toBe("body_already_consumed");
+    expect(res.body.message).toMatch(/before express\.json\(\)/);
+    expect(res.body.message).toMatch(/keepRawBody/);
+    expect(seen).toEqual([]);
+  });
+
+  it("uses the exact bytes kept by express.json({ verify: keepRawBody })", async () => {
+    const { receiver, seen } = receiverWithLog();
+    const app = express();
+    app.use(express.json({ verify: keepRawBody }));
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    // Whitespace a re-serialiser would drop: only the original bytes verify.
+    const res = await post(app, "/hooks", `{ "event" : "passport.deleted",  "id": "ps_1", "timestamp": "t" }`);
+    expect(res.status).toBe(200);
+    expect(seen).toEqual(["passport.deleted"]);
+  });
+
+  it("uses the Buffer that express.raw() produced", async () => {
+    const { receiver, seen } = receiverWithLog();
+    const app = express();
+    app.use(express.raw({ type: "*/*" }));
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    expect((await post(app, "/hooks")).status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("refuses a parsed string body (express.text()) instead of re-encoding it", async () => {
+    const { receiver } = receiverWithLog();
+    const app = express();
+    app.use(express.text({ type: "*/*" }));
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    expect((await post(app, "/hooks")).body.error).toBe("body_already_consumed");
+  });
+
+  it("mounts with app.post(path, …) and leaves other routes, and their JSON parsing, alone", async () => {
+    const { receiver, seen } = receiverWithLog();
+    const app = express();
+    app.post("/hooks", webhookMiddleware(receiver));
+    app.use(express.json());
+    app.post("/api/echo", (req, res) => {
+      res.json(req.body);
+    });
+    expect((await post(app, "/hooks")).status).toBe(200);
+    const echo = await request(app).post("/api/echo").send({ hello: "world" });
+    expect(echo.body).toEqual({ hello: "world" });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("passes other paths to next()", async () => {
+    const { receiver, seen } = receiverWithLog();
+    const app = express();
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    app.post("/other", (_req, res) => {
+      res.status(204).end();
+    });
+    expect((await post(app, "/other")).status).toBe(204);
+    expect((await post(app, "/nowhere")).status).toBe(404);
+    expect(seen).toEqual([]);
+  });
+
+  it("sees the client address through Express's trust proxy setting", async () => {
+    const receiver = createReceiver({ provider: eulabel(), allowedIps: ["198.51.100.0/24"] });
+    receiver.on("*", () => {});
+    const app = express();
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    const server = await listen(http.createServer(app), "/hooks");
+    const { body, headers } = await signedDelivery(passportEvent());
+    const spoofed = { ...headers, "x-forwarded-for": "198.51.100.7" };
+    // Without trust proxy a forged X-Forwarded-For is ignored.
+    expect((await send(server.url, { headers: spoofed, body })).status).toBe(403);
+    app.set("trust proxy", "loopback");
+    expect((await send(server.url, { headers: spoofed, body })).status).toBe(200);
+    await server.close();
+  });
+
+  it("cuts off a body that stalls, with 408 body_timeout, and runs nothing", async () => {
+    const receiver = createReceiver({ provider: eulabel(), bodyTimeoutMs: 200 });
+    let ran = false;
+    receiver.on("*", () => {
+      ran = true;
+    });
+    const app = express();
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    const server = await listen(http.createServer(app), "/hooks");
+    const { headers } = await signedDelivery(passportEvent());
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(server.url, { method: "POST", headers: { ...headers, "content-length": "500" } }, (res) =>
+        resolve(res.statusCode ?? 0),
+      );
+      req.on("error", reject);
+      req.write("{"); // and never the rest
+    });
+    expect(status).toBe(408);
+    expect(ran).toBe(false);
+    await server.close();
+  });
+});

@@ -1,0 +1,226 @@
+import {
+  type CryptoProvider,
+  createReceiver,
+  ERROR_CODES,
+  MemoryStore,
+  providers,
+  sign,
+  utf8Bytes,
+  WebhookError,
+  webCrypto,
+} from "@webhook-kit/core";
+import { describe, expect, it, vi } from "vitest";
+import { passportEvent, SECRET, signedDelivery } from "../support/deliveries.js";
+
+const provider = () => providers.eulabel({ secret: SECRET });
+
+async function request(payload: unknown, extra: { secret?: string; headers?: Record<string, string> } = {}) {
+  const { body, headers } = await signedDelivery(payload, extra.secret);
+  return { method: "POST", headers: { ...headers, ...extra.headers }, rawBody: body, remoteAddress: "127.0.0.1" };
+}
+
+describe("createReceiver: configuration errors are clear and early", () => {
+  it("rejects a missing provider, an empty secret, a bad CIDR and a bad limit", () => {
+    expect(() => createReceiver({} as never)).toThrow(/provider/);
+    expect(() => providers.eulabel({ secret: "" })).toThrow(/secret #1 is empty/);
+    expect(() => providers.eulabel({ secret: undefined as unknown as string })).toThrow(/environment variable/);
+    expect(() => createReceiver({ provider: provider(), allowedIps: ["300.1.1.1/8"] })).toThrow(/not an IPv4 or IPv6/);
+    expect(() => createReceiver({ provider: provider(), maxBodyBytes: -1 })).toThrow(WebhookError);
+    expect(() => createReceiver({ provider: provider(), ack: "later" as never })).toThrow(/ack must be/);
+  });
+
+  it("derives the ack deadline from the sender's 30 s timeout with a margin", () => {
+    expect(createReceiver({ provider: provider() }).ackDeadlineMs).toBe(24_000);
+    expect(createReceiver({ provider: provider(), ackDeadlineMs: 5_000 }).ackDeadlineMs).toBe(5_000);
+  });
+});
+
+describe("receiver.handle()", () => {
+  it("hands handlers the typed event with id, type, provider, receivedAt and headers", async () => {
+    const receiver = createReceiver({ provider: provider(), now: () => 1_700_000_000_000 });
+    const seen = vi.fn();
+    receiver.on("passport.published", (event) => seen(event));
+    const res = await receiver.handle(await request(passportEvent("passport.published", { extraField: "kept" })));
+    expect(res.status).toBe(200);
+    const event = seen.mock.calls[0]?.[0];
+    expect(event).toMatchObject({
+      type: "passport.published",
+      provider: "eulabel",
+      receivedAt: 1_700_000_000_000,
+      payload: { id: "ps_w9x2kf", extraField: "kept", compliance: { completeness: 100 } },
+    });
+    expect(event.id).toMatch(/^eulabel:passport\.published:[0-9a-f]{64}$/);
+    expect(event.headers["x-eulabel-signature"]).toMatch(/^sha256=/);
+  });
+
+  it("uses the request's receivedAt over the clock", async () => {
+    const receiver = createReceiver({ provider: provider(), now: () => 1 });
+    const seen = vi.fn();
+    receiver.on("*", (e) => seen(e.receivedAt));
+    await receiver.handle({ ...(await request(passportEvent())), receivedAt: 42 });
+    expect(seen).toHaveBeenCalledWith(42);
+  });
+
+  it("runs several handlers concurrently and gathers their errors into one handler_failed", async () => {
+    const errors: WebhookError[] = [];
+    const logged: unknown[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (obj: object) => logged.push(obj) };
+    const receiver = createReceiver({ provider: provider(), logger, onError: (e) => errors.push(e) });
+    const order: string[] = [];
+    receiver.on("passport.published", async () => {
+      order.push("a-start");
+      await new Promise((r) => setTimeout(r, 20));
+      order.push("a-end");
+      throw new Error("a failed");
+    });
+    receiver.on(["passport.published", "passport.updated"], async () => {
+      order.push("b-start");
+      throw new Error("b failed");
+    });
+    const res = await receiver.handle(await request(passportEvent()));
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.body)).toMatchObject({ error: "handler_failed", message: expect.stringContaining("2 of 2") });
+    expect(order.slice(0, 2)).toEqual(["a-start", "b-start"]);
+    expect(logged.filter((l) => (l as { err?: unknown }).err instanceof Error)).toHaveLength(2);
+    expect(errors).toEqual([]); // in-band failure: the response already said so
+  });
+
+  it("reports a failure after a 202 to onError and releases the claim", async () => {
+    const errors: WebhookError[] = [];
+    let fail = true;
+    const receiver = createReceiver({ provider: provider(), ackDeadlineMs: 10, onError: (e) => errors.push(e) });
+    receiver.on("*", async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      if (fail) throw new Error("late failure");
+    });
+    const req = await request(passportEvent());
+    expect((await receiver.handle(req)).status).toBe(202);
+    await receiver.idle();
+    expect(errors.map((e) => e.code)).toEqual(["handler_failed"]);
+    expect(errors[0]?.cause).toBeInstanceOf(AggregateError);
+    fail = false;
+    expect((await receiver.handle(req)).status).toBe(202);
+    await receiver.idle();
+    expect(JSON.parse((await receiver.handle(req)).body)).toEqual({ received: true, duplicate: true });
+  });
+
+  it("503 store_unavailable when the store hangs past storeTimeoutMs", async () => {
+    const hanging = new MemoryStore();
+    hanging.claim = () => new Promise(() => {});
+    const receiver = createReceiver({ provider: provider(), store: hanging, storeTimeoutMs: 50 });
+    receiver.on("*", () => {});
+    const started = Date.now();
+    const res = await receiver.handle(await request(passportEvent()));
+    expect(res.status).toBe(503);
+    expect(res.headers["retry-after"]).toBe("5");
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("answers 200 when handlers succeed even if recording completion fails, and tells onError", async () => {
+    const store = new MemoryStore();
+    store.complete = () => Promise.reject(new Error("write failed"));
+    const errors: WebhookError[] = [];
+    const receiver = createReceiver({ provider: provider(), store, onError: (e) => errors.push(e) });
+    receiver.on("*", () => {});
+    expect((await receiver.handle(await request(passportEvent()))).status).toBe(200);
+    expect(errors.map((e) => e.code)).toEqual(["store_unavailable"]);
+  });
+
+  it("renews the lease while handlers run, so a slow handler is not run twice", async () => {
+    const store = new MemoryStore();
+    const renew = vi.spyOn(store, "renew");
+    const receiver = createReceiver({ provider: provider(), store, leaseMs: 60, ackDeadlineMs: 1_000 });
+    let runs = 0;
+    receiver.on("*", async () => {
+      runs += 1;
+      await new Promise((r) => setTimeout(r, 200));
+    });
+    const req = await request(passportEvent());
+    const first = receiver.handle(req);
+    await new Promise((r) => setTimeout(r, 120)); // past the first lease: only renewal keeps the claim
+    expect((await receiver.handle(req)).status).toBe(409);
+    expect((await first).status).toBe(200);
+    expect(runs).toBe(1);
+    expect(renew.mock.calls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("bounds sender-chosen keys: an enormous id is hashed", async () => {
+    const store = new MemoryStore();
+    const claim = vi.spyOn(store, "claim");
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: SECRET, idempotencyKey: () => "k".repeat(10_000) }),
+      store,
+    });
+    await receiver.handle(await request(passportEvent()));
+    expect(claim.mock.calls[0]?.[0]).toMatch(/^eulabel:sha256:[0-9a-f]{64}$/);
+  });
+
+  it("400 invalid_payload for JSON that is not an object, invalid UTF-8, or has no event type", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    for (const body of ["[1,2]", "42", '{"id":"x"}']) {
+      const res = await receiver.handle(await request(body));
+      expect([res.status, JSON.parse(res.body).error]).toEqual([400, "invalid_payload"]);
+    }
+    const invalidUtf8 = new Uint8Array([0x7b, 0xff, 0x7d]);
+    const signed = await sign(provider(), invalidUtf8);
+    const res = await receiver.handle({ method: "POST", headers: signed.headers, rawBody: invalidUtf8 });
+    expect(res.status).toBe(400);
+  });
+
+  it("accepts a body that starts with a UTF-8 BOM (the signature covers the BOM)", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    receiver.on("*", () => {});
+    const res = await receiver.handle(await request(`\uFEFF${JSON.stringify(passportEvent())}`));
+    expect(res.status).toBe(200);
+  });
+
+  it("never throws, even when a provider's hook does", async () => {
+    const base = provider();
+    const receiver = createReceiver({
+      provider: {
+        ...base,
+        eventType: () => {
+          throw new Error("boom");
+        },
+      },
+    });
+    const res = await receiver.handle(await request(passportEvent()));
+    expect([res.status, JSON.parse(res.body).error]).toEqual([500, "internal_error"]);
+  });
+
+  it("refuses a body larger than maxBodyBytes even without a content-length", async () => {
+    const receiver = createReceiver({ provider: provider(), maxBodyBytes: 10 });
+    const res = await receiver.handle(await request(passportEvent()));
+    expect(res.status).toBe(413);
+  });
+
+  it("matches IPv4-mapped IPv6 clients against IPv4 ranges", async () => {
+    const receiver = createReceiver({ provider: provider(), allowedIps: ["203.0.113.0/24"] });
+    receiver.on("*", () => {});
+    const req = await request(passportEvent());
+    expect((await receiver.handle({ ...req, remoteAddress: "::ffff:203.0.113.9" })).status).toBe(200);
+    expect((await receiver.handle({ ...req, remoteAddress: "203.0.114.1" })).status).toBe(403);
+    expect((await receiver.handle({ ...req, remoteAddress: "garbage" })).status).toBe(403);
+    const { remoteAddress: _, ...noAddress } = req;
+    expect((await receiver.handle(noAddress)).status).toBe(403);
+  });
+
+  it("works with Web Crypto alone (Edge runtime) and with an injected crypto", async () => {
+    const receiver = createReceiver({ provider: provider(), crypto: webCrypto() });
+    receiver.on("*", () => {});
+    expect((await receiver.handle(await request(passportEvent()))).status).toBe(200);
+    expect((await receiver.handle(await request(passportEvent(), { secret: "nope" }))).status).toBe(401);
+    const spy: CryptoProvider = { ...webCrypto(), timingSafeEqual: vi.fn(() => true) };
+    const fooled = createReceiver({ provider: provider(), crypto: spy });
+    fooled.on("*", () => {});
+    expect((await fooled.handle(await request(passportEvent(), { secret: "nope" }))).status).toBe(200);
+    expect(spy.timingSafeEqual).toHaveBeenCalled();
+  });
+
+  it("documents a status for every error code", () => {
+    for (const [code, status] of Object.entries(ERROR_CODES)) {
+      expect(new WebhookError(code as keyof typeof ERROR_CODES, "x").status).toBe(status);
+    }
+    expect(utf8Bytes("é")).toEqual(new Uint8Array([0xc3, 0xa9]));
+  });
+});
