@@ -1,0 +1,33 @@
+import { Redis, type RedisOptions } from "ioredis";
+
+/**
+ * ioredis options that make a Redis outage visible within about a second instead of queueing requests:
+ * no offline queue (a command sent while disconnected fails at once), no re-sending of commands that were
+ * in flight when the connection dropped, short connect and command timeouts, and reconnection attempts
+ * every ≤ 1 s forever, so the client recovers on its own when Redis returns.
+ *
+ * @example
+ * const cluster = new Cluster(nodes, { redisOptions: failFastRedisOptions, enableOfflineQueue: false });
+ */
+export const failFastRedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  connectTimeout: 1_000,
+  commandTimeout: 1_000,
+  retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
+} satisfies RedisOptions;
+
+/**
+ * An ioredis client with `failFastRedisOptions`; your options win where they overlap. Listen to its
+ * `error` event (ioredis logs unhandled ones) and `quit()` it on shutdown; `RedisStore` never closes it.
+ *
+ * @example
+ * const client = createRedisClient(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+ * client.on("error", (err) => logger.warn({ err }, "redis"));
+ * const receiver = createReceiver({ provider, store: new RedisStore({ client }) });
+ */
+export function createRedisClient(target?: string | RedisOptions, options: RedisOptions = {}): Redis {
+  if (typeof target === "string") return new Redis(target, { ...failFastRedisOptions, ...options });
+  return new Redis({ ...failFastRedisOptions, ...target, ...options });
+}

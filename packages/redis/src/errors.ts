@@ -1,0 +1,24 @@
+/** Which store operation failed. */
+export type RedisStoreOperation = "claim" | "complete" | "release" | "renew";
+
+/**
+ * A store call that could not reach a verdict: Redis unreachable, not ready within the budget, too slow,
+ * or answering with an error. The receiver turns it into 503 `store_unavailable` + `Retry-After`.
+ */
+export class RedisStoreError extends Error {
+  override readonly name = "RedisStoreError";
+  readonly operation: RedisStoreOperation;
+  /** "timeout": no answer within `operationTimeoutMs`; "unavailable": the client refused or Redis errored. */
+  readonly reason: "timeout" | "unavailable";
+
+  constructor(
+    operation: RedisStoreOperation,
+    reason: "timeout" | "unavailable",
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.operation = operation;
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,219 @@
+import { randomBytes } from "node:crypto";
+import type { ClaimResult, IdempotencyStore } from "@webhook-kit/core";
+import { afterEach, describe, expect, it } from "vitest";
+
+/** One fresh store for one test, and how time passes for it. */
+export interface StoreHarness {
+  store: IdempotencyStore;
+  /** A second handle on the same state (another process's store); defaults to `store`. */
+  peer?: IdempotencyStore;
+  /**
+   * The lease used by time-based scenarios. A virtual clock can use anything; a real one (Redis) needs
+   * something short (50–200 ms) that still dwarfs one round trip.
+   */
+  leaseMs: number;
+  /** Lets `ms` pass for the store: move an injected clock, or really wait. */
+  advance(ms: number): Promise<void>;
+  /** Frees what the factory made (clients, keys). */
+  close?(): Promise<void>;
+}
+
+/** A long lease or retention: never reached within one test. */
+const LONG = 60_000;
+
+/**
+ * The behaviour every `IdempotencyStore` owes the receiver. Adding a store is one call:
+ * `describeStoreConformance("MyStore", async () => ({ store: new MyStore(), leaseMs: 100, advance: sleep }))`.
+ */
+export function describeStoreConformance(
+  name: string,
+  factory: () => StoreHarness | Promise<StoreHarness>,
+): void {
+  describe(`IdempotencyStore conformance: ${name}`, () => {
+    let current: StoreHarness | undefined;
+    afterEach(async () => {
+      await current?.close?.();
+      current = undefined;
+    });
+    const setup = async () => {
+      current = await factory();
+      const { store, leaseMs, advance } = current;
+      // Past a lease or a short retention, with room for a real clock's scheduling jitter.
+      const pastLease = () => advance(leaseMs + Math.max(50, leaseMs / 2));
+      return { store, peer: current.peer ?? store, leaseMs, advance, pastLease, key: freshKey };
+    };
+
+    it("lets exactly one of 50 concurrent claims of one key win; the others are told in_progress", async () => {
+      const { store, peer, key } = await setup();
+      const k = key();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? store : peer).claim(k, { leaseMs: LONG })),
+      );
+      const claimed = results.filter((r) => r.status === "claimed");
+      const busy = results.filter((r) => r.status === "in_progress");
+      expect(claimed).toHaveLength(1);
+      expect(busy).toHaveLength(49);
+      for (const r of busy) {
+        expect(r.status === "in_progress" && r.retryAfterMs > 0 && r.retryAfterMs <= LONG).toBe(true);
+      }
+    });
+
+    it("a completed key answers completed to every later claim within retention, past the lease too", async () => {
+      const { store, peer, key, pastLease } = await setup();
+      const k = key();
+      const token = claimedToken(await store.claim(k, { leaseMs: LONG }));
+      expect(await store.complete(k, token, { retentionMs: LONG })).toBe(true);
+      await pastLease();
+      for (const s of [store, peer, store])
+        expect(await s.claim(k, { leaseMs: LONG })).toEqual({ status: "completed" });
+      // The owner's late release or renew must not forget or reopen a finished delivery.
+      expect(await store.release(k, token)).toBe(false);
+      expect(await store.renew(k, token, { leaseMs: LONG })).toBe(false);
+      expect(await peer.claim(k, { leaseMs: LONG })).toEqual({ status: "completed" });
+    });
+
+    it("forgets a completed key once its retention has passed", async () => {
+      const { store, key, leaseMs, pastLease } = await setup();
+      const k = key();
+      const token = claimedToken(await store.claim(k, { leaseMs: LONG }));
+      expect(await store.complete(k, token, { retentionMs: leaseMs })).toBe(true);
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("completed");
+      await pastLease();
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("claimed");
+    });
+
+    it("after a crash (no complete, no release) the lease expires and another process takes over", async () => {
+      const { store, peer, key, leaseMs, pastLease } = await setup();
+      const k = key();
+      const crashed = claimedToken(await store.claim(k, { leaseMs }));
+      expect((await peer.claim(k, { leaseMs: LONG })).status).toBe("in_progress");
+      await pastLease();
+      const takeover = claimedToken(await peer.claim(k, { leaseMs: LONG }));
+      expect(takeover).not.toBe(crashed);
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("in_progress");
+      expect(await peer.complete(k, takeover, { retentionMs: LONG })).toBe(true);
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("completed");
+    });
+
+    it("a stale owner's complete, release and renew return false and change nothing", async () => {
+      const { store, peer, key, leaseMs, pastLease } = await setup();
+      const k = key();
+      const stale = claimedToken(await store.claim(k, { leaseMs }));
+      await pastLease();
+      const owner = claimedToken(await peer.claim(k, { leaseMs: LONG }));
+
+      expect(await store.complete(k, stale, { retentionMs: LONG })).toBe(false);
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("in_progress"); // not completed
+      expect(await store.release(k, stale)).toBe(false);
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("in_progress"); // not forgotten
+      expect(await store.renew(k, stale, { leaseMs: LONG })).toBe(false);
+
+      // The real owner is untouched and finishes normally.
+      expect(await peer.renew(k, owner, { leaseMs: LONG })).toBe(true);
+      expect(await peer.complete(k, owner, { retentionMs: LONG })).toBe(true);
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("completed");
+    });
+
+    it("a stale owner cannot renew itself back to life once its lease has passed", async () => {
+      const { store, peer, key, leaseMs, pastLease } = await setup();
+      const k = key();
+      const stale = claimedToken(await store.claim(k, { leaseMs }));
+      await pastLease();
+      expect(await store.renew(k, stale, { leaseMs: LONG })).toBe(false);
+      expect(await store.complete(k, stale, { retentionMs: LONG })).toBe(false);
+      expect((await peer.claim(k, { leaseMs: LONG })).status).toBe("claimed");
+    });
+
+    it("a token that was never issued owns nothing", async () => {
+      const { store, key } = await setup();
+      const k = key();
+      claimedToken(await store.claim(k, { leaseMs: LONG }));
+      for (const forged of ["", "guess", "00000000-0000-0000-0000-000000000000"]) {
+        expect(await store.complete(k, forged, { retentionMs: LONG })).toBe(false);
+        expect(await store.release(k, forged)).toBe(false);
+        expect(await store.renew(k, forged, { leaseMs: LONG })).toBe(false);
+      }
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("in_progress");
+      // An unknown key has no owner either.
+      const unknown = key();
+      expect(await store.complete(unknown, "guess", { retentionMs: LONG })).toBe(false);
+      expect((await store.claim(unknown, { leaseMs: LONG })).status).toBe("claimed");
+    });
+
+    it("release forgets a failed attempt: the next claim runs it again, and the old token is dead", async () => {
+      const { store, peer, key } = await setup();
+      const k = key();
+      const first = claimedToken(await store.claim(k, { leaseMs: LONG }));
+      expect(await store.release(k, first)).toBe(true);
+      const second = claimedToken(await peer.claim(k, { leaseMs: LONG }));
+      expect(second).not.toBe(first);
+      expect(await store.release(k, first)).toBe(false);
+      expect(await store.complete(k, first, { retentionMs: LONG })).toBe(false);
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("in_progress");
+    });
+
+    it("renew keeps a live claim alive past its first lease", async () => {
+      const { store, peer, key, leaseMs, advance } = await setup();
+      const k = key();
+      const token = claimedToken(await store.claim(k, { leaseMs }));
+      await advance(leaseMs * 0.5);
+      expect(await store.renew(k, token, { leaseMs: leaseMs * 4 })).toBe(true);
+      await advance(leaseMs * 1.5); // 2 × the first lease since the claim, well inside the renewed one
+      expect((await peer.claim(k, { leaseMs: LONG })).status).toBe("in_progress");
+      expect(await store.complete(k, token, { retentionMs: LONG })).toBe(true);
+    });
+
+    it("in_progress reports how long the lease still holds", async () => {
+      const { store, peer, key, leaseMs, advance } = await setup();
+      const k = key();
+      const lease = 10_000;
+      claimedToken(await store.claim(k, { leaseMs: lease }));
+      const fresh = inProgress(await peer.claim(k, { leaseMs: LONG }));
+      expect(fresh).toBeGreaterThan(lease - leaseMs);
+      expect(fresh).toBeLessThanOrEqual(lease);
+      await advance(leaseMs * 2);
+      const later = inProgress(await peer.claim(k, { leaseMs: LONG }));
+      expect(later).toBeLessThanOrEqual(lease - leaseMs * 2);
+      expect(later).toBeGreaterThan(lease - leaseMs * 4);
+    });
+
+    it("distinct keys are independent", async () => {
+      const { store, peer, key } = await setup();
+      const [a, b, c] = [key(), key(), key()];
+      const ta = claimedToken(await store.claim(a, { leaseMs: LONG }));
+      const tb = claimedToken(await peer.claim(b, { leaseMs: LONG }));
+      expect(await store.complete(a, ta, { retentionMs: LONG })).toBe(true);
+      expect((await store.claim(b, { leaseMs: LONG })).status).toBe("in_progress");
+      expect(await peer.release(b, tb)).toBe(true);
+      expect((await store.claim(a, { leaseMs: LONG })).status).toBe("completed");
+      expect((await store.claim(b, { leaseMs: LONG })).status).toBe("claimed");
+      expect((await store.claim(c, { leaseMs: LONG })).status).toBe("claimed");
+      // Another key's token owns nothing here.
+      expect(await store.complete(c, ta, { retentionMs: LONG })).toBe(false);
+    });
+
+    it("issues a distinct token for every claim, across store handles", async () => {
+      const { store, peer, key } = await setup();
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? store : peer).claim(key(), { leaseMs: LONG })),
+      );
+      const tokens = results.map(claimedToken);
+      expect(new Set(tokens).size).toBe(100);
+    });
+  });
+}
+
+function freshKey(): string {
+  return `conformance:${randomBytes(6).toString("hex")}`;
+}
+
+function claimedToken(result: ClaimResult): string {
+  if (result.status !== "claimed") throw new Error(`expected "claimed", got ${JSON.stringify(result)}`);
+  return result.token;
+}
+
+function inProgress(result: ClaimResult): number {
+  if (result.status !== "in_progress")
+    throw new Error(`expected "in_progress", got ${JSON.stringify(result)}`);
+  return result.retryAfterMs;
+}
