@@ -4,6 +4,8 @@ import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
 import express from "express";
 import type { AdapterUnderTest, RunningAdapter } from "./adapter.js";
+import { fastifyAdapter } from "./servers/fastify.js";
+import { koaAdapter } from "./servers/koa.js";
 
 /** Listens on 127.0.0.1:0 and returns the URL of `path`. */
 export async function listen(server: http.Server, path: string): Promise<RunningAdapter> {
@@ -62,4 +64,6 @@ export const adapters: AdapterUnderTest[] = [
   nodeHttpAdapter,
   fetchAdapter,
   // Other adapters add their line below (koa, fastify, next-app, next-pages).
+  koaAdapter,
+  fastifyAdapter,
 ];

@@ -1,0 +1,59 @@
+import type { ReceiverCore } from "@webhook-kit/core";
+import { handleNodeRequest } from "@webhook-kit/core/node";
+import type { FastifyInstance, FastifyPluginAsync, HTTPMethods } from "fastify";
+import fp from "fastify-plugin";
+
+export interface WebhookPluginOptions {
+  receiver: ReceiverCore;
+  /** The route, e.g. "/webhooks/eulabel" (below any prefix of the context it is registered in). */
+  path: string;
+}
+
+/** Every method reaches core, so a GET gets the contract's 405 with `Allow: POST`, not Fastify's 404. */
+const METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/**
+ * The encapsulated child context: its parser list holds one catch-all that leaves the stream untouched,
+ * so core reads the exact bytes (limit while streaming, body timeout) as on plain node:http. The app's
+ * own parsers, and the bodies its other routes parse, are not affected.
+ */
+async function webhookContext(
+  instance: FastifyInstance,
+  { receiver, path }: WebhookPluginOptions,
+): Promise<void> {
+  instance.removeAllContentTypeParsers();
+  instance.addContentTypeParser("*", (_request, _payload, done) => done(null));
+  instance.route({
+    method: METHODS,
+    url: path,
+    handler: async (request, reply) => {
+      const response = await handleNodeRequest(receiver, request.raw, {
+        remoteAddress: request.ip,
+        framework: "Fastify",
+      });
+      return reply.code(response.status).headers(response.headers).send(response.body);
+    },
+  });
+}
+
+const plugin: FastifyPluginAsync<WebhookPluginOptions> = async (app, options) => {
+  if (typeof options?.receiver?.handle !== "function" || typeof options.path !== "string") {
+    throw new TypeError(
+      "webhookPlugin: register it with { receiver, path }, e.g. { receiver, path: '/webhooks/eulabel' }.",
+    );
+  }
+  await app.register(webhookContext, { receiver: options.receiver, path: options.path });
+};
+
+/**
+ * Receives webhooks in Fastify 5: `app.register(webhookPlugin, { receiver, path })`. The route lives in
+ * its own encapsulated context, so registering it changes no parser or body of the app's other routes.
+ * The client address is `request.ip`, so Fastify's `trustProxy` is honoured.
+ *
+ * @example
+ * const app = Fastify();
+ * await app.register(webhookPlugin, { receiver, path: "/webhooks/eulabel" });
+ */
+export const webhookPlugin = fp(plugin, { fastify: "5.x", name: "@webhook-kit/fastify" });
+
+export default webhookPlugin;

@@ -1,0 +1,16 @@
+import { webhookPlugin } from "@webhook-kit/fastify";
+import Fastify from "fastify";
+import type { AdapterUnderTest } from "../adapter.js";
+
+/** Fastify 5 on its own server (its request handling, not a node:http bridge), the plugin registered. */
+export const fastifyAdapter: AdapterUnderTest = {
+  name: "fastify",
+  start: async (receiver, path) => {
+    const app = Fastify({ forceCloseConnections: true });
+    await app.register(webhookPlugin, { receiver, path });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    return { url: `http://127.0.0.1:${port}${path}`, close: () => app.close() };
+  },
+};
