@@ -38,3 +38,22 @@ export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
 export type { ClaimResult, IdempotencyStore } from "./store/types.js";
 export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 export { headersToRecord, readWebBody } from "./web-body.js";
+export {
+  type BodyFieldSignatureOptions,
+  bodyFieldSignature,
+  bodyWithoutField,
+  type SignedContentFn,
+} from "./signature/body-field.js";
+export type { DigestEncoding, HmacAlgorithm } from "./signature/digest.js";
+export {
+  type StandardWebhooksHeaders,
+  type StandardWebhooksSignatureOptions,
+  standardWebhookHeaders,
+  standardWebhooksSignature,
+} from "./signature/standard-webhooks.js";
+export {
+  parseKeyValueList,
+  type TimestampedHmacSignatureOptions,
+  type TimestampedParts,
+  timestampedHmacSignature,
+} from "./signature/timestamped.js";

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { defineProvider, type Provider } from "../provider.js";
+import { hmacSignature } from "../signature/hmac.js";
+import type { SecretInput } from "../signature/secrets.js";
+import { bodyHashKey, firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+
+/** The supplier reference both N'entropy supplier events carry (seed 002). */
+export const eudrSupplierData = z.looseObject({
+  /** Your system's id for the supplier (e.g. "VENDOR-001"). */
+  externalId: z.string(),
+  /** N'entropy's id for it. */
+  internalId: z.string(),
+});
+
+/** "Every webhook delivery includes" these four fields (seed 002). */
+const envelope = <D extends z.ZodType>(data: D) =>
+  z.looseObject({
+    event: z.string(),
+    /** ISO time of the event: repeated unchanged by retries. */
+    timestamp: z.string(),
+    integrationId: z.string(),
+    data,
+  });
+
+export const eudrEvents = {
+  "supplier.created": envelope(eudrSupplierData),
+  "supplier.updated": envelope(eudrSupplierData),
+  /** The seed shows no sync.completed data; any object is accepted and kept. */
+  "sync.completed": envelope(z.looseObject({})),
+};
+
+export interface EudrOptions {
+  /**
+   * The `whsec_…` secret the webhook API returned; several for rotation. Used as the whole string's
+   * UTF-8 bytes, prefix included: the `whsec_` does NOT mean base64 here.
+   */
+  secret: SecretInput;
+  /** "utf8" (default) or "base64" (drop `whsec_`, base64-decode the rest) if your account signs that way. */
+  secretEncoding?: "utf8" | "base64";
+  /** Override how one delivery is identified (default: event type + SHA-256 of the exact body). */
+  idempotencyKey?: IdempotencyKeyFn;
+}
+
+/**
+ * N'entropy EUDR platform (seed 002): `X-Webhook-Signature` (hex HMAC-SHA256 of the raw body, with or
+ * without `sha256=`), `X-Webhook-Event`, `X-Webhook-Timestamp`; 10 s timeout; retries after 1 s, 5 s, 30 s.
+ *
+ * `X-Webhook-Id` names the *endpoint* (wh_…), so it can never identify a delivery, and the body has no
+ * event id. The key is the event type plus the SHA-256 of the exact body: a retry resends the same
+ * bytes (event, ISO timestamp, integrationId, data), two events differ in timestamp or data, and the same
+ * event delivered to two endpoints at one URL is — correctly — processed once.
+ *
+ * @example
+ * const receiver = createReceiver({ provider: providers.eudr({ secret: process.env.EUDR_WEBHOOK_SECRET! }) });
+ * receiver.on("supplier.created", (event) => linkSupplier(event.payload.data.externalId));
+ */
+export function eudr(options: EudrOptions): Provider<typeof eudrEvents> {
+  return defineProvider({
+    name: "eudr",
+    signature: hmacSignature({
+      header: "x-webhook-signature",
+      prefix: "sha256=",
+      encoding: "hex",
+      secret: options.secret,
+      secretEncoding: options.secretEncoding === "base64" ? "whsec-base64" : "utf8",
+      platform: "N'entropy EUDR",
+    }),
+    events: eudrEvents,
+    // The body's `event` is signed; X-Webhook-Event is not, so it is only a fallback.
+    eventType: ({ body, headers }) => firstString(body.event, headers["x-webhook-event"]),
+    idempotencyKey: options.idempotencyKey ?? bodyHashKey,
+    timeoutMs: 10 * SECOND,
+    // Retries end ≈ 36 s after the first attempt; 24 h also covers a manual replay the same day.
+    retentionMs: 24 * HOUR,
+    // A crashed claim frees 10 s after its last renewal, so the 30 s retry can take it over.
+    leaseMs: 10 * SECOND,
+  });
+}

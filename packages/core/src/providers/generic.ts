@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { asString, defineProvider, type Provider } from "../provider.js";
+import { hmacSignature } from "../signature/hmac.js";
+import type { SecretInput } from "../signature/secrets.js";
+import { firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+
+/** `{ id, type, created_at, data }` (seed 003): `id` is the per-event id (evt_…). */
+const envelope = <D extends z.ZodType>(data: D) =>
+  z.looseObject({ id: z.string(), type: z.string(), created_at: z.string(), data });
+
+const user = z.looseObject({
+  id: z.string(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  created_at: z.string().optional(),
+});
+const project = z.looseObject({ id: z.string(), name: z.string().optional() });
+/** The seed names the team events without a payload: the fields are optional hints, all others kept. */
+const teamMember = z.looseObject({
+  team_id: z.string().optional(),
+  user_id: z.string().optional(),
+  role: z.string().optional(),
+});
+
+export const genericEvents = {
+  "user.created": envelope(user),
+  "user.updated": envelope(user),
+  "user.deleted": envelope(user),
+  "project.created": envelope(project),
+  "project.updated": envelope(project),
+  "project.deleted": envelope(project),
+  "team.member.added": envelope(teamMember),
+  "team.member.removed": envelope(teamMember),
+  "team.member.role_changed": envelope(teamMember),
+};
+
+export interface GenericOptions {
+  /** The endpoint's signing secret; several for rotation. Used as the string's UTF-8 bytes. */
+  secret: SecretInput;
+  /** Override how one delivery is identified (default: the body's `id`, evt_…). */
+  idempotencyKey?: IdempotencyKeyFn;
+  /** The sender's timeout, when your platform documents one. Default 10 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * The X-Webhook-* SaaS style (seed 003): `X-Webhook-Signature: sha256=<hex>` over the raw body, body
+ * `{ id, type, created_at, data }`, retries over ≈ 7 h 36 min.
+ *
+ * The key is the body's `id` (evt_…), never `X-Webhook-Id`: that header is the *webhook's* id (wh_…) and is
+ * the same on every event. The seed's sample code signs `JSON.stringify(req.body)`; this preset always
+ * verifies the exact raw bytes, so a re-serialised body can never pass or fail by accident.
+ *
+ * @example
+ * const receiver = createReceiver({ provider: providers.generic({ secret: process.env.WEBHOOK_SECRET! }) });
+ * receiver.on("user.created", (event) => welcome(event.payload.data.email));
+ */
+export function generic(options: GenericOptions): Provider<typeof genericEvents> {
+  return defineProvider({
+    name: "generic",
+    signature: hmacSignature({
+      header: "x-webhook-signature",
+      prefix: "sha256=",
+      encoding: "hex",
+      secret: options.secret,
+      platform: "the webhook sender",
+    }),
+    events: genericEvents,
+    eventType: ({ body, headers }) => firstString(body.type, headers["x-webhook-event"]),
+    idempotencyKey: options.idempotencyKey ?? (({ body }) => asString(body.id)),
+    // Undocumented ("respond quickly"); 10 s is the common floor among senders.
+    timeoutMs: options.timeoutMs ?? 10 * SECOND,
+    // Retries: immediate, 1 min, 5 min, 30 min, 1 h, 6 h → ends ≈ 7 h 36 min after the first attempt.
+    retentionMs: 24 * HOUR,
+    leaseMs: 30 * SECOND,
+  });
+}

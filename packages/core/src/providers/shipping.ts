@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { defineProvider, type Provider } from "../provider.js";
+import {
+  type BodyFieldSignatureOptions,
+  bodyFieldSignature,
+  bodyWithoutField,
+} from "../signature/body-field.js";
+import type { SecretInput } from "../signature/secrets.js";
+import { HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+
+const envelope = <D extends z.ZodType>(data: D) =>
+  z.looseObject({ event: z.string(), data, timestamp: z.string(), signature: z.string() });
+
+/** `data.id` names the shipment or user: a resource, never a delivery. */
+const shipment = z.looseObject({
+  id: z.string(),
+  status: z.string().optional(),
+  created_at: z.string().optional(),
+});
+const user = z.looseObject({ id: z.string() });
+
+export const shippingEvents = {
+  "shipment.created": envelope(shipment),
+  "shipment.updated": envelope(shipment),
+  "user.created": envelope(user),
+  "user.updated": envelope(user),
+};
+
+export interface ShippingOptions {
+  /** The signing secret from the dashboard; several for rotation. Used as the string's UTF-8 bytes. */
+  secret: SecretInput;
+  /** The platform's source addresses (CIDR) from its dashboard; passed on as the provider's allow-list. */
+  allowedIps?: readonly string[];
+  /**
+   * What the signature covers. Default: the exact raw body with its top-level `"signature"` member cut out
+   * byte-exactly (see docs/providers.md). Override if your account documents another rule.
+   */
+  signedContent?: BodyFieldSignatureOptions["signedContent"];
+  /** Override how one delivery is identified (default: event type + SHA-256 of the signed content). */
+  idempotencyKey?: IdempotencyKeyFn;
+}
+
+/**
+ * The shipping API (seed 004): the signature travels inside the JSON body (`"signature": "<hex>"`), the
+ * sender publishes an IP list, and retries with exponential backoff for an undocumented time.
+ *
+ * There is no event id (`data.id` is the shipment), so the key is the event type plus the SHA-256 of the
+ * signed content — the body without its signature, so even a retry re-signed with a rotated secret is
+ * recognised. Two events differ in their `timestamp` or data.
+ *
+ * @example
+ * const receiver = createReceiver({
+ *   provider: providers.shipping({ secret: process.env.SHIPPING_SECRET!, allowedIps: ["203.0.113.0/24"] }),
+ * });
+ * receiver.on("shipment.updated", (event) => track(event.payload.data.id, event.payload.data.status));
+ */
+export function shipping(options: ShippingOptions): Provider<typeof shippingEvents> {
+  const scheme: BodyFieldSignatureOptions = {
+    field: "signature",
+    secret: options.secret,
+    platform: "the shipping API",
+  };
+  if (options.signedContent) scheme.signedContent = options.signedContent;
+  const custom = options.signedContent;
+  const defaultKey: IdempotencyKeyFn = async ({ type, rawBody, body, sha256Hex }) => {
+    const content = custom ? custom(rawBody, body) : bodyWithoutField(rawBody, "signature");
+    return content ? `${type}:${await sha256Hex(content)}` : undefined;
+  };
+  const provider = defineProvider({
+    name: "shipping",
+    signature: bodyFieldSignature(scheme),
+    events: shippingEvents,
+    // The body is the only signed place, and the only one the seed documents.
+    eventType: ({ body }) => (typeof body.event === "string" && body.event !== "" ? body.event : undefined),
+    idempotencyKey: options.idempotencyKey ?? defaultKey,
+    timeoutMs: 10 * SECOND,
+    // "Several times with exponential backoff", length unpublished: keep keys three days to be safe.
+    retentionMs: 72 * HOUR,
+    leaseMs: 30 * SECOND,
+  });
+  return options.allowedIps ? { ...provider, allowedIps: options.allowedIps } : provider;
+}

@@ -1,0 +1,63 @@
+import { defineProvider, type EventSchemas, type Provider, readField } from "../provider.js";
+import type { SecretInput } from "../signature/secrets.js";
+import {
+  type StandardWebhooksHeaders,
+  standardWebhookHeaders,
+  standardWebhooksSignature,
+} from "../signature/standard-webhooks.js";
+import { firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+
+export interface StandardWebhooksOptions<E extends EventSchemas> {
+  /** `whsec_<base64>` from the sender's dashboard; several for rotation. */
+  secret: SecretInput;
+  /** Your events and their payload schemas: names become a closed union for `receiver.on`. */
+  events?: E;
+  /** Where the event type lives: a dotted body path (default "type") or a function. */
+  eventType?: string | ((body: Readonly<Record<string, unknown>>) => string | undefined);
+  /** Replay window around the receiver's clock. Default 300 s. */
+  toleranceSeconds?: number;
+  /** Header family `sign` writes: "webhook" (default) or "svix". Verification reads either. */
+  headers?: StandardWebhooksHeaders;
+  /** Provider name for keys and logs. Default "standard-webhooks" (or "svix" with `headers: "svix"`). */
+  name?: string;
+  /** The sender's timeout. Default 15 s (Svix's). */
+  timeoutMs?: number;
+  /** How long completed keys are kept. Default 48 h (Svix retries for ≈ 27.6 h). */
+  retentionMs?: number;
+  idempotencyKey?: IdempotencyKeyFn;
+}
+
+/**
+ * Standard Webhooks (and Svix): `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>` over
+ * `${id}.${timestamp}.${body}` with a `whsec_` base64 secret and a ±5 min window. The key is `webhook-id`,
+ * which the standard defines as the message id, the same on every retry.
+ *
+ * @example
+ * const receiver = createReceiver({
+ *   provider: providers.standardWebhooks({
+ *     secret: process.env.WEBHOOK_SECRET!,
+ *     events: { "invoice.paid": z.looseObject({ type: z.string(), data: z.looseObject({ id: z.string() }) }) },
+ *   }),
+ * });
+ */
+export function standardWebhooks<const E extends EventSchemas = Record<never, never>>(
+  options: StandardWebhooksOptions<E>,
+): Provider<E> {
+  const path = typeof options.eventType === "string" ? options.eventType : "type";
+  const readType = typeof options.eventType === "function" ? options.eventType : undefined;
+  return defineProvider({
+    name: options.name ?? (options.headers === "svix" ? "svix" : "standard-webhooks"),
+    signature: standardWebhooksSignature({
+      secret: options.secret,
+      ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+      headers: options.headers ?? "webhook",
+    }),
+    events: options.events ?? ({} as E),
+    eventType: ({ body }) => (readType ? readType(body) : firstString(readField(body, path))),
+    idempotencyKey: options.idempotencyKey ?? (({ headers }) => standardWebhookHeaders(headers).id),
+    timeoutMs: options.timeoutMs ?? 15 * SECOND,
+    // Svix: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h → ≈ 27.6 h in all.
+    retentionMs: options.retentionMs ?? 48 * HOUR,
+    leaseMs: 30 * SECOND,
+  });
+}

@@ -1,0 +1,26 @@
+import { WebhookError } from "../errors.js";
+
+/** Unix seconds as senders write them: 1–12 ASCII digits. "Infinity", "1e9", "-5" or " 1" are refused. */
+export function parseUnixSeconds(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[0-9]{1,12}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** Whether a signed timestamp lies within ±`toleranceSeconds` of `nowMs` (the verify context's clock). */
+export function withinTolerance(timestampSeconds: number, nowMs: number, toleranceSeconds: number): boolean {
+  return Math.abs(nowMs / 1000 - timestampSeconds) <= toleranceSeconds;
+}
+
+export const nowInSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** Tolerance must be a non-negative number of seconds; Infinity turns the check off deliberately. */
+export function checkTolerance(value: number | undefined, fallback: number, platform: string): number {
+  if (value === undefined) return fallback;
+  if (Number.isNaN(value) || value < 0) {
+    throw new WebhookError(
+      "invalid_config",
+      `${platform}: toleranceSeconds must be a non-negative number of seconds.`,
+    );
+  }
+  return value;
+}
