@@ -51,7 +51,11 @@ describe("@webhook-kit/express", () => {
     app.use(express.json({ verify: keepRawBody }));
     app.use(webhookMiddleware(receiver, { path: "/hooks" }));
     // Whitespace a re-serialiser would drop: only the original bytes verify.
-    const res = await post(app, "/hooks", `{ "event" : "passport.deleted",  "id": "ps_1", "timestamp": "t" }`);
+    const res = await post(
+      app,
+      "/hooks",
+      `{ "event" : "passport.deleted",  "id": "ps_1", "timestamp": "t" }`,
+    );
     expect(res.status).toBe(200);
     expect(seen).toEqual(["passport.deleted"]);
   });
@@ -125,8 +129,10 @@ describe("@webhook-kit/express", () => {
     const server = await listen(http.createServer(app), "/hooks");
     const { headers } = await signedDelivery(passportEvent());
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(server.url, { method: "POST", headers: { ...headers, "content-length": "500" } }, (res) =>
-        resolve(res.statusCode ?? 0),
+      const req = http.request(
+        server.url,
+        { method: "POST", headers: { ...headers, "content-length": "500" } },
+        (res) => resolve(res.statusCode ?? 0),
       );
       req.on("error", reject);
       req.write("{"); // and never the rest

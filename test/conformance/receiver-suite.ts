@@ -76,7 +76,9 @@ export function describeReceiverConformance(adapter: AdapterUnderTest): void {
 
     it("413 payload_too_large for a chunked body that passes the limit while streaming", async () => {
       const { url, calls } = await start({ maxBodyBytes: 1024 });
-      const { body, headers } = await signedDelivery(passportEvent("passport.published", { padding: "y".repeat(64 * 1024) }));
+      const { body, headers } = await signedDelivery(
+        passportEvent("passport.published", { padding: "y".repeat(64 * 1024) }),
+      );
       const res = await send(url, { headers, body, chunked: true });
       expect(res.status).toBe(413);
       expect(res.json.error).toBe("payload_too_large");
@@ -85,7 +87,10 @@ export function describeReceiverConformance(adapter: AdapterUnderTest): void {
 
     it("401 missing_signature without the header", async () => {
       const { url, calls } = await start();
-      const res = await send(url, { headers: { "content-type": "application/json" }, body: JSON.stringify(passportEvent()) });
+      const res = await send(url, {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(passportEvent()),
+      });
       expect(res.status).toBe(401);
       expect(res.json.error).toBe("missing_signature");
       expect(calls).toEqual([]);
@@ -219,7 +224,10 @@ export function describeReceiverConformance(adapter: AdapterUnderTest): void {
     });
 
     it("accepts any of several secrets (rotation)", async () => {
-      const receiver = createReceiver({ provider: eulabel(["new-secret", SECRET]), store: new MemoryStore() });
+      const receiver = createReceiver({
+        provider: eulabel(["new-secret", SECRET]),
+        store: new MemoryStore(),
+      });
       receiver.on("passport.published", () => {});
       running = await adapter.start(receiver, PATH);
       expect((await post(running.url, passportEvent(), SECRET)).status).toBe(200);

@@ -16,15 +16,24 @@ const provider = () => providers.eulabel({ secret: SECRET });
 
 async function request(payload: unknown, extra: { secret?: string; headers?: Record<string, string> } = {}) {
   const { body, headers } = await signedDelivery(payload, extra.secret);
-  return { method: "POST", headers: { ...headers, ...extra.headers }, rawBody: body, remoteAddress: "127.0.0.1" };
+  return {
+    method: "POST",
+    headers: { ...headers, ...extra.headers },
+    rawBody: body,
+    remoteAddress: "127.0.0.1",
+  };
 }
 
 describe("createReceiver: configuration errors are clear and early", () => {
   it("rejects a missing provider, an empty secret, a bad CIDR and a bad limit", () => {
     expect(() => createReceiver({} as never)).toThrow(/provider/);
     expect(() => providers.eulabel({ secret: "" })).toThrow(/secret #1 is empty/);
-    expect(() => providers.eulabel({ secret: undefined as unknown as string })).toThrow(/environment variable/);
-    expect(() => createReceiver({ provider: provider(), allowedIps: ["300.1.1.1/8"] })).toThrow(/not an IPv4 or IPv6/);
+    expect(() => providers.eulabel({ secret: undefined as unknown as string })).toThrow(
+      /environment variable/,
+    );
+    expect(() => createReceiver({ provider: provider(), allowedIps: ["300.1.1.1/8"] })).toThrow(
+      /not an IPv4 or IPv6/,
+    );
     expect(() => createReceiver({ provider: provider(), maxBodyBytes: -1 })).toThrow(WebhookError);
     expect(() => createReceiver({ provider: provider(), ack: "later" as never })).toThrow(/ack must be/);
   });
@@ -40,7 +49,9 @@ describe("receiver.handle()", () => {
     const receiver = createReceiver({ provider: provider(), now: () => 1_700_000_000_000 });
     const seen = vi.fn();
     receiver.on("passport.published", (event) => seen(event));
-    const res = await receiver.handle(await request(passportEvent("passport.published", { extraField: "kept" })));
+    const res = await receiver.handle(
+      await request(passportEvent("passport.published", { extraField: "kept" })),
+    );
     expect(res.status).toBe(200);
     const event = seen.mock.calls[0]?.[0];
     expect(event).toMatchObject({
@@ -79,7 +90,10 @@ describe("receiver.handle()", () => {
     });
     const res = await receiver.handle(await request(passportEvent()));
     expect(res.status).toBe(500);
-    expect(JSON.parse(res.body)).toMatchObject({ error: "handler_failed", message: expect.stringContaining("2 of 2") });
+    expect(JSON.parse(res.body)).toMatchObject({
+      error: "handler_failed",
+      message: expect.stringContaining("2 of 2"),
+    });
     expect(order.slice(0, 2)).toEqual(["a-start", "b-start"]);
     expect(logged.filter((l) => (l as { err?: unknown }).err instanceof Error)).toHaveLength(2);
     expect(errors).toEqual([]); // in-band failure: the response already said so
@@ -88,7 +102,11 @@ describe("receiver.handle()", () => {
   it("reports a failure after a 202 to onError and releases the claim", async () => {
     const errors: WebhookError[] = [];
     let fail = true;
-    const receiver = createReceiver({ provider: provider(), ackDeadlineMs: 10, onError: (e) => errors.push(e) });
+    const receiver = createReceiver({
+      provider: provider(),
+      ackDeadlineMs: 10,
+      onError: (e) => errors.push(e),
+    });
     receiver.on("*", async () => {
       await new Promise((r) => setTimeout(r, 50));
       if (fail) throw new Error("late failure");

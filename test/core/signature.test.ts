@@ -1,5 +1,5 @@
-import { hmacSignature, sign, toBase64, toHex, verify } from "@webhook-kit/core";
 import { createHmac } from "node:crypto";
+import { hmacSignature, sign, toBase64, toHex, verify } from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
 
 const body = new TextEncoder().encode('{"event":"passport.published","id":"ps_1"}');
@@ -41,7 +41,14 @@ describe("hmacSignature", () => {
   });
 
   it("requires the prefix when told to", async () => {
-    const strict = { signature: hmacSignature({ header: "x-sig", prefix: "sha256=", prefixRequired: true, secret: "s3cret" }) };
+    const strict = {
+      signature: hmacSignature({
+        header: "x-sig",
+        prefix: "sha256=",
+        prefixRequired: true,
+        secret: "s3cret",
+      }),
+    };
     expect((await verify(strict, request(toHex(digest)))).ok).toBe(false);
     expect((await verify(strict, request(`sha256=${toHex(digest)}`))).ok).toBe(true);
   });
@@ -54,7 +61,9 @@ describe("hmacSignature", () => {
   });
 
   it("signs byte-exactly what it verifies, with the chosen secret", async () => {
-    const rotating = { signature: hmacSignature({ header: "x-sig", prefix: "sha256=", secret: ["new", "s3cret"] }) };
+    const rotating = {
+      signature: hmacSignature({ header: "x-sig", prefix: "sha256=", secret: ["new", "s3cret"] }),
+    };
     const signed = await sign(rotating, body, { secretIndex: 1 });
     expect(signed.headers["x-sig"]).toBe(`sha256=${toHex(digest)}`);
     expect(signed.body).toEqual(body);

@@ -13,7 +13,12 @@ export interface HttpResult {
  */
 export function send(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string; chunked?: boolean } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: Uint8Array | string;
+    chunked?: boolean;
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.from(options.body);

@@ -1,4 +1,10 @@
-import { createReceiver, defineProvider, hmacSignature, providers, type WebhookEvent } from "@webhook-kit/core";
+import {
+  createReceiver,
+  defineProvider,
+  hmacSignature,
+  providers,
+  type WebhookEvent,
+} from "@webhook-kit/core";
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 

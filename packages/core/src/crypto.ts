@@ -5,13 +5,16 @@
 export interface CryptoProvider {
   hmac(algorithm: "sha256" | "sha512", key: Uint8Array, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
   sha256(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** Lower-case hex SHA-256; optional, derived from `sha256` when absent. */
+  sha256Hex?(data: Uint8Array): string | Promise<string>;
   /** Constant-time comparison of two equal-length byte arrays. */
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }
 
 interface NodeCryptoLike {
-  createHmac(alg: string, key: Uint8Array): { update(d: Uint8Array): { digest(): Uint8Array } };
-  createHash(alg: string): { update(d: Uint8Array): { digest(): Uint8Array } };
+  createHmac(alg: string, key: object): { update(d: Uint8Array): { digest(): Uint8Array } };
+  createSecretKey(key: Uint8Array): object;
+  createHash(alg: string): { update(d: Uint8Array): { digest(): Uint8Array; digest(enc: "hex"): string } };
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }
 
@@ -24,9 +27,20 @@ function loadNodeCrypto(): NodeCryptoLike | undefined {
 }
 
 export function nodeCrypto(node: NodeCryptoLike): CryptoProvider {
+  // A KeyObject per secret, made once: createHmac with raw bytes would import the key on every call.
+  const keys = new WeakMap<Uint8Array, object>();
+  const keyFor = (raw: Uint8Array) => {
+    let key = keys.get(raw);
+    if (!key) {
+      key = node.createSecretKey(raw);
+      keys.set(raw, key);
+    }
+    return key;
+  };
   return {
-    hmac: (alg, key, data) => node.createHmac(alg, key).update(data).digest(),
+    hmac: (alg, key, data) => node.createHmac(alg, keyFor(key)).update(data).digest(),
     sha256: (data) => node.createHash("sha256").update(data).digest(),
+    sha256Hex: (data) => node.createHash("sha256").update(data).digest("hex"),
     timingSafeEqual: (a, b) => a.length === b.length && node.timingSafeEqual(a, b),
   };
 }
@@ -43,7 +57,10 @@ export function webCrypto(subtle: SubtleCrypto = globalThis.crypto.subtle): Cryp
   const keys = new Map<string, Map<Uint8Array, Promise<CryptoKey>>>();
   const keyFor = (alg: "sha256" | "sha512", raw: Uint8Array): Promise<CryptoKey> => {
     let byAlg = keys.get(alg);
-    if (!byAlg) keys.set(alg, (byAlg = new Map()));
+    if (!byAlg) {
+      byAlg = new Map();
+      keys.set(alg, byAlg);
+    }
     let key = byAlg.get(raw);
     if (!key) {
       const hash = alg === "sha256" ? "SHA-256" : "SHA-512";

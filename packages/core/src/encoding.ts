@@ -18,19 +18,32 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const HEX = "0123456789abcdef";
+// Lookup tables: signatures are decoded on every request, so no per-byte parseInt or string slicing.
+const BYTE_TO_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const HEX_TO_NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_TO_NIBBLE[i.toString(16).charCodeAt(0)] = i;
+  HEX_TO_NIBBLE[i.toString(16).toUpperCase().charCodeAt(0)] = i;
+}
 
 export function toHex(bytes: Uint8Array): string {
   let out = "";
-  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
+  for (let i = 0; i < bytes.length; i++) out += BYTE_TO_HEX[bytes[i]!];
   return out;
 }
 
 /** Hex of either case; anything malformed yields undefined (an invalid signature, never a crash). */
 export function fromHex(text: string): Uint8Array | undefined {
-  if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) return undefined;
+  if (text.length % 2 !== 0) return undefined;
   const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = text.charCodeAt(2 * i);
+    const lo = text.charCodeAt(2 * i + 1);
+    const h = hi < 128 ? HEX_TO_NIBBLE[hi]! : -1;
+    const l = lo < 128 ? HEX_TO_NIBBLE[lo]! : -1;
+    if (h < 0 || l < 0) return undefined;
+    out[i] = (h << 4) | l;
+  }
   return out;
 }
 

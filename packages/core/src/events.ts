@@ -19,9 +19,8 @@ export interface WebhookEvent<T extends string = string, P = unknown> {
 export type EventName<E extends EventSchemas> = keyof E & string;
 
 /** The event for one known type, payload inferred from its schema. Distributes over unions. */
-export type EventOf<E extends EventSchemas, K extends EventName<E>> = K extends EventName<E>
-  ? WebhookEvent<K, z.output<E[K]>>
-  : never;
+export type EventOf<E extends EventSchemas, K extends EventName<E>> =
+  K extends EventName<E> ? WebhookEvent<K, z.output<E[K]>> : never;
 
 /** What a "*" handler receives: any known event, or an event type the preset does not know. */
 export type AnyEvent<E extends EventSchemas> =

@@ -23,6 +23,14 @@ export {
 export * from "./providers/index.js";
 export { createReceiver, type Receiver, type ReceiverCore } from "./receiver.js";
 export { errorResponse, jsonResponse } from "./response.js";
+export {
+  type BodyFieldSignatureOptions,
+  bodyFieldSignature,
+  bodyWithoutField,
+  type SignedContentFn,
+} from "./signature/body-field.js";
+export type { DigestEncoding, HmacAlgorithm } from "./signature/digest.js";
+export { sign, verify } from "./signature/helpers.js";
 export { type HmacSignatureOptions, hmacSignature } from "./signature/hmac.js";
 export type {
   SignatureFailure,
@@ -33,18 +41,6 @@ export type {
   VerifyOutcome,
 } from "./signature/scheme.js";
 export { encodeSecrets, type SecretEncoding, type SecretInput } from "./signature/secrets.js";
-export { sign, verify } from "./signature/helpers.js";
-export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
-export type { ClaimResult, IdempotencyStore } from "./store/types.js";
-export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
-export { headersToRecord, readWebBody } from "./web-body.js";
-export {
-  type BodyFieldSignatureOptions,
-  bodyFieldSignature,
-  bodyWithoutField,
-  type SignedContentFn,
-} from "./signature/body-field.js";
-export type { DigestEncoding, HmacAlgorithm } from "./signature/digest.js";
 export {
   type StandardWebhooksHeaders,
   type StandardWebhooksSignatureOptions,
@@ -57,3 +53,7 @@ export {
   type TimestampedParts,
   timestampedHmacSignature,
 } from "./signature/timestamped.js";
+export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
+export type { ClaimResult, IdempotencyStore } from "./store/types.js";
+export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
+export { headersToRecord, readWebBody } from "./web-body.js";

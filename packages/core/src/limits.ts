@@ -31,7 +31,10 @@ export function bodyTimeout(ms: number): WebhookError {
 export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new WebhookError("invalid_config", `createReceiver: ${name} must be a positive number of ms/bytes, got ${String(value)}.`);
+    throw new WebhookError(
+      "invalid_config",
+      `createReceiver: ${name} must be a positive number of ms/bytes, got ${String(value)}.`,
+    );
   }
   return Math.floor(value);
 }

@@ -27,7 +27,9 @@ export interface ProviderDefinition<E extends EventSchemas> {
   /** Where the event type lives. */
   eventType(delivery: DeliveryContext): string | undefined;
   /** Identifies one delivery of one event: never the endpoint, never the resource. */
-  idempotencyKey(delivery: DeliveryContext & { type: string }): string | undefined | Promise<string | undefined>;
+  idempotencyKey(
+    delivery: DeliveryContext & { type: string },
+  ): string | undefined | Promise<string | undefined>;
   /** Which attempt this is, when the sender says so. */
   attempt?(delivery: DeliveryContext): number | undefined;
   /** The payload handlers receive, when it is not the whole body (e.g. a `data` envelope stays whole by default). */
@@ -64,17 +66,21 @@ export function defineProvider<const E extends EventSchemas>(definition: Provide
   return { ...definition, kind: "webhook-kit/provider" };
 }
 
+/** The delivery a provider reads; `type` is filled in once the provider named it. */
 export function deliveryContext(
   body: JsonObject,
   headers: Readonly<Record<string, string>>,
   rawBody: Uint8Array,
-  crypto: CryptoProvider,
-): DeliveryContext {
-  return {
-    body,
-    headers,
-    rawBody,
-    sha256Hex: async (data) => toHex(await crypto.sha256(typeof data === "string" ? utf8(data) : data)),
+  sha256Hex: DeliveryContext["sha256Hex"],
+): DeliveryContext & { type: string } {
+  return { body, headers, rawBody, sha256Hex, type: "" };
+}
+
+/** One hashing function per receiver, shared by every delivery. */
+export function hasher(crypto: CryptoProvider): DeliveryContext["sha256Hex"] {
+  return async (data) => {
+    const bytes = typeof data === "string" ? utf8(data) : data;
+    return crypto.sha256Hex ? crypto.sha256Hex(bytes) : toHex(await crypto.sha256(bytes));
   };
 }
 

@@ -1,5 +1,5 @@
 import { type CryptoProvider, defaultCrypto } from "./crypto.js";
-import { decodeUtf8, toHex, utf8 } from "./encoding.js";
+import { decodeUtf8 } from "./encoding.js";
 import { isWebhookError, type PayloadIssue, WebhookError } from "./errors.js";
 import type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
 import { compileAllowList } from "./ip.js";
@@ -16,10 +16,11 @@ import {
   tooLarge,
 } from "./limits.js";
 import type { ReceiverOptions } from "./options.js";
-import { deliveryContext, type EventSchemas, type JsonObject, type Provider } from "./provider.js";
+import { deliveryContext, type EventSchemas, hasher, type JsonObject, type Provider } from "./provider.js";
 import { errorResponse, jsonResponse } from "./response.js";
 import { MemoryStore } from "./store/memory.js";
 import type { ClaimResult, IdempotencyStore } from "./store/types.js";
+import { Ticker, tickPeriod } from "./ticker.js";
 import type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { headersToRecord, readWebBody } from "./web-body.js";
 
@@ -83,17 +84,25 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     options.ackDeadlineMs,
     deadlineFromTimeout(provider.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS),
   );
-  const retentionMs = positiveInteger("retentionMs", options.retentionMs, provider.retentionMs ?? DEFAULT_RETENTION_MS);
+  const retentionMs = positiveInteger(
+    "retentionMs",
+    options.retentionMs,
+    provider.retentionMs ?? DEFAULT_RETENTION_MS,
+  );
   const leaseMs = positiveInteger("leaseMs", options.leaseMs, provider.leaseMs ?? DEFAULT_LEASE_MS);
   const storeTimeoutMs = positiveInteger("storeTimeoutMs", options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS);
   const allowList = options.allowedIps === false ? undefined : (options.allowedIps ?? provider.allowedIps);
   const isAllowed = allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined;
 
+  const sha256Hex = hasher(crypto);
   const handlers = new Map<string, Handler<WebhookEvent>[]>();
   const background = new Set<Promise<unknown>>();
 
   const report = (error: WebhookError, event?: WebhookEvent) => {
-    logger.error({ code: error.code, provider: provider.name, type: event?.type, id: event?.id, err: error.cause }, error.message);
+    logger.error(
+      { code: error.code, provider: provider.name, type: event?.type, id: event?.id, err: error.cause },
+      error.message,
+    );
     if (!options.onError) return;
     try {
       options.onError(error, event);
@@ -102,32 +111,51 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     }
   };
 
-  const storeCall = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      return await Promise.race([
-        call(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`store ${what} timed out after ${storeTimeoutMs} ms`)), storeTimeoutMs);
-        }),
-      ]);
-    } catch (cause) {
-      throw new WebhookError(
-        "store_unavailable",
-        "The idempotency store is unreachable, so this delivery cannot be deduplicated; retry later.",
-        { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+  const ticker = new Ticker(tickPeriod(storeTimeoutMs, ackDeadlineMs, leaseMs / 3));
+
+  /** A store call bounded by storeTimeoutMs; any failure becomes 503 store_unavailable. */
+  const storeCall = <T>(what: string, call: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const unavailable = (cause: unknown) =>
+        reject(
+          new WebhookError(
+            "store_unavailable",
+            "The idempotency store is unreachable, so this delivery cannot be deduplicated; retry later.",
+            { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+          ),
+        );
+      const timeout = ticker.after(storeTimeoutMs, () =>
+        unavailable(new Error(`store ${what} timed out after ${storeTimeoutMs} ms`)),
       );
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (cause) {
+        pending = Promise.reject(cause);
+      }
+      pending.then(
+        (value) => {
+          ticker.cancel(timeout);
+          resolve(value);
+        },
+        (cause: unknown) => {
+          ticker.cancel(timeout);
+          unavailable(cause);
+        },
+      );
+    });
 
   const precheck = (head: WebhookRequestHead): WebhookResponse | undefined => {
     if (head.method.toUpperCase() !== "POST") {
-      return errorResponse(new WebhookError("method_not_allowed", `Webhooks are delivered with POST, not ${head.method}.`));
+      return errorResponse(
+        new WebhookError("method_not_allowed", `Webhooks are delivered with POST, not ${head.method}.`),
+      );
     }
     if (isAllowed && !isAllowed(head.remoteAddress)) {
-      logger.warn({ provider: provider.name, remoteAddress: head.remoteAddress }, "client address not allowed");
+      logger.warn(
+        { provider: provider.name, remoteAddress: head.remoteAddress },
+        "client address not allowed",
+      );
       return errorResponse(
         new WebhookError(
           "ip_not_allowed",
@@ -136,7 +164,8 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
       );
     }
     const declared = head.headers["content-length"];
-    if (declared !== undefined && Number(declared) > maxBodyBytes) return errorResponse(tooLarge(maxBodyBytes));
+    if (declared !== undefined && Number(declared) > maxBodyBytes)
+      return errorResponse(tooLarge(maxBodyBytes));
     return undefined;
   };
 
@@ -151,24 +180,34 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
       throw invalidPayload("The body must be a JSON object.", [{ path: "", message: "expected an object" }]);
     }
-    const delivery = deliveryContext(body as JsonObject, request.headers, request.rawBody, crypto);
+    const delivery = deliveryContext(body as JsonObject, request.headers, request.rawBody, sha256Hex);
     const type = provider.eventType(delivery);
     if (typeof type !== "string" || type === "") {
       throw invalidPayload(`The delivery names no event type that ${provider.name} would send.`, [
         { path: "type", message: "missing event type" },
       ]);
     }
-    let payload = provider.payload ? provider.payload({ ...delivery, type }) : body;
+    delivery.type = type;
+    let payload = provider.payload ? provider.payload(delivery) : body;
     const schema = Object.hasOwn(provider.events, type) ? provider.events[type] : undefined;
     if (schema) {
-      const result = await schema.safeParseAsync(payload);
+      // Sync parse first (the common case, and much cheaper); schemas with async refinements need the async path.
+      let result: ReturnType<typeof schema.safeParse>;
+      try {
+        result = schema.safeParse(payload);
+      } catch {
+        result = await schema.safeParseAsync(payload);
+      }
       if (!result.success) {
-        const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+        const issues = result.error.issues.map((issue) => ({
+          path: issue.path.join("."),
+          message: issue.message,
+        }));
         throw invalidPayload(`The ${type} payload does not match its schema.`, issues);
       }
       payload = result.data;
     }
-    const rawKey = await provider.idempotencyKey({ ...delivery, type });
+    const rawKey = await provider.idempotencyKey(delivery);
     if (typeof rawKey !== "string" || rawKey === "") {
       throw invalidPayload(`The delivery carries no id that identifies this ${provider.name} event.`, [
         { path: "id", message: "missing delivery id" },
@@ -176,12 +215,20 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     }
     // Keys are namespaced per provider and bounded in size: a sender-chosen id cannot bloat the store.
     let key = `${provider.name}:${rawKey}`;
-    if (key.length > MAX_KEY_LENGTH) key = `${provider.name}:sha256:${toHex(await crypto.sha256(utf8(rawKey)))}`;
+    if (key.length > MAX_KEY_LENGTH) key = `${provider.name}:sha256:${await sha256Hex(rawKey)}`;
     const attempt = provider.attempt?.(delivery);
     return { type, payload, key, attempt };
   };
 
   const runHandlers = async (list: Handler<WebhookEvent>[], event: WebhookEvent): Promise<unknown[]> => {
+    if (list.length === 1) {
+      try {
+        await list[0]!(event);
+        return [];
+      } catch (error) {
+        return [error];
+      }
+    }
     const results = await Promise.allSettled(list.map(async (handler) => handler(event)));
     return results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
   };
@@ -195,25 +242,25 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
 
   /** Runs handlers under a renewed lease, then completes or releases the claim. */
   const runClaimed = (list: Handler<WebhookEvent>[], event: WebhookEvent, token: string) => {
-    const renewal = setInterval(
-      () => {
-        store.renew(event.id, token, { leaseMs }).then(
-          (owned) => owned || logger.warn({ id: event.id }, "lease lost while handlers ran"),
-          (err: unknown) => logger.warn({ id: event.id, err }, "lease renewal failed"),
-        );
-      },
-      Math.max(1, Math.floor(leaseMs / 3)),
-    );
-    renewal.unref?.();
+    let renewal: ReturnType<Ticker["after"]> | undefined;
+    const renew = () => {
+      renewal = ticker.after(leaseMs / 3, renew);
+      store.renew(event.id, token, { leaseMs }).then(
+        (owned) => owned || logger.warn({ id: event.id }, "lease lost while handlers ran"),
+        (err: unknown) => logger.warn({ id: event.id, err }, "lease renewal failed"),
+      );
+    };
+    renewal = ticker.after(leaseMs / 3, renew);
     return runHandlers(list, event).then(async (errors) => {
-      clearInterval(renewal);
+      if (renewal) ticker.cancel(renewal);
       if (errors.length === 0) {
-        await storeCall("complete", () => store.complete(event.id, token, { retentionMs })).catch((error: WebhookError) =>
-          report(error, event),
+        await storeCall("complete", () => store.complete(event.id, token, { retentionMs })).catch(
+          (error: WebhookError) => report(error, event),
         );
         return undefined;
       }
-      for (const err of errors) logger.error({ err, type: event.type, id: event.id }, "webhook handler threw");
+      for (const err of errors)
+        logger.error({ err, type: event.type, id: event.id }, "webhook handler threw");
       const released = await storeCall("release", () => store.release(event.id, token)).then(
         () => true,
         () => false,
@@ -247,16 +294,25 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     if (claim.status === "in_progress") {
       const retryAfterSeconds = Math.max(1, Math.ceil(claim.retryAfterMs / 1000));
       return errorResponse(
-        new WebhookError("in_progress", "This delivery is being processed right now; retry later.", { retryAfterSeconds }),
+        new WebhookError("in_progress", "This delivery is being processed right now; retry later.", {
+          retryAfterSeconds,
+        }),
       );
     }
-    const event: WebhookEvent = { id: key, type, payload, provider: provider.name, receivedAt, headers: request.headers };
+    const event: WebhookEvent = {
+      id: key,
+      type,
+      payload,
+      provider: provider.name,
+      receivedAt,
+      headers: request.headers,
+    };
     if (attempt !== undefined) event.attempt = attempt;
     const list = [...(handlers.get(type) ?? []), ...(handlers.get("*") ?? [])];
     if (list.length === 0) {
       logger.info({ provider: provider.name, type, id: key }, "no handler for event type; acknowledged");
-      await storeCall("complete", () => store.complete(key, claim.token, { retentionMs })).catch((error: WebhookError) =>
-        report(error, event),
+      await storeCall("complete", () => store.complete(key, claim.token, { retentionMs })).catch(
+        (error: WebhookError) => report(error, event),
       );
       return jsonResponse(200, { received: true, handled: false });
     }
@@ -265,14 +321,18 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
       track(outcome, event);
       return jsonResponse(202, { received: true, status: "processing" });
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<"deadline">((resolve) => {
-      timer = setTimeout(() => resolve("deadline"), ackDeadlineMs);
+    const first = await new Promise<WebhookError | undefined | "deadline">((resolve) => {
+      const deadline = ticker.after(ackDeadlineMs, () => resolve("deadline"));
+      outcome.then((result) => {
+        ticker.cancel(deadline);
+        resolve(result);
+      });
     });
-    const first = await Promise.race([outcome, deadline]);
-    clearTimeout(timer);
     if (first === "deadline") {
-      logger.warn({ provider: provider.name, type, id: key, ackDeadlineMs }, "handlers passed the ack deadline; answered 202");
+      logger.warn(
+        { provider: provider.name, type, id: key, ackDeadlineMs },
+        "handlers passed the ack deadline; answered 202",
+      );
       track(outcome, event);
       return jsonResponse(202, { received: true, status: "processing" });
     }
@@ -304,7 +364,9 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
           return errorResponse(error);
         }
         logger.error({ err: error }, "unexpected error while handling a webhook");
-        return errorResponse(new WebhookError("internal_error", "Unexpected error; see the receiver's logs."));
+        return errorResponse(
+          new WebhookError("internal_error", "Unexpected error; see the receiver's logs."),
+        );
       }
     },
     async fetch(request, fetchOptions = {}) {
@@ -317,9 +379,14 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
       let response = precheck(head);
       if (!response) {
         try {
-          response = await receiver.handle({ ...head, rawBody: await readWebBody(request, maxBodyBytes, bodyTimeoutMs) });
+          response = await receiver.handle({
+            ...head,
+            rawBody: await readWebBody(request, maxBodyBytes, bodyTimeoutMs),
+          });
         } catch (error) {
-          response = errorResponse(isWebhookError(error) ? error : new WebhookError("body_aborted", "The body could not be read."));
+          response = errorResponse(
+            isWebhookError(error) ? error : new WebhookError("body_aborted", "The body could not be read."),
+          );
         }
       }
       return new Response(response.body, { status: response.status, headers: response.headers });

@@ -3,12 +3,19 @@ import type { WebhookResponse } from "./types.js";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
-export function jsonResponse(status: number, body: object, headers: Record<string, string> = {}): WebhookResponse {
+export function jsonResponse(
+  status: number,
+  body: object,
+  headers: Record<string, string> = {},
+): WebhookResponse {
   return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
 /** The small JSON error body of the contract: `{ error, message, issues? }` — never the payload. */
-export function errorResponse(error: WebhookError, extraHeaders: Record<string, string> = {}): WebhookResponse {
+export function errorResponse(
+  error: WebhookError,
+  extraHeaders: Record<string, string> = {},
+): WebhookResponse {
   const headers: Record<string, string> = { ...extraHeaders };
   if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
   if (error.code === "method_not_allowed") headers.allow = "POST";

@@ -18,7 +18,10 @@ const MOUNT_HINT =
  * @example
  * app.use(webhookMiddleware(receiver, { path: "/webhooks/eulabel" }));
  */
-export function webhookMiddleware(receiver: ReceiverCore, options: WebhookMiddlewareOptions = {}): RequestHandler {
+export function webhookMiddleware(
+  receiver: ReceiverCore,
+  options: WebhookMiddlewareOptions = {},
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (options.path !== undefined && req.path !== options.path) return next();
     const raw = (req as WithRawBody).rawBody;

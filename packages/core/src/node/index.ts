@@ -49,7 +49,9 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
         return reject(tooLarge(limit));
       }
       if (type === "stream.not.readable") return reject(consumed());
-      reject(new WebhookError("body_aborted", "The client aborted or truncated the upload.", { cause: error }));
+      reject(
+        new WebhookError("body_aborted", "The client aborted or truncated the upload.", { cause: error }),
+      );
     });
   });
 }
@@ -99,8 +101,13 @@ export async function handleNodeRequest(
     try {
       rawBody = await readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
     } catch (error) {
-      const known = isWebhookError(error) ? error : new WebhookError("body_aborted", "The body could not be read.");
-      return errorResponse(known, known.status === 413 || known.status === 408 ? { connection: "close" } : {});
+      const known = isWebhookError(error)
+        ? error
+        : new WebhookError("body_aborted", "The body could not be read.");
+      return errorResponse(
+        known,
+        known.status === 413 || known.status === 408 ? { connection: "close" } : {},
+      );
     }
   }
   return receiver.handle({ ...head, rawBody });
@@ -123,7 +130,10 @@ export function createNodeHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if (options.path !== undefined && (req.url ?? "").split("?")[0] !== options.path) {
-      writeNodeResponse(res, jsonResponse(404, { error: "not_found", message: `Webhooks are received at ${options.path}.` }));
+      writeNodeResponse(
+        res,
+        jsonResponse(404, { error: "not_found", message: `Webhooks are received at ${options.path}.` }),
+      );
       return;
     }
     handleNodeRequest(receiver, req).then((response) => writeNodeResponse(res, response));

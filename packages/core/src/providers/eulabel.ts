@@ -51,7 +51,9 @@ export interface EulabelOptions {
   /** The endpoint's signing secret; several for rotation. Used as the string's UTF-8 bytes. */
   secret: SecretInput;
   /** Override how one delivery is identified (default: event type + SHA-256 of the exact body). */
-  idempotencyKey?: (delivery: DeliveryContext & { type: string }) => string | undefined | Promise<string | undefined>;
+  idempotencyKey?: (
+    delivery: DeliveryContext & { type: string },
+  ) => string | undefined | Promise<string | undefined>;
 }
 
 /**
@@ -78,7 +80,8 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
     events: eulabelEvents,
     eventType: ({ body }) => asString(readField(body, "event")),
     idempotencyKey:
-      options.idempotencyKey ?? (async ({ type, rawBody, sha256Hex }) => `${type}:${await sha256Hex(rawBody)}`),
+      options.idempotencyKey ??
+      (async ({ type, rawBody, sha256Hex }) => `${type}:${await sha256Hex(rawBody)}`),
     timeoutMs: 30_000,
     // Retries end after immediate + 30 s + 2 min + 15 min + 1 h + 4 h ≈ 5 h 17 min; 24 h covers it with room.
     retentionMs: 24 * 60 * 60 * 1000,

@@ -38,5 +38,9 @@ export interface SignatureScheme {
   sign(input: SignInput): Promise<SignedDelivery>;
 }
 
-export const fail = (code: SignatureFailure, message: string): VerifyOutcome => ({ ok: false, code, message });
+export const fail = (code: SignatureFailure, message: string): VerifyOutcome => ({
+  ok: false,
+  code,
+  message,
+});
 export const OK: VerifyOutcome = { ok: true };

@@ -17,7 +17,10 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
       return secret;
     }
     if (typeof secret !== "string" || secret.length === 0) {
-      throw configError(provider, `secret #${i + 1} is empty or not a string (is the environment variable set?)`);
+      throw configError(
+        provider,
+        `secret #${i + 1} is empty or not a string (is the environment variable set?)`,
+      );
     }
     if (encoding === "utf8") return utf8(secret);
     const text = encoding === "whsec-base64" ? secret.replace(/^whsec_/, "") : secret;

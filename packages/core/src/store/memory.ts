@@ -70,14 +70,18 @@ export class MemoryStore implements IdempotencyStore {
     return { status: "claimed", token };
   }
 
-  #owned(key: string, token: string): boolean {
+  /** The live entry `token` owns, if any: the one lookup complete/release/renew need. */
+  #owned(key: string, token: string): Entry | undefined {
     const entry = this.#live(key);
-    return entry?.state === "processing" && entry.token === token;
+    return entry?.state === "processing" && entry.token === token ? entry : undefined;
   }
 
   async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
-    if (!this.#owned(key, token)) return false;
-    this.#cache.set(key, { state: "completed", token, expiresAt: this.#now() + retentionMs });
+    const entry = this.#owned(key, token);
+    if (!entry) return false;
+    // Mutated in place: the entry is ours alone, and a second cache write per delivery is measurable.
+    entry.state = "completed";
+    entry.expiresAt = this.#now() + retentionMs;
     return true;
   }
 
@@ -88,8 +92,9 @@ export class MemoryStore implements IdempotencyStore {
   }
 
   async renew(key: string, token: string, { leaseMs }: { leaseMs: number }): Promise<boolean> {
-    if (!this.#owned(key, token)) return false;
-    this.#cache.set(key, { state: "processing", token, expiresAt: this.#now() + leaseMs });
+    const entry = this.#owned(key, token);
+    if (!entry) return false;
+    entry.expiresAt = this.#now() + leaseMs;
     return true;
   }
 
