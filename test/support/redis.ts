@@ -38,6 +38,8 @@ export function freePort(): Promise<number> {
 export interface PrivateRedisOptions {
   /** Durable mode: AOF with fsync on every write, in a fresh temp dir, so a restart keeps every acknowledged write. */
   durable?: boolean;
+  /** More redis-server arguments, e.g. `["--cluster-enabled", "yes"]`. */
+  extraArgs?: readonly string[];
 }
 
 /** A redis-server this test started and may kill and restart on the same port. */
@@ -74,6 +76,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   args.push(
     ...(options.durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
   );
+  args.push(...(options.extraArgs ?? []));
   let child: ChildProcess | undefined;
 
   const start = async () => {
