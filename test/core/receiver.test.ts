@@ -242,3 +242,33 @@ describe("receiver.handle()", () => {
     expect(utf8Bytes("é")).toEqual(new Uint8Array([0xc3, 0xa9]));
   });
 });
+
+describe("receiver.fetch()", () => {
+  it("refuses a Request whose body was already read, saying how to fix it", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const { body, headers } = await signedDelivery(passportEvent());
+    const req = new Request("http://localhost/hooks", { method: "POST", headers, body });
+    await req.json();
+    const res = await receiver.fetch(req);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ error: "body_already_consumed", message: expect.stringContaining("clone()") });
+  });
+
+  it("verifies a streamed body and refuses one that passes maxBodyBytes mid-stream", async () => {
+    const receiver = createReceiver({ provider: provider(), maxBodyBytes: 2048 });
+    receiver.on("*", () => {});
+    const { body, headers } = await signedDelivery(passportEvent());
+    const stream = (bytes: Uint8Array, parts: number) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          const step = Math.ceil(bytes.length / parts);
+          for (let i = 0; i < bytes.length; i += step) controller.enqueue(bytes.subarray(i, i + step));
+          controller.close();
+        },
+      });
+    const init = (b: Uint8Array) => ({ method: "POST", headers, body: stream(b, 4), duplex: "half" }) as RequestInit;
+    expect((await receiver.fetch(new Request("http://localhost/h", init(body)))).status).toBe(200);
+    const big = new Uint8Array(10_000).fill(32);
+    expect((await receiver.fetch(new Request("http://localhost/h", init(big)))).status).toBe(413);
+  });
+});

@@ -377,6 +377,14 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
       };
       if (fetchOptions.remoteAddress !== undefined) head.remoteAddress = fetchOptions.remoteAddress;
       let response = precheck(head);
+      if (!response && request.bodyUsed) {
+        response = errorResponse(
+          new WebhookError(
+            "body_already_consumed",
+            "The Request body was already read (e.g. by await request.json()), so its exact bytes cannot be verified. Pass the untouched Request to receiver.fetch(), or request.clone() before reading it.",
+          ),
+        );
+      }
       if (!response) {
         try {
           response = await receiver.handle({

@@ -88,8 +88,10 @@ export async function handleNodeRequest(
   if (req.url !== undefined) head.path = req.url.split("?")[0] ?? req.url;
   const early = receiver.precheck(head);
   if (early) {
-    if (early.status === 413) lingerThenDestroy(req);
-    return early;
+    if (early.status !== 413) return early;
+    // The body is refused unread: drain and close instead of keeping the connection for its bytes.
+    lingerThenDestroy(req);
+    return { ...early, headers: { ...early.headers, connection: "close" } };
   }
   let rawBody = options.rawBody;
   if (!rawBody) {
