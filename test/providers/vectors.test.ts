@@ -9,24 +9,32 @@ import {
   utf8Bytes,
   verify,
 } from "@webhook-kit/core";
-import { z } from "zod";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 /** Published upstream test vectors (see /work/shared/vectors/README.md). */
 const VECTORS_PATH = process.env.WEBHOOK_KIT_VECTORS ?? "/work/shared/vectors/signatures.json";
 const vectors = JSON.parse(readFileSync(VECTORS_PATH, "utf8"));
 
 type Payload = string | { repeat: string; count: number };
-const text = (payload: Payload) => (typeof payload === "string" ? payload : payload.repeat.repeat(payload.count));
-const post = (headers: Record<string, string>, body: string) => ({ method: "POST", headers, rawBody: utf8Bytes(body) });
+const text = (payload: Payload) =>
+  typeof payload === "string" ? payload : payload.repeat.repeat(payload.count);
+const post = (headers: Record<string, string>, body: string) => ({
+  method: "POST",
+  headers,
+  rawBody: utf8Bytes(body),
+});
 const anyEvents = { "*": z.unknown() };
+// biome-ignore lint/suspicious/noExplicitAny: vector records are heterogeneous JSON read at run time
+type Vector = Record<string, any>;
+const cases = (list: Vector[], name: string): [string, Vector][] => list.map((v) => [v[name] as string, v]);
 
 describe("standard-webhooks-v1 vectors → providers.standardWebhooks", () => {
-  const swVectors = (vectors.standard_webhooks as { scheme: string; id: string }[]).filter(
+  const swVectors = (vectors.standard_webhooks as Vector[]).filter(
     (v) => v.scheme === "standard-webhooks-v1",
   );
 
-  it.each(swVectors.map((v) => [v.id, v] as const))("%s", async (_, v: Record<string, any>) => {
+  it.each(cases(swVectors, "id"))("%s", async (_, v) => {
     const body = text(v.payload);
     const header = v.expectedSignatureHeader ?? v.signatureHeader;
     const now = v.timestamp * 1000;
@@ -48,21 +56,32 @@ describe("standard-webhooks-v1 vectors → providers.standardWebhooks", () => {
 
   it("rejects a valid signature outside the ±300 s window, in both directions, and honours a custom window", async () => {
     const v = vectors.standard_webhooks[0];
-    const headers = { "webhook-id": v.msgId, "webhook-timestamp": String(v.timestamp), "webhook-signature": v.expectedSignatureHeader };
+    const headers = {
+      "webhook-id": v.msgId,
+      "webhook-timestamp": String(v.timestamp),
+      "webhook-signature": v.expectedSignatureHeader,
+    };
     const provider = providers.standardWebhooks({ secret: v.secret });
-    const at = (deltaSeconds: number) => verify(provider, post(headers, v.payload), { now: (v.timestamp + deltaSeconds) * 1000 });
+    const at = (deltaSeconds: number) =>
+      verify(provider, post(headers, v.payload), { now: (v.timestamp + deltaSeconds) * 1000 });
     expect((await at(300)).ok).toBe(true);
     expect((await at(-300)).ok).toBe(true);
     expect(await at(301)).toMatchObject({ ok: false, code: "timestamp_out_of_range" });
     expect(await at(-301)).toMatchObject({ ok: false, code: "timestamp_out_of_range" });
     const lenient = providers.standardWebhooks({ secret: v.secret, toleranceSeconds: 3600 });
-    expect((await verify(lenient, post(headers, v.payload), { now: (v.timestamp + 3000) * 1000 })).ok).toBe(true);
+    expect((await verify(lenient, post(headers, v.payload), { now: (v.timestamp + 3000) * 1000 })).ok).toBe(
+      true,
+    );
   });
 
   it("the v1a (ed25519) vector is not an HMAC: this preset skips v1a entries, so it is rejected, not crashed", async () => {
     const v = vectors.standard_webhooks.find((x: { id: string }) => x.id === "sw-ed25519-v1a");
     const provider = providers.standardWebhooks({ secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
-    const headers = { "webhook-id": v.msgId, "webhook-timestamp": String(v.timestamp), "webhook-signature": v.expectedSignatureHeader };
+    const headers = {
+      "webhook-id": v.msgId,
+      "webhook-timestamp": String(v.timestamp),
+      "webhook-signature": v.expectedSignatureHeader,
+    };
     expect(await verify(provider, post(headers, v.payload), { now: v.timestamp * 1000 })).toMatchObject({
       ok: false,
       code: "invalid_signature",
@@ -71,13 +90,19 @@ describe("standard-webhooks-v1 vectors → providers.standardWebhooks", () => {
 });
 
 describe("stripe-v1 vectors → providers.stripe", () => {
-  const cases = (vectors.stripe as Record<string, any>[]).flatMap((v) =>
-    v.cases.map((c: Record<string, any>, i: number) => [`${v.id} #${i + 1} (${c.valid ? "valid" : c.reason ?? "invalid"})`, v, c]),
+  const stripeCases = (vectors.stripe as Vector[]).flatMap((v) =>
+    (v.cases as Vector[]).map((c, i): [string, Vector, Vector] => [
+      `${v.id} #${i + 1} (${c.valid ? "valid" : (c.reason ?? "invalid")})`,
+      v,
+      c,
+    ]),
   );
 
-  it.each(cases)("%s", async (_, v, c) => {
+  it.each(stripeCases)("%s", async (_, v, c) => {
     const provider = providers.stripe({ secret: v.secret, toleranceSeconds: c.tolerance });
-    const outcome = await verify(provider, post({ "stripe-signature": v.header }, v.payload), { now: c.now * 1000 });
+    const outcome = await verify(provider, post({ "stripe-signature": v.header }, v.payload), {
+      now: c.now * 1000,
+    });
     expect(outcome.ok).toBe(c.valid);
   });
 
@@ -90,10 +115,15 @@ describe("stripe-v1 vectors → providers.stripe", () => {
 });
 
 describe("shopify-hmac-base64 vector → defineProvider + hmacSignature({ encoding: 'base64' })", () => {
-  it.each(vectors.shopify.map((v: { id: string }) => [v.id, v]))("%s", async (_, v: Record<string, any>) => {
+  it.each(cases(vectors.shopify, "id"))("%s", async (_, v) => {
     const shopify: Provider = defineProvider({
       name: "shopify",
-      signature: hmacSignature({ header: "X-Shopify-Hmac-Sha256", encoding: "base64", secret: v.secret, platform: "Shopify" }),
+      signature: hmacSignature({
+        header: "X-Shopify-Hmac-Sha256",
+        encoding: "base64",
+        secret: v.secret,
+        platform: "Shopify",
+      }),
       events: anyEvents,
       eventType: ({ headers }) => headers["x-shopify-topic"],
       idempotencyKey: ({ headers }) => headers["x-shopify-webhook-id"],
@@ -106,7 +136,7 @@ describe("shopify-hmac-base64 vector → defineProvider + hmacSignature({ encodi
 });
 
 describe("slack-v0 vector → timestampedHmacSignature", () => {
-  it.each(vectors.slack.map((v: { id: string }) => [v.id, v]))("%s", async (_, v: Record<string, any>) => {
+  it.each(cases(vectors.slack, "id"))("%s", async (_, v) => {
     const slack = {
       signature: timestampedHmacSignature({
         header: "x-slack-signature",
@@ -125,12 +155,14 @@ describe("slack-v0 vector → timestampedHmacSignature", () => {
       code: "timestamp_out_of_range",
     });
     const noTimestamp = { "x-slack-signature": v.signature };
-    expect(await verify(slack, post(noTimestamp, v.body), { now })).toMatchObject({ code: "invalid_signature" });
+    expect(await verify(slack, post(noTimestamp, v.body), { now })).toMatchObject({
+      code: "invalid_signature",
+    });
   });
 });
 
 describe("convoy vectors → hmacSignature (simple) and timestampedHmacSignature (advanced)", () => {
-  const convoy = (v: Record<string, any>) => {
+  const convoy = (v: Vector) => {
     const algorithm = v.hash === "SHA512" ? "sha512" : "sha256";
     return {
       signature: v.advanced
@@ -149,9 +181,11 @@ describe("convoy vectors → hmacSignature (simple) and timestampedHmacSignature
     };
   };
 
-  it.each(vectors.convoy.vectors.map((v: { name: string }) => [v.name, v]))("%s", async (_, v: Record<string, any>) => {
+  it.each(cases(vectors.convoy.vectors, "name"))("%s", async (_, v) => {
     // The README asks for the real clock: valid cases carry a ~100-year window, advanced_expired 300 s.
-    const outcome = await verify(convoy(v), post({ "x-convoy-signature": v.header }, v.payload), { now: Date.now() });
+    const outcome = await verify(convoy(v), post({ "x-convoy-signature": v.header }, v.payload), {
+      now: Date.now(),
+    });
     expect(outcome.ok).toBe(v.valid);
   });
 });

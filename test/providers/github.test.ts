@@ -1,0 +1,67 @@
+import { createHmac } from "node:crypto";
+import { createReceiver, providers, utf8Bytes } from "@webhook-kit/core";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { json, recordAll, request, SECRET, signed } from "./support.js";
+
+const events = { "issues.opened": z.looseObject({ issue: z.looseObject({ number: z.number() }) }) };
+const provider = (routing?: "event" | "event.action") =>
+  providers.github({ secret: SECRET, events, ...(routing ? { routing } : {}) });
+const gh = (event: string, delivery: string) => ({
+  "x-github-event": event,
+  "x-github-delivery": delivery,
+  "x-github-hook-id": "123",
+  "user-agent": "GitHub-Hookshot/abc1234",
+});
+const opened = { action: "opened", issue: { number: 7 }, repository: { full_name: "o/r" } };
+
+describe("providers.github", () => {
+  it("routes event.action, events without an action by their name, and ping", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const seen = recordAll(receiver);
+    let number: number | undefined;
+    receiver.on("issues.opened", (event) => {
+      number = event.payload.issue.number;
+    });
+    await receiver.handle(request(await signed(provider(), opened, { headers: gh("issues", "d-1") })));
+    await receiver.handle(
+      request(await signed(provider(), { ref: "refs/heads/main" }, { headers: gh("push", "d-2") })),
+    );
+    await receiver.handle(
+      request(
+        await signed(provider(), { zen: "Keep it simple.", hook_id: 1 }, { headers: gh("ping", "d-3") }),
+      ),
+    );
+    expect(number).toBe(7);
+    expect(seen.mock.calls.map(([e]) => e.type)).toEqual(["issues.opened", "push", "ping"]);
+  });
+
+  it("routes on X-GitHub-Event alone with routing: 'event'", async () => {
+    const receiver = createReceiver({ provider: provider("event") });
+    const seen = recordAll(receiver);
+    await receiver.handle(request(await signed(provider("event"), opened, { headers: gh("issues", "d-1") })));
+    expect(seen.mock.calls[0]?.[0].type).toBe("issues");
+  });
+
+  it("keys on X-GitHub-Delivery: equal bodies are distinct deliveries, a redelivery is a duplicate", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const seen = recordAll(receiver);
+    const first = await signed(provider(), opened, { headers: gh("issues", "guid-1") });
+    const second = await signed(provider(), opened, { headers: gh("issues", "guid-2") });
+    for (const wire of [first, second])
+      expect(json((await receiver.handle(request(wire))).body)).toEqual({ received: true });
+    expect(json((await receiver.handle(request(first))).body)).toMatchObject({ duplicate: true });
+    expect(seen.mock.calls.map(([e]) => e.id)).toEqual(["github:guid-1", "github:guid-2"]);
+  });
+
+  it("requires the sha256= prefix GitHub always sends", async () => {
+    const body = JSON.stringify(opened);
+    const hex = createHmac("sha256", SECRET).update(body).digest("hex");
+    const send = (value: string) =>
+      createReceiver({ provider: provider() }).handle(
+        request({ headers: { ...gh("issues", "d"), "x-hub-signature-256": value }, body: utf8Bytes(body) }),
+      );
+    expect((await send(`sha256=${hex}`)).status).toBe(200);
+    expect((await send(hex)).status).toBe(401);
+  });
+});
