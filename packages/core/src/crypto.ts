@@ -21,9 +21,13 @@ interface NodeCryptoLike {
 function loadNodeCrypto(): NodeCryptoLike | undefined {
   // getBuiltinModule (Node ≥ 20.16) reaches node:crypto without a static import, so this file still
   // bundles for the Edge runtime, where `process.getBuiltinModule` does not exist.
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.("node:crypto");
-  return mod as NodeCryptoLike | undefined;
+  // Next.js's Edge runtime goes further: its `process` throws on reading any Node.js-only member.
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    return proc?.getBuiltinModule?.("node:crypto") as NodeCryptoLike | undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function nodeCrypto(node: NodeCryptoLike): CryptoProvider {
