@@ -6,6 +6,8 @@ import express from "express";
 import type { AdapterUnderTest, RunningAdapter } from "./adapter.js";
 import { fastifyAdapter } from "./servers/fastify.js";
 import { koaAdapter } from "./servers/koa.js";
+import { nextAppAdapter } from "./servers/next-app.js";
+import { nextPagesAdapter } from "./servers/next-pages.js";
 
 /** Listens on 127.0.0.1:0 and returns the URL of `path`. */
 export async function listen(server: http.Server, path: string): Promise<RunningAdapter> {
@@ -66,4 +68,6 @@ export const adapters: AdapterUnderTest[] = [
   // Other adapters add their line below (koa, fastify, next-app, next-pages).
   koaAdapter,
   fastifyAdapter,
+  nextAppAdapter,
+  nextPagesAdapter,
 ];

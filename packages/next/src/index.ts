@@ -1,0 +1,2 @@
+export { type WebhookRouteOptions, webhookRoute } from "./app.js";
+export { webhookApiRoute } from "./pages.js";

@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ReceiverCore } from "@webhook-kit/core";
+import { handleNodeRequest, writeNodeResponse } from "@webhook-kit/core/node";
+
+const MOUNT_HINT =
+  "In the Next.js Pages Router, add `export const config = { api: { bodyParser: false } }` to this API route file.";
+
+/**
+ * A Pages Router API route (Node.js runtime). Next's body parser must be off for the route, so core reads
+ * the exact bytes; left on, every delivery is answered at once with a 500 `body_already_consumed` that says so.
+ * The client address is the socket's (Next's `req` is node's IncomingMessage).
+ *
+ * @example
+ * // pages/api/webhooks/eulabel.ts
+ * import { webhookApiRoute } from "@webhook-kit/next";
+ * import { receiver } from "@/lib/webhooks";
+ * export const config = { api: { bodyParser: false } };
+ * export default webhookApiRoute(receiver);
+ */
+export function webhookApiRoute(
+  receiver: ReceiverCore,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const response = await handleNodeRequest(receiver, req, {
+      bodyParsed: (req as { body?: unknown }).body !== undefined,
+      framework: "the Next.js Pages Router",
+      mountHint: MOUNT_HINT,
+    });
+    writeNodeResponse(res, response);
+  };
+}
