@@ -126,41 +126,57 @@ export class RedisStore implements IdempotencyStore {
     }
   }
 
-  /** One script call, bounded by operationTimeoutMs from the moment it is made, waiting for a connection included. */
-  async #call(operation: RedisStoreOperation, command: string, key: string, ...args: (string | number)[]) {
-    if (typeof key !== "string" || key === "")
-      throw new TypeError(`RedisStore.${operation}: key must be a non-empty string`);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let expired = false;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        expired = true;
+  /**
+   * One script call, bounded by operationTimeoutMs from the moment it is made, waiting for a connection
+   * included. Written as one hand-rolled promise (no Promise.race, no async wrappers): it is on every
+   * delivery's hot path twice.
+   */
+  #call(
+    operation: RedisStoreOperation,
+    command: string,
+    key: string,
+    ...args: (string | number)[]
+  ): Promise<unknown> {
+    if (typeof key !== "string" || key === "") {
+      return Promise.reject(new TypeError(`RedisStore.${operation}: key must be a non-empty string`));
+    }
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        const status = this.#client.status;
         reject(
           new RedisStoreError(
             operation,
             "timeout",
-            `RedisStore.${operation}: no answer from Redis within ${this.#timeoutMs} ms (client status: ${this.#client.status})`,
+            `RedisStore.${operation}: no answer from Redis within ${this.#timeoutMs} ms (client status: ${status})`,
           ),
         );
       }, this.#timeoutMs);
-    });
-    const send = async () => {
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const reason = error instanceof Error ? error.message : String(error);
+        reject(
+          new RedisStoreError(operation, "unavailable", `RedisStore.${operation} failed: ${reason}`, error),
+        );
+      };
+      const send = () => {
+        // Readiness came after the budget: do not send a command nobody waits for any more.
+        if (settled) return;
+        const fn = (this.#client as unknown as Record<string, ScriptCommand>)[command] as ScriptCommand;
+        fn.call(this.#client, this.redisKey(key), ...args).then((reply) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(reply);
+        }, fail);
+      };
       const waiting = this.#readiness.wait();
-      if (waiting) await waiting;
-      // Readiness came after the budget: do not send a command nobody waits for any more.
-      if (expired) return undefined;
-      const fn = (this.#client as unknown as Record<string, ScriptCommand>)[command] as ScriptCommand;
-      return fn.call(this.#client, this.redisKey(key), ...args);
-    };
-    try {
-      return await Promise.race([send(), timeout]);
-    } catch (error) {
-      if (error instanceof RedisStoreError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RedisStoreError(operation, "unavailable", `RedisStore.${operation} failed: ${reason}`, error);
-    } finally {
-      clearTimeout(timer);
-    }
+      if (waiting) waiting.then(send, fail);
+      else send();
+    });
   }
 }
 
