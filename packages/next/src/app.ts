@@ -1,4 +1,4 @@
-import type { ReceiverCore } from "@webhook-kit/core";
+import { type ReceiverSource, resolver } from "./source.js";
 
 export interface WebhookRouteOptions {
   /**
@@ -12,7 +12,8 @@ export interface WebhookRouteOptions {
 
 /**
  * An App Router route handler (Node.js and Edge runtimes): `export const POST = webhookRoute(receiver)`.
- * The body is read from the request stream by core, with the receiver's size limit and timeout.
+ * The body is read from the request stream by core, with the receiver's size limit and timeout. Pass a
+ * function instead of the receiver to create it on the first request (secrets then need not exist at build).
  *
  * @example
  * // app/api/webhooks/eulabel/route.ts
@@ -21,11 +22,12 @@ export interface WebhookRouteOptions {
  * export const POST = webhookRoute(receiver);
  */
 export function webhookRoute(
-  receiver: ReceiverCore,
+  source: ReceiverSource,
   options: WebhookRouteOptions = {},
 ): (request: Request) => Promise<Response> {
+  const receiver = resolver(source);
   return (request) => {
     const remoteAddress = options.remoteAddress?.(request) ?? undefined;
-    return receiver.fetch(request, remoteAddress === undefined ? {} : { remoteAddress });
+    return receiver().fetch(request, remoteAddress === undefined ? {} : { remoteAddress });
   };
 }

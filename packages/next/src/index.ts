@@ -1,2 +1,3 @@
 export { type WebhookRouteOptions, webhookRoute } from "./app.js";
 export { webhookApiRoute } from "./pages.js";
+export type { ReceiverSource } from "./source.js";

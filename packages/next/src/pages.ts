@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ReceiverCore } from "@webhook-kit/core";
 import { handleNodeRequest, writeNodeResponse } from "@webhook-kit/core/node";
+import { type ReceiverSource, resolver } from "./source.js";
 
 const MOUNT_HINT =
   "In the Next.js Pages Router, add `export const config = { api: { bodyParser: false } }` to this API route file.";
@@ -8,7 +8,8 @@ const MOUNT_HINT =
 /**
  * A Pages Router API route (Node.js runtime). Next's body parser must be off for the route, so core reads
  * the exact bytes; left on, every delivery is answered at once with a 500 `body_already_consumed` that says so.
- * The client address is the socket's (Next's `req` is node's IncomingMessage).
+ * The client address is the socket's (Next's `req` is node's IncomingMessage). Like `webhookRoute`, it
+ * takes the receiver or a function that makes it on the first request.
  *
  * @example
  * // pages/api/webhooks/eulabel.ts
@@ -18,10 +19,11 @@ const MOUNT_HINT =
  * export default webhookApiRoute(receiver);
  */
 export function webhookApiRoute(
-  receiver: ReceiverCore,
+  source: ReceiverSource,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const receiver = resolver(source);
   return async (req, res) => {
-    const response = await handleNodeRequest(receiver, req, {
+    const response = await handleNodeRequest(receiver(), req, {
       bodyParsed: (req as { body?: unknown }).body !== undefined,
       framework: "the Next.js Pages Router",
       mountHint: MOUNT_HINT,

@@ -20,11 +20,10 @@ export function toWebRequest(req: http.IncomingMessage): Request {
   } as RequestInit);
 }
 
-/** Streams a web Response back onto node's ServerResponse, as Next does. */
+/** Copies a web Response onto node's ServerResponse, as Next does. */
 export async function writeWebResponse(res: http.ServerResponse, response: Response): Promise<void> {
   res.writeHead(response.status, Object.fromEntries(response.headers));
-  if (response.body) for await (const chunk of response.body) res.write(chunk);
-  res.end();
+  res.end(Buffer.from(await response.arrayBuffer()));
 }
 
 /**
