@@ -102,7 +102,7 @@ describe("RedisStore on the shared Redis", () => {
   });
 });
 
-describe("RedisStore: one round trip per operation", () => {
+describe("RedisStore on a private Redis: round trips, lost replies", () => {
   let redis: PrivateRedis;
   beforeAll(async () => {
     redis = await startPrivateRedis();
@@ -136,6 +136,25 @@ describe("RedisStore: one round trip per operation", () => {
     await until("MONITOR to catch up", async () => (seen.length >= ops * 3 ? true : undefined));
     await sleep(50);
     expect(seen).toEqual(Array.from({ length: ops * 3 }, () => "evalsha"));
+  });
+
+  it("a claim whose reply never came is handed back once Redis answers, not held for the whole lease", async () => {
+    const admin = track(new Redis(redis.url));
+    const store = new RedisStore({ client: track(createRedisClient(redis.url)), operationTimeoutMs: 300 });
+    const other = new RedisStore({ client: track(createRedisClient(redis.url)) });
+    // Writes (scripts included) wait 800 ms in Redis: the claim outlives its budget, then is applied anyway.
+    await admin.call("CLIENT", "PAUSE", "800", "WRITE");
+    const error = (await store
+      .claim("slow-claim", { leaseMs: LONG })
+      .catch((e: unknown) => e)) as RedisStoreError;
+    expect(error).toBeInstanceOf(RedisStoreError);
+    expect(error.reason).toBe("timeout");
+    // Without the hand-back the key would answer in_progress for 60 s (LONG).
+    const status = await until("the key to be free again", async () => {
+      const result = await other.claim("slow-claim", { leaseMs: LONG });
+      return result.status === "claimed" ? result.status : undefined;
+    });
+    expect(status).toBe("claimed");
   });
 });
 

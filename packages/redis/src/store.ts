@@ -91,7 +91,16 @@ export class RedisStore implements IdempotencyStore {
 
   async claim(key: string, { leaseMs }: { leaseMs: number }): Promise<ClaimResult> {
     const token = randomUUID();
-    const reply = await this.#call("claim", COMMANDS.claim.name, key, token, ms("leaseMs", leaseMs));
+    const lease = ms("leaseMs", leaseMs);
+    let reply: unknown;
+    try {
+      reply = await this.#call("claim", COMMANDS.claim.name, key, token, lease);
+    } catch (error) {
+      // The claim may have been applied with its reply lost (Redis died mid-flight, a timeout). Nobody will
+      // run it, so hand it back as soon as Redis answers instead of blocking retries for the whole lease.
+      this.#retries.schedule(() => this.#call("release", COMMANDS.release.name, key, token));
+      throw error;
+    }
     if (!Array.isArray(reply)) throw unexpected("claim", reply);
     const [code, detail] = reply as [unknown, unknown];
     if (code === 1 && detail === token) return { status: "claimed", token };
