@@ -1,0 +1,99 @@
+import type { Provider } from "@webhook-kit/core";
+import { newDeliveryId, resolveProfile, type SignDeliveryInput, signDelivery } from "./sign-delivery.js";
+
+export interface DeliveryAttempt {
+  /** 1-based. */
+  attempt: number;
+  /** The (scaled) wait before this attempt, in ms. */
+  delayMs: number;
+  /** HTTP status, when a response arrived. */
+  status?: number;
+  /** The network error or timeout, when none did. */
+  error?: string;
+  /** The response body (first 2 KiB), for debugging. */
+  responseBody?: string;
+  durationMs: number;
+}
+
+export interface DeliveryResult {
+  /** True when an attempt got a 2xx. */
+  delivered: boolean;
+  attempts: DeliveryAttempt[];
+}
+
+export interface SendDeliveryOptions extends SignDeliveryInput {
+  /** Multiplies every wait of the platform's schedule: 0.001 turns 30 s into 30 ms. Default 1. */
+  timeScale?: number;
+  /** Delays before each attempt (ms, unscaled); default: the platform's documented schedule. */
+  schedule?: readonly number[];
+  /** Stop after this many attempts (≤ the schedule's length). */
+  maxAttempts?: number;
+  /** How long one attempt may take before it counts as failed, like the sender's timeout. Default: the provider's timeoutMs, else 10 s. */
+  timeoutMs?: number;
+  /** Called after each attempt (progress output, assertions). */
+  onAttempt?(attempt: DeliveryAttempt): void;
+  /** Injectable fetch. Default: the global one. */
+  fetch?: typeof fetch;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends a signed delivery to `url` the way the platform does: same bytes on every attempt (re-signed with a
+ * fresh timestamp where the platform does, same id), retried on its documented schedule until a 2xx.
+ *
+ * @example
+ * const result = await sendDelivery("http://localhost:3000/webhooks", providers.eudr({ secret }),
+ *   fixtures.eudr.supplierCreated, { timeScale: 0.001 });
+ * expect(result.delivered).toBe(true);
+ */
+export async function sendDelivery(
+  url: string,
+  provider: Pick<Provider, "name" | "signature" | "timeoutMs">,
+  payload: unknown,
+  options: SendDeliveryOptions = {},
+): Promise<DeliveryResult> {
+  const profile = resolveProfile(provider, options.platform);
+  const scale = options.timeScale ?? 1;
+  if (!(scale >= 0) || !Number.isFinite(scale))
+    throw new RangeError("sendDelivery: timeScale must be a finite number ≥ 0.");
+  const schedule = (options.schedule ?? profile.retrySchedule).slice(
+    0,
+    options.maxAttempts ?? Number.POSITIVE_INFINITY,
+  );
+  const timeoutMs = options.timeoutMs ?? provider.timeoutMs ?? 10_000;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  // One id for every attempt: a retry is the same delivery.
+  const input: SignDeliveryInput = { ...options, id: options.id ?? newDeliveryId(provider.name) };
+  let signed = await signDelivery(provider, payload, input);
+  const attempts: DeliveryAttempt[] = [];
+
+  for (const [index, delay] of (schedule.length > 0 ? schedule : [0]).entries()) {
+    const delayMs = Math.round(delay * scale);
+    if (delayMs > 0) await sleep(delayMs);
+    if (index > 0 && profile.resignEachAttempt && options.timestamp === undefined) {
+      signed = await signDelivery(provider, payload, input);
+    }
+    const started = Date.now();
+    const attempt: DeliveryAttempt = { attempt: index + 1, delayMs, durationMs: 0 };
+    try {
+      const response = await doFetch(url, {
+        method: "POST",
+        headers: signed.headers,
+        body: signed.body as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      attempt.status = response.status;
+      attempt.responseBody = (await response.text()).slice(0, 2048);
+    } catch (error) {
+      attempt.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+    attempt.durationMs = Date.now() - started;
+    attempts.push(attempt);
+    options.onAttempt?.(attempt);
+    if (attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300) {
+      return { delivered: true, attempts };
+    }
+  }
+  return { delivered: false, attempts };
+}
