@@ -17,8 +17,9 @@ export interface RedisStoreOptions {
   operationTimeoutMs?: number;
   /**
    * A `complete` or `release` that fails (Redis restarting, a timeout) keeps being retried in the background
-   * this long, so handlers that already ran are still recorded as done once Redis is back. Safe because both
-   * act only for the owner token. 0 turns it off. Default 30 000 ms.
+   * this long, so handlers that already ran are still recorded as done once Redis is back; a `claim` that
+   * fails is handed back (released) the same way, in case it was applied and only its reply was lost.
+   * Safe because each acts only for its own token. 0 turns it off. Default 30 000 ms.
    */
   retryWritesForMs?: number;
 }
