@@ -8,7 +8,14 @@ import { recordAll, SECRET, signed } from "./support.js";
 
 const servers: http.Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(
+    servers.splice(0).map((s) => {
+      const closed = new Promise((resolve) => s.close(resolve));
+      // Idle keep-alive sockets of fetch would hold close() for seconds.
+      s.closeAllConnections();
+      return closed;
+    }),
+  );
 });
 
 async function listen(receiver: ReceiverCore): Promise<string> {

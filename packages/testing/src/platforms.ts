@@ -146,5 +146,11 @@ function githubEvent(payload: Readonly<Record<string, unknown>>, event: string |
   );
 }
 
+/**
+ * The profile of a provider by its `name`; the neutral default for custom providers.
+ *
+ * @example
+ * profileFor("eudr").retrySchedule; // [0, 1000, 5000, 30000]
+ */
 export const profileFor = (providerName: string): PlatformProfile =>
   platforms[providerName] ?? defaultProfile;

@@ -70,7 +70,12 @@ export async function signDelivery(
   return { headers, body: signed.body, text: decoder.decode(signed.body) };
 }
 
-/** A fresh delivery id in the platform's style (GitHub: a GUID; others: msg_…). */
+/**
+ * A fresh delivery id in the platform's style (GitHub: a GUID; others: msg_…).
+ *
+ * @example
+ * await signDelivery(provider, payload, { id: newDeliveryId(provider.name) });
+ */
 export function newDeliveryId(providerName: string): string {
   const uuid = globalThis.crypto.randomUUID();
   return providerName === "github" ? uuid : `msg_${uuid.replaceAll("-", "")}`;

@@ -34,7 +34,13 @@ export interface BodyFieldSignatureOptions {
   platform?: string;
 }
 
-/** The default signed content: the raw body minus the one top-level `field` member, byte-exactly. */
+/**
+ * The default signed content: the raw body minus the one top-level `field` member, byte-exactly;
+ * undefined when the member is absent, duplicated, or the body is not a JSON object.
+ *
+ * @example
+ * bodyWithoutField(utf8Bytes('{"event":"x","signature":"ab"}')); // bytes of '{"event":"x"}'
+ */
 export function bodyWithoutField(rawBody: Uint8Array, field = "signature"): Uint8Array | undefined {
   const found = findMember(rawBody, field);
   return found ? withoutMember(rawBody, found.all, found.index) : undefined;

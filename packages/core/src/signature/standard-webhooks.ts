@@ -20,7 +20,12 @@ export interface StandardWebhooksSignatureOptions {
   platform?: string;
 }
 
-/** The id, timestamp and signature headers of one delivery, from whichever family the sender used. */
+/**
+ * The id, timestamp and signature headers of one delivery, from whichever family the sender used.
+ *
+ * @example
+ * const { id } = standardWebhookHeaders(request.headers); // webhook-id, else svix-id
+ */
 export function standardWebhookHeaders(headers: Readonly<Record<string, string>>) {
   const family: StandardWebhooksHeaders = headers["webhook-signature"] !== undefined ? "webhook" : "svix";
   return {

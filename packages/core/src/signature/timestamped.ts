@@ -56,7 +56,12 @@ interface ParsedHeader {
   signatures: string[];
 }
 
-/** Splits `t=1,v1=abc,v1=def` on commas, each pair at its first "=", keeping repeated keys. */
+/**
+ * Splits `t=1,v1=abc,v1=def` on commas, each pair at its first "=", keeping repeated keys.
+ *
+ * @example
+ * parseKeyValueList("t=1,v1=ab,v1=cd"); // [["t","1"],["v1","ab"],["v1","cd"]]
+ */
 export function parseKeyValueList(value: string): [string, string][] {
   const pairs: [string, string][] = [];
   for (const item of value.split(",")) {
