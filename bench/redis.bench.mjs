@@ -1,7 +1,9 @@
 // Redis store benchmark, one run: (a) bare node:http + hand-written HMAC check + JSON.parse, (b) the receiver
 // on node:http with MemoryStore, (c) the same with RedisStore. Servers run in forked children so the load
 // generator (autocannon, here) never shares their event loop. Uses the BUILT dist: run `pnpm build` first.
-//   node bench/redis.bench.mjs            BENCH_DURATION=5 BENCH_CONNECTIONS=50 REDIS_URL=redis://…
+//   node bench/redis.bench.mjs
+// Env: BENCH_DURATION=5 (s per row), BENCH_ROUNDS=3, BENCH_CONNECTIONS=50, BENCH_BODIES=200000,
+// REDIS_URL (default: 127.0.0.1:6379 if it answers, else a redis-server of its own), BENCH_AUTOPIPELINING=1.
 import { fork, spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";

@@ -4,6 +4,15 @@ export type RedisStoreOperation = "claim" | "complete" | "release" | "renew";
 /**
  * A store call that could not reach a verdict: Redis unreachable, not ready within the budget, too slow,
  * or answering with an error. The receiver turns it into 503 `store_unavailable` + `Retry-After`.
+ *
+ * @example
+ * const receiver = createReceiver({
+ *   provider,
+ *   store,
+ *   onError: (error) => {
+ *     if (error.cause instanceof RedisStoreError) metrics.increment(`redis.${error.cause.reason}`);
+ *   },
+ * });
  */
 export class RedisStoreError extends Error {
   override readonly name = "RedisStoreError";
