@@ -251,7 +251,10 @@ describe("receiver.fetch()", () => {
     await req.json();
     const res = await receiver.fetch(req);
     expect(res.status).toBe(500);
-    expect(await res.json()).toMatchObject({ error: "body_already_consumed", message: expect.stringContaining("clone()") });
+    expect(await res.json()).toMatchObject({
+      error: "body_already_consumed",
+      message: expect.stringContaining("clone()"),
+    });
   });
 
   it("verifies a streamed body and refuses one that passes maxBodyBytes mid-stream", async () => {
@@ -266,7 +269,8 @@ describe("receiver.fetch()", () => {
           controller.close();
         },
       });
-    const init = (b: Uint8Array) => ({ method: "POST", headers, body: stream(b, 4), duplex: "half" }) as RequestInit;
+    const init = (b: Uint8Array) =>
+      ({ method: "POST", headers, body: stream(b, 4), duplex: "half" }) as RequestInit;
     expect((await receiver.fetch(new Request("http://localhost/h", init(body)))).status).toBe(200);
     const big = new Uint8Array(10_000).fill(32);
     expect((await receiver.fetch(new Request("http://localhost/h", init(big)))).status).toBe(413);
