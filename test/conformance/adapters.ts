@@ -44,13 +44,18 @@ const fetchAdapter: AdapterUnderTest = {
   start: (receiver, path) =>
     listen(
       http.createServer(async (req, res) => {
-        const body = req.method === "GET" || req.method === "HEAD" ? undefined : (req as unknown as ReadableStream);
+        const body =
+          req.method === "GET" || req.method === "HEAD" ? undefined : (req as unknown as ReadableStream);
         const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+        for (const [name, value] of Object.entries(req.headers))
+          if (typeof value === "string") headers.set(name, value);
         const request = new Request(`http://127.0.0.1${req.url}`, {
           method: req.method ?? "GET",
           headers,
-          ...(body && { body: (await import("node:stream")).Readable.toWeb(req) as ReadableStream, duplex: "half" }),
+          ...(body && {
+            body: (await import("node:stream")).Readable.toWeb(req) as ReadableStream,
+            duplex: "half",
+          }),
         } as RequestInit);
         const response = await receiver.fetch(request, { remoteAddress: req.socket.remoteAddress ?? "" });
         res.writeHead(response.status, Object.fromEntries(response.headers));
