@@ -103,6 +103,12 @@ describe("signDelivery", () => {
     expect(wire.text).toBe(JSON.stringify(fixtures.eudr.supplierCreated));
   });
 
+  it("omits a platform header it has no value for, instead of sending it empty", async () => {
+    const wire = await signDelivery(providers.generic({ secret: SECRET }), { id: "evt_1", data: {} });
+    expect(wire.headers["x-webhook-id"]).toBe("wh_123456");
+    expect(wire.headers).not.toHaveProperty("x-webhook-event");
+  });
+
   it("stripe: indented JSON with a trailing newline, t=…,v1=… over it; standard webhooks: id and timestamp headers", async () => {
     const stripe = await signDelivery(providers.stripe({ secret: SECRET }), fixtures.stripe.customerCreated, {
       timestamp: 1533204620,

@@ -41,6 +41,9 @@ export interface PlatformProfile {
 const compact = (payload: unknown) => JSON.stringify(payload);
 const text = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined;
+/** A header only when there is a value: platforms omit what they do not know rather than send it empty. */
+const present = (name: string, value: string | undefined): Record<string, string> =>
+  value ? { [name]: value } : {};
 
 /** Used for platforms this kit has no profile for (custom `defineProvider` providers). */
 export const defaultProfile: PlatformProfile = {
@@ -74,10 +77,7 @@ export const platforms: Readonly<Record<string, PlatformProfile>> = {
   "eulabel-inbound": {
     userAgent: "webhook-kit-testing/0.1 (PIM/CMS push)",
     serialise: compact,
-    headers: (payload) => {
-      const type = text(payload.event) ?? text(payload.type);
-      return type ? { "x-webhook-event": type } : {};
-    },
+    headers: (payload) => present("x-webhook-event", text(payload.event) ?? text(payload.type)),
     // Undocumented for inbound pushes; EUlabel's own schedule is the closest published one.
     retrySchedule: [0, 30 * SECOND, 2 * MINUTE, 15 * MINUTE, HOUR, 4 * HOUR],
     resignEachAttempt: false,
@@ -86,7 +86,7 @@ export const platforms: Readonly<Record<string, PlatformProfile>> = {
     userAgent: "EUDR-Platform-Webhook/1.0",
     serialise: compact,
     headers: (payload, options) => ({
-      "x-webhook-event": text(payload.event) ?? "",
+      ...present("x-webhook-event", text(payload.event)),
       // The endpoint's id, identical on every delivery to it.
       "x-webhook-id": options.webhookId ?? "wh_abc123",
       "x-webhook-timestamp": text(payload.timestamp) ?? new Date().toISOString(),
@@ -98,8 +98,9 @@ export const platforms: Readonly<Record<string, PlatformProfile>> = {
     userAgent: "ExampleAPI-Webhooks/1.0",
     serialise: compact,
     headers: (payload, options) => ({
+      // The webhook's id, the same on every event (seed 003).
       "x-webhook-id": options.webhookId ?? "wh_123456",
-      "x-webhook-event": text(payload.type) ?? "",
+      ...present("x-webhook-event", text(payload.type)),
     }),
     retrySchedule: [0, MINUTE, 5 * MINUTE, 30 * MINUTE, HOUR, 6 * HOUR],
     resignEachAttempt: false,
