@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
 import express from "express";
+import express4 from "express4";
 import type { AdapterUnderTest, RunningAdapter } from "./adapter.js";
 import { fastifyAdapter } from "./servers/fastify.js";
 import { koaAdapter } from "./servers/koa.js";
@@ -29,6 +30,17 @@ const expressAdapter: AdapterUnderTest = {
     const app = express();
     app.use(webhookMiddleware(receiver, { path }));
     app.use(express.json());
+    return listen(http.createServer(app), path);
+  },
+};
+
+/** Express 4 still runs in many apps: the same middleware must behave the same there. */
+const express4Adapter: AdapterUnderTest = {
+  name: "express@4",
+  start: (receiver, path) => {
+    const app = express4();
+    app.use(webhookMiddleware(receiver, { path }) as unknown as express4.RequestHandler);
+    app.use(express4.json());
     return listen(http.createServer(app), path);
   },
 };
@@ -68,6 +80,7 @@ const fetchAdapter: AdapterUnderTest = {
 /** Every adapter the conformance suite drives. Adding one is one line. */
 export const adapters: AdapterUnderTest[] = [
   expressAdapter,
+  express4Adapter,
   nodeHttpAdapter,
   fetchAdapter,
   // Other adapters add their line below (koa, fastify, next-app, next-pages).

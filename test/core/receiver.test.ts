@@ -247,7 +247,7 @@ describe("receiver.fetch()", () => {
   it("refuses a Request whose body was already read, saying how to fix it", async () => {
     const receiver = createReceiver({ provider: provider() });
     const { body, headers } = await signedDelivery(passportEvent());
-    const req = new Request("http://localhost/hooks", { method: "POST", headers, body });
+    const req = new Request("http://localhost/hooks", { method: "POST", headers, body: Buffer.from(body) });
     await req.json();
     const res = await receiver.fetch(req);
     expect(res.status).toBe(500);

@@ -44,6 +44,6 @@ export function webhookMiddleware(
  * @example
  * app.use(express.json({ verify: keepRawBody }));
  */
-export function keepRawBody(req: { rawBody?: Uint8Array }, _res: unknown, buffer: Uint8Array): void {
-  req.rawBody = buffer;
+export function keepRawBody(req: object, _res: unknown, buffer: Uint8Array): void {
+  (req as { rawBody?: Uint8Array }).rawBody = buffer;
 }
