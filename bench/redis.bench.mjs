@@ -25,6 +25,10 @@ else await main();
 // ---------------------------------------------------------------- servers (child processes)
 
 async function serve(kind) {
+  // CPU spent by this server, asked for around each measurement: a load-independent cost per request.
+  process.on("message", (message) => {
+    if (message === "cpu") process.send({ cpu: process.cpuUsage() });
+  });
   const server = http.createServer(kind === "bare" ? bareHandler() : await receiverHandler(kind));
   server.keepAliveTimeout = 60_000;
   server.listen(0, "127.0.0.1", () => process.send({ port: server.address().port }));
@@ -95,8 +99,12 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       for (const row of rows) {
         const before = row.kind === "redis" ? await evalshaCalls(observer) : 0;
+        const redisCpuBefore = row.kind === "redis" ? await redisCpuMicros(observer) : 0;
+        const cpuBefore = await childCpuMicros(row.child);
         const result = await drive(autocannon, row, deliveries, DURATION_S / ROUNDS);
+        result.serverCpu = (await childCpuMicros(row.child)) - cpuBefore;
         result.scripts = row.kind === "redis" ? (await evalshaCalls(observer)) - before : 0;
+        result.redisCpu = row.kind === "redis" ? (await redisCpuMicros(observer)) - redisCpuBefore : 0;
         row.rounds.push(result);
       }
     }
@@ -146,6 +154,8 @@ function summarise(row, pool) {
   row.p99 = p99s[Math.floor(p99s.length / 2)];
   row.bad = sum((r) => r.bad);
   row.roundTrips = row.kind === "redis" ? (sum((r) => r.scripts) / row.total).toFixed(2) : "0";
+  row.serverCpu = sum((r) => r.serverCpu) / row.total;
+  row.redisCpu = sum((r) => r.redisCpu) / row.total;
   row.repeated = row.kind !== "bare" && row.cursor.next > pool;
 }
 
@@ -178,14 +188,14 @@ function print(rows) {
     `\n### Redis store: ${DURATION_S} s per row in ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections, 127.0.0.1, distinct signed bodies (p99: median of rounds)\n`,
   );
   console.log(
-    "| row | req/s | p99 ms | non-2xx/errors | ratio to (a) | ratio to (b) | Redis round trips / delivery |",
+    "| row | req/s | p99 ms | non-2xx/errors | ratio to (a) | ratio to (b) | Redis round trips / delivery | receiver CPU µs/req | redis-server CPU µs/req |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
     const ratio = (row.rps / bare.rps).toFixed(2);
     const toMemory = row.kind === "bare" ? "" : (row.rps / memory.rps).toFixed(2);
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${row.roundTrips} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${row.roundTrips} | ${row.serverCpu.toFixed(1)} | ${row.kind === "redis" ? row.redisCpu.toFixed(1) : ""} |`,
     );
   }
   if (rows.some((r) => r.repeated)) {
@@ -248,6 +258,19 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+async function childCpuMicros(child) {
+  child.send("cpu");
+  const [{ cpu }] = await once(child, "message");
+  return cpu.user + cpu.system;
+}
+
+/** used_cpu_user + used_cpu_sys of the whole Redis server (other clients of a shared Redis count too). */
+async function redisCpuMicros(client) {
+  const info = await client.info("cpu");
+  const read = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (read("used_cpu_user") + read("used_cpu_sys")) * 1e6;
 }
 
 async function evalshaCalls(client) {
