@@ -34,7 +34,7 @@ describeStoreConformance("RedisStore", async () => {
   return {
     store: new RedisStore({ client: one, prefix }),
     peer: new RedisStore({ client: two, prefix }),
-    leaseMs: 150,
+    leaseMs: 200,
     advance: sleep,
     async close() {
       await deleteKeys(one, prefix);

@@ -156,9 +156,9 @@ export function describeStoreConformance(
       const { store, peer, key, leaseMs, advance } = await setup();
       const k = key();
       const token = claimedToken(await store.claim(k, { leaseMs }));
-      await advance(leaseMs * 0.5);
+      await advance(leaseMs * 0.25);
       expect(await store.renew(k, token, { leaseMs: leaseMs * 4 })).toBe(true);
-      await advance(leaseMs * 1.5); // 2 × the first lease since the claim, well inside the renewed one
+      await advance(leaseMs * 1.75); // 2 × the first lease since the claim, well inside the renewed one
       expect((await peer.claim(k, { leaseMs: LONG })).status).toBe("in_progress");
       expect(await store.complete(k, token, { retentionMs: LONG })).toBe(true);
     });
@@ -173,7 +173,8 @@ export function describeStoreConformance(
       expect(fresh).toBeLessThanOrEqual(lease);
       await advance(leaseMs * 2);
       const later = inProgress(await peer.claim(k, { leaseMs: LONG }));
-      expect(later).toBeLessThanOrEqual(lease - leaseMs * 2);
+      // +5: a real clock's timer may fire a millisecond early and PTTL rounds to whole milliseconds.
+      expect(later).toBeLessThanOrEqual(lease - leaseMs * 2 + 5);
       expect(later).toBeGreaterThan(lease - leaseMs * 4);
     });
 
