@@ -120,16 +120,18 @@ export function bodyFieldSignature(options: BodyFieldSignatureOptions): Signatur
         }
         return body;
       };
-      let content = unsigned;
-      if (options.signedContent) {
-        // A custom rule sees the body as the receiver will: with a signature member in place. A placeholder of
-        // the final length stands in for it; a rule that (rightly) excludes the signature is unaffected by it.
-        const placeholder = embed(
-          `${prefix}${encodeDigest(new Uint8Array(digestLength(algorithm)), encoding)}`,
-        );
-        content = options.signedContent(
-          placeholder,
-          JSON.parse(decodeUtf8(placeholder)) as Record<string, unknown>,
+      // The content is computed from a placeholder-signed body exactly as verify() will compute it from the
+      // real one (same length, same position), so sign and verify can never disagree on what is covered.
+      const placeholder = embed(
+        `${prefix}${encodeDigest(new Uint8Array(digestLength(algorithm)), encoding)}`,
+      );
+      const content = options.signedContent
+        ? options.signedContent(placeholder, JSON.parse(decodeUtf8(placeholder)) as Record<string, unknown>)
+        : bodyWithoutField(placeholder, field);
+      if (!content) {
+        throw new WebhookError(
+          "invalid_config",
+          `${platform}: sign() needs a JSON object body to embed "${field}" in.`,
         );
       }
       const digest = await crypto.hmac(algorithm, key, content);

@@ -132,9 +132,9 @@ export function findMember(
  * The body with one top-level member removed, byte for byte:
  * - followed by another member: delete from its key's first byte up to the next key's first byte;
  * - the last of several: delete from just after the previous value up to the end of its own value;
- * - the only member: delete its key through its value.
- * So a body serialised with the member appended (or prepended) gives back, exactly, the same serialisation
- * without it — compact or indented — and nothing outside that span is touched.
+ * - the only member: delete everything between the braces, leaving `{}`.
+ * So a body serialised with the member inserted anywhere gives back, exactly, the same serialisation
+ * without it — compact or indented (`JSON.stringify(obj, null, n)`) — and nothing else is touched.
  */
 export function withoutMember(bytes: Uint8Array, all: TopLevelMembers, index: number): Uint8Array {
   const member = all.members[index]!;
@@ -144,6 +144,11 @@ export function withoutMember(bytes: Uint8Array, all: TopLevelMembers, index: nu
   let to = member.valueEnd;
   if (next) to = next.keyStart;
   else if (previous) from = previous.valueEnd;
+  else {
+    // An indented `{ "signature": … }` must give `{}`, as the sender's serialiser writes an empty object.
+    from = all.open + 1;
+    to = all.close;
+  }
   return concatBytes(bytes.subarray(0, from), bytes.subarray(to));
 }
 
