@@ -28,10 +28,11 @@ export function webhookMiddleware(
 ): Middleware {
   return async (ctx, next) => {
     if (options.path !== undefined && ctx.path !== options.path) return next();
+    // A parser that read the stream left it flowing (or ended); one that skipped this content type did not.
+    const consumed = ctx.req.readableFlowing !== null;
     const response = await handleNodeRequest(receiver, ctx.req, {
-      rawBody: keptBytes(ctx),
-      // A parser that read the stream left it flowing (or ended); one that skipped this content type did not.
-      bodyParsed: ctx.req.readableFlowing !== null,
+      rawBody: consumed ? keptBytes(ctx) : undefined,
+      bodyParsed: consumed,
       remoteAddress: ctx.ip || undefined,
       framework: "Koa",
       mountHint: MOUNT_HINT,
