@@ -149,6 +149,7 @@ describe("RedisStore on a private Redis: round trips, lost replies", () => {
       .catch((e: unknown) => e)) as RedisStoreError;
     expect(error).toBeInstanceOf(RedisStoreError);
     expect(error.reason).toBe("timeout");
+    expect(error.sent).toBe(true);
     // Without the hand-back the key would answer in_progress for 60 s (LONG).
     const status = await until("the key to be free again", async () => {
       const result = await other.claim("slow-claim", { leaseMs: LONG });
@@ -167,6 +168,8 @@ describe("RedisStore fails fast and recovers alone", () => {
     expect(error).toBeInstanceOf(RedisStoreError);
     expect((error as RedisStoreError).operation).toBe("claim");
     expect((error as RedisStoreError).message).toMatch(/RedisStore\.claim/);
+    expect((error as RedisStoreError).sent).toBe(false); // never queued: nothing can run later
+    expect(store.pendingWrites).toBe(0); // and nothing to hand back
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
@@ -192,6 +195,7 @@ describe("RedisStore fails fast and recovers alone", () => {
       expect(error).toBeInstanceOf(RedisStoreError);
       expect(error.reason).toBe("timeout");
       expect(error.message).toMatch(/within 400 ms/);
+      expect(error.sent).toBe(false); // the connection never became ready: the script was never written
       expect(elapsed).toBeGreaterThanOrEqual(350);
       expect(elapsed).toBeLessThan(1_400);
     } finally {

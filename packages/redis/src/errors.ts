@@ -19,15 +19,21 @@ export class RedisStoreError extends Error {
   readonly operation: RedisStoreOperation;
   /** "timeout": no answer within `operationTimeoutMs`; "unavailable": the client refused or Redis errored. */
   readonly reason: "timeout" | "unavailable";
+  /**
+   * Whether the command was handed to the client. False: Redis never saw it (known down, or closed). True:
+   * Redis may or may not have applied it; the outcome is unknown.
+   */
+  readonly sent: boolean;
 
   constructor(
     operation: RedisStoreOperation,
     reason: "timeout" | "unavailable",
     message: string,
-    cause?: unknown,
+    details: { sent: boolean; cause?: unknown },
   ) {
-    super(message, cause === undefined ? undefined : { cause });
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.operation = operation;
     this.reason = reason;
+    this.sent = details.sent;
   }
 }

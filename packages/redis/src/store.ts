@@ -97,9 +97,12 @@ export class RedisStore implements IdempotencyStore {
     try {
       reply = await this.#call("claim", COMMANDS.claim.name, key, token, lease);
     } catch (error) {
-      // The claim may have been applied with its reply lost (Redis died mid-flight, a timeout). Nobody will
-      // run it, so hand it back as soon as Redis answers instead of blocking retries for the whole lease.
-      this.#retries.schedule(() => this.#call("release", COMMANDS.release.name, key, token));
+      // A claim that reached Redis may have been applied with its reply lost (Redis died mid-flight, a
+      // timeout). Nobody will run it, so hand it back as soon as Redis answers instead of blocking the
+      // sender's retries for the whole lease. One that never left the process needs nothing.
+      if (!(error instanceof RedisStoreError) || error.sent) {
+        this.#retries.schedule(() => this.#call("release", COMMANDS.release.name, key, token));
+      }
       throw error;
     }
     if (!Array.isArray(reply)) throw unexpected("claim", reply);
@@ -152,6 +155,7 @@ export class RedisStore implements IdempotencyStore {
     }
     return new Promise((resolve, reject) => {
       let settled = false;
+      let sent = false;
       const timer = setTimeout(() => {
         settled = true;
         const status = this.#client.status;
@@ -160,6 +164,7 @@ export class RedisStore implements IdempotencyStore {
             operation,
             "timeout",
             `RedisStore.${operation}: no answer from Redis within ${this.#timeoutMs} ms (client status: ${status})`,
+            { sent },
           ),
         );
       }, this.#timeoutMs);
@@ -169,13 +174,17 @@ export class RedisStore implements IdempotencyStore {
         clearTimeout(timer);
         const reason = error instanceof Error ? error.message : String(error);
         reject(
-          new RedisStoreError(operation, "unavailable", `RedisStore.${operation} failed: ${reason}`, error),
+          new RedisStoreError(operation, "unavailable", `RedisStore.${operation} failed: ${reason}`, {
+            sent,
+            cause: error,
+          }),
         );
       };
       const send = () => {
         // Readiness came after the budget: do not send a command nobody waits for any more.
         if (settled) return;
         const fn = (this.#client as unknown as Record<string, ScriptCommand>)[command] as ScriptCommand;
+        sent = true;
         fn.call(this.#client, this.redisKey(key), ...args).then((reply) => {
           if (settled) return;
           settled = true;
@@ -209,5 +218,6 @@ function unexpected(operation: RedisStoreOperation, reply: unknown): RedisStoreE
     operation,
     "unavailable",
     `RedisStore.${operation}: unexpected reply ${JSON.stringify(reply)}`,
+    { sent: true },
   );
 }
