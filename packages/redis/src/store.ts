@@ -58,8 +58,9 @@ export class RedisStore implements IdempotencyStore {
     }
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     // Braces in the prefix would become the Cluster hash tag instead of the delivery key.
-    if (/[{}]/.test(prefix))
+    if (/[{}]/.test(prefix)) {
       throw new TypeError(`RedisStore: prefix must not contain "{" or "}", got ${prefix}`);
+    }
     this.#client = options.client;
     this.#prefix = prefix;
     this.#timeoutMs = positive(
@@ -114,8 +115,8 @@ export class RedisStore implements IdempotencyStore {
   }
 
   async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
-    const send = () =>
-      this.#call("complete", COMMANDS.complete.name, key, token, ms("retentionMs", retentionMs));
+    const retention = ms("retentionMs", retentionMs); // validated once, before anything is retried
+    const send = () => this.#call("complete", COMMANDS.complete.name, key, token, retention);
     return (await this.#withRetries(send)) === 1;
   }
 
