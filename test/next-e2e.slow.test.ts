@@ -18,7 +18,7 @@ const APP = path.join(ROOT, "examples/next-eulabel");
 const BUILT = ["packages/core/dist/index.js", "packages/core/dist/node.js", "packages/next/dist/index.js"];
 const NEXT_BIN = createRequire(path.join(APP, "package.json")).resolve("next/dist/bin/next");
 const SECRET = "next-e2e-secret";
-const ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" };
+const ENV: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" };
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -51,7 +51,8 @@ describe("Next.js example (next build + next start)", () => {
       );
     }
     // No EULABEL_SECRET at build time: the routes create their receiver on the first request.
-    const { EULABEL_SECRET: _unset, ...buildEnv } = ENV;
+    const buildEnv = { ...ENV };
+    delete buildEnv.EULABEL_SECRET;
     await promisify(execFile)(process.execPath, [NEXT_BIN, "build"], {
       cwd: APP,
       env: buildEnv,
