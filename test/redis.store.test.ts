@@ -93,6 +93,34 @@ describe("RedisStore on the shared Redis", () => {
     expect(fromOptions.options.commandTimeout).toBe(1_000);
   });
 
+  it("sends the commands of one event-loop turn in one socket write (batchWrites, on by default)", async () => {
+    const client = track(createRedisClient(redis.url));
+    await until("ready", async () => (client.status === "ready" ? true : undefined));
+    const socket = client.stream as unknown as {
+      _write: (...a: unknown[]) => void;
+      _writev: (...a: unknown[]) => void;
+    };
+    const writes = { single: 0, vectored: 0 };
+    const write = socket._write.bind(socket);
+    const writev = socket._writev.bind(socket);
+    socket._write = (...args) => {
+      writes.single += 1;
+      write(...args);
+    };
+    socket._writev = (...args) => {
+      writes.vectored += 1;
+      writev(...args);
+    };
+    const store = new RedisStore({ client, prefix });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.claim(`batch-${i}`, { leaseMs: LONG })),
+    );
+    expect(results.every((r) => r.status === "claimed")).toBe(true);
+    // 50 concurrent claims: one writev (plus at most one stray single write), not 50 syscalls.
+    expect(writes.single + writes.vectored).toBeLessThanOrEqual(2);
+    expect(writes.vectored).toBe(1);
+  });
+
   it("a lazyConnect client is connected by the first store call", async () => {
     const store = new RedisStore({
       client: track(createRedisClient(redis.url, { lazyConnect: true })),
