@@ -7,7 +7,9 @@ export {
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RETENTION_MS,
+  DEFAULT_STORE_TIMEOUT_MS,
   deadlineFromTimeout,
+  STORE_RETRY_AFTER_SECONDS,
 } from "./limits.js";
 export type { AckMode, ReceiverOptions } from "./options.js";
 export {

@@ -245,7 +245,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     let renewal: ReturnType<Ticker["after"]> | undefined;
     const renew = () => {
       renewal = ticker.after(leaseMs / 3, renew);
-      store.renew(event.id, token, { leaseMs }).then(
+      storeCall("renew", () => store.renew(event.id, token, { leaseMs })).then(
         (owned) => owned || logger.warn({ id: event.id }, "lease lost while handlers ran"),
         (err: unknown) => logger.warn({ id: event.id, err }, "lease renewal failed"),
       );

@@ -1,7 +1,7 @@
 import type { WebhookError } from "./errors.js";
 import type { WebhookResponse } from "./types.js";
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
 export function jsonResponse(
   status: number,

@@ -4,6 +4,7 @@ import { isWebhookError, WebhookError } from "../errors.js";
 import { bodyTimeout, tooLarge } from "../limits.js";
 import type { ReceiverCore } from "../receiver.js";
 import { errorResponse, jsonResponse } from "../response.js";
+import { Ticker, tickPeriod } from "../ticker.js";
 import type { WebhookRequestHead, WebhookResponse } from "../types.js";
 
 /** How long a refused upload may keep its socket while the error response drains, before it is cut. */
@@ -22,26 +23,47 @@ export interface NodeRequestOptions {
   mountHint?: string;
 }
 
+/** Node already lower-cases names and joins repeats; only array values (set-cookie and kin) need a copy. */
 export function nodeHeaders(req: IncomingMessage): Record<string, string> {
+  const headers = req.headers;
+  for (const name in headers) {
+    if (typeof headers[name] !== "string") return copyHeaders(headers);
+  }
+  return headers as Record<string, string>;
+}
+
+function copyHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;
 }
 
+// Body timeouts almost never fire; one coarse ticker per timeout value replaces a timer per request.
+const tickers = new Map<number, Ticker>();
+function tickerFor(timeoutMs: number): Ticker {
+  let ticker = tickers.get(timeoutMs);
+  if (!ticker) {
+    ticker = new Ticker(tickPeriod(timeoutMs));
+    tickers.set(timeoutMs, ticker);
+  }
+  return ticker;
+}
+
 /** Reads the body with raw-body: refused once `limit` is passed, cut off after `timeoutMs`. */
 export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const ticker = tickerFor(timeoutMs);
+    const timeout = ticker.after(timeoutMs, () => {
       reject(bodyTimeout(timeoutMs));
       // A stalled client must not hold memory or a socket: stop reading, then cut it after a short grace.
       req.pause();
       lingerThenDestroy(req);
-    }, timeoutMs);
+    });
     const length = req.headers["content-length"];
     getRawBody(req, length === undefined ? { limit } : { limit, length }, (error, body) => {
-      clearTimeout(timer);
+      ticker.cancel(timeout);
       if (!error) return resolve(body);
       const type = (error as { type?: string }).type;
       if (type === "entity.too.large") {
@@ -54,6 +76,11 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
       );
     });
   });
+}
+
+function pathOf(url = ""): string {
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
 }
 
 function lingerThenDestroy(req: IncomingMessage): void {
@@ -85,7 +112,7 @@ export async function handleNodeRequest(
   };
   const remoteAddress = options.remoteAddress ?? req.socket?.remoteAddress;
   if (remoteAddress !== undefined) head.remoteAddress = remoteAddress;
-  if (req.url !== undefined) head.path = req.url.split("?")[0] ?? req.url;
+  if (req.url !== undefined) head.path = pathOf(req.url);
   const early = receiver.precheck(head);
   if (early) {
     if (early.status !== 413) return early;
@@ -131,13 +158,19 @@ export function createNodeHandler(
   options: { path?: string } = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    if (options.path !== undefined && (req.url ?? "").split("?")[0] !== options.path) {
+    if (options.path !== undefined && pathOf(req.url) !== options.path) {
       writeNodeResponse(
         res,
         jsonResponse(404, { error: "not_found", message: `Webhooks are received at ${options.path}.` }),
       );
       return;
     }
-    handleNodeRequest(receiver, req).then((response) => writeNodeResponse(res, response));
+    handleNodeRequest(receiver, req)
+      .then((response) => writeNodeResponse(res, response))
+      .catch(() => {
+        // Only a socket already gone can land here; never leave a live response hanging.
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
   };
 }

@@ -26,8 +26,6 @@ interface Entry {
 export class MemoryStore implements IdempotencyStore {
   readonly #cache: LRUCache<string, Entry>;
   readonly #now: () => number;
-  #counter = 0;
-  readonly #nonce = Math.random().toString(36).slice(2, 10);
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = options.maxEntries ?? 100_000;
@@ -65,7 +63,8 @@ export class MemoryStore implements IdempotencyStore {
     const entry = this.#live(key);
     if (entry?.state === "completed") return { status: "completed" };
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - this.#now() };
-    const token = `${this.#nonce}-${++this.#counter}`;
+    // Unguessable and unique across processes, like RedisStore's: a token is the proof of ownership.
+    const token = globalThis.crypto.randomUUID();
     this.#cache.set(key, { state: "processing", token, expiresAt: this.#now() + leaseMs });
     return { status: "claimed", token };
   }

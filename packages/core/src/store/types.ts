@@ -6,7 +6,7 @@ export type ClaimResult =
 
 /**
  * Claim → complete / release, with a lease. Every implementation passes the same conformance suite
- * (test/conformance/store.ts). Each method is atomic; `complete`, `release` and `renew` act only when
+ * (test/conformance/store-suite.ts). Each method is atomic; `complete`, `release` and `renew` act only when
  * `token` still owns the claim, so an owner whose lease expired can never touch a newer claim.
  */
 export interface IdempotencyStore {
