@@ -1,7 +1,7 @@
 // The servers of core.bench.mjs, one per child process: `node core-servers.mjs <kind>`.
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
-import { createReceiver, providers } from "@webhook-kit/core";
+import { createReceiver, eulabelEvents, providers } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
 import express from "express";
@@ -44,6 +44,26 @@ if (kind === "express-bare") {
       const event = handVerified(Buffer.concat(chunks), req.headers["x-eulabel-signature"]);
       res.writeHead(event ? 200 : 401, { "content-type": "application/json" });
       res.end(JSON.stringify(event ? { received: true } : { error: "invalid_signature" }));
+    });
+  });
+} else if (kind === "node-same-work") {
+  // The same work the kit does, written by hand: verify, parse, schema, dedupe by body hash, respond.
+  const seen = new Map();
+  server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      const event = handVerified(raw, req.headers["x-eulabel-signature"]);
+      const parsed = event && eulabelEvents[event.event]?.safeParse(event);
+      const key = `${event?.event}:${createHash("sha256").update(raw).digest("hex")}`;
+      const duplicate = seen.has(key);
+      if (!duplicate) {
+        seen.set(key, true);
+        if (seen.size > 100_000) seen.delete(seen.keys().next().value);
+      }
+      res.writeHead(parsed?.success ? 200 : 400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ received: true, duplicate }));
     });
   });
 } else if (kind === "node-kit") {

@@ -82,7 +82,7 @@ describe("providers.standardWebhooks (and Svix)", () => {
     expect(json(res.body).error).toBe("invalid_signature");
   });
 
-  it.each([["v1,not-base64!"], ["v1,"], [","], ["v2,abc v1a,def"], ["v1," + "A".repeat(100000)]])(
+  it.each([["v1,not-base64!"], ["v1,"], [","], ["v2,abc v1a,def"], [`v1,${"A".repeat(100000)}`]])(
     "treats the malformed header %# as invalid, never a crash",
     async (value) => {
       const wire = await signed(provider(), paid, { id: "msg_1", timestamp: NOW });
