@@ -1,27 +1,14 @@
-import { type CryptoProvider, defaultCrypto } from "./crypto.js";
-import { decodeUtf8 } from "./encoding.js";
-import { isWebhookError, type PayloadIssue, WebhookError } from "./errors.js";
+import { isWebhookError, WebhookError } from "./errors.js";
 import type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
-import { compileAllowList } from "./ip.js";
-import {
-  DEFAULT_BODY_TIMEOUT_MS,
-  DEFAULT_LEASE_MS,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_RETENTION_MS,
-  DEFAULT_SENDER_TIMEOUT_MS,
-  DEFAULT_STORE_TIMEOUT_MS,
-  deadlineFromTimeout,
-  positiveInteger,
-  STORE_RETRY_AFTER_SECONDS,
-  tooLarge,
-} from "./limits.js";
+import { STORE_RETRY_AFTER_SECONDS, tooLarge } from "./limits.js";
 import type { ReceiverOptions } from "./options.js";
-import { deliveryContext, type EventSchemas, hasher, type JsonObject, type Provider } from "./provider.js";
+import { parseDelivery } from "./parse-delivery.js";
+import { type EventSchemas, hasher, type Provider } from "./provider.js";
 import { errorResponse, jsonResponse } from "./response.js";
-import { MemoryStore } from "./store/memory.js";
-import type { ClaimResult, IdempotencyStore } from "./store/types.js";
+import { resolveSettings } from "./settings.js";
+import type { ClaimResult } from "./store/types.js";
 import { Ticker, tickPeriod } from "./ticker.js";
-import type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
+import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { headersToRecord, readWebBody } from "./web-body.js";
 
 /** What adapters need of a receiver: independent of its event types. */
@@ -47,10 +34,6 @@ export interface Receiver<E extends EventSchemas = EventSchemas> extends Receive
   on(type: "*", handler: Handler<AnyEvent<E>>): Receiver<E>;
 }
 
-const noop = () => {};
-const silent: Logger = { debug: noop, info: noop, warn: noop, error: noop };
-const MAX_KEY_LENGTH = 200;
-
 /**
  * Creates a receiver for one provider: verification, parsing, dedupe, routing and acknowledgement.
  *
@@ -62,37 +45,10 @@ const MAX_KEY_LENGTH = 200;
  * app.use(webhookMiddleware(receiver, { path: "/webhooks/eulabel" }));
  */
 export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<E>): Receiver<E> {
-  const provider = options.provider;
-  if (provider?.kind !== "webhook-kit/provider") {
-    throw new WebhookError(
-      "invalid_config",
-      "createReceiver: `provider` must be a preset such as providers.eulabel({ secret }) or the result of defineProvider().",
-    );
-  }
-  if (options.ack !== undefined && options.ack !== "after-handlers" && options.ack !== "immediate") {
-    throw new WebhookError("invalid_config", `createReceiver: ack must be "after-handlers" or "immediate".`);
-  }
-  const store: IdempotencyStore = options.store ?? new MemoryStore();
-  const logger = options.logger ?? silent;
-  const clock = options.now ?? Date.now;
-  const crypto: CryptoProvider = options.crypto ?? defaultCrypto();
-  const ack = options.ack ?? "after-handlers";
-  const maxBodyBytes = positiveInteger("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
-  const bodyTimeoutMs = positiveInteger("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
-  const ackDeadlineMs = positiveInteger(
-    "ackDeadlineMs",
-    options.ackDeadlineMs,
-    deadlineFromTimeout(provider.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS),
-  );
-  const retentionMs = positiveInteger(
-    "retentionMs",
-    options.retentionMs,
-    provider.retentionMs ?? DEFAULT_RETENTION_MS,
-  );
-  const leaseMs = positiveInteger("leaseMs", options.leaseMs, provider.leaseMs ?? DEFAULT_LEASE_MS);
-  const storeTimeoutMs = positiveInteger("storeTimeoutMs", options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS);
-  const allowList = options.allowedIps === false ? undefined : (options.allowedIps ?? provider.allowedIps);
-  const isAllowed = allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined;
+  const settings = resolveSettings(options);
+  const { provider, store, logger, crypto, ack, maxBodyBytes, bodyTimeoutMs, ackDeadlineMs } = settings;
+  const { retentionMs, leaseMs, storeTimeoutMs, isAllowed } = settings;
+  const clock = settings.now;
 
   const sha256Hex = hasher(crypto);
   const handlers = new Map<string, Handler<WebhookEvent>[]>();
@@ -169,56 +125,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     return undefined;
   };
 
-  const parse = async (request: WebhookRequest) => {
-    let body: unknown;
-    try {
-      const text = decodeUtf8(request.rawBody);
-      body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-    } catch {
-      throw invalidPayload("The body is not valid UTF-8 JSON.", [{ path: "", message: "invalid JSON" }]);
-    }
-    if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      throw invalidPayload("The body must be a JSON object.", [{ path: "", message: "expected an object" }]);
-    }
-    const delivery = deliveryContext(body as JsonObject, request.headers, request.rawBody, sha256Hex);
-    const type = provider.eventType(delivery);
-    if (typeof type !== "string" || type === "") {
-      throw invalidPayload(`The delivery names no event type that ${provider.name} would send.`, [
-        { path: "type", message: "missing event type" },
-      ]);
-    }
-    delivery.type = type;
-    let payload = provider.payload ? provider.payload(delivery) : body;
-    const schema = Object.hasOwn(provider.events, type) ? provider.events[type] : undefined;
-    if (schema) {
-      // Sync parse first (the common case, and much cheaper); schemas with async refinements need the async path.
-      let result: ReturnType<typeof schema.safeParse>;
-      try {
-        result = schema.safeParse(payload);
-      } catch {
-        result = await schema.safeParseAsync(payload);
-      }
-      if (!result.success) {
-        const issues = result.error.issues.map((issue) => ({
-          path: issue.path.join("."),
-          message: issue.message,
-        }));
-        throw invalidPayload(`The ${type} payload does not match its schema.`, issues);
-      }
-      payload = result.data;
-    }
-    const rawKey = await provider.idempotencyKey(delivery);
-    if (typeof rawKey !== "string" || rawKey === "") {
-      throw invalidPayload(`The delivery carries no id that identifies this ${provider.name} event.`, [
-        { path: "id", message: "missing delivery id" },
-      ]);
-    }
-    // Keys are namespaced per provider and bounded in size: a sender-chosen id cannot bloat the store.
-    let key = `${provider.name}:${rawKey}`;
-    if (key.length > MAX_KEY_LENGTH) key = `${provider.name}:sha256:${await sha256Hex(rawKey)}`;
-    const attempt = provider.attempt?.(delivery);
-    return { type, payload, key, attempt };
-  };
+  const parse = (request: WebhookRequest) => parseDelivery(provider, request, sha256Hex);
 
   const runHandlers = async (list: Handler<WebhookEvent>[], event: WebhookEvent): Promise<unknown[]> => {
     if (list.length === 1) {
@@ -404,8 +311,4 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     },
   };
   return receiver;
-}
-
-function invalidPayload(message: string, issues: PayloadIssue[]): WebhookError {
-  return new WebhookError("invalid_payload", message, { issues });
 }
