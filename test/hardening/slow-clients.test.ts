@@ -5,8 +5,13 @@ import { runInNewContext } from "node:vm";
 import { createReceiver, MemoryStore, type Receiver } from "@webhook-kit/core";
 import { createNodeHandler, handleNodeRequest } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
+import { webhookMiddleware as koaWebhook } from "@webhook-kit/koa";
 import express from "express";
+import Koa from "koa";
 import { afterEach, describe, expect, it } from "vitest";
+import type { AdapterUnderTest } from "../conformance/adapter.js";
+import { fastifyAdapter } from "../conformance/servers/fastify.js";
+import { listenOn } from "../conformance/servers/listen.js";
 import { eulabel, passportEvent, signedDelivery } from "../support/deliveries.js";
 import { send } from "../support/http.js";
 import { sleep } from "./support.js";
@@ -266,6 +271,83 @@ describe.each(adapters)("slow and aborted clients via %s", (adapter) => {
     const retry = await send(s.url, { headers, body });
     expect(retry.json).toEqual({ received: true, duplicate: true });
     expect(ran).toHaveLength(1);
+  });
+});
+
+/** Koa as the conformance suite mounts it, silenced: Koa logs every client socket error (an aborted upload
+ * is a "Parse Error") to stderr unless `app.silent`. */
+const silentKoa: AdapterUnderTest = {
+  name: "koa",
+  start: (receiver, path) => {
+    const app = new Koa();
+    app.silent = true;
+    app.use(koaWebhook(receiver, { path }));
+    return listenOn(http.createServer(app.callback()), path);
+  },
+};
+
+// Koa and Fastify: only what a client can observe (the answer, when the server closes the socket) plus the
+// receiver's own state.
+describe.each([silentKoa, fastifyAdapter])("slow and aborted clients via $name", (adapter) => {
+  const boot = async (options: { maxBodyBytes?: number } = {}) => {
+    const store = new MemoryStore();
+    const receiver = createReceiver({
+      provider: eulabel(),
+      store,
+      bodyTimeoutMs: BODY_TIMEOUT_MS,
+      ...options,
+    });
+    const calls: string[] = [];
+    receiver.on("*", (event) => {
+      calls.push(event.id);
+    });
+    const server = await adapter.start(receiver, PATH);
+    return { ...server, store, calls };
+  };
+
+  it("trickling and stalled uploads get 408 and the server closes their sockets; aborted ones run nothing", async () => {
+    const s = await boot();
+    try {
+      const headers = await signedHeaders();
+      const [trickle, silent, ...aborted] = await Promise.all([
+        hostile(s.url, headers, "trickle", { intervalMs: 40 }).done,
+        hostile(s.url, headers, "silent").done,
+        ...Array.from(
+          { length: 10 },
+          (_, i) => hostile(s.url, headers, "abort", { abortAfterMs: 10 + i * 5 }).done,
+        ),
+      ]);
+      for (const o of [trickle!, silent!]) {
+        expect(o.status).toBe(408);
+        expect(JSON.parse(o.text ?? "{}").error).toBe("body_timeout");
+        expect(o.closedAfterMs).toBeLessThan(SOCKET_FREED_WITHIN_MS);
+      }
+      for (const o of aborted) expect(o.status).toBeUndefined();
+      await sleep(BODY_TIMEOUT_MS + 100);
+      expect(s.calls).toEqual([]);
+      expect(s.store.size).toBe(0);
+      const { body, headers: h } = await signedDelivery(passportEvent());
+      expect((await send(s.url, { headers: h, body })).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("an oversized streamed upload is refused (413) or cut, and the socket is closed", async () => {
+    const s = await boot({ maxBodyBytes: 64 * 1024 });
+    try {
+      const client = hostile(s.url, await signedHeaders(), "flood", { floodBytes: 256 * 1024 * 1024 });
+      const outcome = await client.done;
+      client.stop();
+      if (outcome.status !== undefined) expect(outcome.status).toBe(413);
+      else expect(outcome.error).toMatch(/EPIPE|ECONNRESET/);
+      expect(outcome.sent).toBeLessThan(256 * 1024 * 1024);
+      expect(outcome.closedAfterMs).toBeLessThan(SOCKET_FREED_WITHIN_MS + 2_000);
+      expect(s.calls).toEqual([]);
+      expect(s.store.size).toBe(0);
+    } finally {
+      await s.close();
+    }
   });
 });
 
