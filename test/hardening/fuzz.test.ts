@@ -481,3 +481,122 @@ describe("fuzz: sequences of deliveries", () => {
       expect(statuses.get(label), label).toBeGreaterThan(0);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Streaming and clocks.
+
+describe("fuzz: streamed bodies and signed timestamps", () => {
+  it("receiver.fetch on a body split into arbitrary chunks answers exactly as handle() on the whole bytes", async () => {
+    const limit = 1_024;
+    const make = () => {
+      const r = createReceiver({ provider: providers.eulabel({ secret: SECRETS }), maxBodyBytes: limit });
+      r.on("*", () => {});
+      return r;
+    };
+    const whole = make();
+    const streamed = make();
+    const payload = fc.oneof(
+      fc
+        .constant(null)
+        .map(() => jsonText(passportEvent("passport.published", { note: "é✓😀 — multi-byte" }))),
+      fc
+        .string({ unit: "binary", maxLength: 1_200 })
+        .map((s) => jsonText(passportEvent("passport.published", { s }))),
+      fc.string({ unit: "binary", maxLength: 300 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        payload,
+        fc.array(fc.nat(1_500), { maxLength: 12 }),
+        fc.boolean(),
+        async (text, cuts, signed) => {
+          const bytes = utf8(text);
+          const headers: Record<string, string> = { "content-type": "application/json" };
+          if (signed) headers[HEADER] = `sha256=${hmacHex(SECRETS[1]!, bytes)}`;
+          // Cut points anywhere, including inside a multi-byte character, and empty chunks.
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const chunks: Uint8Array[] = [];
+          let at = 0;
+          for (const p of [...points, bytes.length]) {
+            chunks.push(bytes.subarray(at, p));
+            at = p;
+          }
+          const stream = new ReadableStream<Uint8Array>({
+            start(controller) {
+              for (const c of chunks) controller.enqueue(new Uint8Array(c));
+              controller.close();
+            },
+          });
+          const viaFetch = await streamed.fetch(
+            new Request("http://127.0.0.1/hooks", {
+              method: "POST",
+              headers,
+              body: stream,
+              duplex: "half",
+            } as RequestInit),
+            { remoteAddress: "127.0.0.1" },
+          );
+          const viaHandle = await whole.handle({
+            method: "POST",
+            headers,
+            rawBody: bytes,
+            remoteAddress: "127.0.0.1",
+          });
+          expect(viaFetch.status).toBe(viaHandle.status);
+          expect(await viaFetch.text()).toBe(viaHandle.body);
+          if (bytes.length > limit) expect(viaFetch.status).toBe(413);
+        },
+      ),
+      fcParams("fetch chunking equivalence", 0x5eed_0004, 300),
+    );
+  });
+
+  it("a correctly signed Stripe delivery is accepted iff its timestamp is within ±300 s of the receiver's clock", async () => {
+    let now = 0;
+    const receiver = createReceiver({
+      provider: providers.stripe({ secret: SECRETS }),
+      now: () => now,
+      store: new MemoryStore(),
+    });
+    receiver.on("*" as never, () => {});
+    let n = 0;
+    const seen = { accepted: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 }),
+        fc.oneof(fc.integer({ min: -302, max: 302 }), fc.integer({ min: -100_000, max: 100_000 })),
+        fc.nat(SECRETS.length - 1),
+        async (clock, offset, secret) => {
+          now = clock;
+          const t = Math.floor(clock / 1000) + offset;
+          const body = JSON.stringify({
+            id: `evt_${n++}`,
+            object: "event",
+            type: "x.y",
+            created: t,
+            livemode: false,
+          });
+          const signature = `t=${t},v1=${hmacHex(SECRETS[secret]!, `${t}.`, body)}`;
+          const res = await receiver.handle({
+            method: "POST",
+            headers: { "stripe-signature": signature },
+            rawBody: utf8(body),
+          });
+          const out = assertWellFormed(res);
+          const inWindow = Math.abs(clock / 1000 - t) <= 300;
+          if (inWindow) {
+            expect(res.status).toBe(200);
+            seen.accepted += 1;
+          } else {
+            expect(res.status).toBe(401);
+            expect(out.error).toBe("timestamp_out_of_range");
+            seen.refused += 1;
+          }
+        },
+      ),
+      fcParams("stripe timestamp window", 0x5eed_0005, 500),
+    );
+    expect(seen.accepted).toBeGreaterThan(0);
+    expect(seen.refused).toBeGreaterThan(0);
+  });
+});
