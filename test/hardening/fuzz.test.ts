@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import http from "node:http";
 import {
   createReceiver,
   ERROR_CODES,
@@ -10,8 +11,12 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "@webhook-kit/core";
+import { createNodeHandler } from "@webhook-kit/core/node";
+import { webhookMiddleware } from "@webhook-kit/express";
+import express from "express";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { listen } from "../conformance/adapters.js";
 import { passportEvent, SECRET } from "../support/deliveries.js";
 import { fcParams, hmacHex, sleep } from "./support.js";
 
@@ -598,5 +603,80 @@ describe("fuzz: streamed bodies and signed timestamps", () => {
     );
     expect(seen.accepted).toBeGreaterThan(0);
     expect(seen.refused).toBeGreaterThan(0);
+  });
+});
+
+describe("fuzz: bodies over real HTTP in arbitrary chunks", () => {
+  it("node:http and Express answer exactly as handle() on the whole bytes, however the body is chunked", async () => {
+    const limit = 1_024;
+    const make = () => {
+      const r = createReceiver({ provider: providers.eulabel({ secret: SECRETS }), maxBodyBytes: limit });
+      r.on("*", () => {});
+      return r;
+    };
+    const reference = make();
+    const app = express();
+    app.use(webhookMiddleware(make(), { path: "/hooks" }));
+    const servers = [
+      await listen(http.createServer(createNodeHandler(make(), { path: "/hooks" })), "/hooks"),
+      await listen(http.createServer(app), "/hooks"),
+    ];
+    const post = (url: string, headers: Record<string, string>, chunks: Uint8Array[], declare: boolean) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const total = chunks.reduce((a, c) => a + c.length, 0);
+        const req = http.request(url, {
+          method: "POST",
+          headers: declare ? { ...headers, "content-length": String(total) } : headers,
+          agent: false,
+        });
+        req.on("response", (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (c: Buffer) => parts.push(c));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }),
+          );
+        });
+        req.on("error", reject);
+        for (const c of chunks) if (c.length > 0) req.write(c);
+        req.end();
+      });
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.constant(null).map(() => jsonText(passportEvent("passport.published", { note: "é✓😀" }))),
+            fc
+              .string({ unit: "binary", maxLength: 1_200 })
+              .map((s) => jsonText(passportEvent("passport.published", { s }))),
+          ),
+          fc.array(fc.nat(1_500), { maxLength: 6 }),
+          fc.boolean(),
+          fc.nat(1),
+          async (text, cuts, declare, which) => {
+            const bytes = utf8(text);
+            const headers = {
+              "content-type": "application/json",
+              [HEADER]: `sha256=${hmacHex(SECRETS[0]!, bytes)}`,
+            };
+            const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+            const chunks: Uint8Array[] = [];
+            let at = 0;
+            for (const p of [...points, bytes.length]) {
+              chunks.push(bytes.subarray(at, p));
+              at = p;
+            }
+            const viaHttp = await post(servers[which]!.url, headers, chunks, declare);
+            const viaHandle = await reference.handle({ method: "POST", headers, rawBody: bytes });
+            // Every generated body is unique (passportEvent's timestamp): both sides see a first delivery.
+            expect(viaHttp.status).toBe(viaHandle.status);
+            expect(viaHttp.text).toBe(viaHandle.body);
+            if (bytes.length > limit) expect(viaHttp.status).toBe(413);
+          },
+        ),
+        fcParams("HTTP chunking equivalence", 0x5eed_0006, 60),
+      );
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
   });
 });
