@@ -13,11 +13,14 @@ import {
 } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
+import { createRedisClient, RedisStore } from "@webhook-kit/redis";
 import express from "express";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listen } from "../conformance/adapters.js";
 import { passportEvent, SECRET } from "../support/deliveries.js";
+import { deleteKeys, type SharedRedis, sharedRedis, uniquePrefix } from "../support/redis.js";
 import { fcParams, hmacHex, sleep } from "./support.js";
 
 // Property-based tests on receiver.handle(): hostile input never throws, never earns a 2xx without a valid
@@ -394,27 +397,35 @@ const outcome: fc.Arbitrary<Outcome> = fc.oneof(
 const ACK_DEADLINE_MS = 15;
 const SLOW_MS = 35;
 
-describe("fuzz: sequences of deliveries", () => {
-  it("a delivery's handler never runs twice, nor twice at once; each event succeeds exactly once in the end", async () => {
-    const pool = await Promise.all(
-      Array.from({ length: 5 }, async () => {
-        const signed = await sign(providers.eulabel({ secret: SECRET }), JSON.stringify(passportEvent()));
-        return { headers: { "content-type": "application/json", ...signed.headers }, body: signed.body };
-      }),
-    );
+/** Stores for one run: one receiver is made per store (several = several processes sharing the state). */
+type StoreFactory = () => IdempotencyStore[];
 
-    const statuses = new Map<string, number>();
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.record({ event: fc.nat(pool.length - 1), copies: fc.integer({ min: 1, max: 3 }) }), {
-          minLength: 1,
-          maxLength: 10,
-        }),
-        fc.array(outcome, { maxLength: 20 }),
-        fc.constantFrom("after-handlers" as const, "immediate" as const),
-        async (steps, outcomes, ack) => {
-          const store: IdempotencyStore = new MemoryStore();
-          const errors: string[] = [];
+async function sequenceProperty(label: string, seed: number, numRuns: number, stores: StoreFactory) {
+  const pool = await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      const signed = await sign(providers.eulabel({ secret: SECRET }), JSON.stringify(passportEvent()));
+      return { headers: { "content-type": "application/json", ...signed.headers }, body: signed.body };
+    }),
+  );
+  const keyOf = (i: number) =>
+    `eulabel:passport.published:${createHash("sha256").update(pool[i]!.body).digest("hex")}`;
+  const statuses = new Map<string, number>();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ event: fc.nat(pool.length - 1), copies: fc.integer({ min: 1, max: 3 }) }), {
+        minLength: 1,
+        maxLength: 10,
+      }),
+      fc.array(outcome, { maxLength: 20 }),
+      fc.constantFrom("after-handlers" as const, "immediate" as const),
+      fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+      async (steps, outcomes, ack, routes) => {
+        const errors: string[] = [];
+        const inflight = new Map<string, number>();
+        const successes = new Map<string, number>();
+        const violations: string[] = [];
+        let next = 0;
+        const receivers = stores().map((store) => {
           const receiver = createReceiver({
             provider: providers.eulabel({ secret: SECRET }),
             store,
@@ -422,10 +433,6 @@ describe("fuzz: sequences of deliveries", () => {
             ackDeadlineMs: ACK_DEADLINE_MS,
             onError: (error) => errors.push(error.code),
           });
-          const inflight = new Map<string, number>();
-          const successes = new Map<string, number>();
-          const violations: string[] = [];
-          let next = 0;
           receiver.on("*", async (event) => {
             const now = (inflight.get(event.id) ?? 0) + 1;
             inflight.set(event.id, now);
@@ -441,49 +448,80 @@ describe("fuzz: sequences of deliveries", () => {
               inflight.set(event.id, (inflight.get(event.id) ?? 1) - 1);
             }
           });
-          const keyOf = (i: number) =>
-            `eulabel:passport.published:${createHash("sha256").update(pool[i]!.body).digest("hex")}`;
-          const deliver = async (i: number) => {
-            const res = await receiver.handle({ method: "POST", ...pool[i]!, rawBody: pool[i]!.body });
-            const out = assertWellFormed(res);
-            // A duplicate answer only once the handler really succeeded.
-            if (out.duplicate === true && (successes.get(keyOf(i)) ?? 0) !== 1)
-              violations.push(`duplicate answer for ${i} before any success`);
-            if (res.status === 200 && out.duplicate !== true && (successes.get(keyOf(i)) ?? 0) !== 1)
-              violations.push(`200 for ${i} without its handler's success`);
-            expect([200, 202, 409, 500]).toContain(res.status);
-            const label = out.duplicate === true ? "200-duplicate" : String(res.status);
-            statuses.set(label, (statuses.get(label) ?? 0) + 1);
-            return { status: res.status, duplicate: out.duplicate === true };
-          };
+          return receiver;
+        });
+        let sent = 0;
+        const deliver = async (i: number) => {
+          // Copies land on the receivers in a generated order (one receiver: always the same).
+          const receiver = receivers[routes[sent++ % routes.length]! % receivers.length]!;
+          const res = await receiver.handle({ method: "POST", ...pool[i]!, rawBody: pool[i]!.body });
+          const out = assertWellFormed(res);
+          // A duplicate answer only once the handler really succeeded.
+          if (out.duplicate === true && (successes.get(keyOf(i)) ?? 0) !== 1)
+            violations.push(`duplicate answer for ${i} before any success`);
+          if (res.status === 200 && out.duplicate !== true && (successes.get(keyOf(i)) ?? 0) !== 1)
+            violations.push(`200 for ${i} without its handler's success`);
+          expect([200, 202, 409, 500]).toContain(res.status);
+          const answer = out.duplicate === true ? "200-duplicate" : String(res.status);
+          statuses.set(answer, (statuses.get(answer) ?? 0) + 1);
+          return { status: res.status, duplicate: out.duplicate === true };
+        };
 
-          for (const step of steps) {
-            await Promise.all(Array.from({ length: step.copies }, () => deliver(step.event)));
+        for (const step of steps) {
+          await Promise.all(Array.from({ length: step.copies }, () => deliver(step.event)));
+        }
+        // The sender retries every event it sent until it is told the event is done.
+        const events = [...new Set(steps.map((s) => s.event))];
+        for (const i of events) {
+          for (let attempt = 0; ; attempt++) {
+            expect(attempt).toBeLessThan(60);
+            const { status, duplicate } = await deliver(i);
+            if (status === 200 && duplicate) break;
+            if (status === 200) continue; // verify once more that it is remembered
+            await sleep(status === 409 || status === 202 ? 5 : 0);
           }
-          // The sender retries every event it sent until it is told the event is done.
-          const sent = [...new Set(steps.map((s) => s.event))];
-          for (const i of sent) {
-            for (let attempt = 0; ; attempt++) {
-              expect(attempt).toBeLessThan(60);
-              const { status, duplicate } = await deliver(i);
-              if (status === 200 && duplicate) break;
-              if (status === 200) continue; // verify once more that it is remembered
-              await sleep(status === 409 || status === 202 ? 5 : 0);
-            }
-          }
-          await receiver.idle();
-          expect(violations).toEqual([]);
-          for (const i of sent) expect(successes.get(keyOf(i)), `event ${i}`).toBe(1);
-          expect(successes.size).toBe(sent.length);
-          for (const [id, n] of inflight) expect(n, id).toBe(0);
-          for (const code of errors) expect(code).toBe("handler_failed");
-        },
-      ),
-      fcParams("delivery sequences", 0x5eed_0003, 60),
-    );
-    console.info(`[fuzz] delivery sequences: answers ${JSON.stringify(Object.fromEntries(statuses))}`);
-    for (const label of ["200", "200-duplicate", "202", "409", "500"])
-      expect(statuses.get(label), label).toBeGreaterThan(0);
+        }
+        await Promise.all(receivers.map((r) => r.idle()));
+        expect(violations).toEqual([]);
+        for (const i of events) expect(successes.get(keyOf(i)), `event ${i}`).toBe(1);
+        expect(successes.size).toBe(events.length);
+        for (const [id, n] of inflight) expect(n, id).toBe(0);
+        for (const code of errors) expect(code).toBe("handler_failed");
+      },
+    ),
+    fcParams(label, seed, numRuns),
+  );
+  console.info(`[fuzz] ${label}: answers ${JSON.stringify(Object.fromEntries(statuses))}`);
+  for (const answer of ["200", "200-duplicate", "202", "409", "500"])
+    expect(statuses.get(answer), answer).toBeGreaterThan(0);
+}
+
+describe("fuzz: sequences of deliveries", () => {
+  it("one receiver, MemoryStore: a delivery's handler never runs twice, nor twice at once; each event succeeds exactly once in the end", async () => {
+    await sequenceProperty("delivery sequences (MemoryStore)", 0x5eed_0003, 60, () => [new MemoryStore()]);
+  });
+
+  describe("two receivers sharing a real Redis (RedisStore, two clients)", () => {
+    let redis: SharedRedis;
+    let clients: Redis[] = [];
+    const base = uniquePrefix("hardening-sequences");
+    beforeAll(async () => {
+      redis = await sharedRedis();
+      clients = [createRedisClient(redis.url), createRedisClient(redis.url)];
+    });
+    afterAll(async () => {
+      if (clients[0]) await deleteKeys(clients[0], base);
+      await Promise.all(clients.map((c) => c.quit()));
+      await redis?.release();
+    });
+
+    it("the same: never twice, never twice at once, each event exactly once, copies spread over both", async () => {
+      let run = 0;
+      await sequenceProperty("delivery sequences (2 × RedisStore)", 0x5eed_0007, 30, () => {
+        const prefix = `${base}${run++}:`;
+        return clients.map((client) => new RedisStore({ client, prefix }));
+      });
+    });
   });
 });
 
