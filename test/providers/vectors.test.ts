@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import {
   defineProvider,
   hmacSignature,
@@ -12,8 +13,10 @@ import {
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
-/** Published upstream test vectors (see /work/shared/vectors/README.md). */
-const VECTORS_PATH = process.env.WEBHOOK_KIT_VECTORS ?? "/work/shared/vectors/signatures.json";
+/** Published upstream test vectors: shared/vectors beside the repository (see its README.md). */
+const VECTORS_PATH =
+  process.env.WEBHOOK_KIT_VECTORS ??
+  fileURLToPath(new URL("../../../shared/vectors/signatures.json", import.meta.url));
 const vectors = JSON.parse(readFileSync(VECTORS_PATH, "utf8"));
 
 type Payload = string | { repeat: string; count: number };
