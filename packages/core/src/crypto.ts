@@ -30,6 +30,10 @@ function loadNodeCrypto(): NodeCryptoLike | undefined {
   }
 }
 
+/**
+ * @example
+ * const receiver = createReceiver({ provider, crypto: nodeCrypto(await import("node:crypto")) });
+ */
 export function nodeCrypto(node: NodeCryptoLike): CryptoProvider {
   // A KeyObject per secret, made once: createHmac with raw bytes would import the key on every call.
   const keys = new WeakMap<Uint8Array, object>();
@@ -57,6 +61,11 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/**
+ * @example
+ * // What the Edge runtime uses; also a way to test that path on Node.
+ * const receiver = createReceiver({ provider, crypto: webCrypto() });
+ */
 export function webCrypto(subtle: SubtleCrypto = globalThis.crypto.subtle): CryptoProvider {
   const keys = new Map<string, Map<Uint8Array, Promise<CryptoKey>>>();
   const keyFor = (alg: "sha256" | "sha512", raw: Uint8Array): Promise<CryptoKey> => {
@@ -85,7 +94,12 @@ export function webCrypto(subtle: SubtleCrypto = globalThis.crypto.subtle): Cryp
 
 let cached: CryptoProvider | undefined;
 
-/** The runtime's best provider: node:crypto when present, else Web Crypto. */
+/**
+ * The runtime's best provider: node:crypto when present, else Web Crypto.
+ *
+ * @example
+ * const { headers } = await sign(provider, body, { crypto: defaultCrypto() });
+ */
 export function defaultCrypto(): CryptoProvider {
   if (!cached) {
     const node = loadNodeCrypto();

@@ -29,6 +29,11 @@ export interface PayloadIssue {
 /**
  * Every failure the kit reports is a WebhookError with a stable `code`. Messages say how to fix the
  * problem and never contain a secret, an expected signature or the payload.
+ *
+ * @example
+ * const res = await receiver.handle(request);
+ * // or, for your own checks in a custom provider hook:
+ * throw new WebhookError("invalid_payload", "The order id is missing.", { issues: [{ path: "orderId", message: "required" }] });
  */
 export class WebhookError extends Error {
   override readonly name = "WebhookError";
@@ -51,6 +56,10 @@ export class WebhookError extends Error {
   }
 }
 
+/**
+ * @example
+ * receiver = createReceiver({ provider, onError: (e) => isWebhookError(e) && metrics.increment(e.code) });
+ */
 export function isWebhookError(value: unknown): value is WebhookError {
   return value instanceof WebhookError;
 }

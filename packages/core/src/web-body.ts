@@ -4,6 +4,9 @@ import { bodyTimeout, tooLarge } from "./limits.js";
 /**
  * Reads a fetch `Request` body, refusing it the moment it passes `limit` (never buffered whole) and
  * cutting off a body that stalls past `timeoutMs`.
+ *
+ * @example
+ * const rawBody = await readWebBody(request, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
  */
 export async function readWebBody(request: Request, limit: number, timeoutMs: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);

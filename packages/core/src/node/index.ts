@@ -51,7 +51,12 @@ function tickerFor(timeoutMs: number): Ticker {
   return ticker;
 }
 
-/** Reads the body with raw-body: refused once `limit` is passed, cut off after `timeoutMs`. */
+/**
+ * Reads the body with raw-body: refused once `limit` is passed, cut off after `timeoutMs`.
+ *
+ * @example
+ * const bytes = await readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
+ */
 export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const ticker = tickerFor(timeoutMs);
@@ -100,6 +105,11 @@ function consumed(framework = "the framework", mountHint = ""): WebhookError {
 /**
  * The whole Node path for adapters: precheck, read the exact bytes (or use the ones a parser kept),
  * hand them to `receiver.handle()`. Never waits on a consumed stream, never re-serialises.
+ *
+ * @example
+ * // An adapter: convert, hand over, write back.
+ * const response = await handleNodeRequest(receiver, req, { remoteAddress: req.ip, bodyParsed: req.body !== undefined });
+ * writeNodeResponse(res, response);
  */
 export async function handleNodeRequest(
   receiver: ReceiverCore,
@@ -142,6 +152,12 @@ export async function handleNodeRequest(
   return receiver.handle({ ...head, rawBody });
 }
 
+/**
+ * Copies a WebhookResponse onto a node:http response.
+ *
+ * @example
+ * writeNodeResponse(res, await handleNodeRequest(receiver, req));
+ */
 export function writeNodeResponse(res: ServerResponse, response: WebhookResponse): void {
   res.writeHead(response.status, response.headers);
   res.end(response.body);
