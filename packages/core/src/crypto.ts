@@ -31,6 +31,8 @@ function loadNodeCrypto(): NodeCryptoLike | undefined {
 }
 
 /**
+ * Node's crypto as a CryptoProvider (the default wherever node:crypto exists).
+ *
  * @example
  * const receiver = createReceiver({ provider, crypto: nodeCrypto(await import("node:crypto")) });
  */

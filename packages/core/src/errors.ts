@@ -31,8 +31,7 @@ export interface PayloadIssue {
  * problem and never contain a secret, an expected signature or the payload.
  *
  * @example
- * const res = await receiver.handle(request);
- * // or, for your own checks in a custom provider hook:
+ * // In a custom provider hook: refuse with a stable code and a message that says how to fix it.
  * throw new WebhookError("invalid_payload", "The order id is missing.", { issues: [{ path: "orderId", message: "required" }] });
  */
 export class WebhookError extends Error {
