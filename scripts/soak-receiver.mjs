@@ -3,7 +3,7 @@
 // `ok <id>` when it succeeded, `fail <id>` when it threw on purpose (a transient failure).
 import { appendFileSync } from "node:fs";
 import http from "node:http";
-import { createReceiver, defineProvider, hmacSignature } from "@webhook-kit/core";
+import { createReceiver, defineProvider, hmacSignature, MemoryStore } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { createRedisClient, RedisStore } from "@webhook-kit/redis";
 import { z } from "zod";
@@ -29,7 +29,12 @@ const stats = { redisErrors: 0, onError: {}, runs: 0, failures: 0 };
 client.on("error", () => {
   stats.redisErrors += 1; // expected while the soak has Redis down
 });
-const store = new RedisStore({ client, prefix: PREFIX, operationTimeoutMs: 1_000 });
+// SOAK_RECEIVER_STORE=memory is the soak's negative control: a per-process MemoryStore cannot dedupe across
+// the two processes, so the ledger must show events processed twice (and the soak must exit 1).
+const store =
+  process.env.SOAK_RECEIVER_STORE === "memory"
+    ? Object.assign(new MemoryStore(), { pendingWrites: 0 })
+    : new RedisStore({ client, prefix: PREFIX, operationTimeoutMs: 1_000 });
 const receiver = createReceiver({
   provider,
   store,

@@ -9,7 +9,8 @@
 //
 // Environment: SOAK_DELIVERIES (50 000), SOAK_DUPLICATE_RATE (0.3), SOAK_FAIL_RATE (0.05), SOAK_CONCURRENCY
 // (64), SOAK_TIME_SCALE (0.05: a sender's 1 s becomes 50 ms), SOAK_REDIS_DOWN_MS (1 000), SOAK_SEED (1),
-// REDIS_SERVER (redis-server).
+// REDIS_SERVER (redis-server). SOAK_RECEIVER_STORE=memory is a negative control: per-process MemoryStores
+// cannot dedupe across the two processes, so the ledger must report doubles and the script exit 1.
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -88,6 +88,22 @@ describe("soak scripts (reduced size)", () => {
     expect(redis.first2xxAfterRestartMs).not.toBeNull();
   });
 
+  it("negative control: with a per-process MemoryStore the same ledger reports doubles and the soak exits 1", {
+    timeout: 120_000,
+  }, async () => {
+    const { code, summary } = await runScript(["scripts/soak.mjs"], {
+      SOAK_DELIVERIES: "1000",
+      SOAK_CONCURRENCY: "32",
+      SOAK_RECEIVER_STORE: "memory",
+    });
+    const ledger = summary.ledger as Record<string, number>;
+    console.info(`[soak negative control] ${JSON.stringify(ledger)}`);
+    expect(summary.ok).toBe(false);
+    expect(code).toBe(1);
+    expect(ledger.processedTwice).toBeGreaterThan(0);
+    expect(ledger.lost).toBe(0);
+  });
+
   it("scripts/soak-memory.mjs: 200 000 distinct ids, maxEntries 100 000: the bound holds and the heap stays flat", {
     timeout: 120_000,
   }, async () => {
