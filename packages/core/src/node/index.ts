@@ -92,7 +92,9 @@ function lingerThenDestroy(req: IncomingMessage): void {
   req.resume(); // discard what still arrives, never buffer it
   const timer = setTimeout(() => req.socket?.destroy(), LINGER_MS);
   timer.unref();
-  req.once("end", () => clearTimeout(timer));
+  const clear = () => clearTimeout(timer);
+  req.once("end", clear);
+  req.once("close", clear);
 }
 
 function consumed(framework = "the framework", mountHint = ""): WebhookError {
