@@ -54,5 +54,12 @@ const rows = [
     target: 0.9,
     ...(await row("node-kit")),
   },
+  // The bare rows skip schema validation and dedupe; this pair compares the kit with the same work by hand.
+  { name: "node:http same work by hand (verify + parse + zod + dedupe)", ...(await row("node-same-work")) },
+  {
+    name: "node:http receiver.handle() (again, vs same work)",
+    baseline: "node:http same work by hand (verify + parse + zod + dedupe)",
+    ...(await row("node-kit")),
+  },
 ];
 printTable("Express and node:http — kit vs bare (same run)", rows);

@@ -86,6 +86,10 @@ export function hasher(crypto: CryptoProvider): DeliveryContext["sha256Hex"] {
 
 /** Reads a dotted path from a JSON object; undefined when any step is missing. */
 export function readField(body: unknown, path: string): unknown {
+  if (!path.includes(".")) {
+    // The common case (a top-level "event" / "type"): no split, no array per delivery.
+    return body !== null && typeof body === "object" ? (body as Record<string, unknown>)[path] : undefined;
+  }
   let value: unknown = body;
   for (const part of path.split(".")) {
     if (value === null || typeof value !== "object") return undefined;

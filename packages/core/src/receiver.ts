@@ -52,6 +52,18 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
 
   const sha256Hex = hasher(crypto);
   const handlers = new Map<string, Handler<WebhookEvent>[]>();
+  // Per-type lists including "*" handlers, built once per type and dropped whenever `on` adds one.
+  const routed = new Map<string, Handler<WebhookEvent>[]>();
+  const handlersFor = (type: string): Handler<WebhookEvent>[] => {
+    let list = routed.get(type);
+    if (!list) {
+      list = [...(handlers.get(type) ?? []), ...(handlers.get("*") ?? [])];
+      // Bounded: sender-chosen unknown types must not grow this cache without limit.
+      if (routed.size >= 1024) routed.clear();
+      routed.set(type, list);
+    }
+    return list;
+  };
   const background = new Set<Promise<unknown>>();
 
   const report = (error: WebhookError, event?: WebhookEvent) => {
@@ -215,7 +227,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
       headers: request.headers,
     };
     if (attempt !== undefined) event.attempt = attempt;
-    const list = [...(handlers.get(type) ?? []), ...(handlers.get("*") ?? [])];
+    const list = handlersFor(type);
     if (list.length === 0) {
       logger.info({ provider: provider.name, type, id: key }, "no handler for event type; acknowledged");
       await storeCall("complete", () => store.complete(key, claim.token, { retentionMs })).catch(
@@ -255,6 +267,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     ackDeadlineMs,
     on(type: string | readonly string[], handler: Handler<never>) {
       for (const name of typeof type === "string" ? [type] : type) {
+        routed.clear();
         const list = handlers.get(name) ?? [];
         list.push(handler as Handler<WebhookEvent>);
         handlers.set(name, list);
