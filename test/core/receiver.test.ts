@@ -64,6 +64,23 @@ describe("receiver.handle()", () => {
     expect(event.headers["x-eulabel-signature"]).toMatch(/^sha256=/);
   });
 
+  it("routes to handlers added after deliveries of that type were already routed", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const runs: string[] = [];
+    receiver.on("passport.published", () => {
+      runs.push("first");
+    });
+    await receiver.handle(await request(passportEvent()));
+    receiver.on("*", () => {
+      runs.push("star");
+    });
+    receiver.on("passport.published", () => {
+      runs.push("second");
+    });
+    await receiver.handle(await request(passportEvent()));
+    expect(runs).toEqual(["first", "first", "second", "star"]);
+  });
+
   it("uses the request's receivedAt over the clock", async () => {
     const receiver = createReceiver({ provider: provider(), now: () => 1 });
     const seen = vi.fn();
