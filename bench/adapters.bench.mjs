@@ -6,13 +6,13 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
-import { createReceiver, providers, sign } from "@webhook-kit/core";
+import { createReceiver, providers } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookPlugin } from "@webhook-kit/fastify";
 import { webhookMiddleware } from "@webhook-kit/koa";
 import Fastify from "fastify";
 import Koa from "koa";
-import { DURATION_S, measure, printTable } from "./lib.mjs";
+import { DURATION_S, eulabelDeliveries, measure, printTable } from "./lib.mjs";
 
 const SECRET = process.env.BENCH_SECRET ?? "bench_secret";
 const LIMIT = 1024 * 1024;
@@ -105,29 +105,7 @@ if (process.argv[2] === "serve") {
   process.send({ port: server.address().port });
   process.on("SIGINT", () => process.exit(0));
 } else {
-  const COUNT = Number(process.env.BENCH_BODIES ?? 200_000);
-  const eulabel = providers.eulabel({ secret: SECRET });
-  const deliveries = [];
-  for (let i = 0; i < COUNT; i++) {
-    const body = JSON.stringify({
-      event: "passport.enriched",
-      id: "ps_w9x2kf",
-      gtin: "05601234567890",
-      timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), // unique per body: a distinct event
-      compliance: {
-        status: "incomplete",
-        regulation: "EU Wine e-label Regulation (Reg. 2021/2117)",
-        completeness: i % 100,
-        missingFields: [
-          { field: "data.origin", message: "Country of origin is required for wine e-labels." },
-        ],
-        documentationUrl: "https://eulabel.eu/docs/api-reference/passports#compliance",
-      },
-      passportUrl: "https://eulabel.eu/01/05601234567890",
-    });
-    const { headers } = await sign(eulabel, body);
-    deliveries.push({ body, headers: { "content-type": "application/json", ...headers } });
-  }
+  const deliveries = await eulabelDeliveries(SECRET);
 
   // Both servers of a pair run at once and are measured in alternating rounds, so load from elsewhere on
   // the machine hits both rows alike; a row's req/s is its total over all rounds.

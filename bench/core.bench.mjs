@@ -1,32 +1,9 @@
 // Express and node:http: the kit vs a bare server with a hand-written verify, same run, same bodies.
 import { fileURLToPath } from "node:url";
-import { providers, sign } from "@webhook-kit/core";
-import { measure, printTable, startChild } from "./lib.mjs";
+import { eulabelDeliveries, measure, printTable, startChild } from "./lib.mjs";
 
 const SECRET = "bench_secret";
-const COUNT = Number(process.env.BENCH_BODIES ?? 200_000);
-const eulabel = providers.eulabel({ secret: SECRET });
-
-// Distinct events, so dedupe never short-circuits the kit's rows.
-const deliveries = [];
-for (let i = 0; i < COUNT; i++) {
-  const body = JSON.stringify({
-    event: "passport.enriched",
-    id: "ps_w9x2kf",
-    gtin: "05601234567890",
-    timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-    compliance: {
-      status: "incomplete",
-      regulation: "EU Wine e-label Regulation (Reg. 2021/2117)",
-      completeness: i % 100,
-      missingFields: [{ field: "data.origin", message: "Country of origin is required for wine e-labels." }],
-      documentationUrl: "https://eulabel.eu/docs/api-reference/passports#compliance",
-    },
-    passportUrl: "https://eulabel.eu/01/05601234567890",
-  });
-  const { headers } = await sign(eulabel, body);
-  deliveries.push({ body, headers: { "content-type": "application/json", ...headers } });
-}
+const deliveries = await eulabelDeliveries(SECRET);
 
 const script = fileURLToPath(new URL("./core-servers.mjs", import.meta.url));
 async function row(kind) {

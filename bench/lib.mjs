@@ -2,6 +2,7 @@
 // loop), autocannon drives them from this one, every row in the same run, reported as ratios.
 import { fork } from "node:child_process";
 import { once } from "node:events";
+import { providers, sign } from "@webhook-kit/core";
 import autocannon from "autocannon";
 
 export const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
@@ -56,4 +57,34 @@ export function printTable(title, rows) {
       base && row.target ? `≥ ${row.target} ${row.rps / base.rps >= row.target ? "met" : "MISSED"}` : "";
     console.log(`| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${verdict} |`);
   }
+}
+
+/**
+ * `count` distinct EUlabel passport events, signed as EUlabel sends them: distinct so that dedupe never
+ * short-circuits a kit row.
+ */
+export async function eulabelDeliveries(secret, count = Number(process.env.BENCH_BODIES ?? 200_000)) {
+  const eulabel = providers.eulabel({ secret });
+  const deliveries = [];
+  for (let i = 0; i < count; i++) {
+    const body = JSON.stringify({
+      event: "passport.enriched",
+      id: "ps_w9x2kf",
+      gtin: "05601234567890",
+      timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      compliance: {
+        status: "incomplete",
+        regulation: "EU Wine e-label Regulation (Reg. 2021/2117)",
+        completeness: i % 100,
+        missingFields: [
+          { field: "data.origin", message: "Country of origin is required for wine e-labels." },
+        ],
+        documentationUrl: "https://eulabel.eu/docs/api-reference/passports#compliance",
+      },
+      passportUrl: "https://eulabel.eu/01/05601234567890",
+    });
+    const { headers } = await sign(eulabel, body);
+    deliveries.push({ body, headers: { "content-type": "application/json", ...headers } });
+  }
+  return deliveries;
 }

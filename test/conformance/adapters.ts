@@ -1,28 +1,17 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
 import express from "express";
 import express4 from "express4";
-import type { AdapterUnderTest, RunningAdapter } from "./adapter.js";
+import type { AdapterUnderTest } from "./adapter.js";
 import { fastifyAdapter } from "./servers/fastify.js";
 import { koaAdapter } from "./servers/koa.js";
+import { listenOn } from "./servers/listen.js";
 import { nextAppAdapter } from "./servers/next-app.js";
 import { nextPagesAdapter } from "./servers/next-pages.js";
 
 /** Listens on 127.0.0.1:0 and returns the URL of `path`. */
-export async function listen(server: http.Server, path: string): Promise<RunningAdapter> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${path}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+export const listen = listenOn;
 
 const expressAdapter: AdapterUnderTest = {
   name: "express",
