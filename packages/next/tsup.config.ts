@@ -1,10 +1,3 @@
-import { defineConfig } from "tsup";
+import { packageConfig } from "../../tsup.base.ts";
 
-export default defineConfig({
-  entry: { index: "src/index.ts", edge: "src/edge.ts" },
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: "node20",
-});
+export default packageConfig({ index: "src/index.ts", edge: "src/edge.ts" });

@@ -1,14 +1,9 @@
 import { defineConfig } from "tsup";
+import { packageOptions } from "../../tsup.base.ts";
 
 export default defineConfig([
-  {
-    entry: { index: "src/index.ts" },
-    format: ["esm", "cjs"],
-    dts: true,
-    clean: false,
-    sourcemap: true,
-    target: "node20",
-  },
+  // clean: false, or the second build would remove the first one's output.
+  { ...packageOptions, entry: { index: "src/index.ts" }, clean: false },
   {
     // The CLI is an executable, not an import: ESM only, no types; tsup keeps the shebang and sets +x.
     entry: { cli: "src/cli.ts" },
