@@ -8,8 +8,8 @@ import { fork, spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import http from "node:http";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort, redisAnswers } from "../scripts/net.mjs";
 
 const SECRET = "bench-secret";
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
@@ -214,7 +214,7 @@ function print(rows) {
 
 async function redisForBench() {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
-  if (await answersPing(6379)) return { url: "redis://127.0.0.1:6379", stop: async () => {} };
+  if (await redisAnswers(6379)) return { url: "redis://127.0.0.1:6379", stop: async () => {} };
   const port = await freePort();
   const server = spawn(
     "redis-server",
@@ -227,7 +227,7 @@ async function redisForBench() {
     console.error(`redis-server could not start (${err.message}); set REDIS_URL or install redis-server.`);
     process.exit(1);
   });
-  while (!(await answersPing(port))) await new Promise((r) => setTimeout(r, 25));
+  while (!(await redisAnswers(port))) await new Promise((r) => setTimeout(r, 25));
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
@@ -235,29 +235,6 @@ async function redisForBench() {
       await once(server, "exit");
     },
   };
-}
-
-function answersPing(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (d) => done(d.toString().startsWith("+PONG")));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function childCpuMicros(child) {

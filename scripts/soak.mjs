@@ -15,11 +15,11 @@ import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import { freePort, redisAnswers } from "./net.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RECEIVER = path.join(ROOT, "scripts/soak-receiver.mjs");
@@ -68,31 +68,6 @@ function prng(seed) {
   };
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function ping(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (d) => done(d.toString().startsWith("+PONG")));
-  });
-}
-
 /** A private, durable redis-server on a free port that can be SIGKILLed and restarted with its data. */
 async function privateRedis() {
   const port = await freePort();
@@ -110,7 +85,7 @@ async function privateRedis() {
     });
     failed.catch(() => {});
     const deadline = Date.now() + 10_000;
-    while (!(await Promise.race([ping(port), failed]))) {
+    while (!(await Promise.race([redisAnswers(port), failed]))) {
       if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer within 10 s`);
       await sleep(25);
     }
