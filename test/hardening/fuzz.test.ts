@@ -13,15 +13,13 @@ import {
 } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
-import { createRedisClient, RedisStore } from "@webhook-kit/redis";
+import { RedisStore } from "@webhook-kit/redis";
 import express from "express";
 import fc from "fast-check";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listen } from "../conformance/adapters.js";
 import { passportEvent, SECRET } from "../support/deliveries.js";
-import { deleteKeys, type SharedRedis, sharedRedis, uniquePrefix } from "../support/redis.js";
-import { fcParams, hmacHex, sleep } from "./support.js";
+import { fcParams, hmacHex, sleep, useTwoRedisClients } from "./support.js";
 
 // Property-based tests on receiver.handle(): hostile input never throws, never earns a 2xx without a valid
 // signature, and no delivery's handler ever runs twice (or twice at once), whatever the mix of duplicates,
@@ -502,24 +500,14 @@ describe("fuzz: sequences of deliveries", () => {
   });
 
   describe("two receivers sharing a real Redis (RedisStore, two clients)", () => {
-    let redis: SharedRedis;
-    let clients: Redis[] = [];
-    const base = uniquePrefix("hardening-sequences");
-    beforeAll(async () => {
-      redis = await sharedRedis();
-      clients = [createRedisClient(redis.url), createRedisClient(redis.url)];
-    });
-    afterAll(async () => {
-      if (clients[0]) await deleteKeys(clients[0], base);
-      await Promise.all(clients.map((c) => c.quit()));
-      await redis?.release();
-    });
+    const redis = useTwoRedisClients("hardening-sequences");
+    const base = redis.base;
 
     it("the same: never twice, never twice at once, each event exactly once, copies spread over both", async () => {
       let run = 0;
       await sequenceProperty("delivery sequences (2 × RedisStore)", 0x5eed_0007, 30, () => {
         const prefix = `${base}${run++}:`;
-        return clients.map((client) => new RedisStore({ client, prefix }));
+        return redis.clients().map((client) => new RedisStore({ client, prefix }));
       });
     });
   });

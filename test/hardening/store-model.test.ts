@@ -1,10 +1,8 @@
 import { type ClaimResult, type IdempotencyStore, MemoryStore } from "@webhook-kit/core";
-import { createRedisClient, RedisStore } from "@webhook-kit/redis";
+import { RedisStore } from "@webhook-kit/redis";
 import fc from "fast-check";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeys, type SharedRedis, sharedRedis, uniquePrefix } from "../support/redis.js";
-import { fcParams, sleep } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { fcParams, sleep, useTwoRedisClients } from "./support.js";
 
 // Model-based tests of the IdempotencyStore contract: random interleavings of claim / complete / release /
 // renew / concurrent claims / time passing, run against a reference model. Time is tracked as intervals: an
@@ -278,18 +276,8 @@ describe("store model: MemoryStore (injected clock)", () => {
 });
 
 describe("store model: RedisStore (real Redis, real short leases, two clients)", () => {
-  let redis: SharedRedis;
-  let clients: Redis[] = [];
-  const base = uniquePrefix("hardening-model");
-  beforeAll(async () => {
-    redis = await sharedRedis();
-    clients = [createRedisClient(redis.url), createRedisClient(redis.url)];
-  });
-  afterAll(async () => {
-    if (clients[0]) await deleteKeys(clients[0], base);
-    await Promise.all(clients.map((c) => c.quit()));
-    await redis?.release();
-  });
+  const redis = useTwoRedisClients("hardening-model");
+  const base = redis.base;
 
   it("matches the reference model; outcomes inside a round trip of an expiry may go either way", {
     timeout: 60_000,
@@ -301,7 +289,7 @@ describe("store model: RedisStore (real Redis, real short leases, two clients)",
         fc.commands(commandArbs(60, 60_000, [25, 75]), { maxCommands: 40, size: "+1" }),
         async (cmds) => {
           const prefix = `${base}${run++}:`;
-          const [one, two] = clients as [Redis, Redis];
+          const [one, two] = redis.clients();
           const model: Model = {
             entries: new Map(),
             tokens: new Map(),

@@ -1,6 +1,10 @@
 import { createHmac } from "node:crypto";
 import { inspect } from "node:util";
 import type { Logger } from "@webhook-kit/core";
+import { createRedisClient } from "@webhook-kit/redis";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
+import { deleteKeys, type SharedRedis, sharedRedis, uniquePrefix } from "../support/redis.js";
 
 /**
  * fast-check parameters with a fixed seed (override with FC_SEED=<n> to explore), printed so any failure
@@ -111,4 +115,24 @@ export function findLeaks(haystack: string, needles: readonly [string, string][]
     if (haystack.includes(form)) found.push(`${label} (${form.slice(0, 12)}…) in ${where}`);
   }
   return found;
+}
+
+/**
+ * Two clients on the shared test Redis for the enclosing describe block (two processes' worth of
+ * connections), with every key under `base` deleted afterwards.
+ */
+export function useTwoRedisClients(label: string): { base: string; clients(): [Redis, Redis] } {
+  let redis: SharedRedis | undefined;
+  let clients: Redis[] = [];
+  const base = uniquePrefix(label);
+  beforeAll(async () => {
+    redis = await sharedRedis();
+    clients = [createRedisClient(redis.url), createRedisClient(redis.url)];
+  });
+  afterAll(async () => {
+    if (clients[0]) await deleteKeys(clients[0], base);
+    await Promise.all(clients.map((c) => c.quit()));
+    await redis?.release();
+  });
+  return { base, clients: () => clients as [Redis, Redis] };
 }
