@@ -1,29 +1,14 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createReceiver, type Provider, providers, type ReceiverCore } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { fixtures, platforms, sendDelivery, signDelivery } from "@webhook-kit/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { listenPerTest } from "./conformance/servers/listen.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const servers: http.Server[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map((s) => {
-      const closed = new Promise((resolve) => s.close(resolve));
-      // Idle keep-alive sockets of fetch would hold close() for seconds.
-      s.closeAllConnections();
-      return closed;
-    }),
-  );
-});
 
-async function serve(handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
-}
+const listen = listenPerTest();
+const serve = (handler: http.RequestListener) => listen(http.createServer(handler), "/webhooks");
 const serveReceiver = (receiver: ReceiverCore) => serve(createNodeHandler(receiver));
 
 /** Every preset with every fixture: what signDelivery produces, the preset's receiver accepts. */

@@ -1,29 +1,14 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createReceiver, providers, type ReceiverCore, sign } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { listenPerTest } from "../conformance/servers/listen.js";
 import { send } from "../support/http.js";
 import { recordAll, SECRET, signed } from "./support.js";
 
-const servers: http.Server[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map((s) => {
-      const closed = new Promise((resolve) => s.close(resolve));
-      // Idle keep-alive sockets of fetch would hold close() for seconds.
-      s.closeAllConnections();
-      return closed;
-    }),
-  );
-});
-
-async function listen(receiver: ReceiverCore): Promise<string> {
-  const server = http.createServer(createNodeHandler(receiver, { path: "/webhooks" }));
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
-}
+const serve = listenPerTest();
+const listen = (receiver: ReceiverCore) =>
+  serve(http.createServer(createNodeHandler(receiver, { path: "/webhooks" })), "/webhooks");
 
 describe("presets over real HTTP", () => {
   it("eudr: a signed delivery and its retry through node:http, retry acknowledged as duplicate", async () => {
