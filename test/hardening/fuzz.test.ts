@@ -516,14 +516,17 @@ describe("fuzz: sequences of deliveries", () => {
 // ---------------------------------------------------------------------------------------------------------
 // Streaming and clocks.
 
+/** An EUlabel receiver with `maxBodyBytes: limit` that accepts every event. */
+function acceptingReceiver(limit: number) {
+  const receiver = createReceiver({ provider: providers.eulabel({ secret: SECRETS }), maxBodyBytes: limit });
+  receiver.on("*", () => {});
+  return receiver;
+}
+
 describe("fuzz: streamed bodies and signed timestamps", () => {
   it("receiver.fetch on a body split into arbitrary chunks answers exactly as handle() on the whole bytes", async () => {
     const limit = 1_024;
-    const make = () => {
-      const r = createReceiver({ provider: providers.eulabel({ secret: SECRETS }), maxBodyBytes: limit });
-      r.on("*", () => {});
-      return r;
-    };
+    const make = () => acceptingReceiver(limit);
     const whole = make();
     const streamed = make();
     const payload = fc.oneof(
@@ -635,11 +638,7 @@ describe("fuzz: streamed bodies and signed timestamps", () => {
 describe("fuzz: bodies over real HTTP in arbitrary chunks", () => {
   it("node:http and Express answer exactly as handle() on the whole bytes, however the body is chunked", async () => {
     const limit = 1_024;
-    const make = () => {
-      const r = createReceiver({ provider: providers.eulabel({ secret: SECRETS }), maxBodyBytes: limit });
-      r.on("*", () => {});
-      return r;
-    };
+    const make = () => acceptingReceiver(limit);
     const reference = make();
     const app = express();
     app.use(webhookMiddleware(make(), { path: "/hooks" }));

@@ -181,6 +181,13 @@ const start = async (adapter: AdapterName, options: { maxBodyBytes?: number } = 
   return served;
 };
 
+/** Every connection closed, no handler run, no claim left behind. */
+async function expectFreedAndUntouched(s: Served): Promise<void> {
+  await waitFor("server connections drained", async () => (await connections(s.server)) === 0, 3_000);
+  expect(s.calls).toEqual([]);
+  expect(s.store.size).toBe(0);
+}
+
 const signedHeaders = async () => (await signedDelivery(passportEvent())).headers;
 
 describe.each(adapters)("slow and aborted clients via %s", (adapter) => {
@@ -195,9 +202,7 @@ describe.each(adapters)("slow and aborted clients via %s", (adapter) => {
     expect(outcome.answeredAfterMs).toBeGreaterThanOrEqual(BODY_TIMEOUT_MS - 20);
     // The server closed the socket although the client kept trickling.
     expect(outcome.closedAfterMs).toBeLessThan(SOCKET_FREED_WITHIN_MS);
-    await waitFor("server connections drained", async () => (await connections(s.server)) === 0, 3_000);
-    expect(s.calls).toEqual([]);
-    expect(s.store.size).toBe(0);
+    await expectFreedAndUntouched(s);
   });
 
   it("a stalled upload (a few bytes, then silence) gets 408 and its socket is closed", async () => {
@@ -205,9 +210,7 @@ describe.each(adapters)("slow and aborted clients via %s", (adapter) => {
     const outcome = await hostile(s.url, await signedHeaders(), "silent").done;
     expect(outcome.status).toBe(408);
     expect(outcome.closedAfterMs).toBeLessThan(SOCKET_FREED_WITHIN_MS);
-    await waitFor("server connections drained", async () => (await connections(s.server)) === 0, 3_000);
-    expect(s.calls).toEqual([]);
-    expect(s.store.size).toBe(0);
+    await expectFreedAndUntouched(s);
   });
 
   it("an aborted upload frees the connection, runs nothing and leaves no claim; the server keeps serving", async () => {
@@ -238,9 +241,7 @@ describe.each(adapters)("slow and aborted clients via %s", (adapter) => {
     else expect(outcome.error).toMatch(/EPIPE|ECONNRESET/);
     expect(outcome.sent).toBeLessThan(256 * 1024 * 1024);
     expect(outcome.closedAfterMs).toBeLessThan(SOCKET_FREED_WITHIN_MS + 2_000);
-    await waitFor("server connections drained", async () => (await connections(s.server)) === 0, 3_000);
-    expect(s.calls).toEqual([]);
-    expect(s.store.size).toBe(0);
+    await expectFreedAndUntouched(s);
   });
 
   it("a client that hangs up after a full upload, while the handler runs: it runs once and the delivery completes", async () => {
