@@ -1,0 +1,96 @@
+import type { PayloadIssue } from "../errors.js";
+
+/**
+ * What is kept of one verified delivery: enough for any worker, on any machine, to rebuild its event and
+ * validate it again (so a dead letter replayed after a schema fix goes through).
+ */
+export interface QueuedDelivery {
+  /** The namespaced idempotency key. It is the job id, so a queue refuses a second copy of one delivery. */
+  key: string;
+  /** The provider's name (`provider.name`). */
+  provider: string;
+  /** The event type the receiver routed on (from signed data). */
+  type: string;
+  /** The verified body as UTF-8 text, byte for byte what the sender signed. */
+  body: string;
+  /** Request headers, names lower-cased. */
+  headers: Readonly<Record<string, string>>;
+  /** ms since epoch when the receiver got the request. */
+  receivedAt: number;
+  /** The sender's own attempt number, when it says so. */
+  senderAttempt?: number;
+}
+
+/** One run of one job, as a queue hands it to the processor. */
+export interface QueueJob {
+  readonly delivery: QueuedDelivery;
+  /** 1 on the first run; a replayed dead letter counts from 1 again. */
+  readonly attempt: number;
+  /** Ids of the handlers that already succeeded in earlier runs: they are not run again. */
+  readonly done: readonly string[];
+}
+
+/** What the processor decided; the queue stores it. Retry policy is the worker's, storage the queue's. */
+export type JobOutcome =
+  | { status: "completed"; done: readonly string[] }
+  | { status: "retry"; delayMs: number; error: string; done: readonly string[] }
+  | { status: "dead"; error: string; done: readonly string[]; issues?: readonly PayloadIssue[] };
+
+export interface JobContext {
+  /** Persists the handlers that succeeded so far, so a crash after a side effect does not repeat it. */
+  recordProgress(done: readonly string[]): Promise<void>;
+}
+
+/** Runs one job. It must not throw; a queue treats a throw as `retry` with a short delay. */
+export type JobProcessor = (job: QueueJob, context: JobContext) => Promise<JobOutcome>;
+
+export interface ConsumeOptions {
+  /** Jobs run at once by this consumer. */
+  concurrency: number;
+}
+
+export interface QueueConsumer {
+  /** Takes no new jobs, waits for the running ones to settle (their outcome is stored), then resolves. */
+  close(): Promise<void>;
+}
+
+/** A job whose attempts ran out, or whose payload could not be used: kept until replayed or removed. */
+export interface DeadLetter {
+  key: string;
+  provider: string;
+  type: string;
+  receivedAt: number;
+  /** Runs made before it was parked (0 when it was parked without a run). */
+  attempts: number;
+  /** The last error, one line, never the payload. */
+  error: string;
+  issues?: readonly PayloadIssue[];
+  /** ms since epoch when it became a dead letter. */
+  failedAt: number;
+  /** Handlers that had already succeeded; a replay runs only the others. */
+  done: readonly string[];
+}
+
+/**
+ * Where verified deliveries wait for workers. `MemoryQueue` (in process, not durable) is the embedded
+ * default; `BullMQQueue` (@webhook-kit/bullmq) is durable. Every implementation passes one conformance suite
+ * (`describeQueueConformance`).
+ */
+export interface DeliveryQueue {
+  /**
+   * Writes one delivery durably before resolving. "duplicate" when a job with this key is already queued,
+   * running, completed (within the queue's retention) or dead: never a second job for one key.
+   * Rejects when the write could not be confirmed.
+   */
+  enqueue(delivery: QueuedDelivery): Promise<"queued" | "duplicate">;
+  /** Starts handing jobs to `processor`, in this process, until the consumer is closed. */
+  consume(processor: JobProcessor, options: ConsumeOptions): QueueConsumer;
+  /** Dead letters, newest first. */
+  listDeadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
+  /** Puts a dead letter back on the queue with its attempt count reset. False when no dead letter has this key. */
+  replayDeadLetter(key: string): Promise<boolean>;
+  /** Forgets a dead letter for good. False when no dead letter has this key. */
+  removeDeadLetter(key: string): Promise<boolean>;
+  /** Releases connections the queue opened itself. */
+  close(): Promise<void>;
+}
