@@ -17,6 +17,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The default logger prints warnings to stderr; show them only for failing tests.
+    silent: "passed-only",
     // Type tests (expectTypeOf, @ts-expect-error) fail the run like any other test.
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
   },

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   body_timeout: 408,
   body_aborted: 400,
   body_already_consumed: 500,
+  unsupported_encoding: 415,
   missing_signature: 401,
   invalid_signature: 401,
   timestamp_out_of_range: 401,
@@ -15,6 +16,9 @@ export const ERROR_CODES = {
   store_unavailable: 503,
   in_progress: 409,
   handler_failed: 500,
+  handler_timeout: 500,
+  claim_lost: 500,
+  dead_letter: 500,
   invalid_config: 500,
   internal_error: 500,
 } as const;
@@ -61,4 +65,54 @@ export class WebhookError extends Error {
  */
 export function isWebhookError(value: unknown): value is WebhookError {
   return value instanceof WebhookError;
+}
+
+/** Seconds a sender is asked to wait when the store or the queue could not answer. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+// Builders: every message the kit answers or reports lives here, worded once.
+
+export function tooLarge(limit: number): WebhookError {
+  return new WebhookError(
+    "payload_too_large",
+    `The body is larger than maxBodyBytes (${limit} bytes). If this sender legitimately sends larger deliveries, raise maxBodyBytes in createReceiver().`,
+  );
+}
+
+export function bodyTimeout(ms: number): WebhookError {
+  return new WebhookError(
+    "body_timeout",
+    `The body did not arrive within bodyTimeoutMs (${ms} ms) after the headers. Slow or stalled uploads are cut off to keep memory bounded.`,
+  );
+}
+
+export function bodyAborted(cause?: unknown): WebhookError {
+  return new WebhookError("body_aborted", "The client aborted or truncated the upload.", { cause });
+}
+
+export function bodyConsumed(framework = "the framework", mountHint = ""): WebhookError {
+  return new WebhookError(
+    "body_already_consumed",
+    `The request body was already read by a body parser in ${framework}, and its exact bytes were not kept, so the signature cannot be checked. Mount the webhook before any body parser, or keep the raw bytes. ${mountHint}`.trim(),
+  );
+}
+
+export function storeUnavailable(cause: unknown): WebhookError {
+  return new WebhookError(
+    "store_unavailable",
+    "The idempotency store is unreachable, so this delivery cannot be deduplicated; retry later.",
+    { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+  );
+}
+
+export function queueUnavailable(cause: unknown): WebhookError {
+  return new WebhookError(
+    "store_unavailable",
+    "The delivery queue did not confirm the write, so this delivery was not accepted; retry later.",
+    { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+  );
+}
+
+export function invalidConfig(message: string): WebhookError {
+  return new WebhookError("invalid_config", `createReceiver: ${message}`);
 }

@@ -1,17 +1,26 @@
 export { type CryptoProvider, constantTimeEqual, defaultCrypto, nodeCrypto, webCrypto } from "./crypto.js";
 export { fromBase64, fromHex, toBase64, toHex, utf8 as utf8Bytes } from "./encoding.js";
-export { ERROR_CODES, type ErrorCode, isWebhookError, type PayloadIssue, WebhookError } from "./errors.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isWebhookError,
+  type PayloadIssue,
+  STORE_RETRY_AFTER_SECONDS,
+  WebhookError,
+} from "./errors.js";
 export type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
 export {
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RETENTION_MS,
   DEFAULT_STORE_TIMEOUT_MS,
   deadlineFromTimeout,
-  STORE_RETRY_AFTER_SECONDS,
 } from "./limits.js";
+export { consoleLogger } from "./logger.js";
 export type { AckMode, ReceiverOptions } from "./options.js";
+export type { BodyReader } from "./pipeline.js";
 export {
   asString,
   type DeliveryContext,
@@ -23,7 +32,24 @@ export {
   readField,
 } from "./provider.js";
 export * from "./providers/index.js";
-export { createReceiver, type Receiver, type ReceiverCore } from "./receiver.js";
+export { MemoryQueue, type MemoryQueueOptions } from "./queue/memory.js";
+export type {
+  ConsumeOptions,
+  DeadLetter,
+  DeliveryQueue,
+  JobContext,
+  JobOutcome,
+  JobProcessor,
+  QueueConsumer,
+  QueuedDelivery,
+  QueueJob,
+} from "./queue/types.js";
+export {
+  createReceiver,
+  type HandlerOptions,
+  type Receiver,
+  type ReceiverCore,
+} from "./receiver.js";
 export { errorResponse, jsonResponse } from "./response.js";
 export {
   type BodyFieldSignatureOptions,
@@ -58,4 +84,5 @@ export {
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
 export type { ClaimResult, IdempotencyStore } from "./store/types.js";
 export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
-export { headersToRecord, readWebBody } from "./web-body.js";
+export { headersToRecord, readWebBody } from "./web/body.js";
+export { attemptsToSpan, type DeliveryWorker, type WorkOptions } from "./worker.js";

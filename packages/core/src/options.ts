@@ -2,6 +2,7 @@ import type { CryptoProvider } from "./crypto.js";
 import type { WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
 import type { EventSchemas, Provider } from "./provider.js";
+import type { DeliveryQueue } from "./queue/types.js";
 import type { IdempotencyStore } from "./store/types.js";
 import type { Logger } from "./types.js";
 
@@ -12,25 +13,54 @@ export interface ReceiverOptions<E extends EventSchemas> {
   provider: Provider<E>;
   /** Idempotency state. Default: a new in-process `MemoryStore`. */
   store?: IdempotencyStore;
-  /** "after-handlers" (default): answer when handlers finish or at the deadline. "immediate": 202 once claimed. */
+  /**
+   * Durable dispatch: verified deliveries are written to this queue and answered 202 once it confirmed the
+   * write; `receiver.work()` runs the handlers, with retries and dead letters. `MemoryQueue` is in process
+   * and not durable; `BullMQQueue` (@webhook-kit/bullmq) is.
+   */
+  queue?: DeliveryQueue;
+  /** A queue write that takes longer fails with 503 store_unavailable and the claim is released. Default 2 s. */
+  queueTimeoutMs?: number;
+  /**
+   * With a queue: "park" (default) accepts a verified delivery that fails its schema as a dead letter
+   * (202), to replay once the schema is fixed; "reject" answers 400 invalid_payload. Without a queue: "reject".
+   */
+  invalidPayload?: "park" | "reject";
+  /**
+   * Without a queue. "after-handlers" (default): answer when handlers finish or at the deadline.
+   * "immediate": 202 once claimed, handlers run in this process — not durable: a crash loses them (use `queue`).
+   */
   ack?: AckMode;
-  /** Answer 202 when handlers run past this. Default: the sender's timeout minus a margin. */
+  /**
+   * Answer 202 when handlers run past this, counted from the request's arrival. Default: the sender's timeout
+   * minus a margin. Not durable: handlers still running then are lost if the process dies (use `queue`).
+   */
   ackDeadlineMs?: number;
+  /** A handler running longer fails (handler_timeout) and its delivery is retried. Default 5 min. */
+  handlerTimeoutMs?: number;
   /** Default 1 MiB. Larger bodies get 413 before they are buffered. */
   maxBodyBytes?: number;
   /** A body that has not fully arrived this long after the headers is cut off with 408. Default 10 s. */
   bodyTimeoutMs?: number;
   /** CIDR strings. Default: the provider's published list, if any. `false` turns a provider's list off. */
   allowedIps?: readonly string[] | false;
-  /** A completed key is remembered this long. Default: the provider's (≥ 24 h). */
+  /**
+   * Prefix of every idempotency key (and job id). Default: the provider's name. Two endpoints that share one
+   * store (two senders on the same preset) need different namespaces.
+   */
+  namespace?: string;
+  /** A completed key is remembered this long. Default: the provider's. */
   retentionMs?: number;
   /** An in-progress claim holds this long without renewal. Default: the provider's, else 30 s. Renewed while handlers run. */
   leaseMs?: number;
   /** A store call that takes longer fails with 503 store_unavailable. Default 2 s. */
   storeTimeoutMs?: number;
-  /** pino-compatible logger. Default: silent. Never receives a secret, a signature or the payload. */
-  logger?: Logger;
-  /** Failures after the response was sent (handlers past the deadline, background handlers, store errors). */
+  /**
+   * pino-compatible logger. Default: warnings and errors (with stacks) to stderr; `false` silences it.
+   * Never receives a secret, a signature or the payload.
+   */
+  logger?: Logger | false;
+  /** Failures after the response was sent (handlers past the deadline, background handlers, dead letters, lost claims). */
   onError?: (error: WebhookError, event?: WebhookEvent) => void;
   /** Injectable clock (ms since epoch). */
   now?: () => number;

@@ -1,31 +1,26 @@
 import { decodeUtf8 } from "./encoding.js";
 import { type PayloadIssue, WebhookError } from "./errors.js";
 import { type DeliveryContext, deliveryContext, type JsonObject, type Provider } from "./provider.js";
-import type { WebhookRequest } from "./types.js";
+import { type Validation, validatePayload } from "./schema.js";
 
 /** Sender-chosen ids longer than this are hashed, so one delivery cannot bloat the store. */
 const MAX_KEY_LENGTH = 200;
 
 export interface ParsedDelivery {
   type: string;
-  payload: unknown;
+  /** The body as text (strict UTF-8). */
+  text: string;
+  /** What the provider reads the delivery from (body, headers, bytes), `type` filled in. */
+  context: DeliveryContext & { type: string };
   /** The namespaced idempotency key. */
   key: string;
   attempt: number | undefined;
 }
 
-/**
- * From verified bytes to a routed event: strict UTF-8 JSON object, the provider's event type, the event's
- * schema (unknown fields kept by the presets' loose objects), and the key of this one delivery.
- */
-export async function parseDelivery(
-  provider: Provider,
-  request: WebhookRequest,
-  sha256Hex: DeliveryContext["sha256Hex"],
-): Promise<ParsedDelivery> {
+/** Strict UTF-8 JSON object, or an invalid_payload error. */
+export function parseJsonObject(text: string): JsonObject {
   let body: unknown;
   try {
-    const text = decodeUtf8(request.rawBody);
     body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     throw invalidPayload("The body is not valid UTF-8 JSON.", [{ path: "", message: "invalid JSON" }]);
@@ -33,44 +28,58 @@ export async function parseDelivery(
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidPayload("The body must be a JSON object.", [{ path: "", message: "expected an object" }]);
   }
-  const delivery = deliveryContext(body as JsonObject, request.headers, request.rawBody, sha256Hex);
-  const type = provider.eventType(delivery);
+  return body as JsonObject;
+}
+
+/**
+ * From verified bytes to a routable delivery: strict UTF-8 JSON object, the provider's event type and the
+ * key of this one delivery. The schema is checked apart (`validateDelivery`): a queue parks what fails it.
+ */
+export async function parseDelivery(
+  provider: Provider,
+  namespace: string,
+  headers: Readonly<Record<string, string>>,
+  rawBody: Uint8Array,
+  sha256Hex: DeliveryContext["sha256Hex"],
+): Promise<ParsedDelivery> {
+  let text: string;
+  try {
+    text = decodeUtf8(rawBody);
+  } catch {
+    throw invalidPayload("The body is not valid UTF-8 JSON.", [{ path: "", message: "invalid UTF-8" }]);
+  }
+  const context = deliveryContext(parseJsonObject(text), headers, rawBody, sha256Hex);
+  const type = provider.eventType(context);
   if (typeof type !== "string" || type === "") {
     throw invalidPayload(`The delivery names no event type that ${provider.name} would send.`, [
       { path: "type", message: "missing event type" },
     ]);
   }
-  delivery.type = type;
-  let payload = provider.payload ? provider.payload(delivery) : body;
-  const schema = Object.hasOwn(provider.events, type) ? provider.events[type] : undefined;
-  if (schema) {
-    // Sync parse first (the common case, and much cheaper); schemas with async refinements need the async path.
-    let result: ReturnType<typeof schema.safeParse>;
-    try {
-      result = schema.safeParse(payload);
-    } catch {
-      result = await schema.safeParseAsync(payload);
-    }
-    if (!result.success) {
-      const issues = result.error.issues.map((issue) => ({
-        path: issue.path.join("."),
-        message: issue.message,
-      }));
-      throw invalidPayload(`The ${type} payload does not match its schema.`, issues);
-    }
-    payload = result.data;
-  }
-  const rawKey = await provider.idempotencyKey(delivery);
+  context.type = type;
+  const rawKey = await provider.idempotencyKey(context);
   if (typeof rawKey !== "string" || rawKey === "") {
     throw invalidPayload(`The delivery carries no id that identifies this ${provider.name} event.`, [
       { path: "id", message: "missing delivery id" },
     ]);
   }
-  // Keys are namespaced per provider and bounded in size: a sender-chosen id cannot bloat the store.
-  let key = `${provider.name}:${rawKey}`;
-  if (key.length > MAX_KEY_LENGTH) key = `${provider.name}:sha256:${await sha256Hex(rawKey)}`;
-  const attempt = provider.attempt?.(delivery);
-  return { type, payload, key, attempt };
+  // Keys are namespaced per endpoint and bounded in size: a sender-chosen id cannot bloat the store.
+  let key = `${namespace}:${rawKey}`;
+  if (key.length > MAX_KEY_LENGTH) key = `${namespace}:sha256:${await sha256Hex(rawKey)}`;
+  return { type, text, context, key, attempt: provider.attempt?.(context) };
+}
+
+/** The payload handlers receive, checked against its event's schema when the provider has one. */
+export function validateDelivery(
+  provider: Provider,
+  context: DeliveryContext & { type: string },
+): Validation | Promise<Validation> {
+  const payload = provider.payload ? provider.payload(context) : context.body;
+  const schema = Object.hasOwn(provider.events, context.type) ? provider.events[context.type] : undefined;
+  return schema ? validatePayload(schema, payload) : { ok: true, value: payload };
+}
+
+export function schemaMismatch(type: string, issues: PayloadIssue[]): WebhookError {
+  return invalidPayload(`The ${type} payload does not match its schema.`, issues);
 }
 
 function invalidPayload(message: string, issues: PayloadIssue[]): WebhookError {

@@ -1,8 +1,9 @@
 import { type CryptoProvider, defaultCrypto } from "./crypto.js";
-import { WebhookError } from "./errors.js";
+import { invalidConfig } from "./errors.js";
 import { compileAllowList } from "./ip.js";
 import {
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RETENTION_MS,
@@ -11,18 +12,21 @@ import {
   deadlineFromTimeout,
   positiveInteger,
 } from "./limits.js";
+import { consoleLogger, safeLogger, silentLogger } from "./logger.js";
 import type { AckMode, ReceiverOptions } from "./options.js";
 import type { EventSchemas, Provider } from "./provider.js";
+import type { DeliveryQueue } from "./queue/types.js";
 import { MemoryStore } from "./store/memory.js";
 import type { IdempotencyStore } from "./store/types.js";
 import type { Logger } from "./types.js";
 
-const noop = () => {};
-const silent: Logger = { debug: noop, info: noop, warn: noop, error: noop };
-
 export interface Settings<E extends EventSchemas> {
   provider: Provider<E>;
+  namespace: string;
   store: IdempotencyStore;
+  queue: DeliveryQueue | undefined;
+  /** Validate the schema at the door (400) rather than in the worker (dead letter). */
+  rejectInvalid: boolean;
   logger: Logger;
   now: () => number;
   crypto: CryptoProvider;
@@ -30,9 +34,11 @@ export interface Settings<E extends EventSchemas> {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   ackDeadlineMs: number;
+  handlerTimeoutMs: number;
   retentionMs: number;
   leaseMs: number;
   storeTimeoutMs: number;
+  queueTimeoutMs: number;
   isAllowed: ((address: string | undefined) => boolean) | undefined;
 }
 
@@ -40,49 +46,66 @@ export interface Settings<E extends EventSchemas> {
 export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions<E>): Settings<E> {
   const provider = options.provider;
   if (provider?.kind !== "webhook-kit/provider") {
-    throw new WebhookError(
-      "invalid_config",
-      "createReceiver: `provider` must be a preset such as providers.eulabel({ secret }) or the result of defineProvider().",
+    throw invalidConfig(
+      "`provider` must be a preset such as providers.eulabel({ secret }) or the result of defineProvider().",
     );
   }
   if (options.ack !== undefined && options.ack !== "after-handlers" && options.ack !== "immediate") {
-    throw new WebhookError("invalid_config", `createReceiver: ack must be "after-handlers" or "immediate".`);
+    throw invalidConfig(`ack must be "after-handlers" or "immediate".`);
   }
-  const store: IdempotencyStore = options.store ?? new MemoryStore();
-  const logger = options.logger ?? silent;
-  const now = options.now ?? Date.now;
-  const crypto: CryptoProvider = options.crypto ?? defaultCrypto();
-  const ack = options.ack ?? "after-handlers";
-  const maxBodyBytes = positiveInteger("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES);
-  const bodyTimeoutMs = positiveInteger("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS);
-  const ackDeadlineMs = positiveInteger(
-    "ackDeadlineMs",
-    options.ackDeadlineMs,
-    deadlineFromTimeout(provider.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS),
-  );
-  const retentionMs = positiveInteger(
-    "retentionMs",
-    options.retentionMs,
-    provider.retentionMs ?? DEFAULT_RETENTION_MS,
-  );
-  const leaseMs = positiveInteger("leaseMs", options.leaseMs, provider.leaseMs ?? DEFAULT_LEASE_MS);
-  const storeTimeoutMs = positiveInteger("storeTimeoutMs", options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS);
+  const queue = options.queue;
+  if (queue && options.ack !== undefined) {
+    throw invalidConfig(
+      "ack applies without a queue only: with `queue`, every delivery is answered 202 once queued.",
+    );
+  }
+  if (
+    options.invalidPayload !== undefined &&
+    options.invalidPayload !== "park" &&
+    options.invalidPayload !== "reject"
+  ) {
+    throw invalidConfig(`invalidPayload must be "park" or "reject".`);
+  }
+  if (options.invalidPayload === "park" && !queue) {
+    throw invalidConfig(`invalidPayload: "park" needs a queue to park dead letters in; pass \`queue\`.`);
+  }
+  const namespace = options.namespace ?? provider.name;
+  if (typeof namespace !== "string" || namespace === "" || namespace.length > 64) {
+    throw invalidConfig("namespace must be a non-empty string of at most 64 characters.");
+  }
+  const logger = options.logger === false ? silentLogger : safeLogger(options.logger ?? consoleLogger);
   const allowList = options.allowedIps === false ? undefined : (options.allowedIps ?? provider.allowedIps);
-  const isAllowed = allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined;
-
+  const storeTimeoutMs = positiveInteger("storeTimeoutMs", options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS);
   return {
     provider,
-    store,
+    namespace,
+    store: options.store ?? new MemoryStore(),
+    queue,
+    rejectInvalid: !queue || options.invalidPayload === "reject",
     logger,
-    now,
-    crypto,
-    ack,
-    maxBodyBytes,
-    bodyTimeoutMs,
-    ackDeadlineMs,
-    retentionMs,
-    leaseMs,
+    now: options.now ?? Date.now,
+    crypto: options.crypto ?? defaultCrypto(),
+    ack: options.ack ?? "after-handlers",
+    maxBodyBytes: positiveInteger("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    bodyTimeoutMs: positiveInteger("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS),
+    ackDeadlineMs: positiveInteger(
+      "ackDeadlineMs",
+      options.ackDeadlineMs,
+      deadlineFromTimeout(provider.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS),
+    ),
+    handlerTimeoutMs: positiveInteger(
+      "handlerTimeoutMs",
+      options.handlerTimeoutMs,
+      DEFAULT_HANDLER_TIMEOUT_MS,
+    ),
+    retentionMs: positiveInteger(
+      "retentionMs",
+      options.retentionMs,
+      provider.retentionMs ?? DEFAULT_RETENTION_MS,
+    ),
+    leaseMs: positiveInteger("leaseMs", options.leaseMs, provider.leaseMs ?? DEFAULT_LEASE_MS),
     storeTimeoutMs,
-    isAllowed,
+    queueTimeoutMs: positiveInteger("queueTimeoutMs", options.queueTimeoutMs, storeTimeoutMs),
+    isAllowed: allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined,
   };
 }

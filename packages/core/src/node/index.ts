@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import getRawBody from "raw-body";
-import { isWebhookError, WebhookError } from "../errors.js";
-import { bodyTimeout, tooLarge } from "../limits.js";
+import { bodyAborted, bodyConsumed, bodyTimeout, tooLarge } from "../errors.js";
 import type { ReceiverCore } from "../receiver.js";
-import { errorResponse, jsonResponse } from "../response.js";
+import { jsonResponse } from "../response.js";
 import { Ticker, tickPeriod } from "../ticker.js";
 import type { WebhookRequestHead, WebhookResponse } from "../types.js";
 
@@ -75,10 +74,8 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
         lingerThenDestroy(req);
         return reject(tooLarge(limit));
       }
-      if (type === "stream.not.readable") return reject(consumed());
-      reject(
-        new WebhookError("body_aborted", "The client aborted or truncated the upload.", { cause: error }),
-      );
+      if (type === "stream.not.readable") return reject(bodyConsumed());
+      reject(bodyAborted(error));
     });
   });
 }
@@ -97,20 +94,14 @@ function lingerThenDestroy(req: IncomingMessage): void {
   req.once("close", clear);
 }
 
-function consumed(framework = "the framework", mountHint = ""): WebhookError {
-  return new WebhookError(
-    "body_already_consumed",
-    `The request body was already read by a body parser in ${framework}, and its exact bytes were not kept, so the signature cannot be checked. Mount the webhook before any body parser, or keep the raw bytes. ${mountHint}`.trim(),
-  );
-}
-
 /**
- * The whole Node path for adapters: precheck, read the exact bytes (or use the ones a parser kept),
- * hand them to `receiver.handle()`. Never waits on a consumed stream, never re-serialises.
+ * The whole Node path for adapters: hand the request to `receiver.receive()` with a reader that uses the
+ * bytes a parser kept, or reads the stream with a limit and a timeout. Never waits on a consumed stream,
+ * never re-serialises; a body refused unread (413) is drained and its connection closed.
  *
  * @example
  * // An adapter: convert, hand over, write back.
- * const response = await handleNodeRequest(receiver, req, { remoteAddress: req.ip, bodyParsed: req.body !== undefined });
+ * const response = await handleNodeRequest(receiver, req, { remoteAddress: req.ip });
  * writeNodeResponse(res, response);
  */
 export async function handleNodeRequest(
@@ -125,33 +116,19 @@ export async function handleNodeRequest(
   const remoteAddress = options.remoteAddress ?? req.socket?.remoteAddress;
   if (remoteAddress !== undefined) head.remoteAddress = remoteAddress;
   if (req.url !== undefined) head.path = pathOf(req.url);
-  const early = receiver.precheck(head);
-  if (early) {
-    if (early.status !== 413) return early;
-    // The body is refused unread: drain and close instead of keeping the connection for its bytes.
-    lingerThenDestroy(req);
-    return { ...early, headers: { ...early.headers, connection: "close" } };
-  }
-  let rawBody = options.rawBody;
-  if (!rawBody) {
-    const parsed = options.bodyParsed || (req as { _body?: unknown })._body === true || req.readableEnded;
-    if (parsed) {
-      const error = consumed(options.framework, options.mountHint);
-      return errorResponse(error);
+  let reading = false;
+  const response = await receiver.receive(head, () => {
+    if (options.rawBody) return options.rawBody;
+    if (options.bodyParsed || (req as { _body?: unknown })._body === true || req.readableEnded) {
+      throw bodyConsumed(options.framework, options.mountHint);
     }
-    try {
-      rawBody = await readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
-    } catch (error) {
-      const known = isWebhookError(error)
-        ? error
-        : new WebhookError("body_aborted", "The body could not be read.");
-      return errorResponse(
-        known,
-        known.status === 413 || known.status === 408 ? { connection: "close" } : {},
-      );
-    }
-  }
-  return receiver.handle({ ...head, rawBody });
+    reading = true;
+    return readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
+  });
+  if (response.status !== 413 && response.status !== 408) return response;
+  // The body is refused unread: drain and close instead of keeping the connection for its bytes.
+  if (!reading && response.status === 413 && !req.readableEnded) lingerThenDestroy(req);
+  return { ...response, headers: { ...response.headers, connection: "close" } };
 }
 
 /**

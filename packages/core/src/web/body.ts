@@ -1,5 +1,5 @@
-import { concatBytes } from "./encoding.js";
-import { bodyTimeout, tooLarge } from "./limits.js";
+import { concatBytes } from "../encoding.js";
+import { bodyTimeout, tooLarge } from "../errors.js";
 
 /**
  * Reads a fetch `Request` body, refusing it the moment it passes `limit` (never buffered whole) and

@@ -1,0 +1,34 @@
+import { WebhookError } from "../errors.js";
+import type { WebhookEvent } from "../events.js";
+import type { Runtime } from "../runtime.js";
+
+/**
+ * Marks a claim done. A `false` from the store means the claim was lost (lease taken over, Redis restarted
+ * without persistence, eviction): the next copy of this delivery will run again, so it is reported.
+ */
+export async function completeClaim(rt: Runtime, event: WebhookEvent, token: string): Promise<void> {
+  const { store, retentionMs } = rt.settings;
+  try {
+    const owned = await rt.storeCall("complete", () => store.complete(event.id, token, { retentionMs }));
+    if (!owned) rt.report(claimLost(event.id), event, "warn");
+  } catch (error) {
+    rt.report(error as WebhookError, event);
+  }
+}
+
+/** Forgets a failed attempt so the sender's retry runs it again. False when that could not be done. */
+export function releaseClaim(rt: Runtime, key: string, token: string): Promise<boolean> {
+  return rt
+    .storeCall("release", () => rt.settings.store.release(key, token))
+    .then(
+      (owned) => owned,
+      () => false,
+    );
+}
+
+function claimLost(key: string): WebhookError {
+  return new WebhookError(
+    "claim_lost",
+    `The claim on ${key} was no longer ours when it completed (its lease expired and was taken over, or the store lost it): a redelivery of this event may run its handlers again. Raise leaseMs above your slowest handler, and give Redis persistence.`,
+  );
+}

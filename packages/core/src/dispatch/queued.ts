@@ -1,0 +1,52 @@
+import { bounded } from "../bounded.js";
+import { queueUnavailable } from "../errors.js";
+import type { QueuedDelivery } from "../queue/types.js";
+import { jsonResponse } from "../response.js";
+import type { Runtime } from "../runtime.js";
+import { completeClaim, releaseClaim } from "./claim.js";
+import type { Dispatch } from "./types.js";
+
+/**
+ * Durable dispatch: the delivery is written to the queue and answered 202 only once the queue confirmed
+ * the write; workers (`receiver.work()`) run the handlers. A queue that fails or is slower than
+ * `queueTimeoutMs` gets 503 and the claim is released, so the sender's retry is the backup.
+ */
+export function queuedDispatch(rt: Runtime): Dispatch {
+  const { queue, queueTimeoutMs, logger, provider } = rt.settings;
+  if (!queue) throw new TypeError("queuedDispatch needs settings.queue");
+  return async ({ parsed, event, text, token }) => {
+    const job: QueuedDelivery = {
+      key: event.id,
+      provider: provider.name,
+      type: event.type,
+      body: text,
+      headers: event.headers,
+      receivedAt: event.receivedAt,
+    };
+    if (parsed.attempt !== undefined) job.senderAttempt = parsed.attempt;
+    let result: "queued" | "duplicate";
+    try {
+      result = await bounded(
+        rt.ticker,
+        queueTimeoutMs,
+        "queue write",
+        () => queue.enqueue(job),
+        queueUnavailable,
+      );
+    } catch (error) {
+      await releaseClaim(rt, event.id, token);
+      throw error;
+    }
+    // From here the job exists: whatever the store says, the answer is 2xx (a lost claim is only reported).
+    await completeClaim(rt, event, token);
+    if (result === "duplicate") {
+      logger.info(
+        { provider: provider.name, type: event.type, id: event.id },
+        "delivery already queued; acknowledged",
+      );
+      return jsonResponse(200, { received: true, duplicate: true });
+    }
+    logger.debug({ provider: provider.name, type: event.type, id: event.id }, "delivery queued");
+    return jsonResponse(202, { received: true, status: "queued" });
+  };
+}

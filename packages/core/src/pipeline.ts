@@ -1,0 +1,130 @@
+import type { Dispatch } from "./dispatch/types.js";
+import { bodyAborted, isWebhookError, tooLarge, WebhookError } from "./errors.js";
+import type { WebhookEvent } from "./events.js";
+import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
+import { errorResponse, jsonResponse } from "./response.js";
+import type { Runtime } from "./runtime.js";
+import type { WebhookRequestHead, WebhookResponse } from "./types.js";
+
+/** Supplies the exact bytes once the header checks passed; throws a WebhookError (413, 408, …) when it cannot. */
+export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
+
+/**
+ * The receiver's whole decision for one request, in the contract's order, each step once:
+ * method → allow-list → encoding → declared length → body → signature → JSON, type, key → schema → claim →
+ * dispatch. Adapters only supply a body reader. Never throws: every outcome is a response.
+ */
+export function createPipeline(rt: Runtime, dispatch: Dispatch) {
+  const { provider, namespace, store, logger, crypto, leaseMs, maxBodyBytes, isAllowed, rejectInvalid } =
+    rt.settings;
+
+  const decide = async (
+    head: WebhookRequestHead,
+    readBody: BodyReader,
+    arrivedAt: number,
+  ): Promise<WebhookResponse> => {
+    const headers = lowerCased(head.headers);
+    if (head.method.toUpperCase() !== "POST") {
+      throw new WebhookError("method_not_allowed", `Webhooks are delivered with POST, not ${head.method}.`);
+    }
+    if (isAllowed && !isAllowed(head.remoteAddress)) {
+      logger.warn(
+        { provider: provider.name, remoteAddress: head.remoteAddress },
+        "client address not allowed",
+      );
+      throw new WebhookError(
+        "ip_not_allowed",
+        `The client address ${head.remoteAddress ?? "(unknown)"} is not in the allow-list. Behind a proxy, make the adapter see the real client address (Express/Koa "trust proxy", Fastify trustProxy), or pass it to receiver.fetch(request, { remoteAddress }) in fetch runtimes.`,
+      );
+    }
+    const encoding = headers["content-encoding"];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+      // The signature covers the bytes as the sender made them; inflating first would verify other bytes
+      // on some frameworks and not on others, and opens a decompression bomb. One answer everywhere.
+      throw new WebhookError(
+        "unsupported_encoding",
+        `Compressed bodies (Content-Encoding: ${encoding}) are not accepted: send webhooks uncompressed, or turn off request compression in the proxy in front of this endpoint.`,
+      );
+    }
+    const declared = headers["content-length"];
+    if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
+
+    let rawBody: Uint8Array;
+    try {
+      rawBody = await readBody();
+    } catch (error) {
+      throw isWebhookError(error) ? error : bodyAborted(error);
+    }
+    if (rawBody.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
+    const request = { ...head, headers, rawBody };
+    const receivedAt = head.receivedAt ?? rt.settings.now();
+    const verdict = await provider.signature.verify(request, { crypto, now: receivedAt });
+    if (!verdict.ok) {
+      logger.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
+      throw new WebhookError(verdict.code, verdict.message);
+    }
+
+    const parsed = await parseDelivery(provider, namespace, headers, rawBody, rt.sha256Hex);
+    const { type, key, context } = parsed;
+    let payload: unknown = context.body;
+    if (rejectInvalid) {
+      const result = await validateDelivery(provider, context);
+      if (!result.ok) throw schemaMismatch(type, result.issues);
+      payload = result.value;
+    }
+
+    const claim = await rt.storeCall("claim", () => store.claim(key, { leaseMs }));
+    if (claim.status === "completed") {
+      logger.info({ provider: provider.name, type, id: key }, "duplicate delivery acknowledged");
+      return jsonResponse(200, { received: true, duplicate: true });
+    }
+    if (claim.status === "in_progress") {
+      throw new WebhookError("in_progress", "This delivery is being processed right now; retry later.", {
+        retryAfterSeconds: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)),
+      });
+    }
+    const event: WebhookEvent = { id: key, type, payload, provider: provider.name, receivedAt, headers };
+    if (parsed.attempt !== undefined) event.attempt = parsed.attempt;
+    return dispatch({ parsed, event, text: parsed.text, token: claim.token, arrivedAt });
+  };
+
+  return {
+    /** Never throws. `arrivedAt` (performance.now()) is when the request's headers arrived. */
+    async receive(
+      head: WebhookRequestHead,
+      readBody: BodyReader,
+      arrivedAt = performance.now(),
+    ): Promise<WebhookResponse> {
+      try {
+        return await decide(head, readBody, arrivedAt);
+      } catch (error) {
+        if (!isWebhookError(error)) {
+          logger.error({ err: error }, "unexpected error while handling a webhook");
+          return errorResponse(
+            new WebhookError("internal_error", "Unexpected error; see the receiver's logs."),
+          );
+        }
+        if (error.code === "store_unavailable") logger.error({ err: error.cause }, error.message);
+        else if (error.code === "body_already_consumed") {
+          logger.error({ provider: provider.name, err: error.cause }, error.message);
+        }
+        return errorResponse(error);
+      }
+    },
+  };
+}
+
+/** Header names as the contract promises them (lower-case), whatever a hand-built request or gateway sent. */
+function lowerCased(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  for (const name in headers) {
+    if (/[A-Z]/.test(name)) {
+      const out: Record<string, string> = {};
+      for (const [key, value] of Object.entries(headers)) {
+        const lower = key.toLowerCase();
+        out[lower] = out[lower] === undefined ? value : `${out[lower]}, ${value}`;
+      }
+      return out;
+    }
+  }
+  return headers;
+}

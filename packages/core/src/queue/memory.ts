@@ -1,0 +1,212 @@
+import { LRUCache } from "lru-cache";
+import type {
+  ConsumeOptions,
+  DeadLetter,
+  DeliveryQueue,
+  JobOutcome,
+  JobProcessor,
+  QueueConsumer,
+  QueuedDelivery,
+} from "./types.js";
+
+export interface MemoryQueueOptions {
+  /** Jobs waiting, delayed or running at once; past it `enqueue` rejects (the receiver answers 503). Default 10 000. */
+  maxPending?: number;
+  /** Completed keys remembered to refuse late duplicates. Default 100 000. */
+  maxCompleted?: number;
+  /** How long a completed key is remembered. Default 24 h. */
+  retentionMs?: number;
+  /** Dead letters kept; past it the oldest is dropped with a warning. Default 10 000. */
+  maxDeadLetters?: number;
+}
+
+interface Job {
+  delivery: QueuedDelivery;
+  attempt: number;
+  done: readonly string[];
+  state: "waiting" | "delayed" | "active";
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The in-process queue: the embedded default for development and tests. Not durable — jobs live in this
+ * process's memory and are lost with it; use `BullMQQueue` (@webhook-kit/bullmq) in production.
+ *
+ * @example
+ * const receiver = createReceiver({ provider, queue: new MemoryQueue() });
+ * receiver.on("passport.published", handler);
+ * const worker = receiver.work({ concurrency: 4 });
+ */
+export class MemoryQueue implements DeliveryQueue {
+  readonly #pending = new Map<string, Job>();
+  readonly #waiting: Job[] = [];
+  readonly #completed: LRUCache<string, true>;
+  readonly #dead = new Map<string, DeadLetter & { delivery: QueuedDelivery }>();
+  readonly #consumers = new Set<Consumer>();
+  readonly #maxPending: number;
+  readonly #maxDead: number;
+
+  constructor(options: MemoryQueueOptions = {}) {
+    this.#maxPending = options.maxPending ?? 10_000;
+    this.#maxDead = options.maxDeadLetters ?? 10_000;
+    this.#completed = new LRUCache({
+      max: options.maxCompleted ?? 100_000,
+      ttl: options.retentionMs ?? 86_400_000,
+    });
+  }
+
+  async enqueue(delivery: QueuedDelivery): Promise<"queued" | "duplicate"> {
+    const { key } = delivery;
+    if (this.#pending.has(key) || this.#completed.has(key) || this.#dead.has(key)) return "duplicate";
+    if (this.#pending.size >= this.#maxPending) {
+      throw new Error(
+        `MemoryQueue is full (${this.#maxPending} jobs pending): are workers running (receiver.work())?`,
+      );
+    }
+    this.#add({ delivery, attempt: 1, done: [], state: "waiting" });
+    return "queued";
+  }
+
+  consume(processor: JobProcessor, options: ConsumeOptions): QueueConsumer {
+    const consumer = new Consumer(this, processor, Math.max(1, options.concurrency));
+    this.#consumers.add(consumer);
+    consumer.pump();
+    return {
+      close: async () => {
+        this.#consumers.delete(consumer);
+        await consumer.close();
+      },
+    };
+  }
+
+  async listDeadLetters(options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    return [...this.#dead.values()]
+      .reverse()
+      .slice(0, options.limit ?? Number.POSITIVE_INFINITY)
+      .map(({ delivery: _, ...letter }) => letter);
+  }
+
+  async replayDeadLetter(key: string): Promise<boolean> {
+    const letter = this.#dead.get(key);
+    if (!letter) return false;
+    this.#dead.delete(key);
+    this.#add({ delivery: letter.delivery, attempt: 1, done: letter.done, state: "waiting" });
+    return true;
+  }
+
+  async removeDeadLetter(key: string): Promise<boolean> {
+    return this.#dead.delete(key);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#consumers].map((c) => c.close()));
+    for (const job of this.#pending.values()) clearTimeout(job.timer);
+  }
+
+  /** @internal the next waiting job, marked active. */
+  take(): Job | undefined {
+    const job = this.#waiting.shift();
+    if (job) job.state = "active";
+    return job;
+  }
+
+  /** @internal stores what the processor decided. */
+  settle(job: Job, outcome: JobOutcome): void {
+    const key = job.delivery.key;
+    if (outcome.status === "completed") {
+      this.#pending.delete(key);
+      this.#completed.set(key, true);
+      return;
+    }
+    if (outcome.status === "dead") {
+      this.#pending.delete(key);
+      if (this.#dead.size >= this.#maxDead) {
+        const oldest = this.#dead.keys().next().value as string;
+        this.#dead.delete(oldest);
+        console.error(
+          `[webhook-kit] warn: MemoryQueue dropped the oldest dead letter ${oldest} (maxDeadLetters)`,
+        );
+      }
+      const letter: DeadLetter & { delivery: QueuedDelivery } = {
+        key,
+        provider: job.delivery.provider,
+        type: job.delivery.type,
+        receivedAt: job.delivery.receivedAt,
+        attempts: job.attempt,
+        error: outcome.error,
+        failedAt: Date.now(),
+        done: outcome.done,
+        delivery: job.delivery,
+      };
+      if (outcome.issues) letter.issues = outcome.issues;
+      this.#dead.set(key, letter);
+      return;
+    }
+    job.attempt += 1;
+    job.done = outcome.done;
+    job.state = "delayed";
+    job.timer = setTimeout(() => {
+      job.state = "waiting";
+      this.#waiting.push(job);
+      this.#wake();
+    }, outcome.delayMs);
+    job.timer.unref?.();
+  }
+
+  /** @internal */
+  progress(job: Job, done: readonly string[]): void {
+    job.done = done;
+  }
+
+  #add(job: Job): void {
+    this.#pending.set(job.delivery.key, job);
+    this.#waiting.push(job);
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const consumer of this.#consumers) consumer.pump();
+  }
+}
+
+class Consumer {
+  readonly #running = new Set<Promise<void>>();
+  #closed = false;
+
+  constructor(
+    readonly queue: MemoryQueue,
+    readonly processor: JobProcessor,
+    readonly concurrency: number,
+  ) {}
+
+  pump(): void {
+    while (!this.#closed && this.#running.size < this.concurrency) {
+      const job = this.queue.take();
+      if (!job) return;
+      const run = this.#run(job).finally(() => {
+        this.#running.delete(run);
+        // A microtask later, so a settled job's own wake-up does not recurse into this loop.
+        queueMicrotask(() => this.pump());
+      });
+      this.#running.add(run);
+    }
+  }
+
+  async #run(job: Job): Promise<void> {
+    let outcome: JobOutcome;
+    try {
+      outcome = await this.processor(
+        { delivery: job.delivery, attempt: job.attempt, done: job.done },
+        { recordProgress: async (done) => this.queue.progress(job, done) },
+      );
+    } catch (error) {
+      outcome = { status: "retry", delayMs: 1_000, error: String(error), done: job.done };
+    }
+    this.queue.settle(job, outcome);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+}

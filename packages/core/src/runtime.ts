@@ -1,0 +1,71 @@
+import { bounded } from "./bounded.js";
+import { storeUnavailable, type WebhookError } from "./errors.js";
+import type { WebhookEvent } from "./events.js";
+import type { EventSchemas } from "./provider.js";
+import { type DeliveryContext, hasher } from "./provider.js";
+import { Router } from "./router.js";
+import type { Settings } from "./settings.js";
+import { Ticker, tickPeriod } from "./ticker.js";
+
+/** What the receiver's modules share: settings, the handler registry, one ticker, reporting, background work. */
+export interface Runtime<E extends EventSchemas = EventSchemas> {
+  readonly settings: Settings<E>;
+  readonly router: Router;
+  readonly ticker: Ticker;
+  readonly sha256Hex: DeliveryContext["sha256Hex"];
+  /** Logs at error and tells `onError`; never throws. */
+  report(error: WebhookError, event?: WebhookEvent, level?: "warn" | "error"): void;
+  /** A store call within `storeTimeoutMs`; any failure becomes 503 store_unavailable. */
+  storeCall<T>(what: string, call: () => Promise<T>): Promise<T>;
+  /** Keeps a promise that outlives its request, so `idle()` can wait for it. */
+  track(work: Promise<unknown>): void;
+  idle(): Promise<void>;
+}
+
+export function createRuntime<E extends EventSchemas>(
+  settings: Settings<E>,
+  onError: ((error: WebhookError, event?: WebhookEvent) => void) | undefined,
+): Runtime<E> {
+  const { logger, provider } = settings;
+  const ticker = new Ticker(
+    tickPeriod(
+      settings.storeTimeoutMs,
+      settings.queueTimeoutMs,
+      settings.ackDeadlineMs,
+      settings.leaseMs / 3,
+    ),
+  );
+  const background = new Set<Promise<unknown>>();
+  return {
+    settings,
+    router: new Router(),
+    ticker,
+    sha256Hex: hasher(settings.crypto),
+    report(error, event, level = "error") {
+      logger[level](
+        { code: error.code, provider: provider.name, type: event?.type, id: event?.id, err: error.cause },
+        error.message,
+      );
+      if (!onError) return;
+      try {
+        onError(error, event);
+      } catch (hookError) {
+        logger.error({ err: hookError }, "onError threw");
+      }
+    },
+    storeCall: (what, call) =>
+      bounded(ticker, settings.storeTimeoutMs, `store ${what}`, call, storeUnavailable),
+    track(work) {
+      // A tracked promise never rejects unhandled: failures were reported by whoever made it.
+      const settled = work.then(
+        () => {},
+        (error: unknown) => logger.error({ err: error }, "background work failed"),
+      );
+      background.add(settled);
+      settled.finally(() => background.delete(settled));
+    },
+    async idle() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { bodyConsumed } from "../errors.js";
+import type { BodyReader } from "../pipeline.js";
+import type { WebhookRequestHead, WebhookResponse } from "../types.js";
+import { headersToRecord, readWebBody } from "./body.js";
+
+type Receive = (head: WebhookRequestHead, readBody: BodyReader) => Promise<WebhookResponse>;
+
+/** The fetch bridge (Hono, Bun, Deno, Workers, Next App Router): convert, receive, convert back. */
+export function fetchHandler(receive: Receive, limits: { maxBodyBytes: number; bodyTimeoutMs: number }) {
+  return async (request: Request, options: { remoteAddress?: string } = {}): Promise<Response> => {
+    const head: WebhookRequestHead = {
+      method: request.method,
+      path: new URL(request.url).pathname,
+      headers: headersToRecord(request.headers),
+    };
+    if (options.remoteAddress !== undefined) head.remoteAddress = options.remoteAddress;
+    const response = await receive(head, () => {
+      if (request.bodyUsed) {
+        throw bodyConsumed(
+          "this Request",
+          "The body was read before (e.g. await request.json()): pass the untouched Request to receiver.fetch(), or request.clone() before reading it.",
+        );
+      }
+      return readWebBody(request, limits.maxBodyBytes, limits.bodyTimeoutMs);
+    });
+    return new Response(response.body, { status: response.status, headers: response.headers });
+  };
+}
