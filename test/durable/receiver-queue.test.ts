@@ -1,0 +1,271 @@
+import {
+  attemptsToSpan,
+  createReceiver,
+  type DeliveryQueue,
+  defineProvider,
+  MemoryQueue,
+  MemoryStore,
+  type QueuedDelivery,
+  type WebhookError,
+  type WebhookEvent,
+} from "@webhook-kit/core";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { eulabel, passportEvent, signedDelivery } from "../support/deliveries.js";
+
+const json = (body: string) => JSON.parse(body) as Record<string, unknown>;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function request(payload: unknown) {
+  const { body, headers } = await signedDelivery(payload);
+  return { method: "POST", headers, rawBody: body };
+}
+
+/** Waits until `check` holds, polling; fails the test with `what` after 5 s. */
+async function until(check: () => boolean | Promise<boolean>, what: string) {
+  const end = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+const workers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.close()));
+});
+
+function durable(
+  options: {
+    queue?: DeliveryQueue;
+    store?: MemoryStore;
+    onError?: (e: WebhookError, ev?: WebhookEvent) => void;
+  } = {},
+) {
+  const queue = options.queue ?? new MemoryQueue();
+  const receiver = createReceiver({
+    provider: eulabel(),
+    queue,
+    store: options.store ?? new MemoryStore(),
+    logger: false,
+    ...(options.onError && { onError: options.onError }),
+  });
+  return { receiver, queue };
+}
+
+describe("createReceiver({ queue }): answered only once the queue confirmed the write", () => {
+  it("answers 202 queued, and a worker runs the handler once with the typed event", async () => {
+    const { receiver } = durable();
+    const seen: WebhookEvent[] = [];
+    receiver.on("passport.published", (event) => {
+      seen.push(event);
+    });
+    const wire = await request(passportEvent("passport.published"));
+    const res = await receiver.handle(wire);
+    expect(res.status).toBe(202);
+    expect(json(res.body)).toEqual({ received: true, status: "queued" });
+    expect(seen).toHaveLength(0); // nothing runs inside the request
+    workers.push(receiver.work({ concurrency: 2 }));
+    await until(() => seen.length === 1, "the handler");
+    expect(seen[0]).toMatchObject({ type: "passport.published", provider: "eulabel", attempt: 1 });
+    expect(seen[0]?.id).toMatch(/^eulabel:passport\.published:/);
+    // A redelivery is a duplicate: never a second job.
+    expect(json((await receiver.handle(wire)).body)).toEqual({ received: true, duplicate: true });
+    await sleep(30);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("a copy already queued is a duplicate even when the store forgot the key (queue refuses a second job)", async () => {
+    const queue = new MemoryQueue();
+    const enqueue = vi.spyOn(queue, "enqueue");
+    const wire = await request(passportEvent("passport.published"));
+    // Two receivers with their own (empty) stores: only the queue can tell it is the same delivery.
+    const first = await durable({ queue }).receiver.handle(wire);
+    const second = await durable({ queue }).receiver.handle(wire);
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    expect(json(second.body)).toEqual({ received: true, duplicate: true });
+    expect(await enqueue.mock.results[1]?.value).toBe("duplicate");
+  });
+
+  it("queue down → 503 + Retry-After, claim released: the sender's retry is queued once the queue is back", async () => {
+    const queue = new MemoryQueue();
+    const enqueue = vi.spyOn(queue, "enqueue").mockRejectedValueOnce(new Error("ECONNREFUSED"));
+    const { receiver } = durable({ queue });
+    const wire = await request(passportEvent("passport.published"));
+    const down = await receiver.handle(wire);
+    expect(down.status).toBe(503);
+    expect(down.headers["retry-after"]).toBe("5");
+    expect(json(down.body).error).toBe("store_unavailable");
+    expect(down.body).not.toContain("ECONNREFUSED");
+    const retry = await receiver.handle(wire);
+    expect(retry.status).toBe(202);
+    expect(enqueue).toHaveBeenCalledTimes(2);
+  });
+
+  it("a queue that never answers → 503 within queueTimeoutMs, never a hang", async () => {
+    const queue = new MemoryQueue();
+    vi.spyOn(queue, "enqueue").mockImplementation(() => new Promise(() => {}));
+    const receiver = createReceiver({ provider: eulabel(), queue, queueTimeoutMs: 100, logger: false });
+    const started = performance.now();
+    const res = await receiver.handle(await request(passportEvent("passport.published")));
+    expect(res.status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("refuses ack with a queue, and work() without one, with a message that says why", () => {
+    expect(() => createReceiver({ provider: eulabel(), queue: new MemoryQueue(), ack: "immediate" })).toThrow(
+      /ack applies without a queue only/,
+    );
+    expect(() => createReceiver({ provider: eulabel() }).work()).toThrow(/needs a `queue`/);
+    expect(() => createReceiver({ provider: eulabel(), invalidPayload: "park" })).toThrow(/needs a queue/);
+  });
+});
+
+describe("receiver.work(): retries, per-handler progress, time limits, dead letters", () => {
+  it("retries a failing handler with backoff; event.id is stable and event.attempt counts", async () => {
+    const { receiver } = durable();
+    const attempts: { id: string; attempt: number | undefined }[] = [];
+    receiver.on("passport.published", (event) => {
+      attempts.push({ id: event.id, attempt: event.attempt });
+      if (attempts.length < 3) throw new Error("downstream is down");
+    });
+    await receiver.handle(await request(passportEvent("passport.published")));
+    workers.push(receiver.work({ backoff: { delayMs: 10 } }));
+    await until(() => attempts.length === 3, "three attempts");
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(new Set(attempts.map((a) => a.id)).size).toBe(1);
+  });
+
+  it("a retry re-runs only the handlers that failed", async () => {
+    const { receiver } = durable();
+    const runs = { mail: 0, crm: 0 };
+    receiver.on("passport.published", () => {
+      runs.mail += 1;
+    });
+    receiver.on("passport.published", () => {
+      runs.crm += 1;
+      if (runs.crm === 1) throw new Error("crm timeout");
+    });
+    await receiver.handle(await request(passportEvent("passport.published")));
+    workers.push(receiver.work({ backoff: { delayMs: 10 } }));
+    await until(() => runs.crm === 2, "the crm retry");
+    await sleep(30);
+    expect(runs).toEqual({ mail: 1, crm: 2 });
+  });
+
+  it("a hanging handler fails its attempt at handlerTimeoutMs; the last attempt parks a dead letter and onError hears", async () => {
+    const errors: WebhookError[] = [];
+    const { receiver, queue } = durable({ onError: (e) => errors.push(e) });
+    receiver.on("passport.published", () => new Promise(() => {}));
+    await receiver.handle(await request(passportEvent("passport.published")));
+    workers.push(receiver.work({ attempts: 2, handlerTimeoutMs: 50, backoff: { delayMs: 10 } }));
+    await until(async () => (await queue.listDeadLetters()).length === 1, "a dead letter");
+    const [letter] = await queue.listDeadLetters();
+    expect(letter).toMatchObject({ type: "passport.published", attempts: 2, done: [] });
+    expect(letter?.error).toMatch(/handlerTimeoutMs \(50 ms\)/);
+    expect(errors.map((e) => e.code)).toEqual(["dead_letter"]);
+  });
+
+  it("a payload the schema does not expect is parked with its issues (202), and replays once the schema is fixed", async () => {
+    const queue = new MemoryQueue();
+    const strict = createReceiver({ provider: eulabel(), queue, logger: false });
+    const handled = vi.fn();
+    strict.on("passport.updated", handled);
+    // EUlabel sends a passport.updated without `compliance`: the sender is genuine, our schema is out of date.
+    const drifted = passportEvent("passport.updated");
+    delete (drifted as { compliance?: unknown }).compliance;
+    const res = await strict.handle(await request(drifted));
+    expect(res.status).toBe(202);
+    workers.push(strict.work());
+    await until(async () => (await queue.listDeadLetters()).length === 1, "the parked delivery");
+    const [letter] = await queue.listDeadLetters();
+    expect(letter?.issues?.map((i) => i.path)).toContain("compliance");
+    expect(handled).not.toHaveBeenCalled();
+    await workers.pop()?.close();
+
+    // The fix ships: a worker whose schema accepts it replays the dead letter.
+    const fixedProvider = defineProvider({
+      ...eulabel(),
+      events: { ...eulabel().events, "passport.updated": z.looseObject({ id: z.string() }) },
+    });
+    const fixed = createReceiver({ provider: fixedProvider, queue, logger: false });
+    const replayed = vi.fn();
+    fixed.on("passport.updated", replayed);
+    workers.push(fixed.work());
+    expect(await queue.replayDeadLetter(letter?.key ?? "")).toBe(true);
+    await until(() => replayed.mock.calls.length === 1, "the replayed handler");
+    expect(await queue.listDeadLetters()).toEqual([]);
+    expect(await queue.replayDeadLetter("eulabel:nope")).toBe(false);
+  });
+
+  it('invalidPayload: "reject" keeps the 400 with the failing paths', async () => {
+    const receiver = createReceiver({
+      provider: eulabel(),
+      queue: new MemoryQueue(),
+      invalidPayload: "reject",
+      logger: false,
+    });
+    const drifted = passportEvent("passport.updated");
+    delete (drifted as { compliance?: unknown }).compliance;
+    const res = await receiver.handle(await request(drifted));
+    expect(res.status).toBe(400);
+    expect(json(res.body).issues).toEqual([expect.objectContaining({ path: "compliance" })]);
+  });
+
+  it("close() waits for the running job and takes no new ones", async () => {
+    const { receiver } = durable();
+    let release: () => void = () => {};
+    const started = vi.fn();
+    const finished = vi.fn();
+    receiver.on("passport.published", async () => {
+      started();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      finished();
+    });
+    await receiver.handle(await request(passportEvent("passport.published")));
+    const worker = receiver.work({ concurrency: 1 });
+    await until(() => started.mock.calls.length === 1, "the job to start");
+    await receiver.handle(await request(passportEvent("passport.published")));
+    let closed = false;
+    const closing = worker.close().then(() => {
+      closed = true;
+    });
+    await sleep(20);
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(finished).toHaveBeenCalledTimes(1);
+    expect(started).toHaveBeenCalledTimes(1); // the second job waits for the next worker
+  });
+
+  it("a job from another provider's receiver is parked, not run with the wrong schemas", async () => {
+    const queue = new MemoryQueue();
+    const other: QueuedDelivery = {
+      key: "acme:1",
+      provider: "acme",
+      type: "passport.published",
+      body: "{}",
+      headers: {},
+      receivedAt: 0,
+    };
+    await queue.enqueue(other);
+    const { receiver } = durable({ queue });
+    const handler = vi.fn();
+    receiver.on("*", handler);
+    workers.push(receiver.work());
+    await until(async () => (await queue.listDeadLetters()).length === 1, "the foreign job parked");
+    expect((await queue.listDeadLetters())[0]?.error).toMatch(/its own queue/);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("default attempts make the backoff span at least the retention window", () => {
+    const attempts = attemptsToSpan(24 * 3_600_000, 1_000, 3_600_000);
+    let total = 0;
+    for (let a = 1; a < attempts; a++) total += Math.min(3_600_000, 1_000 * 2 ** (a - 1));
+    expect(total).toBeGreaterThanOrEqual(24 * 3_600_000);
+    expect(attempts).toBeLessThan(40);
+  });
+});
