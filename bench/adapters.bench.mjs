@@ -1,9 +1,7 @@
 // Koa and Fastify: the adapter vs the bare framework with a hand-written HMAC verify + JSON.parse, same run,
 // same distinct pre-signed bodies (so dedupe never short-circuits). Uses the built dist: `pnpm build` first.
 // `node bench/adapters.bench.mjs` runs the table; `node bench/adapters.bench.mjs serve <kind>` is one server.
-import { fork } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { once } from "node:events";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createReceiver, providers } from "@webhook-kit/core";
@@ -12,7 +10,7 @@ import { webhookPlugin } from "@webhook-kit/fastify";
 import { webhookMiddleware } from "@webhook-kit/koa";
 import Fastify from "fastify";
 import Koa from "koa";
-import { DURATION_S, eulabelDeliveries, measure, printTable } from "./lib.mjs";
+import { eulabelDeliveries, measureGroup, printCpu, printTable, serveWithCpu } from "./lib.mjs";
 
 const SECRET = process.env.BENCH_SECRET ?? "bench_secret";
 const LIMIT = 1024 * 1024;
@@ -85,80 +83,11 @@ async function serve(kind) {
 }
 
 if (process.argv[2] === "serve") {
-  const server = await serve(process.argv[3]);
-  // Server CPU per request since the last "reset": steadier than req/s on a machine shared with other work.
-  let requests = 0;
-  let since = process.cpuUsage();
-  server.on("request", () => {
-    requests += 1;
-  });
-  process.on("message", (message) => {
-    if (message === "reset") {
-      requests = 0;
-      since = process.cpuUsage();
-      process.send({ reset: true });
-    } else if (message === "cpu") {
-      const used = process.cpuUsage(since);
-      process.send({ usPerRequest: (used.user + used.system) / Math.max(1, requests) });
-    }
-  });
-  process.send({ port: server.address().port });
-  process.on("SIGINT", () => process.exit(0));
+  serveWithCpu(await serve(process.argv[3]));
 } else {
   const deliveries = await eulabelDeliveries(SECRET);
-
-  // Both servers of a pair run at once and are measured in alternating rounds, so load from elsewhere on
-  // the machine hits both rows alike; a row's req/s is its total over all rounds.
   const self = fileURLToPath(import.meta.url);
-  const startServer = async (script, kind) => {
-    const child = fork(script, ["serve", kind], {
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-      env: { ...process.env, BENCH_SECRET: SECRET },
-    });
-    const [{ port }] = await once(child, "message");
-    return {
-      port,
-      ask: async (question) => {
-        child.send(question);
-        return (await once(child, "message"))[0];
-      },
-      stop: async () => {
-        child.kill();
-        await once(child, "exit");
-      },
-    };
-  };
-  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-  const group = async (...kinds) => {
-    const children = [];
-    for (const kind of kinds) children.push(await startServer(self, kind));
-    try {
-      const urls = children.map((child) => `http://127.0.0.1:${child.port}/hook`);
-      for (const url of urls) await measure(url, deliveries, { duration: 1 }); // warm-up
-      for (const child of children) await child.ask("reset");
-      const runs = kinds.map(() => []);
-      const order = kinds.map((_, i) => i);
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const i of round % 2 ? [...order].reverse() : order) {
-          runs[i].push(await measure(urls[i], deliveries, { duration: Math.max(1, DURATION_S / ROUNDS) }));
-        }
-      }
-      const cpu = [];
-      for (const child of children) cpu.push((await child.ask("cpu")).usPerRequest);
-      return runs.map((list, i) => {
-        const p99s = list.map((r) => r.p99).sort((a, b) => a - b);
-        const seconds = list.length * Math.max(1, DURATION_S / ROUNDS);
-        return {
-          rps: list.reduce((sum, r) => sum + r.total, 0) / seconds,
-          p99: p99s[Math.floor(p99s.length / 2)],
-          bad: list.reduce((sum, r) => sum + r.bad, 0),
-          cpuUs: cpu[i],
-        };
-      });
-    } finally {
-      for (const child of children) await child.stop();
-    }
-  };
+  const group = (...kinds) => measureGroup(self, kinds, deliveries, { BENCH_SECRET: SECRET });
 
   const koaBare = "koa bare (hand read + verify + JSON.parse)";
   const fastifyBare = "fastify bare (scoped buffer parser + verify + JSON.parse)";
@@ -174,12 +103,8 @@ if (process.argv[2] === "serve") {
     { name: "fastify webhookPlugin", baseline: fastifyBare, target: 0.9, ...fastifyK },
   ];
   printTable(
-    `Koa and Fastify — adapter vs bare (same run, ${ROUNDS} alternating rounds, p99 = median round)`,
+    "Koa and Fastify — adapter vs bare (same run, alternating rounds, p50/p99 = median round)",
     rows,
   );
-  console.log("\n| row | server CPU µs per delivery | bare ÷ row |\n| --- | ---: | ---: |");
-  for (const row of rows) {
-    const base = rows.find((r) => r.name === (row.baseline ?? row.name));
-    console.log(`| ${row.name} | ${row.cpuUs.toFixed(1)} | ${(base.cpuUs / row.cpuUs).toFixed(2)} |`);
-  }
+  printCpu(rows);
 }

@@ -42,20 +42,28 @@ export async function measure(url, deliveries, { duration = DURATION_S } = {}) {
     ],
   });
   const bad = result.non2xx + result.errors + result.timeouts;
-  return { rps: result.requests.average, p99: result.latency.p99, total: result.requests.total, bad };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    bad,
+  };
 }
 
 /** Prints rows as a markdown table with each row's ratio to its named baseline. */
 export function printTable(title, rows) {
   console.log(`\n### ${title}\n`);
-  console.log("| row | req/s | p99 ms | non-2xx | ratio | target |");
-  console.log("| --- | ---: | ---: | ---: | ---: | --- |");
+  console.log("| row | req/s | p50 ms | p99 ms | non-2xx | ratio | target |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const row of rows) {
     const base = rows.find((r) => r.name === row.baseline);
     const ratio = base ? (row.rps / base.rps).toFixed(2) : "1.00 (baseline)";
     const verdict =
       base && row.target ? `≥ ${row.target} ${row.rps / base.rps >= row.target ? "met" : "MISSED"}` : "";
-    console.log(`| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${verdict} |`);
+    console.log(
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50 ?? ""} | ${row.p99} | ${row.bad} | ${ratio} | ${verdict} |`,
+    );
   }
 }
 
@@ -87,4 +95,84 @@ export async function eulabelDeliveries(secret, count = Number(process.env.BENCH
     deliveries.push({ body, headers: { "content-type": "application/json", ...headers } });
   }
   return deliveries;
+}
+
+/**
+ * Runs `script serve <kind>` for each kind at once and measures them in alternating rounds, so load from
+ * elsewhere on the machine hits every row alike. Each child answers "reset" and "cpu" (see `serveWithCpu`).
+ * A row's req/s is its total over all rounds; p50/p99 are the median round's.
+ */
+export async function measureGroup(script, kinds, deliveries, env = {}) {
+  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+  const roundSeconds = Math.max(1, DURATION_S / ROUNDS);
+  const children = [];
+  try {
+    for (const kind of kinds) {
+      const child = fork(script, ["serve", kind], {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+        env: { ...process.env, ...env },
+      });
+      const [{ port }] = await once(child, "message");
+      const ask = async (question) => {
+        child.send(question);
+        return (await once(child, "message"))[0];
+      };
+      children.push({ child, url: `http://127.0.0.1:${port}/hook`, ask });
+    }
+    for (const { url } of children) await measure(url, deliveries, { duration: 1 }); // warm-up
+    for (const { ask } of children) await ask("reset");
+    const runs = kinds.map(() => []);
+    const order = kinds.map((_, i) => i);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const i of round % 2 ? [...order].reverse() : order) {
+        runs[i].push(await measure(children[i].url, deliveries, { duration: roundSeconds }));
+      }
+    }
+    const cpu = [];
+    for (const { ask } of children) cpu.push((await ask("cpu")).usPerRequest);
+    const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    return runs.map((list, i) => ({
+      rps: list.reduce((sum, r) => sum + r.total, 0) / (list.length * roundSeconds),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      bad: list.reduce((sum, r) => sum + r.bad, 0),
+      cpuUs: cpu[i],
+    }));
+  } finally {
+    for (const { child } of children) {
+      child.kill();
+      await once(child, "exit");
+    }
+  }
+}
+
+/** In a `serve` child: listens, then answers the driver's "reset" / "cpu" (server CPU µs per request). */
+export function serveWithCpu(server) {
+  let requests = 0;
+  let since = process.cpuUsage();
+  server.on("request", () => {
+    requests += 1;
+  });
+  process.on("message", (message) => {
+    if (message === "reset") {
+      requests = 0;
+      since = process.cpuUsage();
+      process.send({ reset: true });
+    } else if (message === "cpu") {
+      const used = process.cpuUsage(since);
+      process.send({ usPerRequest: (used.user + used.system) / Math.max(1, requests) });
+    }
+  });
+  process.on("disconnect", () => process.exit(0));
+  process.on("SIGINT", () => process.exit(0)); // a clean exit writes --cpu-prof profiles
+  process.send({ port: server.address().port });
+}
+
+/** CPU µs per delivery beside the table: steadier than req/s on a machine shared with other work. */
+export function printCpu(rows) {
+  console.log("\n| row | server CPU µs per delivery | baseline ÷ row |\n| --- | ---: | ---: |");
+  for (const row of rows) {
+    const base = rows.find((r) => r.name === (row.baseline ?? row.name));
+    console.log(`| ${row.name} | ${row.cpuUs.toFixed(1)} | ${(base.cpuUs / row.cpuUs).toFixed(2)} |`);
+  }
 }

@@ -2,6 +2,7 @@ import {
   type CryptoProvider,
   createReceiver,
   ERROR_CODES,
+  type IdempotencyStore,
   MemoryStore,
   providers,
   sign,
@@ -140,8 +141,14 @@ describe("receiver.handle()", () => {
   });
 
   it("503 store_unavailable when the store hangs past storeTimeoutMs", async () => {
-    const hanging = new MemoryStore();
-    hanging.claim = () => new Promise(() => {});
+    // A store that talks to a server (no `inProcess` flag, unlike MemoryStore, which cannot hang).
+    const inner = new MemoryStore();
+    const hanging: IdempotencyStore = {
+      claim: () => new Promise(() => {}),
+      complete: (k, t, o) => inner.complete(k, t, o),
+      release: (k, t) => inner.release(k, t),
+      renew: (k, t, o) => inner.renew(k, t, o),
+    };
     const receiver = createReceiver({ provider: provider(), store: hanging, storeTimeoutMs: 50 });
     receiver.on("*", () => {});
     const started = Date.now();

@@ -50,7 +50,7 @@ export {
   type Receiver,
   type ReceiverCore,
 } from "./receiver.js";
-export { errorResponse, jsonResponse } from "./response.js";
+export { type Acknowledgement, acknowledge, errorResponse, jsonResponse } from "./response.js";
 export {
   type BodyFieldSignatureOptions,
   bodyFieldSignature,

@@ -2,7 +2,7 @@ import type { Dispatch } from "./dispatch/types.js";
 import { bodyAborted, isWebhookError, tooLarge, WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
 import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
-import { errorResponse, jsonResponse } from "./response.js";
+import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import type { WebhookRequestHead, WebhookResponse } from "./types.js";
 
@@ -76,7 +76,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     const claim = await rt.storeCall("claim", () => store.claim(key, { leaseMs }));
     if (claim.status === "completed") {
       logger.info({ provider: provider.name, type, id: key }, "duplicate delivery acknowledged");
-      return jsonResponse(200, { received: true, duplicate: true });
+      return acknowledge("duplicate");
     }
     if (claim.status === "in_progress") {
       throw new WebhookError("in_progress", "This delivery is being processed right now; retry later.", {

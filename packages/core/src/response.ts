@@ -1,7 +1,34 @@
 import type { WebhookError } from "./errors.js";
 import type { WebhookResponse } from "./types.js";
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+const JSON_TYPE = "application/json; charset=utf-8";
+const JSON_HEADERS = { "content-type": JSON_TYPE };
+
+/** Every success body the kit answers: typed, so clients (the CLI, tests) read fields, not text. */
+export type Acknowledgement =
+  | { received: true }
+  | { received: true; duplicate: true }
+  | { received: true; handled: false }
+  | { received: true; status: "processing" | "queued" };
+
+const ACKS = {
+  handled: [200, JSON.stringify({ received: true })],
+  duplicate: [200, JSON.stringify({ received: true, duplicate: true })],
+  unhandled: [200, JSON.stringify({ received: true, handled: false })],
+  processing: [202, JSON.stringify({ received: true, status: "processing" })],
+  queued: [202, JSON.stringify({ received: true, status: "queued" })],
+} as const satisfies Record<string, readonly [number, string]>;
+
+/**
+ * The acknowledgement for one outcome; bodies are serialised once, at load.
+ *
+ * @example
+ * return acknowledge("duplicate"); // 200 {"received":true,"duplicate":true}
+ */
+export function acknowledge(outcome: keyof typeof ACKS): WebhookResponse {
+  const [status, body] = ACKS[outcome];
+  return { status, headers: { "content-type": JSON_TYPE }, body };
+}
 
 export function jsonResponse(
   status: number,

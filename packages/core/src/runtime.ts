@@ -53,8 +53,16 @@ export function createRuntime<E extends EventSchemas>(
         logger.error({ err: hookError }, "onError threw");
       }
     },
-    storeCall: (what, call) =>
-      bounded(ticker, settings.storeTimeoutMs, `store ${what}`, call, storeUnavailable),
+    // An in-process store cannot hang on I/O: no timer and no wrapper, only its failures mapped to 503.
+    storeCall: settings.store.inProcess
+      ? async (_what, call) => {
+          try {
+            return await call();
+          } catch (cause) {
+            throw storeUnavailable(cause);
+          }
+        }
+      : (what, call) => bounded(ticker, settings.storeTimeoutMs, `store ${what}`, call, storeUnavailable),
     track(work) {
       // A tracked promise never rejects unhandled: failures were reported by whoever made it.
       const settled = work.then(

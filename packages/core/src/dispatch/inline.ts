@@ -1,6 +1,6 @@
 import { WebhookError } from "../errors.js";
 import type { WebhookEvent } from "../events.js";
-import { jsonResponse } from "../response.js";
+import { acknowledge } from "../response.js";
 import type { Route } from "../router.js";
 import type { Runtime } from "../runtime.js";
 import { completeClaim, releaseClaim } from "./claim.js";
@@ -21,7 +21,7 @@ export function inlineDispatch(rt: Runtime): Dispatch {
         "no handler for event type; acknowledged",
       );
       await completeClaim(rt, event, token);
-      return jsonResponse(200, { received: true, handled: false });
+      return acknowledge("unhandled");
     }
     const outcome = runClaimed(rt, routes, event, token);
     if (ack === "immediate") return acceptedInBackground(rt, outcome, event);
@@ -42,13 +42,13 @@ export function inlineDispatch(rt: Runtime): Dispatch {
     }
     if (first) throw first;
     logger.info({ provider: provider.name, type: event.type, id: event.id }, "webhook handled");
-    return jsonResponse(200, { received: true });
+    return acknowledge("handled");
   };
 }
 
 function acceptedInBackground(rt: Runtime, outcome: Promise<WebhookError | undefined>, event: WebhookEvent) {
   rt.track(outcome.then((failure) => failure && rt.report(failure, event)));
-  return jsonResponse(202, { received: true, status: "processing" });
+  return acknowledge("processing");
 }
 
 /** Runs handlers under a renewed lease, then completes or releases the claim. Never rejects. */

@@ -1,7 +1,7 @@
 import { bounded } from "../bounded.js";
 import { queueUnavailable } from "../errors.js";
 import type { QueuedDelivery } from "../queue/types.js";
-import { jsonResponse } from "../response.js";
+import { acknowledge } from "../response.js";
 import type { Runtime } from "../runtime.js";
 import { completeClaim, releaseClaim } from "./claim.js";
 import type { Dispatch } from "./types.js";
@@ -44,9 +44,9 @@ export function queuedDispatch(rt: Runtime): Dispatch {
         { provider: provider.name, type: event.type, id: event.id },
         "delivery already queued; acknowledged",
       );
-      return jsonResponse(200, { received: true, duplicate: true });
+      return acknowledge("duplicate");
     }
     logger.debug({ provider: provider.name, type: event.type, id: event.id }, "delivery queued");
-    return jsonResponse(202, { received: true, status: "queued" });
+    return acknowledge("queued");
   };
 }

@@ -9,46 +9,55 @@ export interface HandlerFailure {
 }
 
 /**
- * Runs routes concurrently, each within `timeoutMs`; a handler that does not settle in time fails with
- * handler_timeout (it cannot be stopped, but it no longer holds the delivery). `onSuccess` hears of each
- * success as it happens, so a durable job can record it before the others finish.
+ * Runs routes concurrently within one shared `timeoutMs` (they start together, so one timer serves all);
+ * a handler that has not settled by then fails with handler_timeout (it cannot be stopped, but it no longer
+ * holds the delivery). `onSuccess` hears of each success as it happens, so a durable job can record it
+ * before the others finish. A handler that returns a non-promise settles at once, with no microtask.
  */
-export async function runRoutes(
+export function runRoutes(
   routes: readonly Route[],
   event: WebhookEvent,
   ticker: Ticker,
   timeoutMs: number,
   onSuccess?: (id: string) => void,
 ): Promise<HandlerFailure[]> {
-  const failures: HandlerFailure[] = [];
-  const runOne = (route: Route) =>
-    new Promise<void>((resolve) => {
-      let settled = false;
-      const timer = ticker.after(timeoutMs, () => {
-        settled = true;
+  return new Promise((resolve) => {
+    const failures: HandlerFailure[] = [];
+    const settled = routes.map(() => false);
+    let left = routes.length;
+    const timer = ticker.after(timeoutMs, () => {
+      routes.forEach((route, i) => {
+        if (settled[i]) return;
+        settled[i] = true;
         failures.push({ id: route.id, error: handlerTimeout(route.id, event.type, timeoutMs) });
-        resolve();
       });
-      const finish = (error?: unknown, failed = false) => {
-        if (settled) return;
-        settled = true;
-        ticker.cancel(timer);
+      left = 0;
+      resolve(failures);
+    });
+    routes.forEach((route, i) => {
+      const finish = (failed: boolean, error?: unknown) => {
+        if (settled[i]) return;
+        settled[i] = true;
         if (failed) failures.push({ id: route.id, error });
         else onSuccess?.(route.id);
-        resolve();
+        if (--left === 0) {
+          ticker.cancel(timer);
+          resolve(failures);
+        }
       };
       try {
-        Promise.resolve(route.handler(event)).then(
-          () => finish(),
-          (error: unknown) => finish(error, true),
-        );
+        const result = route.handler(event) as { then?: unknown } | undefined;
+        if (result !== null && typeof result?.then === "function") {
+          (result as PromiseLike<unknown>).then(
+            () => finish(false),
+            (error: unknown) => finish(true, error),
+          );
+        } else finish(false);
       } catch (error) {
-        finish(error, true);
+        finish(true, error);
       }
     });
-  if (routes.length === 1) await runOne(routes[0]!);
-  else await Promise.all(routes.map(runOne));
-  return failures;
+  });
 }
 
 function handlerTimeout(id: string, type: string, ms: number): WebhookError {

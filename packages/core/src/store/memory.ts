@@ -24,6 +24,9 @@ interface Entry {
  * const receiver = createReceiver({ provider, store: new MemoryStore({ maxEntries: 50_000 }) });
  */
 export class MemoryStore implements IdempotencyStore {
+  readonly inProcess = true;
+  readonly #tokenPrefix = `${globalThis.crypto.randomUUID()}:`;
+  #claims = 0;
   readonly #cache: LRUCache<string, Entry>;
   readonly #now: () => number;
 
@@ -63,8 +66,9 @@ export class MemoryStore implements IdempotencyStore {
     const entry = this.#live(key);
     if (entry?.state === "completed") return { status: "completed" };
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - this.#now() };
-    // Unguessable and unique across processes, like RedisStore's: a token is the proof of ownership.
-    const token = globalThis.crypto.randomUUID();
+    // Unique per claim (a token is the proof of ownership); within one process a counter behind a random
+    // per-store prefix is enough, and much cheaper than a UUID per delivery.
+    const token = `${this.#tokenPrefix}${++this.#claims}`;
     this.#cache.set(key, { state: "processing", token, expiresAt: this.#now() + leaseMs });
     return { status: "claimed", token };
   }

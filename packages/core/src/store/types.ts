@@ -10,6 +10,11 @@ export type ClaimResult =
  * `token` still owns the claim, so an owner whose lease expired can never touch a newer claim.
  */
 export interface IdempotencyStore {
+  /**
+   * True when every call settles without I/O (MemoryStore): the receiver then spends no time budget on it.
+   * Leave unset for anything that talks to a server.
+   */
+  readonly inProcess?: boolean;
   /** Atomically claims `key` for `leaseMs`, unless it is completed or held by a live lease. */
   claim(key: string, options: { leaseMs: number }): Promise<ClaimResult>;
   /** Marks the claim done and remembers it for `retentionMs`. False when `token` no longer owns it. */

@@ -1,0 +1,219 @@
+// Issue #12's comparison: the kit vs @octokit/webhooks (what a GitHub user would pick instead) vs a bare
+// node:http server, on GitHub push deliveries of ≈ 1.1 KB, each with a fresh X-GitHub-Delivery and distinct
+// bytes, so every deduplicating row runs its new-event path. Same run, alternating rounds, ratios to bare.
+// Uses the built dist: `pnpm build` first.   node bench/octokit.bench.mjs
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import http from "node:http";
+import { fileURLToPath } from "node:url";
+import { createNodeMiddleware, Webhooks } from "@octokit/webhooks";
+import { createReceiver, providers } from "@webhook-kit/core";
+import { createNodeHandler } from "@webhook-kit/core/node";
+import { webhookMiddleware as expressMiddleware } from "@webhook-kit/express";
+import { webhookPlugin } from "@webhook-kit/fastify";
+import { webhookMiddleware as koaMiddleware } from "@webhook-kit/koa";
+import express from "express";
+import Fastify from "fastify";
+import Koa from "koa";
+import { measureGroup, printCpu, printTable, serveWithCpu } from "./lib.mjs";
+
+const SECRET = "bench_github_secret";
+const LIMIT = 1024 * 1024;
+
+/** A GitHub push body (≈ 1.1 KB), distinct per `i`. */
+function pushBody(i) {
+  const sha = createHmac("sha1", "x").update(String(i)).digest("hex");
+  return JSON.stringify({
+    ref: "refs/heads/main",
+    before: "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+    after: sha,
+    repository: {
+      id: 186853002,
+      node_id: "MDEwOlJlcG9zaXRvcnkxODY4NTMwMDI=",
+      name: "Hello-World",
+      full_name: "Codertocat/Hello-World",
+      private: false,
+      owner: {
+        name: "Codertocat",
+        email: "21031067+Codertocat@users.noreply.github.com",
+        login: "Codertocat",
+        id: 21031067,
+      },
+      html_url: "https://github.com/Codertocat/Hello-World",
+      default_branch: "main",
+    },
+    pusher: { name: "Codertocat", email: "21031067+Codertocat@users.noreply.github.com" },
+    sender: { login: "Codertocat", id: 21031067, type: "User", site_admin: false },
+    created: false,
+    deleted: false,
+    forced: false,
+    compare: `https://github.com/Codertocat/Hello-World/compare/6113728f27ae...${sha.slice(0, 12)}`,
+    commits: [],
+    head_commit: {
+      id: sha,
+      tree_id: "f9d2a07e9488b91af2641b26b9407fe22a451433",
+      message: `Update README.md (${i})`,
+      timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      author: { name: "Codertocat", email: "21031067+Codertocat@users.noreply.github.com" },
+    },
+  });
+}
+
+function deliveries(count = Number(process.env.BENCH_BODIES ?? 100_000)) {
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const body = pushBody(i);
+    out.push({
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "push",
+        "x-github-delivery": randomUUID(),
+        "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+      },
+    });
+  }
+  return out;
+}
+
+function handVerified(raw, header) {
+  const expected = Buffer.from(`sha256=${createHmac("sha256", SECRET).update(raw).digest("hex")}`);
+  const given = Buffer.from(String(header ?? ""));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  return JSON.parse(raw.toString("utf8"));
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > LIMIT) reject(new Error("too large"));
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/** A store that remembers nothing: what dedupe itself costs, by difference. */
+const forgetful = {
+  claim: async () => ({ status: "claimed", token: "t" }),
+  complete: async () => true,
+  release: async () => true,
+  renew: async () => true,
+};
+
+function receiver(store) {
+  const r = createReceiver({
+    provider: providers.github({ secret: SECRET }),
+    logger: false,
+    ...(store && { store }),
+  });
+  r.on("push", () => {});
+  return r;
+}
+
+const listen = async (server) => {
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+};
+
+async function serve(kind) {
+  switch (kind) {
+    case "bare":
+      return listen(
+        http.createServer(async (req, res) => {
+          const event = handVerified(await readBody(req), req.headers["x-hub-signature-256"]);
+          res.writeHead(event ? 200 : 401, { "content-type": "application/json" });
+          res.end(event ? '{"received":true}' : '{"error":"invalid_signature"}');
+        }),
+      );
+    case "octokit": {
+      const webhooks = new Webhooks({ secret: SECRET });
+      webhooks.on("push", () => {});
+      return listen(http.createServer(createNodeMiddleware(webhooks, { path: "/hook" })));
+    }
+    case "kit":
+      return listen(http.createServer(createNodeHandler(receiver(), { path: "/hook" })));
+    case "kit-nostore":
+      return listen(http.createServer(createNodeHandler(receiver(forgetful), { path: "/hook" })));
+    case "express-bare": {
+      const app = express();
+      app.post("/hook", express.raw({ type: "*/*", limit: LIMIT }), (req, res) => {
+        const event = handVerified(req.body, req.headers["x-hub-signature-256"]);
+        res.status(event ? 200 : 401).json(event ? { received: true } : { error: "invalid_signature" });
+      });
+      return listen(http.createServer(app));
+    }
+    case "express-kit": {
+      const app = express();
+      app.use(expressMiddleware(receiver(), { path: "/hook" }));
+      return listen(http.createServer(app));
+    }
+    case "koa-bare":
+    case "koa-kit": {
+      const app = new Koa();
+      if (kind === "koa-kit") app.use(koaMiddleware(receiver(), { path: "/hook" }));
+      else
+        app.use(async (ctx) => {
+          const event = handVerified(await readBody(ctx.req), ctx.get("x-hub-signature-256"));
+          ctx.status = event ? 200 : 401;
+          ctx.body = event ? { received: true } : { error: "invalid_signature" };
+        });
+      return listen(http.createServer(app.callback()));
+    }
+    case "fastify-bare":
+    case "fastify-kit": {
+      const app = Fastify({ keepAliveTimeout: 60_000 });
+      if (kind === "fastify-kit") await app.register(webhookPlugin, { receiver: receiver(), path: "/hook" });
+      else {
+        app.removeAllContentTypeParsers();
+        app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: LIMIT }, (_req, body, done) =>
+          done(null, body),
+        );
+        app.post("/hook", async (request, reply) => {
+          const event = handVerified(request.body, request.headers["x-hub-signature-256"]);
+          return event ? { received: true } : reply.code(401).send({ error: "invalid_signature" });
+        });
+      }
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      return app.server;
+    }
+    default:
+      throw new Error(`unknown server kind ${kind}`);
+  }
+}
+
+if (process.argv[2] === "serve") {
+  serveWithCpu(await serve(process.argv[3]));
+} else {
+  const traffic = deliveries();
+  const self = fileURLToPath(import.meta.url);
+  const only = process.env.BENCH_ONLY; // "core" runs the first group alone (profiling sessions)
+  const bare = "bare node:http + HMAC + JSON.parse";
+  const octokit = "@octokit/webhooks createNodeMiddleware";
+  const [b, o, k, n] = await measureGroup(self, ["bare", "octokit", "kit", "kit-nostore"], traffic);
+  const rows = [
+    { name: bare, ...b },
+    { name: octokit, baseline: bare, ...o },
+    { name: "webhook-kit core on node:http, GitHub preset, MemoryStore", baseline: bare, ...k },
+    { name: "… the same vs octokit", baseline: octokit, target: 1.0, ...k },
+    { name: "webhook-kit core, a store that remembers nothing", baseline: bare, ...n },
+    { name: "… the same vs octokit", baseline: octokit, ...n },
+  ];
+  if (only !== "core") {
+    for (const [framework, target] of [
+      ["express", 0.9],
+      ["koa", 0.85],
+      ["fastify", 0.8],
+    ]) {
+      const [fb, fk] = await measureGroup(self, [`${framework}-bare`, `${framework}-kit`], traffic);
+      const name = `${framework} bare (raw body + hand verify)`;
+      rows.push({ name, ...fb }, { name: `${framework} + webhook-kit`, baseline: name, target, ...fk });
+    }
+  }
+  printTable("GitHub push, fresh delivery ids — webhook-kit vs @octokit/webhooks vs bare (same run)", rows);
+  printCpu(rows);
+}
