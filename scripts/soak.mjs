@@ -11,21 +11,28 @@
 // (64), SOAK_TIME_SCALE (0.05: a sender's 1 s becomes 50 ms), SOAK_REDIS_DOWN_MS (1 000), SOAK_SEED (1),
 // REDIS_SERVER (redis-server). SOAK_RECEIVER_STORE=memory is a negative control: per-process MemoryStores
 // cannot dedupe across the two processes, so the ledger must report doubles and the script exit 1.
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { freePort, redisAnswers } from "./net.mjs";
+import {
+  createSender,
+  duplicatePlan,
+  int,
+  log,
+  num,
+  privateRedis,
+  prng,
+  sleep,
+  startProcess,
+} from "./soak-lib.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RECEIVER = path.join(ROOT, "scripts/soak-receiver.mjs");
 const BUILT = ["packages/core/dist/index.js", "packages/core/dist/node.js", "packages/redis/dist/index.js"];
 
-const env = process.env;
 const DELIVERIES = int("SOAK_DELIVERIES", 50_000);
 const DUPLICATE_RATE = num("SOAK_DUPLICATE_RATE", 0.3);
 const FAIL_RATE = num("SOAK_FAIL_RATE", 0.05);
@@ -33,120 +40,10 @@ const CONCURRENCY = int("SOAK_CONCURRENCY", 64);
 const TIME_SCALE = num("SOAK_TIME_SCALE", 0.05);
 const REDIS_DOWN_MS = int("SOAK_REDIS_DOWN_MS", 1_000);
 const SEED = int("SOAK_SEED", 1);
-const REDIS_SERVER = env.REDIS_SERVER ?? "redis-server";
 // Longer than the outage + reconnect + a background complete retry: a completion Redis missed while down
 // still lands before the lease could let a duplicate take the event over (docs/redis.md).
 const LEASE_MS = 6_000;
-/** A sender's retry schedule in real seconds (1 s, 2 s, 4 s … 30 s), time-scaled by SOAK_TIME_SCALE. */
-const SCHEDULE_S = [1, 2, 4, 8, 16, 30];
-const MAX_ATTEMPTS = 60;
 const SECRET = "soak-secret-0f1e2d3c";
-const RETRYABLE = new Set([0, 408, 409, 429, 500, 502, 503, 504]);
-
-function int(name, fallback) {
-  const v = env[name] === undefined ? fallback : Number(env[name]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-}
-function num(name, fallback) {
-  const v = env[name] === undefined ? fallback : Number(env[name]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number ≥ 0`);
-  return v;
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const log = (msg) => process.stderr.write(`[soak] ${msg}\n`);
-
-/** mulberry32: a small seeded PRNG, so a run's plan is reproducible from SOAK_SEED. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A private, durable redis-server on a free port that can be SIGKILLed and restarted with its data. */
-async function privateRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), "webhook-kit-soak-redis-"));
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir];
-  args.push("--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no");
-  let child;
-  const start = async () => {
-    child = spawn(REDIS_SERVER, args, { stdio: "ignore" });
-    const failed = new Promise((_, reject) => {
-      child.once("error", (e) =>
-        reject(new Error(`redis-server could not start (${REDIS_SERVER}): ${e.message}`)),
-      );
-      child.once("exit", (code) => reject(new Error(`redis-server exited at start (code ${code})`)));
-    });
-    failed.catch(() => {});
-    const deadline = Date.now() + 10_000;
-    while (!(await Promise.race([redisAnswers(port), failed]))) {
-      if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer within 10 s`);
-      await sleep(25);
-    }
-  };
-  const kill = async () => {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGKILL");
-    await exited;
-  };
-  await start();
-  const stop = async () => {
-    await kill();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { port, url: `redis://127.0.0.1:${port}`, start, kill, stop };
-}
-
-function startReceiver(name, extraEnv) {
-  const child = spawn(process.execPath, [RECEIVER], {
-    env: { ...process.env, ...extraEnv, NAME: name },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (c) => {
-    stderr += c;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`receiver ${name} did not start in 10 s: ${stderr}`)),
-      10_000,
-    );
-    child.once("exit", (code) => reject(new Error(`receiver ${name} exited (${code}) at start: ${stderr}`)));
-    let announced = false;
-    child.stdout.on("data", (c) => {
-      stdout += c;
-      const ready = /READY (\d+)/.exec(stdout);
-      if (!ready || announced) return;
-      announced = true;
-      clearTimeout(timer);
-      child.removeAllListeners("exit");
-      resolve({
-        name,
-        port: Number(ready[1]),
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done(undefined);
-            child.once("exit", () => {
-              const line = /STATS (.*)/.exec(stdout);
-              done(line ? JSON.parse(line[1]) : { name, error: `no stats; stderr: ${stderr.slice(-500)}` });
-            });
-            child.kill("SIGTERM");
-          }),
-        kill: () => child.kill("SIGKILL"),
-      });
-    });
-  });
-}
 
 async function main() {
   const missing = BUILT.filter((f) => !existsSync(path.join(ROOT, f)));
@@ -156,16 +53,7 @@ async function main() {
   const random = prng(SEED);
   const duplicates = Math.round(DELIVERIES * DUPLICATE_RATE);
   const events = DELIVERIES - duplicates;
-  if (duplicates > events)
-    throw new Error("SOAK_DUPLICATE_RATE must be ≤ 0.5 (one duplicate per event at most)");
-  // Which events get a duplicate, and which kind: concurrent (both processes at once) or late (after the ack).
-  const plan = new Array(events).fill("none");
-  const order = Array.from({ length: events }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (let k = 0; k < duplicates; k++) plan[order[k]] = k % 2 === 0 ? "concurrent" : "late";
+  const plan = duplicatePlan(events, duplicates, random);
 
   const redis = await privateRedis();
   const dir = mkdtempSync(path.join(tmpdir(), "webhook-kit-soak-"));
@@ -177,7 +65,7 @@ async function main() {
   try {
     for (const [i, ledger] of ledgers.entries()) {
       receivers.push(
-        await startReceiver(i === 0 ? "a" : "b", {
+        await startProcess(RECEIVER, i === 0 ? "a" : "b", {
           REDIS_URL: redis.url,
           LEDGER: ledger,
           SECRET,
@@ -187,74 +75,25 @@ async function main() {
         }),
       );
     }
-    const agents = receivers.map(() => new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 }));
-    const stats = {
-      httpRequests: 0,
-      statuses: {},
-      retries: 0,
-      maxAttempts: 0,
-      gaveUp: [],
-      unexpected: [],
-      acknowledgedDeliveries: 0,
-    };
     const restart = { atDelivery: Math.floor(DELIVERIES / 2) };
     let restartDone;
-
-    const post = (r, body, signature) =>
-      new Promise((resolve) => {
-        const req = http.request(
-          {
-            host: "127.0.0.1",
-            port: receivers[r].port,
-            path: "/webhooks",
-            method: "POST",
-            agent: agents[r],
-            headers: {
-              "content-type": "application/json",
-              "content-length": Buffer.byteLength(body),
-              "x-soak-signature": signature,
-            },
-            timeout: 10_000,
-          },
-          (res) => {
-            res.resume();
-            res.on("end", () =>
-              resolve({ status: res.statusCode, retryAfter: Number(res.headers["retry-after"]) }),
-            );
-            res.on("error", () => resolve({ status: 0 }));
-          },
-        );
-        req.on("timeout", () => req.destroy(new Error("timeout")));
-        req.on("error", () => resolve({ status: 0 }));
-        req.end(body);
-      });
-
-    /** One delivery, retried like a sender until 2xx (or a non-retryable answer). */
-    const deliver = async (r, body, signature) => {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const { status, retryAfter } = await post(r, body, signature);
-        stats.httpRequests += 1;
-        stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
+    let acknowledged = 0;
+    const sender = createSender({
+      ports: receivers.map((r) => r.port),
+      header: "x-soak-signature",
+      concurrency: CONCURRENCY,
+      timeScale: TIME_SCALE,
+      random,
+      onAck: (status) => {
         if (status === 503 && restart.killedAt && !restart.first503At) restart.first503At = Date.now();
-        if (status >= 200 && status < 300) {
-          if (restart.restartedAt && !restart.first2xxAfterRestartAt)
-            restart.first2xxAfterRestartAt = Date.now();
-          stats.maxAttempts = Math.max(stats.maxAttempts, attempt);
-          stats.acknowledgedDeliveries += 1;
-          if (stats.acknowledgedDeliveries === restart.atDelivery) restartDone = restartRedis();
-          return;
-        }
-        if (!RETRYABLE.has(status)) {
-          stats.unexpected.push(`${status} for ${body.slice(0, 60)}`);
-          return;
-        }
-        stats.retries += 1;
-        const scheduleMs = SCHEDULE_S[Math.min(attempt - 1, SCHEDULE_S.length - 1)] * 1000;
-        const waitMs = Math.max(scheduleMs, Number.isFinite(retryAfter) ? retryAfter * 1000 : 0) * TIME_SCALE;
-        await sleep(waitMs * (0.75 + random() * 0.5));
-      }
-      stats.gaveUp.push(body.slice(0, 60));
-    };
+        if (status < 200 || status >= 300) return;
+        if (restart.restartedAt && !restart.first2xxAfterRestartAt)
+          restart.first2xxAfterRestartAt = Date.now();
+        acknowledged += 1;
+        if (acknowledged === restart.atDelivery) restartDone = restartRedis();
+      },
+    });
+    const { deliver, stats } = sender;
 
     const restartRedis = async () => {
       log(`killing Redis (SIGKILL) after ${restart.atDelivery} acknowledged deliveries`);
@@ -269,7 +108,7 @@ async function main() {
     let next = 0;
     const progress = setInterval(() => {
       log(
-        `${stats.acknowledgedDeliveries}/${DELIVERIES} deliveries acknowledged, ${stats.httpRequests} requests, statuses ${JSON.stringify(stats.statuses)}`,
+        `${stats.acknowledged}/${DELIVERIES} deliveries acknowledged, ${stats.httpRequests} requests, statuses ${JSON.stringify(stats.statuses)}`,
       );
     }, 5_000);
     const worker = async () => {
@@ -295,13 +134,11 @@ async function main() {
     clearInterval(progress);
     await restartDone;
     const durationMs = Date.now() - started;
-    log(
-      `all ${stats.acknowledgedDeliveries} deliveries acknowledged in ${durationMs} ms; stopping the receivers`,
-    );
+    log(`all ${stats.acknowledged} deliveries acknowledged in ${durationMs} ms; stopping the receivers`);
 
     const receiverStats = await Promise.all(receivers.map((r) => r.stop()));
     receivers.length = 0;
-    for (const a of agents) a.destroy();
+    sender.close();
 
     // The ledger: successful runs per event id, across both processes.
     const okRuns = new Map();
@@ -359,7 +196,7 @@ async function main() {
       statuses: stats.statuses,
       retries: stats.retries,
       maxAttempts: stats.maxAttempts,
-      acknowledgedDeliveries: stats.acknowledgedDeliveries,
+      acknowledgedDeliveries: stats.acknowledged,
       handlerRuns: { ok: [...okRuns.values()].reduce((a, b) => a + b, 0), failedOnPurpose: failedRuns },
       ledger: { distinctEventsProcessed: okRuns.size, lost, processedTwice, strays: strays.length },
       redis: {
@@ -383,7 +220,7 @@ async function main() {
       strays.length === 0 &&
       stats.gaveUp.length === 0 &&
       stats.unexpected.length === 0 &&
-      stats.acknowledgedDeliveries === DELIVERIES &&
+      stats.acknowledged === DELIVERIES &&
       restart.restartedAt !== undefined;
   } finally {
     for (const r of receivers) r.kill();
