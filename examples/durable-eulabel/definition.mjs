@@ -1,0 +1,30 @@
+// One receiver definition, shared by the receiver processes and the worker processes: the same provider,
+// queue and handlers everywhere, so a worker on another machine runs exactly what the receiver accepted.
+import { BullMQQueue } from "@webhook-kit/bullmq";
+import { createReceiver, providers } from "@webhook-kit/core";
+import { createRedisClient, RedisStore } from "@webhook-kit/redis";
+
+export function eulabelReceiver({ redisUrl, secret, log = console.log }) {
+  const queue = new BullMQQueue({ connection: redisUrl, name: "eulabel-webhooks" });
+  const client = createRedisClient(redisUrl);
+  client.on("error", (err) => log(`redis: ${err.message}`));
+  const receiver = createReceiver({
+    provider: providers.eulabel({ secret }),
+    store: new RedisStore({ client, prefix: "eulabel:" }),
+    queue,
+  });
+
+  // event.id is stable across attempts: make side effects idempotent on it (an upsert, a unique key).
+  receiver.on("passport.published", async (event) => {
+    log(`published ${event.payload.id} (${event.payload.compliance.completeness} % complete), attempt ${event.attempt}`);
+  });
+  receiver.on(["passport.draft_created", "passport.enriched", "passport.updated"], async (event) => {
+    log(`${event.type} ${event.payload.id}: missing ${event.payload.compliance.missingFields.length} field(s)`);
+  });
+
+  const close = async () => {
+    await queue.close();
+    client.disconnect();
+  };
+  return { receiver, queue, close };
+}

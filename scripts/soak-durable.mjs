@@ -1,0 +1,342 @@
+#!/usr/bin/env node
+// The durable-dispatch no-loss soak (issue #9): two receiver processes (store + BullMQQueue) and two worker
+// processes share one private server — Redis with AOF (fsync always), or PostgreSQL — on the BUILT packages
+// (`pnpm build` first). A sender delivers every event, 30 % of deliveries duplicates (half concurrent, half
+// late), retrying like a platform. Workers run two handlers per event; 5 % of runs throw, a few hang past
+// handlerTimeoutMs, and one event type's payload drifted from the schema. A worker is SIGKILLed and restarted
+// every few seconds; the server is SIGKILLed and restarted once. When every delivery was acknowledged and the
+// queue settled, the drifted events must be dead letters; workers with the "fixed" schema then replay them.
+//
+// The ledger must show every handler of every event succeeded (0 lost), and no handler success recorded
+// twice except where the earlier run's worker was SIGKILLed right after it (counted apart, with the runs
+// that straddled the server's outage). One JSON line on stdout; exit 1 when anything was lost or doubled.
+//
+// Environment: SOAK_BACKEND (redis | postgres), SOAK_DELIVERIES (50 000), SOAK_DUPLICATE_RATE (0.3),
+// SOAK_FAIL_RATE (0.05), SOAK_HANG_RATE (0.002), SOAK_DRIFT_EVERY (200: one drifted event in N),
+// SOAK_CONCURRENCY (64), SOAK_TIME_SCALE (0.05), SOAK_WORKER_KILL_MS (3 000), SOAK_DOWN_MS (1 000), SOAK_SEED (1).
+import { createHmac } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { privatePostgres } from "./pg-lib.mjs";
+import {
+  createSender,
+  duplicatePlan,
+  int,
+  log,
+  num,
+  privateRedis,
+  prng,
+  sleep,
+  startProcess,
+} from "./soak-lib.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const NODE = path.join(ROOT, "scripts/soak-durable-node.mjs");
+const BACKEND = process.env.SOAK_BACKEND ?? "redis";
+const BUILT = [
+  "core/dist/index.js",
+  "bullmq/dist/index.js",
+  BACKEND === "postgres" ? "postgres/dist/index.js" : "redis/dist/index.js",
+];
+const DELIVERIES = int("SOAK_DELIVERIES", 50_000);
+const DUPLICATE_RATE = num("SOAK_DUPLICATE_RATE", 0.3);
+const FAIL_RATE = num("SOAK_FAIL_RATE", 0.05);
+const HANG_RATE = num("SOAK_HANG_RATE", 0.002);
+const DRIFT_EVERY = int("SOAK_DRIFT_EVERY", 200);
+const CONCURRENCY = int("SOAK_CONCURRENCY", 64);
+const TIME_SCALE = num("SOAK_TIME_SCALE", 0.05);
+const WORKER_KILL_MS = int("SOAK_WORKER_KILL_MS", 3_000);
+const DOWN_MS = int("SOAK_DOWN_MS", 1_000);
+const SEED = int("SOAK_SEED", 1);
+const SETTLE_TIMEOUT_MS = int("SOAK_SETTLE_TIMEOUT_MS", 180_000);
+const SECRET = "soak-durable-secret-5a4b3c";
+const HANDLERS = ["a", "b"];
+/** A double success counts as cut by SIGKILL when the earlier run's worker died this soon after it. */
+const CUT_WINDOW_MS = 5_000;
+
+async function main() {
+  const missing = BUILT.filter((f) => !existsSync(path.join(ROOT, "packages", f)));
+  if (missing.length > 0)
+    throw new Error(
+      `the soak runs the built packages; missing ${missing.join(", ")}. Run \`pnpm build\` first.`,
+    );
+  const random = prng(SEED);
+  const duplicates = Math.round(DELIVERIES * DUPLICATE_RATE);
+  const events = DELIVERIES - duplicates;
+  const plan = duplicatePlan(events, duplicates, random);
+  const drifted = (n) => n % DRIFT_EVERY === DRIFT_EVERY - 1;
+
+  const server = BACKEND === "postgres" ? await privatePostgres() : await privateRedis();
+  const dir = mkdtempSync(path.join(tmpdir(), "webhook-kit-soak-durable-"));
+  const common = {
+    BACKEND,
+    URL: server.url,
+    QUEUE: `soak${process.pid}`,
+    SECRET,
+    PREFIX: `soak:${process.pid}:`,
+  };
+  const workerEnv = (fixed) => ({
+    ...common,
+    ROLE: "worker",
+    FAIL_RATE: String(FAIL_RATE),
+    HANG_RATE: String(HANG_RATE),
+    FIXED: fixed ? "1" : "0",
+  });
+  const ledgers = [];
+  const killed = new Map(); // pid → ms it was SIGKILLed
+  const outage = {};
+  let workerSeq = 0;
+  const startWorker = async (fixed = false) => {
+    const ledger = path.join(dir, `worker-${workerSeq}.ledger`);
+    ledgers.push(ledger);
+    return startProcess(NODE, `worker-${workerSeq++}`, { ...workerEnv(fixed), LEDGER: ledger });
+  };
+  const receivers = [];
+  const workers = [];
+  const workerStats = [];
+  const started = Date.now();
+  const summary = { ok: false, backend: BACKEND };
+  let killing;
+  try {
+    for (const name of ["r0", "r1"])
+      receivers.push(await startProcess(NODE, name, { ...common, ROLE: "receiver" }));
+    workers.push(await startWorker(), await startWorker());
+
+    // A worker SIGKILLed and replaced every WORKER_KILL_MS while deliveries flow.
+    let stopKilling = false;
+    let kills = 0;
+    killing = (async () => {
+      while (!stopKilling) {
+        await sleep(WORKER_KILL_MS);
+        if (stopKilling) break;
+        const i = kills++ % workers.length;
+        killed.set(workers[i].pid, Date.now());
+        await workers[i].kill();
+        workers[i] = await startWorker();
+      }
+    })();
+
+    let acknowledged = 0;
+    let restartDone;
+    const restartServer = async () => {
+      log(`killing ${BACKEND} (SIGKILL) after ${acknowledged} acknowledged deliveries`);
+      outage.killedAt = Date.now();
+      await server.kill();
+      await sleep(DOWN_MS);
+      await server.start();
+      outage.restartedAt = Date.now();
+      log(`${BACKEND} back after ${outage.restartedAt - outage.killedAt} ms`);
+    };
+    const sender = createSender({
+      ports: receivers.map((r) => r.port),
+      header: "x-soak-signature",
+      concurrency: CONCURRENCY,
+      timeScale: TIME_SCALE,
+      random,
+      onAck: (status) => {
+        if (status === 503 && outage.killedAt && !outage.first503At) outage.first503At = Date.now();
+        if (status < 200 || status >= 300) return;
+        if (outage.restartedAt && !outage.first2xxAfterRestartAt) outage.first2xxAfterRestartAt = Date.now();
+        acknowledged += 1;
+        if (acknowledged === Math.floor(DELIVERIES / 2)) restartDone = restartServer();
+      },
+    });
+    const progress = setInterval(() => {
+      log(
+        `${sender.stats.acknowledged}/${DELIVERIES} acknowledged, statuses ${JSON.stringify(sender.stats.statuses)}, ${kills} worker kills`,
+      );
+    }, 5_000);
+    let next = 0;
+    const lane = async () => {
+      while (next < events) {
+        const n = next++;
+        const type = drifted(n) ? "soak.drifted" : "soak.event";
+        const body = JSON.stringify({ type, id: `evt_${n}`, n, ...(drifted(n) && { amount: "12.50" }) });
+        const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+        const first = n % 2;
+        if (plan[n] === "concurrent") {
+          await Promise.all([
+            sender.deliver(first, body, signature),
+            sender.deliver(1 - first, body, signature),
+          ]);
+        } else {
+          await sender.deliver(first, body, signature);
+          if (plan[n] === "late") await sender.deliver(random() < 0.5 ? 0 : 1, body, signature);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+    await restartDone;
+    const sentMs = Date.now() - started;
+    log(`all ${sender.stats.acknowledged} deliveries acknowledged in ${sentMs} ms; letting workers settle`);
+    sender.close();
+    // Keep killing a little longer: jobs still running are exactly what a kill should test.
+    await sleep(WORKER_KILL_MS * 2);
+    stopKilling = true;
+    await killing;
+
+    const regular = Array.from({ length: events }, (_, n) => n).filter((n) => !drifted(n));
+    const done = () => {
+      const runs = readLedgers(ledgers);
+      return regular.every((n) => HANDLERS.every((h) => (runs.get(`${h} soak:evt_${n}`)?.length ?? 0) > 0));
+    };
+    const settled = await waitFor(done, SETTLE_TIMEOUT_MS);
+    log(
+      settled
+        ? "every regular event handled; replaying the dead letters with the fixed schema"
+        : "timed out waiting for workers",
+    );
+
+    // The fix ships: workers with the schema that accepts the drifted payload replay every dead letter.
+    const { BullMQQueue } = await import("@webhook-kit/bullmq");
+    const admin = new BullMQQueue(
+      BACKEND === "postgres"
+        ? { postgres: server.url, name: common.QUEUE }
+        : { connection: server.url, name: common.QUEUE },
+    );
+    const letters = await admin.listDeadLetters({ limit: 100_000 });
+    const deadLetters = { total: letters.length, drifted: 0, other: [] };
+    for (const letter of letters) {
+      if (letter.type === "soak.drifted" && letter.issues?.some((i) => i.path === "amount"))
+        deadLetters.drifted += 1;
+      else deadLetters.other.push(`${letter.key}: ${letter.error.slice(0, 120)}`);
+    }
+    for (const w of workers.splice(0)) workerStats.push(await w.stop());
+    workers.push(await startWorker(true), await startWorker(true));
+    for (const letter of letters) await admin.replayDeadLetter(letter.key);
+    const all = Array.from({ length: events }, (_, n) => n);
+    const replayed = await waitFor(() => {
+      const runs = readLedgers(ledgers);
+      return all.every((n) => HANDLERS.every((h) => (runs.get(`${h} soak:evt_${n}`)?.length ?? 0) > 0));
+    }, 60_000);
+    const lettersAfter = (await admin.listDeadLetters({ limit: 100 })).length;
+    await admin.close();
+    for (const w of workers.splice(0)) workerStats.push(await w.stop());
+    const receiverStats = [];
+    for (const r of receivers.splice(0)) receiverStats.push(await r.stop());
+
+    // The ledger: successes per (handler, event); doubles classified by what could explain them.
+    const runs = readLedgers(ledgers);
+    let lost = 0;
+    const doubles = { cutBySigkill: 0, aroundOutage: 0, unexplained: 0, examples: [] };
+    for (let n = 0; n < events; n++) {
+      for (const h of HANDLERS) {
+        const list = runs.get(`${h} soak:evt_${n}`) ?? [];
+        if (list.length === 0) lost += 1;
+        for (const earlier of list.slice(0, -1)) {
+          const killedAt = killed.get(earlier.pid);
+          if (killedAt !== undefined && killedAt >= earlier.at && killedAt - earlier.at <= CUT_WINDOW_MS)
+            doubles.cutBySigkill += 1;
+          else if (
+            outage.killedAt &&
+            earlier.at >= outage.killedAt - CUT_WINDOW_MS &&
+            earlier.at <= outage.restartedAt + CUT_WINDOW_MS
+          )
+            doubles.aroundOutage += 1;
+          else {
+            doubles.unexplained += 1;
+            if (doubles.examples.length < 5) doubles.examples.push(`${h} evt_${n} pid ${earlier.pid}`);
+          }
+        }
+      }
+    }
+    let failedRuns = 0;
+    for (const ledger of ledgers)
+      if (existsSync(ledger))
+        failedRuns += readFileSync(ledger, "utf8")
+          .split("\n")
+          .filter((l) => l.startsWith("fail ")).length;
+    Object.assign(summary, {
+      deliveries: DELIVERIES,
+      events,
+      driftedEvents: events - regular.length,
+      duplicates,
+      seed: SEED,
+      http: {
+        requests: sender.stats.httpRequests,
+        statuses: sender.stats.statuses,
+        retries: sender.stats.retries,
+        maxAttempts: sender.stats.maxAttempts,
+      },
+      acknowledged: sender.stats.acknowledged,
+      workerKills: kills,
+      handlerRuns: { ok: [...runs.values()].reduce((a, l) => a + l.length, 0), failedOnPurpose: failedRuns },
+      deadLetters: {
+        ...deadLetters,
+        other: deadLetters.other.length,
+        otherExamples: deadLetters.other.slice(0, 5),
+        afterReplay: lettersAfter,
+      },
+      ledger: { lost, doubles },
+      outage: {
+        downMs: outage.restartedAt - outage.killedAt,
+        first503AfterKillMs: outage.first503At ? outage.first503At - outage.killedAt : null,
+        first2xxAfterRestartMs: outage.first2xxAfterRestartAt
+          ? outage.first2xxAfterRestartAt - outage.restartedAt
+          : null,
+      },
+      settledBeforeReplay: settled,
+      replayCompleted: replayed,
+      gaveUp: sender.stats.gaveUp.length,
+      unexpected: sender.stats.unexpected.slice(0, 5),
+      processes: { receivers: receiverStats, workers: workerStats.length },
+      durationMs: Date.now() - started,
+      sendMs: sentMs,
+    });
+    summary.ok =
+      lost === 0 &&
+      doubles.unexplained === 0 &&
+      sender.stats.acknowledged === DELIVERIES &&
+      sender.stats.gaveUp.length === 0 &&
+      sender.stats.unexpected.length === 0 &&
+      deadLetters.drifted === events - regular.length &&
+      lettersAfter === 0 &&
+      outage.restartedAt !== undefined;
+  } finally {
+    for (const p of [...receivers, ...workers]) await p.kill();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (!summary.ok) {
+    log(
+      "FAILED: events lost, doubled without a SIGKILL to explain it, or dead letters not as expected (see the summary)",
+    );
+    process.exitCode = 1;
+  }
+}
+
+/** `<handler> <event id>` → its successful runs, across every worker's ledger. */
+function readLedgers(ledgers) {
+  const runs = new Map();
+  for (const ledger of ledgers) {
+    if (!existsSync(ledger)) continue;
+    for (const line of readFileSync(ledger, "utf8").split("\n")) {
+      const [kind, handler, id, pid, at] = line.split(" ");
+      if (kind !== "ok") continue;
+      const key = `${handler} ${id}`;
+      const list = runs.get(key) ?? [];
+      list.push({ pid: Number(pid), at: Number(at) });
+      runs.set(key, list);
+    }
+  }
+  for (const list of runs.values()) list.sort((x, y) => x.at - y.at);
+  return runs;
+}
+
+async function waitFor(check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(500);
+  }
+  return check();
+}
+
+main().catch((error) => {
+  log(`error: ${error.stack ?? error}`);
+  process.stdout.write(`${JSON.stringify({ ok: false, error: String(error.message ?? error) })}\n`);
+  process.exitCode = 1;
+});
