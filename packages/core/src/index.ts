@@ -84,5 +84,6 @@ export {
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
 export type { ClaimResult, IdempotencyStore } from "./store/types.js";
 export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
+export { type VerifyDeliveryOptions, verifyDelivery } from "./verify-delivery.js";
 export { headersToRecord, readWebBody } from "./web/body.js";
 export { attemptsToSpan, type DeliveryWorker, type WorkOptions } from "./worker.js";

@@ -5,6 +5,7 @@ import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-deliver
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import type { WebhookRequestHead, WebhookResponse } from "./types.js";
+import { checkSignature, lowerCased } from "./verify-delivery.js";
 
 /** Supplies the exact bytes once the header checks passed; throws a WebhookError (413, 408, …) when it cannot. */
 export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
@@ -58,11 +59,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     if (rawBody.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
     const request = { ...head, headers, rawBody };
     const receivedAt = head.receivedAt ?? rt.settings.now();
-    const verdict = await provider.signature.verify(request, { crypto, now: receivedAt });
-    if (!verdict.ok) {
-      logger.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
-      throw new WebhookError(verdict.code, verdict.message);
-    }
+    await checkSignature(provider, request, crypto, receivedAt, logger);
 
     const parsed = await parseDelivery(provider, namespace, headers, rawBody, rt.sha256Hex);
     const { type, key, context } = parsed;
@@ -112,19 +109,4 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       }
     },
   };
-}
-
-/** Header names as the contract promises them (lower-case), whatever a hand-built request or gateway sent. */
-function lowerCased(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  for (const name in headers) {
-    if (/[A-Z]/.test(name)) {
-      const out: Record<string, string> = {};
-      for (const [key, value] of Object.entries(headers)) {
-        const lower = key.toLowerCase();
-        out[lower] = out[lower] === undefined ? value : `${out[lower]}, ${value}`;
-      }
-      return out;
-    }
-  }
-  return headers;
 }

@@ -1,0 +1,93 @@
+import { type CryptoProvider, defaultCrypto } from "./crypto.js";
+import { WebhookError } from "./errors.js";
+import type { EventName, EventOf, WebhookEvent } from "./events.js";
+import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
+import { type EventSchemas, hasher, type Provider } from "./provider.js";
+import type { Logger, WebhookRequest } from "./types.js";
+
+/** Header names as the contract promises them (lower-case), whatever a hand-built request or gateway sent. */
+export function lowerCased(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  for (const name in headers) {
+    if (/[A-Z]/.test(name)) {
+      const out: Record<string, string> = {};
+      for (const [key, value] of Object.entries(headers)) {
+        const lower = key.toLowerCase();
+        out[lower] = out[lower] === undefined ? value : `${out[lower]}, ${value}`;
+      }
+      return out;
+    }
+  }
+  return headers;
+}
+
+/** The provider's signature check, as a WebhookError (401) when it fails. */
+export async function checkSignature(
+  provider: Provider,
+  request: WebhookRequest,
+  crypto: CryptoProvider,
+  now: number,
+  logger?: Logger,
+): Promise<void> {
+  const verdict = await provider.signature.verify(request, { crypto, now });
+  if (verdict.ok) return;
+  logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
+  throw new WebhookError(verdict.code, verdict.message);
+}
+
+export interface VerifyDeliveryOptions {
+  /** ms since epoch the delivery counts as received (timestamp tolerance). Default `Date.now()`. */
+  receivedAt?: number;
+  crypto?: CryptoProvider;
+  /** Prefix of `event.id`. Default: the provider's name. */
+  namespace?: string;
+}
+
+/**
+ * One call for code that wants no receiver (a queue consumer of its own, a serverless function, a test):
+ * verifies the signature over the exact bytes, parses, validates the event's schema and returns the typed
+ * event — or throws a `WebhookError` (401 codes, 400 `invalid_payload` with `issues`). Nothing is deduplicated.
+ *
+ * @example
+ * const event = await verifyDelivery(providers.github({ secret }), rawBody, req.headers);
+ * if (event.type === "push") console.log(event.payload.head_commit?.id);
+ */
+export async function verifyDelivery<E extends EventSchemas>(
+  provider: Provider<E>,
+  rawBody: Uint8Array | string,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  options: VerifyDeliveryOptions = {},
+): Promise<EventOf<E, EventName<E>> | WebhookEvent<string & {}, Readonly<Record<string, unknown>>>> {
+  if (typeof rawBody === "string") {
+    throw new WebhookError(
+      "invalid_config",
+      "verifyDelivery needs the raw body as bytes (Buffer or Uint8Array), exactly as received: a string may already be decoded or re-serialised. Read it with express.raw(), request.arrayBuffer() or similar.",
+    );
+  }
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  const normalized = lowerCased(flat);
+  const crypto = options.crypto ?? defaultCrypto();
+  const receivedAt = options.receivedAt ?? Date.now();
+  await checkSignature(provider, { method: "POST", headers: normalized, rawBody }, crypto, receivedAt);
+  const parsed = await parseDelivery(
+    provider,
+    options.namespace ?? provider.name,
+    normalized,
+    rawBody,
+    hasher(crypto),
+  );
+  const result = await validateDelivery(provider, parsed.context);
+  if (!result.ok) throw schemaMismatch(parsed.type, result.issues);
+  const event: WebhookEvent = {
+    id: parsed.key,
+    type: parsed.type,
+    payload: result.value,
+    provider: provider.name,
+    receivedAt,
+    headers: normalized,
+  };
+  if (parsed.attempt !== undefined) event.attempt = parsed.attempt;
+  return event as EventOf<E, EventName<E>>;
+}
