@@ -176,3 +176,26 @@ export function printCpu(rows) {
     console.log(`| ${row.name} | ${row.cpuUs.toFixed(1)} | ${(base.cpuUs / row.cpuUs).toFixed(2)} |`);
   }
 }
+
+/** REDIS_URL, else the Redis on 6379 when it answers, else a throwaway redis-server of our own. */
+export async function benchRedis() {
+  const { spawn } = await import("node:child_process");
+  const { freePort, redisAnswers } = await import("../scripts/net.mjs");
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+  if (await redisAnswers(6379)) return { url: "redis://127.0.0.1:6379", stop: async () => {} };
+  const port = await freePort();
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const server = spawn("redis-server", args, { stdio: "ignore" });
+  server.once("error", (err) => {
+    console.error(`redis-server could not start (${err.message}); set REDIS_URL or install redis-server.`);
+    process.exit(1);
+  });
+  while (!(await redisAnswers(port))) await new Promise((r) => setTimeout(r, 25));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      server.kill("SIGKILL");
+      await once(server, "exit");
+    },
+  };
+}
