@@ -8,6 +8,7 @@ import { BullMQQueue } from "@webhook-kit/bullmq";
 import { createReceiver, providers } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { createRedisClient, RedisStore } from "@webhook-kit/redis";
+import { Queue } from "bullmq";
 import { benchRedis, eulabelDeliveries, measureGroup, printCpu, printTable, serveWithCpu } from "./lib.mjs";
 
 const SECRET = "bench_secret";
@@ -30,6 +31,13 @@ async function serve(kind) {
   server.keepAliveTimeout = 60_000;
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return server;
+}
+
+/** Leaves nothing behind in a shared Redis. */
+async function obliterate(url, name) {
+  const queue = new Queue(name, { connection: { url } });
+  await queue.obliterate({ force: true });
+  await queue.close();
 }
 
 /** Enqueues `count` deliveries, then times one worker draining them. */
@@ -68,6 +76,7 @@ async function workerJobsPerSecond(url, count, concurrency) {
   const seconds = (performance.now() - started) / 1000;
   await worker.close();
   await queue.close();
+  await obliterate(url, name);
   return Math.round(count / seconds);
 }
 
@@ -80,6 +89,7 @@ if (process.argv[2] === "serve") {
     const self = fileURLToPath(import.meta.url);
     const env = { REDIS_URL: redis.url, BENCH_QUEUE: `bench-receiver-${process.pid}` };
     const [sync, queued] = await measureGroup(self, ["sync", "queued"], deliveries, env);
+    await obliterate(redis.url, env.BENCH_QUEUE);
     const syncName = "receiver + RedisStore, no-op handlers inline (synchronous mode)";
     const rows = [
       { name: syncName, ...sync },
