@@ -13,7 +13,7 @@ const LINGER_MS = 2_000;
 export interface NodeRequestOptions {
   /** The exact bytes, when an upstream parser kept them (e.g. a `verify` hook that stored `req.rawBody`). */
   rawBody?: Uint8Array | undefined;
-  /** True when an upstream parser already consumed the stream (Express `req.body`, Koa `ctx.request.body`, …). */
+  /** True when an upstream parser already read the stream; each adapter knows its framework's parsers. */
   bodyParsed?: boolean;
   /** The client address as the framework resolves it (honours Express/Koa "trust proxy"). */
   remoteAddress?: string | undefined;
@@ -134,7 +134,7 @@ export async function handleNodeRequest(
   }
   let rawBody = options.rawBody;
   if (!rawBody) {
-    const parsed = options.bodyParsed || (req as { _body?: unknown })._body === true || req.readableEnded;
+    const parsed = options.bodyParsed || req.readableEnded;
     if (parsed) {
       const error = consumed(options.framework, options.mountHint);
       return errorResponse(error);
