@@ -1,6 +1,8 @@
 import { defaultCrypto } from "../crypto.js";
 import { fromBase64, fromHex, toBase64, toHex } from "../encoding.js";
 import type { WebhookRequest } from "../types.js";
+import { matchesAnyKey } from "./digest.js";
+import { commaEntries } from "./header-list.js";
 import { fail, OK, type SignatureScheme, type SignInput, type VerifyOutcome } from "./scheme.js";
 import { encodeSecrets, type SecretEncoding, type SecretInput } from "./secrets.js";
 
@@ -55,13 +57,9 @@ export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
           `The ${header} header is missing. ${platform} signs every delivery with it: check that the request comes from ${platform} and that no proxy strips the header.`,
         );
       }
-      const given = decode(value);
-      if (given) {
-        for (const key of keys) {
-          const expected = await crypto.hmac(algorithm, key, request.rawBody);
-          if (crypto.timingSafeEqual(expected, given)) return OK;
-        }
-      }
+      // A repeated header arrives joined ("sha256=a, sha256=b"): any valid entry verifies.
+      const candidates = commaEntries(value).flatMap((entry) => decode(entry) ?? []);
+      if (await matchesAnyKey(crypto, algorithm, keys, request.rawBody, candidates)) return OK;
       return fail(
         "invalid_signature",
         `The ${header} header does not match the body for any configured secret. Are you passing the exact raw request body (not re-serialised JSON), and the signing secret of this endpoint?`,
