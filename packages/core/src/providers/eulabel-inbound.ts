@@ -24,8 +24,10 @@ export const eulabelInboundEvents = {
 };
 
 export interface EulabelInboundOptions {
-  /** The shared signing secret; several for rotation. Used as the string's UTF-8 bytes. */
+  /** The shared signing secret; several for rotation. Used as the whole string's UTF-8 bytes. */
   secret: SecretInput;
+  /** "utf8" (default) or "base64" (drop `whsec_`, base64-decode the rest) if your account signs that way. */
+  secretEncoding?: "utf8" | "base64";
   /** Override how one delivery is identified (default: event type + SHA-256 of the exact body). */
   idempotencyKey?: IdempotencyKeyFn;
 }
@@ -45,10 +47,12 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
   return defineProvider({
     name: "eulabel-inbound",
     signature: hmacSignature({
-      header: "x-webhook-signature",
+      // Seed 000 names X-Webhook-Signature and warns that names differ between pages: X-EUlabel-Signature too.
+      header: ["x-webhook-signature", "x-eulabel-signature"],
       prefix: "sha256=",
       encoding: "hex",
       secret: options.secret,
+      secretEncoding: options.secretEncoding === "base64" ? "whsec-base64" : "utf8",
       platform: "the EUlabel inbound sender",
     }),
     events: eulabelInboundEvents,

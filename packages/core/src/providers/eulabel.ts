@@ -47,9 +47,14 @@ export const eulabelEvents = {
   "scan.threshold": scanThreshold,
 };
 
+/** Both names EUlabel's pages give the signature header; `sign` writes the first. */
+export const EULABEL_SIGNATURE_HEADERS = ["x-eulabel-signature", "x-webhook-signature"] as const;
+
 export interface EulabelOptions {
-  /** The endpoint's signing secret; several for rotation. Used as the string's UTF-8 bytes. */
+  /** The endpoint's signing secret (`whsec_…`); several for rotation. Used as the whole string's UTF-8 bytes. */
   secret: SecretInput;
+  /** "utf8" (default) or "base64" (drop `whsec_`, base64-decode the rest) if your account signs that way. */
+  secretEncoding?: "utf8" | "base64";
   /** Override how one delivery is identified (default: event type + SHA-256 of the exact body). */
   idempotencyKey?: (
     delivery: DeliveryContext & { type: string },
@@ -57,7 +62,8 @@ export interface EulabelOptions {
 }
 
 /**
- * EUlabel outbound passport webhooks (seed 001): `X-EUlabel-Signature: sha256=<hex>` over the raw body,
+ * EUlabel outbound passport webhooks (seed 001): `X-EUlabel-Signature: sha256=<hex>` over the raw body
+ * (or `X-Webhook-Signature`, the name seed 000 gives; whichever is present),
  * event type in `event`, 2xx expected within 30 s, retries over ~5 h 17 min.
  *
  * The payload's `id` names the passport, and EUlabel sends no per-delivery id, so the key is the event
@@ -71,10 +77,12 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
   return defineProvider({
     name: "eulabel",
     signature: hmacSignature({
-      header: "x-eulabel-signature",
+      // Seed 001 (outbound page) names X-EUlabel-Signature, seed 000 (overview) X-Webhook-Signature: either.
+      header: EULABEL_SIGNATURE_HEADERS,
       prefix: "sha256=",
       encoding: "hex",
       secret: options.secret,
+      secretEncoding: options.secretEncoding === "base64" ? "whsec-base64" : "utf8",
       platform: "EUlabel",
     }),
     events: eulabelEvents,
