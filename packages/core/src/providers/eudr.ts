@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineProvider, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
-import { bodyHashKey, firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+import { bodyHashKey, HOUR, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /** The supplier reference both N'entropy supplier events carry (seed 002). */
 export const eudrSupplierData = z.looseObject({
@@ -66,8 +66,8 @@ export function eudr(options: EudrOptions): Provider<typeof eudrEvents> {
       platform: "N'entropy EUDR",
     }),
     events: eudrEvents,
-    // The body's `event` is signed; X-Webhook-Event is not, so it is only a fallback.
-    eventType: ({ body, headers }) => firstString(body.event, headers["x-webhook-event"]),
+    // The body's `event` is signed; X-Webhook-Event is not, so it never routes.
+    eventType: ({ body, headers }) => signedType([body.event], '"event"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,
     timeoutMs: 10 * SECOND,
     // Retries end ≈ 36 s after the first attempt; 24 h also covers a manual replay the same day.

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineProvider, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
-import { bodyHashKey, firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+import { bodyHashKey, HOUR, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /**
  * The overview page (seed 000) names `item.create` / `item.update` but shows no payload, so the schema
@@ -36,8 +36,9 @@ export interface EulabelInboundOptions {
  * EUlabel inbound items (seed 000): a PIM/CMS pushes `item.create` / `item.update`, signed
  * `X-Webhook-Signature: sha256=<hex>` over the raw body; 2xx expected within 30 s.
  *
- * The event type is read from the body's `event`, else its `type` (both signed), else the unsigned
- * `X-Webhook-Event` header. No delivery id is documented, so the key is the type plus the body's SHA-256.
+ * The event type is read from the signed body only: its `event`, else its `type`. `X-Webhook-Event` is not
+ * signed, so it never routes: one captured body could otherwise replay under any type name (and key).
+ * No delivery id is documented, so the key is the type plus the body's SHA-256.
  *
  * @example
  * const receiver = createReceiver({ provider: providers.eulabelInbound({ secret: process.env.PIM_SECRET! }) });
@@ -56,7 +57,7 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
       platform: "the EUlabel inbound sender",
     }),
     events: eulabelInboundEvents,
-    eventType: ({ body, headers }) => firstString(body.event, body.type, headers["x-webhook-event"]),
+    eventType: ({ body, headers }) => signedType([body.event, body.type], '"event" or "type"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,
     timeoutMs: 30 * SECOND,
     // No retry schedule is documented for inbound pushes; 24 h covers EUlabel's own ≈ 5 h 17 min schedule.

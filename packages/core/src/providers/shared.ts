@@ -1,3 +1,4 @@
+import { WebhookError } from "../errors.js";
 import type { DeliveryContext } from "../provider.js";
 
 export const SECOND = 1_000;
@@ -21,4 +22,32 @@ export const bodyHashKey: IdempotencyKeyFn = async ({ type, rawBody, sha256Hex }
 export function firstString(...values: unknown[]): string | undefined {
   for (const value of values) if (typeof value === "string" && value.length > 0) return value;
   return undefined;
+}
+
+/**
+ * The event type from signed body fields only. An unsigned header (X-Webhook-Event) never routes: a captured
+ * body could otherwise be replayed under any type name, and so under a fresh key. When only that header
+ * names a type, the refusal says why and what the sender must change.
+ */
+export function signedType(
+  candidates: readonly unknown[],
+  fields: string,
+  headers: Readonly<Record<string, string>>,
+): string | undefined {
+  const type = firstString(...candidates);
+  if (type === undefined && headers["x-webhook-event"] !== undefined) {
+    throw new WebhookError(
+      "invalid_payload",
+      `The signed body names no event type (${fields}). The X-Webhook-Event header is not signed, so it is never used to route: anyone could replay this body under another type. Put the type in the body the sender signs, or describe the sender with defineProvider.`,
+      {
+        issues: [
+          {
+            path: fields.split(" ")[0]!.replaceAll('"', ""),
+            message: "missing event type in the signed body",
+          },
+        ],
+      },
+    );
+  }
+  return type;
 }
