@@ -2,7 +2,14 @@ import { z } from "zod";
 import { defineProvider, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
-import { bodyHashKey, HOUR, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
+import {
+  bodyHashKey,
+  EULABEL_RETRY_DELAYS_MS,
+  type IdempotencyKeyFn,
+  retentionForSchedule,
+  SECOND,
+  signedType,
+} from "./shared.js";
 
 /**
  * The overview page (seed 000) names `item.create` / `item.update` but shows no payload, so the schema
@@ -60,8 +67,9 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
     eventType: ({ body, headers }) => signedType([body.event, body.type], '"event" or "type"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,
     timeoutMs: 30 * SECOND,
-    // No retry schedule is documented for inbound pushes; 24 h covers EUlabel's own ≈ 5 h 17 min schedule.
-    retentionMs: 24 * HOUR,
+    // No schedule is documented for inbound pushes: EUlabel's own is assumed (6 h 41 min). A PIM can push
+    // byte-identical bodies (price 10 → 12 → 10), so no longer than that; set retentionMs to your PIM's.
+    retentionMs: retentionForSchedule(EULABEL_RETRY_DELAYS_MS, 30 * SECOND),
     leaseMs: 30 * SECOND,
   });
 }
