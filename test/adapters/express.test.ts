@@ -123,6 +123,24 @@ describe("@webhook-kit/express", () => {
     await server.close();
   });
 
+  it("hop-count trust (trust proxy 1) believes a client that connects around the proxy; the proxy's address does not", async () => {
+    const receiver = createReceiver({ provider: eulabel(), allowedIps: ["198.51.100.0/24"] });
+    receiver.on("*", () => {});
+    const app = express();
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    const server = await listen(http.createServer(app), "/hooks");
+    const direct = async () => {
+      const { body, headers } = await signedDelivery(passportEvent());
+      const spoofed = { ...headers, "x-forwarded-for": "198.51.100.7" };
+      return (await send(server.url, { headers: spoofed, body, localAddress: "127.0.0.2" })).status;
+    };
+    app.set("trust proxy", 1);
+    expect(await direct()).toBe(200);
+    app.set("trust proxy", "127.0.0.1");
+    expect(await direct()).toBe(403);
+    await server.close();
+  });
+
   it("cuts off a body that stalls, with 408 body_timeout, and runs nothing", async () => {
     const receiver = createReceiver({ provider: eulabel(), bodyTimeoutMs: 200 });
     let ran = false;

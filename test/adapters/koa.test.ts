@@ -181,6 +181,18 @@ describe("@webhook-kit/koa", () => {
     app.proxy = true;
     expect((await send(url, { headers: forwarded, body })).status).toBe(200);
   });
+
+  it("hop-count trust (app.proxy + maxIpsCount) believes a client that connects around the proxy", async () => {
+    const { receiver, app } = setup({ allowedIps: ["198.51.100.0/24"] });
+    app.use(webhookMiddleware(receiver, { path: PATH }));
+    app.proxy = true;
+    app.maxIpsCount = 1;
+    const url = await serve(app);
+    const { body, headers } = await signedDelivery(passportEvent());
+    const spoofed = { ...headers, "x-forwarded-for": "198.51.100.7" };
+    // Koa cannot tell the proxy from any other peer: only network reachability can.
+    expect((await send(url, { headers: spoofed, body, localAddress: "127.0.0.2" })).status).toBe(200);
+  });
 });
 
 function passportEventText() {
