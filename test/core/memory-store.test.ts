@@ -65,6 +65,7 @@ describe("MemoryStore never evicts a claim whose handlers are still running", ()
   });
 
   it("when every slot holds a running claim, a new delivery is refused 503 (retried later), not run or lost", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {}); // the retry at the end evicts a completed key
     const store = new MemoryStore({ maxEntries: 2 });
     const { receiver, runs, unblock } = blockingReceiver(store, new Set(["ps_0", "ps_1"]));
     const running = [receiver.handle(await delivery(0)), receiver.handle(await delivery(1))];
