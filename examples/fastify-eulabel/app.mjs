@@ -17,7 +17,9 @@ export async function createApp({ secret, log = console.log, fastifyOptions = {}
     log(`published ${id}: ${compliance.status} → ${passportUrl}`);
   });
 
-  // Behind a reverse proxy, pass { trustProxy: true } so request.ip (used for allow-lists) is the client's.
+  // Behind a reverse proxy, pass the proxies' addresses, e.g. { trustProxy: "loopback" } or "10.0.0.0/8", so
+  // request.ip (used for allow-lists) is the client's. Never true (the client writes the left-most entry), and
+  // not a number (Fastify 5 then ignores X-Forwarded-For): see SECURITY.md.
   const app = Fastify(fastifyOptions);
   await app.register(webhookPlugin, { receiver, path: "/webhooks/eulabel" });
   app.post("/api/notes", async (request) => ({ saved: request.body }));

@@ -19,7 +19,8 @@ export function createApp({ secret, log = console.log }) {
   });
 
   const app = new Koa();
-  // Behind a reverse proxy, set app.proxy = true so ctx.ip (used for allow-lists) is the client's address.
+  // Behind a reverse proxy, set app.proxy = true and app.maxIpsCount = <number of proxies> so ctx.ip (used for
+  // allow-lists) is the client's address — safe only if nothing but the proxy can reach the app (SECURITY.md).
   app.use(webhookMiddleware(receiver, { path: "/webhooks/eulabel" }));
   // The app's own parser comes after: it never sees the webhook's bytes.
   app.use(bodyParser());

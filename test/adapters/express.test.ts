@@ -2,6 +2,7 @@ import http from "node:http";
 import { createReceiver } from "@webhook-kit/core";
 import { keepRawBody, webhookMiddleware } from "@webhook-kit/express";
 import express from "express";
+import express4 from "express4";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { listen } from "../conformance/adapters.js";
@@ -18,7 +19,11 @@ function receiverWithLog() {
 }
 
 /** Real HTTP on 127.0.0.1: supertest would JSON-encode a Buffer body sent as application/json. */
-async function post(app: express.Express, path: string, payload: unknown = passportEvent()) {
+async function post(
+  app: express.Express | express4.Express,
+  path: string,
+  payload: unknown = passportEvent(),
+) {
   const { body, headers } = await signedDelivery(payload);
   const server = await listen(http.createServer(app), path);
   try {
@@ -118,6 +123,24 @@ describe("@webhook-kit/express", () => {
     await server.close();
   });
 
+  it("hop-count trust (trust proxy 1) believes a client that connects around the proxy; the proxy's address does not", async () => {
+    const receiver = createReceiver({ provider: eulabel(), allowedIps: ["198.51.100.0/24"] });
+    receiver.on("*", () => {});
+    const app = express();
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }));
+    const server = await listen(http.createServer(app), "/hooks");
+    const direct = async () => {
+      const { body, headers } = await signedDelivery(passportEvent());
+      const spoofed = { ...headers, "x-forwarded-for": "198.51.100.7" };
+      return (await send(server.url, { headers: spoofed, body, localAddress: "127.0.0.2" })).status;
+    };
+    app.set("trust proxy", 1);
+    expect(await direct()).toBe(200);
+    app.set("trust proxy", "127.0.0.1");
+    expect(await direct()).toBe(403);
+    await server.close();
+  });
+
   it("cuts off a body that stalls, with 408 body_timeout, and runs nothing", async () => {
     const receiver = createReceiver({ provider: eulabel(), bodyTimeoutMs: 200 });
     let ran = false;
@@ -140,5 +163,45 @@ describe("@webhook-kit/express", () => {
     expect(status).toBe(408);
     expect(ran).toBe(false);
     await server.close();
+  });
+});
+
+describe("@webhook-kit/express on Express 4 (body-parser 1.x)", () => {
+  // body-parser 1.x sets `req.body = {}` even when the content type is not its own and it reads nothing.
+  for (const [name, parser] of [
+    ["express.urlencoded()", () => express4.urlencoded({ extended: false })],
+    ["express.text()", () => express4.text()],
+    ["express.raw() for another type", () => express4.raw({ type: "application/octet-stream" })],
+  ] as const) {
+    it(`reads the stream itself when ${name} ran first but skipped the JSON delivery`, async () => {
+      const { receiver, seen } = receiverWithLog();
+      const app = express4();
+      app.use(parser());
+      app.use(webhookMiddleware(receiver, { path: "/hooks" }) as unknown as express4.RequestHandler);
+      const res = await post(app, "/hooks");
+      expect(res.body.error).toBeUndefined();
+      expect(res.status).toBe(200);
+      expect(seen).toEqual(["passport.published"]);
+    });
+  }
+
+  it("still answers body_already_consumed at once when express.json() read the stream first", async () => {
+    const { receiver, seen } = receiverWithLog();
+    const app = express4();
+    app.use(express4.json());
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }) as unknown as express4.RequestHandler);
+    const res = await post(app, "/hooks");
+    expect(res.status).toBe(500);
+    expect(res.body.error).toBe("body_already_consumed");
+    expect(seen).toEqual([]);
+  });
+
+  it("uses the bytes express.json({ verify: keepRawBody }) kept", async () => {
+    const { receiver, seen } = receiverWithLog();
+    const app = express4();
+    app.use(express4.json({ verify: keepRawBody }));
+    app.use(webhookMiddleware(receiver, { path: "/hooks" }) as unknown as express4.RequestHandler);
+    expect((await post(app, "/hooks")).status).toBe(200);
+    expect(seen).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createReceiver, type ReceiverCore } from "@webhook-kit/core";
 import webhookPluginDefault, { webhookPlugin } from "@webhook-kit/fastify";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -166,5 +167,65 @@ describe("@webhook-kit/fastify", () => {
     // @ts-expect-error: path is required
     instance.register(webhookPlugin, { receiver: setup().receiver });
     await expect(instance.ready()).rejects.toThrow(/\{ receiver, path \}/);
+  });
+});
+
+/**
+ * Behind a reverse proxy on this host: the proxy (the test client, on 127.0.0.1) appends the address it
+ * saw to whatever X-Forwarded-For the client wrote. `from: "127.0.0.2"` is a client that reaches the app
+ * directly, around the proxy. Allowed: 198.51.100.0/24.
+ */
+async function throughProxy(trustProxy: unknown, forwardedFor: string, from = "127.0.0.1") {
+  const { receiver, seen } = setup({ allowedIps: ["198.51.100.0/24"] });
+  // Fastify 5's types no longer admit a number; it is passed anyway to pin what the runtime does with one.
+  const instance = Fastify({ trustProxy: trustProxy as boolean });
+  await instance.register(webhookPlugin, { receiver, path: PATH });
+  const url = `${await serve(instance)}${PATH}`;
+  const { body, headers } = await signedDelivery(passportEvent());
+  const res = await send(url, {
+    headers: { ...headers, "x-forwarded-for": forwardedFor },
+    body,
+    localAddress: from,
+  });
+  await instance.close();
+  app = undefined;
+  return { status: res.status, ran: seen.length };
+}
+
+describe("Fastify 5 trustProxy, as it really behaves (the advice in SECURITY.md)", () => {
+  it("a numeric hop count never trusts X-Forwarded-For on Fastify 5: every proxied delivery is refused", async () => {
+    for (const hops of [1, 2])
+      expect(await throughProxy(hops, "198.51.100.7")).toEqual({ status: 403, ran: 0 });
+  });
+
+  it('the proxies\' addresses ("loopback", a CIDR, a list) give the right-most untrusted entry', async () => {
+    for (const trustProxy of ["loopback", "127.0.0.1", "127.0.0.0/8", ["127.0.0.1"]]) {
+      expect(await throughProxy(trustProxy, "198.51.100.7")).toEqual({ status: 200, ran: 1 });
+      // A client that writes an allowed address itself is still seen as the address the proxy appended.
+      expect(await throughProxy(trustProxy, "198.51.100.7, 203.0.113.9")).toEqual({ status: 403, ran: 0 });
+    }
+  });
+
+  it("hop-count trust believes whoever connects directly; trusting the proxy's address does not", async () => {
+    const oneHop = (_address: string, hop: number) => hop < 1;
+    expect(await throughProxy(oneHop, "198.51.100.7")).toEqual({ status: 200, ran: 1 });
+    // A client that reaches the app around the proxy writes an allowed address and is believed …
+    expect(await throughProxy(oneHop, "198.51.100.7", "127.0.0.2")).toEqual({ status: 200, ran: 1 });
+    // … unless only the proxy's own address is trusted.
+    expect(await throughProxy("127.0.0.1", "198.51.100.7", "127.0.0.2")).toEqual({ status: 403, ran: 0 });
+  });
+
+  it("trustProxy: true believes the left-most entry, which the client writes: a spoof passes", async () => {
+    expect(await throughProxy(true, "198.51.100.7, 203.0.113.9")).toEqual({ status: 200, ran: 1 });
+  });
+
+  it("the first trustProxy value SECURITY.md gives for Fastify admits a client through a proxy on this host", async () => {
+    const security = readFileSync(new URL("../../SECURITY.md", import.meta.url), "utf8");
+    const row = security.split("\n").find((line) => line.startsWith("| Fastify "));
+    const advised = row?.match(/`trustProxy: ([^`]+)`/)?.[1];
+    expect(advised, "SECURITY.md names a trustProxy value for Fastify").toBeDefined();
+    const value: unknown = JSON.parse(advised!);
+    expect(await throughProxy(value, "198.51.100.7")).toEqual({ status: 200, ran: 1 });
+    expect(await throughProxy(value, "198.51.100.7, 203.0.113.9")).toEqual({ status: 403, ran: 0 });
   });
 });

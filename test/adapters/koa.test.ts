@@ -79,9 +79,39 @@ describe("@webhook-kit/koa", () => {
     ]) {
       expect(res.status).toBe(500);
       expect(res.json.error).toBe("body_already_consumed");
-      expect(res.json.message).toMatch(/before the body parser/);
+      expect(res.json.message).toMatch(/before app\.use\(bodyParser\(\)\)/);
     }
     expect(seen).toEqual([]);
+  });
+
+  it("behind bodyParser() a chunked upload gets a 500 that names the exact change, and that change works", async () => {
+    const { receiver, seen, app } = setup();
+    app.use(koaBodyParser());
+    app.use(webhookMiddleware(receiver, { path: PATH }));
+    const res = await post(await serve(app), spaced(), { chunked: true });
+    expect(res.status).toBe(500);
+    expect(res.json.error).toBe("body_already_consumed");
+    const message = String(res.json.message);
+    // Not "let the parser keep the text": it already did, and that cannot help a chunked upload.
+    expect(message).not.toMatch(/let the parser keep the text/);
+    expect(message).toMatch(/chunked/);
+    expect(message).toContain(
+      `app.use(webhookMiddleware(receiver, { path: "${PATH}" })) before app.use(bodyParser())`,
+    );
+    expect(message).toContain(`if (ctx.path === "${PATH}") ctx.disableBodyParser = true`);
+    expect(seen).toEqual([]);
+    await server?.close();
+
+    // The second remedy the message names, applied verbatim: the same chunked upload verifies.
+    const fixed = setup();
+    fixed.app.use((ctx, next) => {
+      if (ctx.path === PATH) (ctx as { disableBodyParser?: boolean }).disableBodyParser = true;
+      return next();
+    });
+    fixed.app.use(koaBodyParser());
+    fixed.app.use(webhookMiddleware(fixed.receiver, { path: PATH }));
+    expect((await post(await serve(fixed.app), spaced(), { chunked: true })).status).toBe(200);
+    expect(fixed.seen).toEqual(["passport.published"]);
   });
 
   it("reads the stream itself when @koa/bodyparser skipped the content type", async () => {
@@ -150,6 +180,18 @@ describe("@webhook-kit/koa", () => {
     expect((await send(url, { headers: forwarded, body })).status).toBe(403);
     app.proxy = true;
     expect((await send(url, { headers: forwarded, body })).status).toBe(200);
+  });
+
+  it("hop-count trust (app.proxy + maxIpsCount) believes a client that connects around the proxy", async () => {
+    const { receiver, app } = setup({ allowedIps: ["198.51.100.0/24"] });
+    app.use(webhookMiddleware(receiver, { path: PATH }));
+    app.proxy = true;
+    app.maxIpsCount = 1;
+    const url = await serve(app);
+    const { body, headers } = await signedDelivery(passportEvent());
+    const spoofed = { ...headers, "x-forwarded-for": "198.51.100.7" };
+    // Koa cannot tell the proxy from any other peer: only network reachability can.
+    expect((await send(url, { headers: spoofed, body, localAddress: "127.0.0.2" })).status).toBe(200);
   });
 });
 

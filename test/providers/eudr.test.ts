@@ -114,6 +114,19 @@ describe("providers.eudr (seed 002)", () => {
     expect(seen.mock.calls[0]?.[0].type).toBe("supplier.updated");
   });
 
+  it("never takes the type from X-Webhook-Event alone: a body without event is refused, whatever the header says", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const seen = recordAll(receiver);
+    const body = { timestamp: "2024-01-15T10:30:00.000Z", integrationId: "int_abc123", data: {} };
+    for (const type of ["sync.completed", "anything.else"]) {
+      const wire = await signed(provider(), body, { headers: { "x-webhook-event": type } });
+      const res = await receiver.handle(request(wire));
+      expect(res.status).toBe(400);
+      expect(json(res.body).message).toMatch(/X-Webhook-Event header is not signed/);
+    }
+    expect(seen).not.toHaveBeenCalled();
+  });
+
   it("rejects a supplier event without the documented envelope", async () => {
     const receiver = createReceiver({ provider: provider() });
     const { integrationId: _, ...payload } = supplierEvent();
@@ -126,7 +139,8 @@ describe("providers.eudr (seed 002)", () => {
     const receiver = createReceiver({ provider: provider() });
     expect(receiver.ackDeadlineMs).toBe(8_000);
     expect(provider().leaseMs).toBeLessThan(30_000);
-    expect(provider().retentionMs).toBeGreaterThanOrEqual(24 * 3_600_000);
+    // Keys outlive the last retry (≈ 76 s) by a 10 min margin, and no longer (test/providers/retention.test.ts).
+    expect(provider().retentionMs).toBe(12 * 60_000);
   });
 
   it("never puts the secret or the expected signature in its error", async () => {

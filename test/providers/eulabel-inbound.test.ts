@@ -1,6 +1,14 @@
-import { createReceiver, providers } from "@webhook-kit/core";
+import http from "node:http";
+import { createReceiver, providers, type ReceiverCore } from "@webhook-kit/core";
+import { createNodeHandler } from "@webhook-kit/core/node";
 import { describe, expect, it } from "vitest";
+import { listenPerTest } from "../conformance/servers/listen.js";
+import { send } from "../support/http.js";
 import { json, recordAll, request, SECRET, signed } from "./support.js";
+
+const serve = listenPerTest();
+const listen = (receiver: ReceiverCore) =>
+  serve(http.createServer(createNodeHandler(receiver, { path: "/webhooks/pim" })), "/webhooks/pim");
 
 const provider = () => providers.eulabelInbound({ secret: SECRET });
 const item = (event: string, overrides: Record<string, unknown> = {}) => ({
@@ -25,17 +33,48 @@ describe("providers.eulabelInbound (seed 000)", () => {
     });
   });
 
-  it("finds the type in event, else type, else the X-Webhook-Event header", async () => {
+  it("finds the type in the signed body's event, else its type", async () => {
     const receiver = createReceiver({ provider: provider() });
     const seen = recordAll(receiver);
     await receiver.handle(request(await signed(provider(), item("item.create"))));
     await receiver.handle(request(await signed(provider(), { type: "item.update", sku: "A1" })));
-    await receiver.handle(
-      request(await signed(provider(), { sku: "A2" }, { headers: { "x-webhook-event": "item.update" } })),
-    );
-    expect(seen.mock.calls.map(([e]) => e.type)).toEqual(["item.create", "item.update", "item.update"]);
+    expect(seen.mock.calls.map(([e]) => e.type)).toEqual(["item.create", "item.update"]);
     const untyped = await receiver.handle(request(await signed(provider(), { sku: "A3" })));
     expect(untyped.status).toBe(400);
+  });
+
+  it("never routes on the unsigned X-Webhook-Event: one signed body cannot replay under other type names", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const seen = recordAll(receiver);
+    const url = await listen(receiver);
+    // A body that names no type: the header would be the only source, and anyone can rewrite it.
+    const untyped = await signed(provider(), { sku: "A2", price: 10 });
+    for (const type of ["item.update", "item.create", "anything.else"]) {
+      const res = await send(url, {
+        headers: { ...untyped.headers, "x-webhook-event": type },
+        body: untyped.body,
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toBe("invalid_payload");
+      expect(String(res.json.message)).toMatch(/X-Webhook-Event/);
+      expect(String(res.json.message)).toMatch(/not signed/);
+    }
+    // A typed body replayed under other header values is the same delivery: routed on the body, once.
+    const typed = await signed(provider(), item("item.update"));
+    const answers = [];
+    for (const type of ["item.update", "item.create", "anything.else"]) {
+      const res = await send(url, {
+        headers: { ...typed.headers, "x-webhook-event": type },
+        body: typed.body,
+      });
+      answers.push(res.json);
+    }
+    expect(answers).toEqual([
+      { received: true },
+      { received: true, duplicate: true },
+      { received: true, duplicate: true },
+    ]);
+    expect(seen.mock.calls.map(([e]) => e.type)).toEqual(["item.update"]);
   });
 
   it("never merges two pushes about one item; a redelivery is a duplicate", async () => {

@@ -103,4 +103,22 @@ describe("providers.generic (seed 003)", () => {
     expect(res.status).toBe(400);
     expect(res.body).toContain('"id"');
   });
+
+  it("never takes the type from X-Webhook-Event alone: a body without type is refused, whatever the header says", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const seen = recordAll(receiver);
+    for (const type of ["user.deleted", "anything.else"]) {
+      const wire = await signed(
+        provider(),
+        { id: "evt_x", created_at: "2023-12-01T15:30:00Z", data: {} },
+        {
+          headers: headers(type),
+        },
+      );
+      const res = await receiver.handle(request(wire));
+      expect(res.status).toBe(400);
+      expect(json(res.body).message).toMatch(/X-Webhook-Event header is not signed/);
+    }
+    expect(seen).not.toHaveBeenCalled();
+  });
 });

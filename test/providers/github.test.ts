@@ -1,8 +1,16 @@
 import { createHmac } from "node:crypto";
-import { createReceiver, providers, utf8Bytes } from "@webhook-kit/core";
+import http from "node:http";
+import { createReceiver, providers, type ReceiverCore, utf8Bytes } from "@webhook-kit/core";
+import { createNodeHandler } from "@webhook-kit/core/node";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { listenPerTest } from "../conformance/servers/listen.js";
+import { send } from "../support/http.js";
 import { json, recordAll, request, SECRET, signed } from "./support.js";
+
+const serve = listenPerTest();
+const listen = (receiver: ReceiverCore) =>
+  serve(http.createServer(createNodeHandler(receiver, { path: "/webhooks/github" })), "/webhooks/github");
 
 const events = { "issues.opened": z.looseObject({ issue: z.looseObject({ number: z.number() }) }) };
 const provider = (routing?: "event" | "event.action") =>
@@ -43,15 +51,50 @@ describe("providers.github", () => {
     expect(seen.mock.calls[0]?.[0].type).toBe("issues");
   });
 
-  it("keys on X-GitHub-Delivery: equal bodies are distinct deliveries, a redelivery is a duplicate", async () => {
+  it("a captured body replayed under a fresh X-GitHub-Delivery (or another X-GitHub-Event) runs nothing", async () => {
     const receiver = createReceiver({ provider: provider() });
     const seen = recordAll(receiver);
-    const first = await signed(provider(), opened, { headers: gh("issues", "guid-1") });
-    const second = await signed(provider(), opened, { headers: gh("issues", "guid-2") });
-    for (const wire of [first, second])
+    const url = await listen(receiver);
+    const wire = await signed(provider(), opened, { headers: gh("issues", "guid-1") });
+    const answers = [];
+    for (const headers of [
+      gh("issues", "guid-1"), // the delivery
+      gh("issues", "guid-1"), // GitHub's "Redeliver": same GUID, same bytes
+      gh("issues", "guid-attacker"), // a replay under a fresh, unsigned id
+      gh("pull_request", "guid-attacker-2"), // … and under another unsigned event name
+    ]) {
+      const res = await send(url, { headers: { ...wire.headers, ...headers }, body: wire.body });
+      answers.push(res.json);
+    }
+    expect(answers).toEqual([
+      { received: true },
+      { received: true, duplicate: true },
+      { received: true, duplicate: true },
+      { received: true, duplicate: true },
+    ]);
+    expect(seen).toHaveBeenCalledTimes(1);
+  });
+
+  it("two different bodies are two deliveries; replayProtection: false keys on X-GitHub-Delivery alone", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const seen = recordAll(receiver);
+    const other = { ...opened, issue: { number: 8 } };
+    for (const wire of [
+      await signed(provider(), opened, { headers: gh("issues", "guid-1") }),
+      await signed(provider(), other, { headers: gh("issues", "guid-2") }),
+    ])
       expect(json((await receiver.handle(request(wire))).body)).toEqual({ received: true });
-    expect(json((await receiver.handle(request(first))).body)).toMatchObject({ duplicate: true });
-    expect(seen.mock.calls.map(([e]) => e.id)).toEqual(["github:guid-1", "github:guid-2"]);
+    expect(seen).toHaveBeenCalledTimes(2);
+
+    const optOut = providers.github({ secret: SECRET, events, replayProtection: false });
+    const loose = createReceiver({ provider: optOut });
+    const ran = recordAll(loose);
+    const first = await signed(optOut, opened, { headers: gh("issues", "guid-1") });
+    const second = await signed(optOut, opened, { headers: gh("issues", "guid-2") });
+    for (const wire of [first, second])
+      expect(json((await loose.handle(request(wire))).body)).toEqual({ received: true });
+    expect(json((await loose.handle(request(first))).body)).toMatchObject({ duplicate: true });
+    expect(ran.mock.calls.map(([e]) => e.id)).toEqual(["github:guid-1", "github:guid-2"]);
   });
 
   it("requires the sha256= prefix GitHub always sends", async () => {

@@ -15,16 +15,21 @@ export function send(
   url: string,
   options: {
     method?: string;
-    headers?: Record<string, string>;
+    /** An array value is sent as repeated header lines (Node joins them with ", " on arrival). */
+    headers?: Record<string, string | string[]>;
     body?: Uint8Array | string;
     chunked?: boolean;
+    /** The client's own address (e.g. "127.0.0.2": a second loopback client on Linux). */
+    localAddress?: string;
   } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string | string[]> = { ...options.headers };
     if (body && !options.chunked) headers["content-length"] = String(body.length);
-    const req = http.request(url, { method: options.method ?? "POST", headers, agent: false }, (res) => {
+    const requestOptions: http.RequestOptions = { method: options.method ?? "POST", headers, agent: false };
+    if (options.localAddress) requestOptions.localAddress = options.localAddress;
+    const req = http.request(url, requestOptions, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {

@@ -4,22 +4,12 @@ import { WebhookError } from "./errors.js";
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /**
- * Compiles CIDR strings (or bare addresses) once. IPv4-mapped IPv6 clients (::ffff:1.2.3.4, what a
- * dual-stack Node socket reports) match IPv4 ranges.
+ * Compiles CIDR strings (or bare addresses) once. Both sides are normalised the same way: an IPv4-mapped
+ * IPv6 client (::ffff:1.2.3.4, what a dual-stack Node socket reports) is matched as IPv4, and so is an
+ * entry written as IPv4-mapped IPv6 (`::ffff:127.0.0.1`, `::ffff:127.0.0.0/104` → 127.0.0.0/8).
  */
 export function compileAllowList(cidrs: readonly string[]): (address: string | undefined) => boolean {
-  const ranges: Range[] = cidrs.map((text) => {
-    try {
-      if (text.includes("/")) return ipaddr.parseCIDR(text.trim());
-      const address = ipaddr.parse(text.trim());
-      return [address, address.kind() === "ipv4" ? 32 : 128];
-    } catch {
-      throw new WebhookError(
-        "invalid_config",
-        `allowedIps: "${text}" is not an IPv4 or IPv6 address or CIDR range (e.g. "203.0.113.0/24", "2001:db8::/32").`,
-      );
-    }
-  });
+  const ranges: Range[] = cidrs.map(compileEntry);
   return (address) => {
     if (!address) return false;
     let parsed: ipaddr.IPv4 | ipaddr.IPv6;
@@ -31,4 +21,31 @@ export function compileAllowList(cidrs: readonly string[]): (address: string | u
     }
     return ranges.some(([range, bits]) => parsed.kind() === range.kind() && parsed.match(range, bits));
   };
+}
+
+function compileEntry(entry: string): Range {
+  const text = entry.trim();
+  let range: Range;
+  try {
+    if (text.includes("/")) range = ipaddr.parseCIDR(text);
+    else {
+      const address = ipaddr.parse(text);
+      range = [address, address.kind() === "ipv4" ? 32 : 128];
+    }
+  } catch {
+    throw new WebhookError(
+      "invalid_config",
+      `allowedIps: "${entry}" is not an IPv4 or IPv6 address or CIDR range (e.g. "203.0.113.0/24", "2001:db8::/32").`,
+    );
+  }
+  const [address, bits] = range;
+  if (address.kind() !== "ipv6" || !(address as ipaddr.IPv6).isIPv4MappedAddress()) return range;
+  // The last 32 bits are the IPv4 address: /96 … /128 become /0 … /32, as clients are matched as IPv4.
+  if (bits < 96) {
+    throw new WebhookError(
+      "invalid_config",
+      `allowedIps: "${entry}" is an IPv4-mapped range shorter than /96, which reaches outside the mapped addresses; write the IPv4 range instead (e.g. "127.0.0.0/8").`,
+    );
+  }
+  return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96];
 }

@@ -1,6 +1,6 @@
 import { type CryptoProvider, defaultCrypto } from "./crypto.js";
 import { WebhookError } from "./errors.js";
-import type { EventName, EventOf, WebhookEvent } from "./events.js";
+import type { AnyEvent, WebhookEvent } from "./events.js";
 import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
 import { type EventSchemas, hasher, type Provider } from "./provider.js";
 import type { Logger, WebhookRequest } from "./types.js";
@@ -49,14 +49,14 @@ export interface VerifyDeliveryOptions {
  *
  * @example
  * const event = await verifyDelivery(providers.github({ secret }), rawBody, req.headers);
- * if (event.type === "push") console.log(event.payload.head_commit?.id);
+ * console.log(event.type, event.id); // what a "*" handler receives: any event of the preset
  */
 export async function verifyDelivery<E extends EventSchemas>(
   provider: Provider<E>,
   rawBody: Uint8Array | string,
   headers: Readonly<Record<string, string | string[] | undefined>>,
   options: VerifyDeliveryOptions = {},
-): Promise<EventOf<E, EventName<E>> | WebhookEvent<string & {}, Readonly<Record<string, unknown>>>> {
+): Promise<AnyEvent<E>> {
   if (typeof rawBody === "string") {
     throw new WebhookError(
       "invalid_config",
@@ -89,5 +89,5 @@ export async function verifyDelivery<E extends EventSchemas>(
     headers: normalized,
   };
   if (parsed.attempt !== undefined) event.attempt = parsed.attempt;
-  return event as EventOf<E, EventName<E>>;
+  return event as AnyEvent<E>;
 }

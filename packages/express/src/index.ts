@@ -27,7 +27,7 @@ export function webhookMiddleware(
     const raw = (req as WithRawBody).rawBody;
     handleNodeRequest(receiver, req, {
       rawBody: raw instanceof Uint8Array ? raw : req.body instanceof Uint8Array ? req.body : undefined,
-      bodyParsed: req.body !== undefined,
+      bodyParsed: streamWasRead(req),
       remoteAddress: req.ip,
       framework: "Express",
       mountHint: MOUNT_HINT,
@@ -35,6 +35,15 @@ export function webhookMiddleware(
       res.status(response.status).set(response.headers).send(response.body);
     }, next);
   };
+}
+
+/**
+ * Whether a body parser really read the request stream. Not `req.body !== undefined`: body-parser 1.x
+ * (Express 4) sets `req.body = {}` even for a content type it skips without reading a byte. body-parser
+ * marks a read with `req._body = true`; any reader leaves the stream flowing, paused or ended.
+ */
+function streamWasRead(req: Request): boolean {
+  return (req as { _body?: unknown })._body === true || req.readableFlowing !== null || req.readableEnded;
 }
 
 /**

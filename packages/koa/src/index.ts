@@ -9,8 +9,25 @@ export interface WebhookMiddlewareOptions {
 
 type MaybeKept = { rawBody?: unknown };
 
-const MOUNT_HINT =
-  "In Koa, app.use(webhookMiddleware(...)) before the body parser, or let the parser keep the text (@koa/bodyparser does; koaBody({ includeUnparsed: true })): it is used when it provably re-encodes to the received bytes.";
+/** Why kept text could not stand in for the bytes, in the words of the change that fixes it. */
+type Refusal = "not_kept" | "chunked" | "altered";
+
+/**
+ * The exact change for each refusal. Both remedies that always work are named in code the user can paste:
+ * the webhook before the parser, or (@koa/bodyparser) `ctx.disableBodyParser` on the webhook's path.
+ */
+function mountHint(refusal: Refusal, path: string): string {
+  const order = `Change the order: app.use(webhookMiddleware(receiver, { path: "${path}" })) before app.use(bodyParser()) / app.use(koaBody()).`;
+  const skip = `Or, with @koa/bodyparser, skip it on this path: app.use((ctx, next) => { if (ctx.path === "${path}") ctx.disableBodyParser = true; return next(); }) before app.use(bodyParser()).`;
+  switch (refusal) {
+    case "not_kept":
+      return `${order} Or keep the text: koaBody({ includeUnparsed: true }) (@koa/bodyparser always keeps it); it is used when it provably re-encodes to the received bytes.`;
+    case "chunked":
+      return `The parser kept the body as text, but this upload was chunked (no Content-Length), so that text cannot be proven to be the signed bytes (UTF-8 decoding drops a leading BOM without a trace); keeping text cannot help here. ${order} ${skip}`;
+    case "altered":
+      return `The text the parser kept is not the received bytes (compressed, not UTF-8, or a byte-order mark dropped), so keeping text cannot help here. ${order} ${skip}`;
+  }
+}
 
 /**
  * Receives webhooks in Koa 2 or 3. Mount it before any body parser; behind one it uses the kept raw text
@@ -30,12 +47,13 @@ export function webhookMiddleware(
     if (options.path !== undefined && ctx.path !== options.path) return next();
     // A parser that read the stream left it flowing (or ended); one that skipped this content type did not.
     const consumed = ctx.req.readableFlowing !== null;
+    const kept = consumed ? keptBytes(ctx) : undefined;
     const response = await handleNodeRequest(receiver, ctx.req, {
-      rawBody: consumed ? keptBytes(ctx) : undefined,
+      rawBody: kept instanceof Uint8Array ? kept : undefined,
       bodyParsed: consumed,
       remoteAddress: ctx.ip || undefined,
       framework: "Koa",
-      mountHint: MOUNT_HINT,
+      mountHint: mountHint(typeof kept === "string" ? kept : "not_kept", options.path ?? ctx.path),
     });
     ctx.status = response.status;
     ctx.set(response.headers);
@@ -49,12 +67,13 @@ export function webhookMiddleware(
  * or a non-UTF-8 charset), and the UTF-8 length equals the declared Content-Length (a stripped BOM or any
  * other change fails that). Otherwise the text is not used, and the signature is never computed over it.
  */
-function keptBytes(ctx: Context): Uint8Array | undefined {
+function keptBytes(ctx: Context): Uint8Array | Refusal {
   const kept = (ctx.request as MaybeKept).rawBody ?? (ctx.req as MaybeKept).rawBody;
   if (kept instanceof Uint8Array) return kept;
-  if (typeof kept !== "string" || kept.includes("\uFFFD")) return undefined;
+  if (typeof kept !== "string") return "not_kept";
   const { "content-encoding": encoding = "identity", "content-length": length } = ctx.req.headers;
-  if (encoding.toLowerCase() !== "identity" || length === undefined) return undefined;
+  if (kept.includes("\uFFFD") || encoding.toLowerCase() !== "identity") return "altered";
+  if (length === undefined) return "chunked";
   const bytes = new TextEncoder().encode(kept);
-  return bytes.length === Number(length) ? bytes : undefined;
+  return bytes.length === Number(length) ? bytes : "altered";
 }

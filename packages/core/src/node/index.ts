@@ -12,7 +12,7 @@ const LINGER_MS = 2_000;
 export interface NodeRequestOptions {
   /** The exact bytes, when an upstream parser kept them (e.g. a `verify` hook that stored `req.rawBody`). */
   rawBody?: Uint8Array | undefined;
-  /** True when an upstream parser already consumed the stream (Express `req.body`, Koa `ctx.request.body`, …). */
+  /** True when an upstream parser already read the stream; each adapter knows its framework's parsers. */
   bodyParsed?: boolean;
   /** The client address as the framework resolves it (honours Express/Koa "trust proxy"). */
   remoteAddress?: string | undefined;
@@ -119,7 +119,7 @@ export async function handleNodeRequest(
   let reading = false;
   const response = await receiver.receive(head, () => {
     if (options.rawBody) return options.rawBody;
-    if (options.bodyParsed || (req as { _body?: unknown })._body === true || req.readableEnded) {
+    if (options.bodyParsed || req.readableEnded) {
       throw bodyConsumed(options.framework, options.mountHint);
     }
     reading = true;

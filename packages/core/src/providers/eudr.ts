@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineProvider, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
-import { bodyHashKey, firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+import { bodyHashKey, type IdempotencyKeyFn, retentionForSchedule, SECOND, signedType } from "./shared.js";
 
 /** The supplier reference both N'entropy supplier events carry (seed 002). */
 export const eudrSupplierData = z.looseObject({
@@ -66,12 +66,12 @@ export function eudr(options: EudrOptions): Provider<typeof eudrEvents> {
       platform: "N'entropy EUDR",
     }),
     events: eudrEvents,
-    // The body's `event` is signed; X-Webhook-Event is not, so it is only a fallback.
-    eventType: ({ body, headers }) => firstString(body.event, headers["x-webhook-event"]),
+    // The body's `event` is signed; X-Webhook-Event is not, so it never routes.
+    eventType: ({ body, headers }) => signedType([body.event], '"event"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,
     timeoutMs: 10 * SECOND,
-    // Retries end ≈ 36 s after the first attempt; 24 h also covers a manual replay the same day.
-    retentionMs: 24 * HOUR,
+    // Retries after 1 s, 5 s, 30 s (4 attempts of up to 10 s) end ≈ 76 s in; + 10 min margin → 12 min.
+    retentionMs: retentionForSchedule([0, SECOND, 5 * SECOND, 30 * SECOND], 10 * SECOND),
     // A crashed claim frees 10 s after its last renewal, so the 30 s retry can take it over.
     leaseMs: 10 * SECOND,
   });

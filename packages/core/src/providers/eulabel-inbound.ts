@@ -2,7 +2,14 @@ import { z } from "zod";
 import { defineProvider, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
-import { bodyHashKey, firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+import {
+  bodyHashKey,
+  EULABEL_RETRY_DELAYS_MS,
+  type IdempotencyKeyFn,
+  retentionForSchedule,
+  SECOND,
+  signedType,
+} from "./shared.js";
 
 /**
  * The overview page (seed 000) names `item.create` / `item.update` but shows no payload, so the schema
@@ -24,8 +31,10 @@ export const eulabelInboundEvents = {
 };
 
 export interface EulabelInboundOptions {
-  /** The shared signing secret; several for rotation. Used as the string's UTF-8 bytes. */
+  /** The shared signing secret; several for rotation. Used as the whole string's UTF-8 bytes. */
   secret: SecretInput;
+  /** "utf8" (default) or "base64" (drop `whsec_`, base64-decode the rest) if your account signs that way. */
+  secretEncoding?: "utf8" | "base64";
   /** Override how one delivery is identified (default: event type + SHA-256 of the exact body). */
   idempotencyKey?: IdempotencyKeyFn;
 }
@@ -34,8 +43,9 @@ export interface EulabelInboundOptions {
  * EUlabel inbound items (seed 000): a PIM/CMS pushes `item.create` / `item.update`, signed
  * `X-Webhook-Signature: sha256=<hex>` over the raw body; 2xx expected within 30 s.
  *
- * The event type is read from the body's `event`, else its `type` (both signed), else the unsigned
- * `X-Webhook-Event` header. No delivery id is documented, so the key is the type plus the body's SHA-256.
+ * The event type is read from the signed body only: its `event`, else its `type`. `X-Webhook-Event` is not
+ * signed, so it never routes: one captured body could otherwise replay under any type name (and key).
+ * No delivery id is documented, so the key is the type plus the body's SHA-256.
  *
  * @example
  * const receiver = createReceiver({ provider: providers.eulabelInbound({ secret: process.env.PIM_SECRET! }) });
@@ -45,18 +55,21 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
   return defineProvider({
     name: "eulabel-inbound",
     signature: hmacSignature({
-      header: "x-webhook-signature",
+      // Seed 000 names X-Webhook-Signature and warns that names differ between pages: X-EUlabel-Signature too.
+      header: ["x-webhook-signature", "x-eulabel-signature"],
       prefix: "sha256=",
       encoding: "hex",
       secret: options.secret,
+      secretEncoding: options.secretEncoding === "base64" ? "whsec-base64" : "utf8",
       platform: "the EUlabel inbound sender",
     }),
     events: eulabelInboundEvents,
-    eventType: ({ body, headers }) => firstString(body.event, body.type, headers["x-webhook-event"]),
+    eventType: ({ body, headers }) => signedType([body.event, body.type], '"event" or "type"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,
     timeoutMs: 30 * SECOND,
-    // No retry schedule is documented for inbound pushes; 24 h covers EUlabel's own ≈ 5 h 17 min schedule.
-    retentionMs: 24 * HOUR,
+    // No schedule is documented for inbound pushes: EUlabel's own is assumed (6 h 41 min). A PIM can push
+    // byte-identical bodies (price 10 → 12 → 10), so no longer than that; set retentionMs to your PIM's.
+    retentionMs: retentionForSchedule(EULABEL_RETRY_DELAYS_MS, 30 * SECOND),
     leaseMs: 30 * SECOND,
   });
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { asString, type DeliveryContext, defineProvider, type Provider, readField } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
+import { EULABEL_RETRY_DELAYS_MS, retentionForSchedule } from "./shared.js";
 
 const missingField = z.looseObject({ field: z.string(), message: z.string() });
 
@@ -47,9 +48,14 @@ export const eulabelEvents = {
   "scan.threshold": scanThreshold,
 };
 
+/** Both names EUlabel's pages give the signature header; `sign` writes the first. */
+export const EULABEL_SIGNATURE_HEADERS = ["x-eulabel-signature", "x-webhook-signature"] as const;
+
 export interface EulabelOptions {
-  /** The endpoint's signing secret; several for rotation. Used as the string's UTF-8 bytes. */
+  /** The endpoint's signing secret (`whsec_…`); several for rotation. Used as the whole string's UTF-8 bytes. */
   secret: SecretInput;
+  /** "utf8" (default) or "base64" (drop `whsec_`, base64-decode the rest) if your account signs that way. */
+  secretEncoding?: "utf8" | "base64";
   /** Override how one delivery is identified (default: event type + SHA-256 of the exact body). */
   idempotencyKey?: (
     delivery: DeliveryContext & { type: string },
@@ -57,8 +63,9 @@ export interface EulabelOptions {
 }
 
 /**
- * EUlabel outbound passport webhooks (seed 001): `X-EUlabel-Signature: sha256=<hex>` over the raw body,
- * event type in `event`, 2xx expected within 30 s, retries over ~5 h 17 min.
+ * EUlabel outbound passport webhooks (seed 001): `X-EUlabel-Signature: sha256=<hex>` over the raw body
+ * (or `X-Webhook-Signature`, the name seed 000 gives; whichever is present),
+ * event type in `event`, 2xx expected within 30 s, retries over ≈ 5 h 17 min; keys are kept 6 h 41 min.
  *
  * The payload's `id` names the passport, and EUlabel sends no per-delivery id, so the key is the event
  * type plus the SHA-256 of the exact body: a retry repeats the body byte for byte, while two events about
@@ -71,10 +78,12 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
   return defineProvider({
     name: "eulabel",
     signature: hmacSignature({
-      header: "x-eulabel-signature",
+      // Seed 001 (outbound page) names X-EUlabel-Signature, seed 000 (overview) X-Webhook-Signature: either.
+      header: EULABEL_SIGNATURE_HEADERS,
       prefix: "sha256=",
       encoding: "hex",
       secret: options.secret,
+      secretEncoding: options.secretEncoding === "base64" ? "whsec-base64" : "utf8",
       platform: "EUlabel",
     }),
     events: eulabelEvents,
@@ -83,8 +92,8 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
       options.idempotencyKey ??
       (async ({ type, rawBody, sha256Hex }) => `${type}:${await sha256Hex(rawBody)}`),
     timeoutMs: 30_000,
-    // Retries end after immediate + 30 s + 2 min + 15 min + 1 h + 4 h ≈ 5 h 17 min; 24 h covers it with room.
-    retentionMs: 24 * 60 * 60 * 1000,
+    // Body-hash keys: kept until the last retry (≈ 5 h 20 min with six 30 s timeouts) + 25 % → 6 h 41 min.
+    retentionMs: retentionForSchedule(EULABEL_RETRY_DELAYS_MS, 30_000),
     leaseMs: 30_000,
   });
 }

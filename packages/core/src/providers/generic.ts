@@ -2,7 +2,7 @@ import { z } from "zod";
 import { asString, defineProvider, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
-import { firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+import { HOUR, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /** `{ id, type, created_at, data }` (seed 003): `id` is the per-event id (evt_…). */
 const envelope = <D extends z.ZodType>(data: D) =>
@@ -66,7 +66,8 @@ export function generic(options: GenericOptions): Provider<typeof genericEvents>
       platform: "the webhook sender",
     }),
     events: genericEvents,
-    eventType: ({ body, headers }) => firstString(body.type, headers["x-webhook-event"]),
+    // The body's `type` is signed; X-Webhook-Event is not, so it never routes.
+    eventType: ({ body, headers }) => signedType([body.type], '"type"', headers),
     idempotencyKey: options.idempotencyKey ?? (({ body }) => asString(body.id)),
     // Undocumented ("respond quickly"); 10 s is the common floor among senders.
     timeoutMs: options.timeoutMs ?? 10 * SECOND,

@@ -19,6 +19,12 @@ export interface GithubOptions<E extends EventSchemas> {
    * no action (push, ping) keep their name. "event": route on X-GitHub-Event alone.
    */
   routing?: "event.action" | "event";
+  /**
+   * true (default): the key is the SHA-256 of the signed body, so a captured body replayed under a fresh
+   * `X-GitHub-Delivery` (or another `X-GitHub-Event`) within retention is a duplicate — neither header is
+   * signed. false: key on `X-GitHub-Delivery` alone, and two deliveries with byte-identical bodies both run.
+   */
+  replayProtection?: boolean;
   idempotencyKey?: IdempotencyKeyFn;
 }
 
@@ -26,6 +32,10 @@ export interface GithubOptions<E extends EventSchemas> {
  * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body, `X-GitHub-Event` names the event and
  * `X-GitHub-Delivery` (a GUID, kept by redeliveries) identifies the delivery. GitHub waits 10 s and does not
  * retry on its own; redeliveries are manual within 3 days, so keys are kept 72 h.
+ *
+ * Neither header is signed, so by default the key is the SHA-256 of the exact body: a "Redeliver" (same
+ * GUID, same bytes) and a replay under a fresh GUID or event name are both duplicates. The body alone, not
+ * type + body: the type comes from the unsigned X-GitHub-Event and would let a replay pick a fresh key.
  *
  * @example
  * const receiver = createReceiver({
@@ -56,7 +66,11 @@ export function github<const E extends EventSchemas = Record<never, never>>(
       const action = asString(body.action);
       return event && routing === "event.action" && action ? `${event}.${action}` : event;
     },
-    idempotencyKey: options.idempotencyKey ?? (({ headers }) => asString(headers["x-github-delivery"])),
+    idempotencyKey:
+      options.idempotencyKey ??
+      (options.replayProtection === false
+        ? ({ headers }) => asString(headers["x-github-delivery"])
+        : async ({ rawBody, sha256Hex }) => `sha256:${await sha256Hex(rawBody)}`),
     timeoutMs: 10 * SECOND,
     retentionMs: 72 * HOUR,
     leaseMs: 30 * SECOND,

@@ -29,7 +29,7 @@ export type { GenericOptions } from "./generic.js";
 export { genericEvents } from "./generic.js";
 export type { GithubOptions } from "./github.js";
 export { githubEvents } from "./github.js";
-export type { IdempotencyKeyFn } from "./shared.js";
+export { type IdempotencyKeyFn, retentionForSchedule } from "./shared.js";
 export type { ShippingOptions } from "./shipping.js";
 export { shippingEvents } from "./shipping.js";
 export type { StandardWebhooksOptions } from "./standard-webhooks.js";

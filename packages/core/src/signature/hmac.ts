@@ -1,12 +1,18 @@
 import { defaultCrypto } from "../crypto.js";
 import { fromBase64, fromHex, toBase64, toHex } from "../encoding.js";
+import { WebhookError } from "../errors.js";
 import type { WebhookRequest } from "../types.js";
+import { matchesAnyKey } from "./digest.js";
+import { commaEntries } from "./header-list.js";
 import { fail, OK, type SignatureScheme, type SignInput, type VerifyOutcome } from "./scheme.js";
 import { encodeSecrets, type SecretEncoding, type SecretInput } from "./secrets.js";
 
 export interface HmacSignatureOptions {
-  /** Header that carries the signature, any case. */
-  header: string;
+  /**
+   * Header that carries the signature, any case. Several names when the platform's pages disagree: each
+   * one present is read (`sign` writes the first).
+   */
+  header: string | readonly string[];
   secret: SecretInput;
   /** How the secret string becomes key bytes. Default "utf8" (the string's bytes as they are). */
   secretEncoding?: SecretEncoding;
@@ -28,7 +34,14 @@ export interface HmacSignatureOptions {
  * const signature = hmacSignature({ header: "x-acme-signature", prefix: "sha256=", secret: process.env.ACME_SECRET! });
  */
 export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
-  const header = options.header.toLowerCase();
+  const names = (typeof options.header === "string" ? [options.header] : [...options.header]).map((name) =>
+    name.toLowerCase(),
+  );
+  if (names.length === 0) {
+    throw new WebhookError("invalid_config", "hmacSignature: name at least one signature header.");
+  }
+  const header = names[0]!;
+  const named = names.length === 1 ? header : `${header} (or ${names.slice(1).join(", ")})`;
   const platform = options.platform ?? "the sender";
   const algorithm = options.algorithm ?? "sha256";
   const encoding = options.encoding ?? "hex";
@@ -48,23 +61,25 @@ export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
   return {
     name: `hmac-${algorithm}`,
     async verify(request: WebhookRequest, { crypto }): Promise<VerifyOutcome> {
-      const value = request.headers[header];
-      if (value === undefined || value.trim() === "") {
+      const present: string[] = [];
+      for (const name of names) {
+        const value = request.headers[name];
+        if (value !== undefined && value.trim() !== "") present.push(value);
+      }
+      if (present.length === 0) {
         return fail(
           "missing_signature",
-          `The ${header} header is missing. ${platform} signs every delivery with it: check that the request comes from ${platform} and that no proxy strips the header.`,
+          `The ${named} header is missing. ${platform} signs every delivery with it: check that the request comes from ${platform} and that no proxy strips the header.`,
         );
       }
-      const given = decode(value);
-      if (given) {
-        for (const key of keys) {
-          const expected = await crypto.hmac(algorithm, key, request.rawBody);
-          if (crypto.timingSafeEqual(expected, given)) return OK;
-        }
-      }
+      // A repeated header arrives joined ("sha256=a, sha256=b"): any valid entry verifies.
+      const candidates = present.flatMap((value) =>
+        commaEntries(value).flatMap((entry) => decode(entry) ?? []),
+      );
+      if (await matchesAnyKey(crypto, algorithm, keys, request.rawBody, candidates)) return OK;
       return fail(
         "invalid_signature",
-        `The ${header} header does not match the body for any configured secret. Are you passing the exact raw request body (not re-serialised JSON), and the signing secret of this endpoint?`,
+        `The ${named} header does not match the body for any configured secret. Are you passing the exact raw request body (not re-serialised JSON), and the signing secret of this endpoint?`,
       );
     },
     async sign(input: SignInput) {

@@ -36,8 +36,8 @@ export function standardWebhookHeaders(headers: Readonly<Record<string, string>>
 }
 
 /**
- * Standard Webhooks v1 (and Svix): `webhook-signature: v1,<base64>` — a space-separated list, any match
- * passes, other versions (v1a, v2, …) are skipped — over `${id}.${timestamp}.${body}`, with a ±5 min window.
+ * Standard Webhooks v1 (and Svix): `webhook-signature: v1,<base64>` — a space-separated list (a repeated
+ * header's ", "-joined copies too), any match passes, other versions (v1a, v2, …) are skipped — over `${id}.${timestamp}.${body}`, with a ±5 min window.
  *
  * @example
  * const scheme = standardWebhooksSignature({ secret: process.env.WEBHOOK_SECRET! }); // "whsec_…"
@@ -66,11 +66,12 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
         "The webhook-signature header matches no configured secret over id.timestamp.body, or webhook-id / webhook-timestamp is missing. Pass the exact raw body and the endpoint's whsec_ secret.",
       );
       if (!sent.id || sent.timestamp === undefined || seconds === undefined) return invalid;
-      const candidates = sent.signature
-        .split(" ")
-        .flatMap((entry) =>
-          entry.startsWith("v1,") ? (decodeDigest(entry.slice(3), "base64", "sha256") ?? []) : [],
-        );
+      // Space-separated by the standard; a repeated header arrives joined with ", " ("v1,a, v1,b"), which
+      // leaves a trailing comma on every entry but the last. Base64 never ends in a comma.
+      const candidates = sent.signature.split(/\s+/).flatMap((token) => {
+        const entry = token.endsWith(",") ? token.slice(0, -1) : token;
+        return entry.startsWith("v1,") ? (decodeDigest(entry.slice(3), "base64", "sha256") ?? []) : [];
+      });
       const signed = content(sent.id, sent.timestamp, request.rawBody);
       if (!(await matchesAnyKey(crypto, "sha256", keys, signed, candidates))) return invalid;
       if (!withinTolerance(seconds, now, tolerance)) {

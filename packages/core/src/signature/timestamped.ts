@@ -9,6 +9,7 @@ import {
   type HmacAlgorithm,
   matchesAnyKey,
 } from "./digest.js";
+import { commaEntries, distinctTimestamps } from "./header-list.js";
 import { fail, OK, type SignatureScheme, type SignInput, type VerifyOutcome } from "./scheme.js";
 import { encodeSecrets, type SecretEncoding, type SecretInput } from "./secrets.js";
 import { checkTolerance, nowInSeconds, parseUnixSeconds, withinTolerance } from "./timestamp.js";
@@ -52,7 +53,8 @@ export interface TimestampedHmacSignatureOptions {
 }
 
 interface ParsedHeader {
-  timestamp: string | undefined;
+  /** Distinct timestamps offered (a repeated header offers one per copy), at most MAX_TIMESTAMPS. */
+  timestamps: string[];
   signatures: string[];
 }
 
@@ -110,21 +112,24 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
       ...options.signedContent(parts).map((part) => (typeof part === "string" ? utf8(part) : part)),
     );
 
+  // A repeated header arrives joined with ", ": every entry is a candidate, every timestamp is tried.
   const parse = (request: WebhookRequest, value: string): ParsedHeader => {
+    const fromHeader = () => (timestampHeader ? commaEntries(request.headers[timestampHeader] ?? "") : []);
     if (signatureKey === undefined) {
-      const text = value.trim();
-      const bare =
-        prefix && text.toLowerCase().startsWith(prefix.toLowerCase()) ? text.slice(prefix.length) : text;
-      return {
-        timestamp: timestampHeader ? request.headers[timestampHeader] : undefined,
-        signatures: [bare],
-      };
+      const lower = prefix.toLowerCase();
+      const signatures = commaEntries(value).map((text) =>
+        lower && text.toLowerCase().startsWith(lower) ? text.slice(prefix.length) : text,
+      );
+      return { timestamps: distinctTimestamps(fromHeader()), signatures };
     }
     const pairs = parseKeyValueList(value);
-    const timestamp = timestampHeader
-      ? request.headers[timestampHeader]
-      : pairs.find(([key]) => key === timestampKey)?.[1];
-    return { timestamp, signatures: pairs.filter(([key]) => key === signatureKey).map(([, sig]) => sig) };
+    const timestamps = timestampHeader
+      ? fromHeader()
+      : pairs.filter(([key]) => key === timestampKey).map(([, t]) => t);
+    return {
+      timestamps: distinctTimestamps(timestamps),
+      signatures: pairs.filter(([key]) => key === signatureKey).map(([, sig]) => sig),
+    };
   };
 
   const invalid = () =>
@@ -144,19 +149,24 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
         );
       }
       const parsed = parse(request, value);
-      const seconds = parseUnixSeconds(parsed.timestamp?.trim());
-      if (seconds === undefined || parsed.timestamp === undefined) return invalid();
       const candidates = parsed.signatures.flatMap((text) => decodeDigest(text, encoding, algorithm) ?? []);
-      const signed = content({ timestamp: parsed.timestamp.trim(), body: request.rawBody });
-      if (!(await matchesAnyKey(crypto, algorithm, keys, signed, candidates))) return invalid();
+      let outOfRange = false;
+      for (const timestamp of parsed.timestamps) {
+        const seconds = parseUnixSeconds(timestamp);
+        if (seconds === undefined) continue;
+        const signed = content({ timestamp, body: request.rawBody });
+        if (!(await matchesAnyKey(crypto, algorithm, keys, signed, candidates))) continue;
+        if (withinTolerance(seconds, now, tolerance)) return OK;
+        outOfRange = true;
+      }
       // Checked after the signature so an attacker learns nothing about the window from forged requests.
-      if (!withinTolerance(seconds, now, tolerance)) {
+      if (outOfRange) {
         return fail(
           "timestamp_out_of_range",
           `The signed timestamp is more than ${tolerance} s away from this server's clock: a replayed delivery, or a clock out of sync (check NTP).`,
         );
       }
-      return OK;
+      return invalid();
     },
     async sign(input: SignInput) {
       const key = keys[input.secretIndex ?? 0] ?? keys[0]!;

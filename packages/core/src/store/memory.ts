@@ -2,12 +2,26 @@ import { LRUCache } from "lru-cache";
 import type { ClaimResult, IdempotencyStore } from "./types.js";
 
 export interface MemoryStoreOptions {
-  /** Upper bound on remembered keys (completed and in progress). Default 100 000 (≈ 65–85 MB of heap with typical keys, measured). */
+  /**
+   * Upper bound on remembered keys, completed and in progress together. Default 100 000 (≈ 65–85 MB of heap
+   * with typical keys, measured). Completed keys are evicted least recently used first; claims whose
+   * handlers are running never are — when every slot holds one, a new claim is refused (503, retried).
+   */
   maxEntries?: number;
   /** Injectable clock (ms since epoch), for tests of lease and retention expiry. */
   now?: () => number;
-  /** Called when a key still inside its retention window is evicted to respect `maxEntries`. */
+  /**
+   * Called for each completed key evicted while still inside its retention window: a retry of it would run
+   * again. Replaces the default warning; pass your own to count or log them differently.
+   */
   onEvict?: (key: string) => void;
+  /**
+   * Where the default eviction warning goes (anything with `warn(message)`: `console`, a pino logger).
+   * Default `console`.
+   * One line at once, then at most one a minute with the count since the last, so an undersized store is
+   * visible without flooding the log. Only keys (delivery ids / body hashes) are named, never payloads.
+   */
+  logger?: { warn(message: string): void };
 }
 
 interface Entry {
@@ -16,9 +30,15 @@ interface Entry {
   expiresAt: number;
 }
 
+/** How often, at most, the default warning repeats while live keys keep being evicted. */
+const WARN_EVERY_MS = 60_000;
+
 /**
- * The embedded default: one process, bounded memory (lru-cache), atomic because every method runs to
- * completion on the event loop without awaiting. For several processes use `@webhook-kit/redis`.
+ * The embedded default: one process, bounded memory, atomic because every method runs to completion on
+ * the event loop without awaiting. For several processes use `@webhook-kit/redis`.
+ *
+ * Claims in progress live in their own map and are never evicted (evicting one would let a second copy
+ * run concurrently); completed keys live in an LRU and give way to new claims once `maxEntries` is reached.
  *
  * @example
  * const receiver = createReceiver({ provider, store: new MemoryStore({ maxEntries: 50_000 }) });
@@ -26,71 +46,102 @@ interface Entry {
 export class MemoryStore implements IdempotencyStore {
   readonly inProcess = true;
   readonly #tokenPrefix = `${globalThis.crypto.randomUUID()}:`;
-  #claims = 0;
-  readonly #cache: LRUCache<string, Entry>;
+  #claimCount = 0;
+  readonly #max: number;
+  readonly #claims = new Map<string, Entry>();
+  readonly #completed: LRUCache<string, Entry>;
   readonly #now: () => number;
+  readonly #onEvict: (key: string) => void;
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = options.maxEntries ?? 100_000;
     if (!Number.isInteger(max) || max < 1) {
       throw new TypeError(`MemoryStore: maxEntries must be a positive integer, got ${String(max)}`);
     }
+    this.#max = max;
     this.#now = options.now ?? Date.now;
-    const onEvict = options.onEvict;
-    this.#cache = new LRUCache<string, Entry>({
-      max,
-      // Only a forced eviction of a live entry matters: it can let a late retry through again.
-      ...(onEvict && {
-        dispose: (entry: Entry, key: string, reason: string) => {
-          if (reason === "evict" && entry.expiresAt > this.#now()) onEvict(key);
-        },
-      }),
-    });
+    this.#onEvict = options.onEvict ?? evictionWarning(max, options.logger ?? console, this.#now);
+    // Evictions are made by #makeRoom, which knows about claims; `max` here is only a backstop.
+    this.#completed = new LRUCache<string, Entry>({ max });
   }
 
-  /** Number of keys held (live or not yet evicted). */
+  /** Number of keys held (in progress, completed, or expired and not yet dropped). */
   get size(): number {
-    return this.#cache.size;
+    return this.#claims.size + this.#completed.size;
   }
 
+  /** The live entry for `key` in either place; an expired one is dropped on the way. */
   #live(key: string): Entry | undefined {
-    const entry = this.#cache.get(key);
-    if (entry && entry.expiresAt <= this.#now()) {
-      this.#cache.delete(key);
-      return undefined;
+    const now = this.#now();
+    const claim = this.#claims.get(key);
+    if (claim) {
+      if (claim.expiresAt > now) return claim;
+      this.#claims.delete(key);
     }
-    return entry;
+    const done = this.#completed.get(key);
+    if (done) {
+      if (done.expiresAt > now) return done;
+      this.#completed.delete(key);
+    }
+    return undefined;
+  }
+
+  /** Frees one slot for a new claim: the least recently used completed key, else an expired claim. */
+  #makeRoom(): boolean {
+    if (this.size < this.#max) return true;
+    const oldest = this.#completed.rkeys().next();
+    if (!oldest.done) {
+      const entry = this.#completed.peek(oldest.value);
+      this.#completed.delete(oldest.value);
+      if (entry && entry.expiresAt > this.#now()) this.#onEvict(oldest.value);
+      return true;
+    }
+    // Every slot holds a claim: only expired ones (crashed owners) may go. O(n), but only when full.
+    const now = this.#now();
+    for (const [key, claim] of this.#claims) if (claim.expiresAt <= now) this.#claims.delete(key);
+    return this.size < this.#max;
   }
 
   async claim(key: string, { leaseMs }: { leaseMs: number }): Promise<ClaimResult> {
     const entry = this.#live(key);
     if (entry?.state === "completed") return { status: "completed" };
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - this.#now() };
+    if (!this.#makeRoom()) {
+      // The receiver answers 503 store_unavailable + Retry-After: the sender retries, nothing is lost.
+      throw new Error(
+        `MemoryStore is full: all ${this.#max} entries are deliveries still being processed. Raise maxEntries or use RedisStore.`,
+      );
+    }
     // Unique per claim (a token is the proof of ownership); within one process a counter behind a random
     // per-store prefix is enough, and much cheaper than a UUID per delivery.
-    const token = `${this.#tokenPrefix}${++this.#claims}`;
-    this.#cache.set(key, { state: "processing", token, expiresAt: this.#now() + leaseMs });
+    const token = `${this.#tokenPrefix}${++this.#claimCount}`;
+    this.#claims.set(key, { state: "processing", token, expiresAt: this.#now() + leaseMs });
     return { status: "claimed", token };
   }
 
-  /** The live entry `token` owns, if any: the one lookup complete/release/renew need. */
+  /** The live claim `token` owns, if any: the one lookup complete/release/renew need. */
   #owned(key: string, token: string): Entry | undefined {
-    const entry = this.#live(key);
-    return entry?.state === "processing" && entry.token === token ? entry : undefined;
+    const entry = this.#claims.get(key);
+    if (!entry || entry.token !== token) return undefined;
+    if (entry.expiresAt > this.#now()) return entry;
+    this.#claims.delete(key);
+    return undefined;
   }
 
   async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
     const entry = this.#owned(key, token);
     if (!entry) return false;
-    // Mutated in place: the entry is ours alone, and a second cache write per delivery is measurable.
+    // Moved, not copied: the claim's slot becomes the completed key's, so the total never grows here.
+    this.#claims.delete(key);
     entry.state = "completed";
     entry.expiresAt = this.#now() + retentionMs;
+    this.#completed.set(key, entry);
     return true;
   }
 
   async release(key: string, token: string): Promise<boolean> {
     if (!this.#owned(key, token)) return false;
-    this.#cache.delete(key);
+    this.#claims.delete(key);
     return true;
   }
 
@@ -102,6 +153,30 @@ export class MemoryStore implements IdempotencyStore {
   }
 
   clear(): void {
-    this.#cache.clear();
+    this.#claims.clear();
+    this.#completed.clear();
   }
+}
+
+/** The default `onEvict`: one line at once, then at most one per minute with the count since the last. */
+function evictionWarning(
+  max: number,
+  logger: NonNullable<MemoryStoreOptions["logger"]>,
+  now: () => number,
+): (key: string) => void {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let unreported = 0;
+  return (key) => {
+    unreported += 1;
+    if (now() - lastAt < WARN_EVERY_MS) return;
+    const what =
+      unreported === 1
+        ? `a completed key (${key}) still inside its retention window`
+        : `${unreported} completed keys still inside their retention window (latest: ${key})`;
+    logger.warn(
+      `webhook-kit MemoryStore evicted ${what} because maxEntries (${max}) was reached: a retry of such a delivery would run again. Raise maxEntries above your deliveries per retention window, or use RedisStore.`,
+    );
+    lastAt = now();
+    unreported = 0;
+  };
 }
