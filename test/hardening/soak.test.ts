@@ -1,47 +1,14 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runScript } from "../support/script.js";
 
 // Runs both soak scripts in a reduced size and checks their summaries. The full size (`pnpm soak`:
 // 50 000 deliveries, 1 000 000 ids) is run by hand; the scripts use the BUILT packages.
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUILT = ["packages/core/dist/index.js", "packages/core/dist/node.js", "packages/redis/dist/index.js"];
-
-interface Run {
-  code: number | null;
-  summary: Record<string, unknown>;
-  stderr: string;
-}
-
-function runScript(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (code) => {
-      const last = stdout.trim().split("\n").at(-1) ?? "";
-      try {
-        resolve({ code, summary: JSON.parse(last) as Record<string, unknown>, stderr });
-      } catch {
-        reject(
-          new Error(
-            `no JSON summary (exit ${code}); stdout: ${stdout.slice(-500)}; stderr: ${stderr.slice(-2000)}`,
-          ),
-        );
-      }
-    });
-  });
-}
 
 describe("soak scripts (reduced size)", () => {
   beforeAll(() => {
