@@ -1,7 +1,7 @@
 export { type CryptoProvider, constantTimeEqual, defaultCrypto, nodeCrypto, webCrypto } from "./crypto.js";
 export { fromBase64, fromHex, toBase64, toHex, utf8 as utf8Bytes } from "./encoding.js";
 export { ERROR_CODES, type ErrorCode, isWebhookError, type PayloadIssue, WebhookError } from "./errors.js";
-export type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
+export type { AnyEvent, EventName, EventOf, Handler, PayloadOf, WebhookEvent } from "./events.js";
 export {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_LEASE_MS,
@@ -18,9 +18,12 @@ export {
   defineProvider,
   type EventSchemas,
   type JsonObject,
+  type PayloadSchema,
   type Provider,
   type ProviderDefinition,
   readField,
+  type TypedEvents,
+  type WithEvents,
 } from "./provider.js";
 export * from "./providers/index.js";
 export { createReceiver, type Receiver, type ReceiverCore } from "./receiver.js";

@@ -1,6 +1,7 @@
 import { decodeUtf8 } from "./encoding.js";
 import { type PayloadIssue, WebhookError } from "./errors.js";
 import { type DeliveryContext, deliveryContext, type JsonObject, type Provider } from "./provider.js";
+import { validatePayload } from "./schema.js";
 import type { WebhookRequest } from "./types.js";
 
 /** Sender-chosen ids longer than this are hashed, so one delivery cannot bloat the store. */
@@ -44,21 +45,10 @@ export async function parseDelivery(
   let payload = provider.payload ? provider.payload(delivery) : body;
   const schema = Object.hasOwn(provider.events, type) ? provider.events[type] : undefined;
   if (schema) {
-    // Sync parse first (the common case, and much cheaper); schemas with async refinements need the async path.
-    let result: ReturnType<typeof schema.safeParse>;
-    try {
-      result = schema.safeParse(payload);
-    } catch {
-      result = await schema.safeParseAsync(payload);
-    }
-    if (!result.success) {
-      const issues = result.error.issues.map((issue) => ({
-        path: issue.path.join("."),
-        message: issue.message,
-      }));
-      throw invalidPayload(`The ${type} payload does not match its schema.`, issues);
-    }
-    payload = result.data;
+    const checked = validatePayload(schema, payload);
+    const result = checked instanceof Promise ? await checked : checked;
+    if (!result.ok) throw invalidPayload(`The ${type} payload does not match its schema.`, result.issues);
+    payload = result.value;
   }
   const rawKey = await provider.idempotencyKey(delivery);
   if (typeof rawKey !== "string" || rawKey === "") {
