@@ -1,5 +1,5 @@
 import { isWebhookError, WebhookError } from "./errors.js";
-import type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
+import type { AnyEvent, EventOf, Handler, WebhookEvent } from "./events.js";
 import { STORE_RETRY_AFTER_SECONDS, tooLarge } from "./limits.js";
 import type { ReceiverOptions } from "./options.js";
 import { parseDelivery } from "./parse-delivery.js";
@@ -30,7 +30,8 @@ export interface ReceiverCore {
 export interface Receiver<E extends EventSchemas = EventSchemas> extends ReceiverCore {
   readonly provider: Provider<E>;
   /** Registers a handler for one type, several, or "*" (every event). Returns the receiver for chaining. */
-  on<K extends EventName<E>>(type: K | readonly K[], handler: Handler<EventOf<E, K>>): Receiver<E>;
+  // `keyof E & string`, not the EventName alias: a typo's error then lists the valid event names.
+  on<K extends keyof E & string>(type: K | readonly K[], handler: Handler<EventOf<E, K>>): Receiver<E>;
   on(type: "*", handler: Handler<AnyEvent<E>>): Receiver<E>;
 }
 
