@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { EventSchemas } from "./provider.js";
 
 /** What a handler receives. */
@@ -18,9 +18,12 @@ export interface WebhookEvent<T extends string = string, P = unknown> {
 
 export type EventName<E extends EventSchemas> = keyof E & string;
 
+/** What a validator outputs (for a type-only entry: the payload type it declares). */
+export type PayloadOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : unknown;
+
 /** The event for one known type, payload inferred from its schema. Distributes over unions. */
 export type EventOf<E extends EventSchemas, K extends EventName<E>> =
-  K extends EventName<E> ? WebhookEvent<K, z.output<E[K]>> : never;
+  K extends EventName<E> ? WebhookEvent<K, PayloadOf<NonNullable<E[K]>>> : never;
 
 /** What a "*" handler receives: any known event, or an event type the preset does not know. */
 export type AnyEvent<E extends EventSchemas> =

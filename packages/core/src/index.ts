@@ -8,7 +8,7 @@ export {
   STORE_RETRY_AFTER_SECONDS,
   WebhookError,
 } from "./errors.js";
-export type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
+export type { AnyEvent, EventName, EventOf, Handler, PayloadOf, WebhookEvent } from "./events.js";
 export {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
@@ -27,9 +27,12 @@ export {
   defineProvider,
   type EventSchemas,
   type JsonObject,
+  type PayloadSchema,
   type Provider,
   type ProviderDefinition,
   readField,
+  type TypedEvents,
+  type WithEvents,
 } from "./provider.js";
 export * from "./providers/index.js";
 export { MemoryQueue, type MemoryQueueOptions } from "./queue/memory.js";

@@ -1,10 +1,34 @@
-import type { z } from "zod";
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { CryptoProvider } from "./crypto.js";
 import { toHex, utf8 } from "./encoding.js";
 import type { SignatureScheme } from "./signature/scheme.js";
 
-/** Event type → zod schema of its payload. */
-export type EventSchemas = Record<string, z.ZodType>;
+/**
+ * Event type → validator of its payload: any Standard Schema (zod 3.24+, zod 4, valibot, arktype, …).
+ * An entry may exist for its type alone and be absent at run time (see `TypedEvents`): such an event is
+ * routed, typed, with its payload as sent.
+ */
+export type EventSchemas = { readonly [type: string]: StandardSchemaV1 | undefined };
+
+/** A validator whose output is `P`: what a preset declares for each event it validates. */
+export type PayloadSchema<P> = StandardSchemaV1<unknown, P>;
+
+/**
+ * Event type → payload type, typed with no validator at run time: for a sender's published types (GitHub's
+ * webhook types, the `stripe` package's `Stripe.Event`). Nothing checks such a payload; the types are a promise
+ * the sender makes, as they are in octokit and stripe-node.
+ *
+ * @example
+ * const acme = defineProvider<TypedEvents<{ "order.paid": { orderId: string } }>>({ ...rest, events: {} });
+ */
+export type TypedEvents<Payloads> = { readonly [K in keyof Payloads]?: PayloadSchema<Payloads[K]> };
+
+/** `Base` with the entries of `Override` (the user's own validators) in place of those of the same name. */
+export type WithEvents<Base, Override> = [keyof Override] extends [never]
+  ? Base
+  : [keyof Base] extends [never]
+    ? Override
+    : Omit<Base, keyof Override> & Override;
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -22,7 +46,10 @@ export interface ProviderDefinition<E extends EventSchemas> {
   /** Short stable name, e.g. "eulabel": it prefixes idempotency keys and appears in logs. */
   name: string;
   signature: SignatureScheme;
-  /** Known events and their payload schemas. Unknown fields are kept by the presets' loose objects. */
+  /**
+   * Known events and their payload validators (Standard Schema). Unknown fields are kept by the presets'
+   * loose objects; an event with no validator here is routed with its payload as sent.
+   */
   events: E;
   /** Where the event type lives. */
   eventType(delivery: DeliveryContext): string | undefined;
@@ -50,7 +77,8 @@ export interface Provider<E extends EventSchemas = EventSchemas> extends Provide
 }
 
 /**
- * Describes any platform not covered by a preset; event names and payloads are typed from your schemas.
+ * Describes any platform not covered by a preset; event names and payloads are typed from your schemas —
+ * any Standard Schema validator: zod 3.24+ or 4, valibot, arktype, … (mix them freely).
  *
  * @example
  * const acme = defineProvider({

@@ -1,6 +1,6 @@
 import { inlineDispatch } from "./dispatch/inline.js";
 import { queuedDispatch } from "./dispatch/queued.js";
-import type { AnyEvent, EventName, EventOf, Handler, WebhookEvent } from "./events.js";
+import type { AnyEvent, EventOf, Handler, WebhookEvent } from "./events.js";
 import type { ReceiverOptions } from "./options.js";
 import { type BodyReader, createPipeline } from "./pipeline.js";
 import type { EventSchemas, Provider } from "./provider.js";
@@ -37,14 +37,15 @@ export interface HandlerOptions {
 export interface Receiver<E extends EventSchemas = EventSchemas> extends ReceiverCore {
   readonly provider: Provider<E>;
   /** Registers a handler for one type, several, or "*" (every event). Returns the receiver for chaining. */
-  on<K extends EventName<E>>(
+  // `keyof E & string`, not the EventName alias: a typo's error then lists the valid event names.
+  on<K extends keyof E & string>(
     type: K | readonly K[],
     handler: Handler<EventOf<E, K>>,
     options?: HandlerOptions,
   ): Receiver<E>;
   on(type: "*", handler: Handler<AnyEvent<E>>, options?: HandlerOptions): Receiver<E>;
   /** Removes a handler registered with `on` for the same type(s). */
-  off<K extends EventName<E>>(type: K | readonly K[], handler: Handler<EventOf<E, K>>): Receiver<E>;
+  off<K extends keyof E & string>(type: K | readonly K[], handler: Handler<EventOf<E, K>>): Receiver<E>;
   off(type: "*", handler: Handler<AnyEvent<E>>): Receiver<E>;
   /**
    * Runs queued deliveries' handlers in this process (needs `queue`): retries with backoff, a time limit

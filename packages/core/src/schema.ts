@@ -1,20 +1,92 @@
-import type { z } from "zod";
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { PayloadIssue } from "./errors.js";
 
-export type Validation = { ok: true; value: unknown } | { ok: false; issues: PayloadIssue[] };
+/** What validating one payload gave: the validator's output, or its issues as the error body lists them. */
+export type PayloadValidation = { ok: true; value: unknown } | { ok: false; issues: PayloadIssue[] };
 
-/** Runs one event's schema; unknown fields are kept by the presets' loose objects. */
-export async function validatePayload(schema: z.ZodType, value: unknown): Promise<Validation> {
-  // Sync parse first (the common case, and much cheaper); schemas with async refinements need the async path.
-  let result: ReturnType<typeof schema.safeParse>;
-  try {
-    result = schema.safeParse(value);
-  } catch {
-    result = await schema.safeParseAsync(value);
-  }
-  if (result.success) return { ok: true, value: result.data };
+/**
+ * Validates a payload with any Standard Schema validator (zod 3.24+, zod 4, valibot, arktype, …).
+ *
+ * Answers synchronously when the validator does (zod, valibot and arktype do for schemas without async
+ * refinements): the receiver awaits only a real Promise, so the hot path costs one call and no extra tick.
+ * A validator that throws is not caught here: that is a bug in the schema, not a bad delivery.
+ */
+export function validatePayload(
+  schema: StandardSchemaV1,
+  value: unknown,
+): PayloadValidation | Promise<PayloadValidation> {
+  const result = schema["~standard"].validate(value);
+  // Promise.resolve: any thenable a validator returns becomes a native Promise, the one thing callers await.
+  return isThenable(result)
+    ? Promise.resolve(result).then((settled) => toValidation(settled, value))
+    : toValidation(result, value);
+}
+
+/** Standard Schema validators may answer with a Promise (async refinements). */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === "function";
+}
+
+function toValidation(result: StandardSchemaV1.Result<unknown>, input: unknown): PayloadValidation {
+  if (!result.issues) return { ok: true, value: result.value };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+    issues: result.issues.map((issue) => {
+      const keys = pathKeys(issue.path);
+      return { path: keys.join("."), message: safeMessage(issue.message, valueAt(input, keys)) };
+    }),
   };
+}
+
+/** ["data", 0, "id"] or [{ key: "data" }, …] → ["data", "0", "id"] (the spec allows either form of segment). */
+function pathKeys(path: StandardSchemaV1.Issue["path"]): string[] {
+  if (!path) return [];
+  // Only `key`: valibot's segments also carry the input and value, which must never reach an error body.
+  return path.map((segment) =>
+    String(typeof segment === "object" && segment !== null ? segment.key : segment),
+  );
+}
+
+function valueAt(input: unknown, keys: readonly string[]): unknown {
+  let value = input;
+  for (const key of keys) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** How many leading characters of a long string value count as quoting it (libraries may truncate). */
+const QUOTED_PREFIX = 12;
+
+/**
+ * The validator's message, unless it quotes the offending value: some libraries do (valibot's "received
+ * "…"", zod 3's enum "received '…'", arktype's "(was "…")"), and error bodies never carry the payload.
+ */
+function safeMessage(message: string, value: unknown): string {
+  if (value === null || value === undefined || typeof value === "object" || typeof value === "function")
+    return message;
+  const text = String(value);
+  const quoted =
+    quotes(message, text) || (text.length > QUOTED_PREFIX && message.includes(text.slice(0, QUOTED_PREFIX)));
+  return quoted
+    ? `invalid ${typeof value} (the validator's message quoted the value, so it is withheld)`
+    : message;
+}
+
+/** `text` as a whole token of `message` (so the value 1 is found in "received 1", not in "expected 10"). */
+function quotes(message: string, text: string): boolean {
+  for (let at = message.indexOf(text); at !== -1; at = message.indexOf(text, at + 1)) {
+    const before = message.charCodeAt(at - 1);
+    const after = message.charCodeAt(at + text.length);
+    if (!isWordChar(before) && !isWordChar(after)) return true;
+  }
+  return false;
+}
+
+function isWordChar(code: number): boolean {
+  // NaN (outside the string) counts as a boundary.
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+  );
 }

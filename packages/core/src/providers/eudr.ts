@@ -1,11 +1,29 @@
-import { z } from "zod";
-import { defineProvider, type Provider } from "../provider.js";
+import { z } from "zod/v4";
+import { defineProvider, type PayloadSchema, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
 import { bodyHashKey, type IdempotencyKeyFn, retentionForSchedule, SECOND, signedType } from "./shared.js";
 
-/** The supplier reference both N'entropy supplier events carry (seed 002). */
-export const eudrSupplierData = z.looseObject({
+/** The supplier reference both N'entropy supplier events carry (seed 002). Unknown fields are kept. */
+export interface EudrSupplierData {
+  /** Your system's id for the supplier (e.g. "VENDOR-001"). */
+  externalId: string;
+  /** N'entropy's id for it. */
+  internalId: string;
+  [field: string]: unknown;
+}
+
+/** "Every webhook delivery includes" these four fields (seed 002). Unknown fields are kept. */
+export interface EudrEvent<D> {
+  event: string;
+  /** ISO time of the event: repeated unchanged by retries. */
+  timestamp: string;
+  integrationId: string;
+  data: D;
+  [field: string]: unknown;
+}
+
+const supplierData = z.looseObject({
   /** Your system's id for the supplier (e.g. "VENDOR-001"). */
   externalId: z.string(),
   /** N'entropy's id for it. */
@@ -22,10 +40,17 @@ const envelope = <D extends z.ZodType>(data: D) =>
     data,
   });
 
-export const eudrEvents = {
-  "supplier.created": envelope(eudrSupplierData),
-  "supplier.updated": envelope(eudrSupplierData),
+/** The supplier reference's validator, for your own schemas. */
+export const eudrSupplierData: PayloadSchema<EudrSupplierData> = supplierData;
+
+export const eudrEvents: {
+  "supplier.created": PayloadSchema<EudrEvent<EudrSupplierData>>;
+  "supplier.updated": PayloadSchema<EudrEvent<EudrSupplierData>>;
   /** The seed shows no sync.completed data; any object is accepted and kept. */
+  "sync.completed": PayloadSchema<EudrEvent<Record<string, unknown>>>;
+} = {
+  "supplier.created": envelope(supplierData),
+  "supplier.updated": envelope(supplierData),
   "sync.completed": envelope(z.looseObject({})),
 };
 

@@ -1,5 +1,5 @@
-import { z } from "zod";
-import { defineProvider, type Provider } from "../provider.js";
+import { z } from "zod/v4";
+import { defineProvider, type PayloadSchema, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
 import {
@@ -16,7 +16,17 @@ import {
  * requires nothing and keeps every field; the optional fields are the ones a PIM/CMS item plausibly has
  * and are only type hints. Tighten them with your own `defineProvider` once your PIM's payload is fixed.
  */
-const item = z.looseObject({
+export interface EulabelInboundItem {
+  event?: string | undefined;
+  type?: string | undefined;
+  id?: string | undefined;
+  gtin?: string | undefined;
+  timestamp?: string | undefined;
+  data?: Record<string, unknown> | undefined;
+  [field: string]: unknown;
+}
+
+const item: PayloadSchema<EulabelInboundItem> = z.looseObject({
   event: z.string().optional(),
   type: z.string().optional(),
   id: z.string().optional(),

@@ -1,13 +1,58 @@
-import { z } from "zod";
-import { asString, type DeliveryContext, defineProvider, type Provider, readField } from "../provider.js";
+import { z } from "zod/v4";
+import {
+  asString,
+  type DeliveryContext,
+  defineProvider,
+  type PayloadSchema,
+  type Provider,
+  readField,
+} from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
 import { EULABEL_RETRY_DELAYS_MS, retentionForSchedule } from "./shared.js";
 
 const missingField = z.looseObject({ field: z.string(), message: z.string() });
 
-/** The compliance object EUlabel attaches to passport events (seed 001). */
-export const eulabelCompliance = z.looseObject({
+/** The compliance object EUlabel attaches to passport events (seed 001). Unknown fields are kept. */
+export interface EulabelCompliance {
+  /** "incomplete" | "compliant" in the docs; kept open so a new status never rejects a delivery. */
+  status: string;
+  regulation: string;
+  /** 0–100. */
+  completeness: number;
+  missingFields: { field: string; message: string; [field: string]: unknown }[];
+  documentationUrl: string;
+  [field: string]: unknown;
+}
+
+/** A passport event (seed 001). Unknown fields are kept. */
+export interface EulabelPassportEvent {
+  event: string;
+  /** The passport's id — one passport emits several events, so this is NOT a delivery id. */
+  id: string;
+  gtin?: string | undefined;
+  timestamp: string;
+  passportUrl?: string | undefined;
+  version?: number | undefined;
+  compliance: EulabelCompliance;
+  [field: string]: unknown;
+}
+
+/** `passport.deleted`: a passport event whose compliance may be absent. */
+export type EulabelPassportDeletedEvent = Omit<EulabelPassportEvent, "compliance"> & {
+  compliance?: EulabelCompliance | undefined;
+};
+
+/** `scan.threshold`: the docs show no payload, so only the envelope is required and every other field is kept. */
+export interface EulabelScanThresholdEvent {
+  event: "scan.threshold";
+  id?: string | undefined;
+  gtin?: string | undefined;
+  timestamp?: string | undefined;
+  [field: string]: unknown;
+}
+
+const compliance = z.looseObject({
   /** "incomplete" | "compliant" in the docs; kept open so a new status never rejects a delivery. */
   status: z.string(),
   regulation: z.string(),
@@ -26,10 +71,12 @@ const passportBase = {
   version: z.number().optional(),
 };
 
-const passportEvent = z.looseObject({ ...passportBase, compliance: eulabelCompliance });
-const passportDeleted = z.looseObject({ ...passportBase, compliance: eulabelCompliance.optional() });
+const passportEvent = z.looseObject({ ...passportBase, compliance });
+const passportDeleted = z.looseObject({ ...passportBase, compliance: compliance.optional() });
 
-/** `scan.threshold`: the docs show no payload, so only the envelope is required and every other field is kept. */
+/** The compliance object's validator, for your own schemas. */
+export const eulabelCompliance: PayloadSchema<EulabelCompliance> = compliance;
+
 const scanThreshold = z.looseObject({
   event: z.literal("scan.threshold"),
   id: z.string().optional(),
@@ -37,7 +84,15 @@ const scanThreshold = z.looseObject({
   timestamp: z.string().optional(),
 });
 
-export const eulabelEvents = {
+export const eulabelEvents: {
+  "passport.draft_created": PayloadSchema<EulabelPassportEvent>;
+  "passport.enriched": PayloadSchema<EulabelPassportEvent>;
+  "passport.published": PayloadSchema<EulabelPassportEvent>;
+  "passport.updated": PayloadSchema<EulabelPassportEvent>;
+  "passport.deleted": PayloadSchema<EulabelPassportDeletedEvent>;
+  "passport.created": PayloadSchema<EulabelPassportEvent>;
+  "scan.threshold": PayloadSchema<EulabelScanThresholdEvent>;
+} = {
   "passport.draft_created": passportEvent,
   "passport.enriched": passportEvent,
   "passport.published": passportEvent,

@@ -1,5 +1,5 @@
-import { z } from "zod";
-import { asString, defineProvider, type Provider } from "../provider.js";
+import { z } from "zod/v4";
+import { asString, defineProvider, type PayloadSchema, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
 import { HOUR, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
@@ -22,7 +22,47 @@ const teamMember = z.looseObject({
   role: z.string().optional(),
 });
 
-export const genericEvents = {
+/** `{ id, type, created_at, data }` (seed 003). Unknown fields are kept. */
+export interface GenericEvent<D> {
+  /** The per-event id (evt_…): the idempotency key. */
+  id: string;
+  type: string;
+  created_at: string;
+  data: D;
+  [field: string]: unknown;
+}
+export interface GenericUser {
+  id: string;
+  name?: string | undefined;
+  email?: string | undefined;
+  created_at?: string | undefined;
+  [field: string]: unknown;
+}
+export interface GenericProject {
+  id: string;
+  name?: string | undefined;
+  [field: string]: unknown;
+}
+/** The seed names the team events without a payload: the fields are optional hints. */
+export interface GenericTeamMember {
+  team_id?: string | undefined;
+  user_id?: string | undefined;
+  role?: string | undefined;
+  [field: string]: unknown;
+}
+type Generic<D> = PayloadSchema<GenericEvent<D>>;
+
+export const genericEvents: {
+  "user.created": Generic<GenericUser>;
+  "user.updated": Generic<GenericUser>;
+  "user.deleted": Generic<GenericUser>;
+  "project.created": Generic<GenericProject>;
+  "project.updated": Generic<GenericProject>;
+  "project.deleted": Generic<GenericProject>;
+  "team.member.added": Generic<GenericTeamMember>;
+  "team.member.removed": Generic<GenericTeamMember>;
+  "team.member.role_changed": Generic<GenericTeamMember>;
+} = {
   "user.created": envelope(user),
   "user.updated": envelope(user),
   "user.deleted": envelope(user),

@@ -1,24 +1,41 @@
-import { z } from "zod";
-import { asString, defineProvider, type EventSchemas, type Provider } from "../provider.js";
+import { z } from "zod/v4";
+import {
+  asString,
+  defineProvider,
+  type EventSchemas,
+  type PayloadSchema,
+  type Provider,
+  type WithEvents,
+} from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
+import type { GithubActionPayloads, GithubEvents } from "./github-events.js";
 import { HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
 
-/** Sent once when a webhook is created: answer 2xx so GitHub shows it healthy. */
-export const githubEvents = {
-  ping: z.looseObject({ zen: z.string(), hook_id: z.number() }),
+/** The ping GitHub sends once when a webhook is created: answer 2xx so GitHub shows it healthy. */
+export type GithubPing = GithubActionPayloads["ping"] & { zen: string; hook_id: number };
+
+/** The one event validated at run time; every other GitHub event is typed only (see `GithubEvents`). */
+export const githubEvents: { ping: PayloadSchema<GithubPing> } = {
+  // GitHub's spec marks zen and hook_id optional, but every ping carries them: checked here, typed required.
+  ping: z.looseObject({ zen: z.string(), hook_id: z.number() }) as PayloadSchema<GithubPing>,
 };
 
-export interface GithubOptions<E extends EventSchemas> {
+export type GithubRouting = "event.action" | "event";
+
+export interface GithubOptions<E extends EventSchemas, R extends GithubRouting = GithubRouting> {
   /** The webhook's secret; several for rotation. Used as the string's UTF-8 bytes. */
   secret: SecretInput;
-  /** Your events (e.g. "issues.opened", "push") and their payload schemas. */
+  /**
+   * Validators for the events you want checked at run time (any Standard Schema), e.g. `"issues.opened"`.
+   * Every GitHub event is typed without them; yours replace GitHub's type for the names you give.
+   */
   events?: E;
   /**
    * "event.action" (default): `issues` + `"action": "opened"` routes as `issues.opened`, and events with
    * no action (push, ping) keep their name. "event": route on X-GitHub-Event alone.
    */
-  routing?: "event.action" | "event";
+  routing?: R;
   /**
    * true (default): the key is the SHA-256 of the signed body, so a captured body replayed under a fresh
    * `X-GitHub-Delivery` (or another `X-GitHub-Event`) within retention is a duplicate — neither header is
@@ -27,6 +44,12 @@ export interface GithubOptions<E extends EventSchemas> {
   replayProtection?: boolean;
   idempotencyKey?: IdempotencyKeyFn;
 }
+
+/** What `providers.github` types: every GitHub event for the routing, ping's check, your validators. */
+export type GithubProviderEvents<E extends EventSchemas, R extends GithubRouting> = WithEvents<
+  WithEvents<GithubEvents<R>, typeof githubEvents>,
+  E
+>;
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body, `X-GitHub-Event` names the event and
@@ -37,18 +60,18 @@ export interface GithubOptions<E extends EventSchemas> {
  * GUID, same bytes) and a replay under a fresh GUID or event name are both duplicates. The body alone, not
  * type + body: the type comes from the unsigned X-GitHub-Event and would let a replay pick a fresh key.
  *
+ * Every event GitHub publishes is typed from its webhook spec (via @octokit/openapi-webhooks-types, types
+ * only); none but ping is validated at run time unless you pass a validator for it in `events`.
+ *
  * @example
- * const receiver = createReceiver({
- *   provider: providers.github({
- *     secret: process.env.GITHUB_WEBHOOK_SECRET!,
- *     events: { "issues.opened": z.looseObject({ issue: z.looseObject({ number: z.number() }) }) },
- *   }),
- * });
+ * const receiver = createReceiver({ provider: providers.github({ secret: process.env.GITHUB_WEBHOOK_SECRET! }) });
  * receiver.on("issues.opened", (event) => triage(event.payload.issue.number));
+ * receiver.on("push", (event) => deploy(event.payload.head_commit?.id));
  */
-export function github<const E extends EventSchemas = Record<never, never>>(
-  options: GithubOptions<E>,
-): Provider<typeof githubEvents & E> {
+export function github<
+  const E extends EventSchemas = Record<never, never>,
+  R extends GithubRouting = "event.action",
+>(options: GithubOptions<E, R>): Provider<GithubProviderEvents<E, R>> {
   const routing = options.routing ?? "event.action";
   return defineProvider({
     name: "github",
@@ -60,7 +83,8 @@ export function github<const E extends EventSchemas = Record<never, never>>(
       secret: options.secret,
       platform: "GitHub",
     }),
-    events: { ...githubEvents, ...options.events } as typeof githubEvents & E,
+    // Only validators exist at run time; the rest of GithubEvents is types (absent entries route unvalidated).
+    events: { ...githubEvents, ...options.events } as GithubProviderEvents<E, R>,
     eventType: ({ headers, body }) => {
       const event = asString(headers["x-github-event"]);
       const action = asString(body.action);

@@ -19,19 +19,37 @@ export const providers = {
   stripe,
 };
 
-export type { EudrOptions } from "./eudr.js";
+export type { EudrEvent, EudrOptions, EudrSupplierData } from "./eudr.js";
 export { eudrEvents, eudrSupplierData } from "./eudr.js";
-export type { EulabelOptions } from "./eulabel.js";
+export type {
+  EulabelCompliance,
+  EulabelOptions,
+  EulabelPassportDeletedEvent,
+  EulabelPassportEvent,
+  EulabelScanThresholdEvent,
+} from "./eulabel.js";
 export { eulabelCompliance, eulabelEvents } from "./eulabel.js";
-export type { EulabelInboundOptions } from "./eulabel-inbound.js";
+export type { EulabelInboundItem, EulabelInboundOptions } from "./eulabel-inbound.js";
 export { eulabelInboundEvents } from "./eulabel-inbound.js";
-export type { GenericOptions } from "./generic.js";
+export type {
+  GenericEvent,
+  GenericOptions,
+  GenericProject,
+  GenericTeamMember,
+  GenericUser,
+} from "./generic.js";
 export { genericEvents } from "./generic.js";
-export type { GithubOptions } from "./github.js";
+export type {
+  GithubOptions,
+  GithubPing,
+  GithubProviderEvents,
+  GithubRouting,
+} from "./github.js";
 export { githubEvents } from "./github.js";
+export type { GithubActionPayloads, GithubEventPayloads, GithubEvents } from "./github-events.js";
 export { type IdempotencyKeyFn, retentionForSchedule } from "./shared.js";
-export type { ShippingOptions } from "./shipping.js";
+export type { ShippingEvent, ShippingOptions, ShippingShipment, ShippingUser } from "./shipping.js";
 export { shippingEvents } from "./shipping.js";
 export type { StandardWebhooksOptions } from "./standard-webhooks.js";
-export type { StripeOptions } from "./stripe.js";
-export { stripeEvent } from "./stripe.js";
+export type { StripeEventEnvelope, StripeEventPayloads, StripeOptions } from "./stripe.js";
+export { stripeEvent, stripeEvents } from "./stripe.js";

@@ -1,5 +1,5 @@
-import { z } from "zod";
-import { defineProvider, type Provider } from "../provider.js";
+import { z } from "zod/v4";
+import { defineProvider, type PayloadSchema, type Provider } from "../provider.js";
 import {
   type BodyFieldSignatureOptions,
   bodyFieldSignature,
@@ -19,7 +19,32 @@ const shipment = z.looseObject({
 });
 const user = z.looseObject({ id: z.string() });
 
-export const shippingEvents = {
+/** `{ event, data, timestamp, signature }` (seed 004). Unknown fields are kept. */
+export interface ShippingEvent<D> {
+  event: string;
+  data: D;
+  timestamp: string;
+  signature: string;
+  [field: string]: unknown;
+}
+/** `data.id` names the shipment: a resource, never a delivery. */
+export interface ShippingShipment {
+  id: string;
+  status?: string | undefined;
+  created_at?: string | undefined;
+  [field: string]: unknown;
+}
+export interface ShippingUser {
+  id: string;
+  [field: string]: unknown;
+}
+
+export const shippingEvents: {
+  "shipment.created": PayloadSchema<ShippingEvent<ShippingShipment>>;
+  "shipment.updated": PayloadSchema<ShippingEvent<ShippingShipment>>;
+  "user.created": PayloadSchema<ShippingEvent<ShippingUser>>;
+  "user.updated": PayloadSchema<ShippingEvent<ShippingUser>>;
+} = {
   "shipment.created": envelope(shipment),
   "shipment.updated": envelope(shipment),
   "user.created": envelope(user),
