@@ -168,6 +168,7 @@ async function main() {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+    clearInterval(progress);
     await restartDone;
     const sentMs = Date.now() - started;
     log(`all ${sender.stats.acknowledged} deliveries acknowledged in ${sentMs} ms; letting workers settle`);
