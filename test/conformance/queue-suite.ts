@@ -369,7 +369,13 @@ function recorder(script: (job: QueueJob, n: number, context: JobContext) => Pro
       try {
         return await script(job, n, context);
       } finally {
-        state.all.push({ delivery: job.delivery, attempt: job.attempt, done, startedAt, endedAt: Date.now() });
+        state.all.push({
+          delivery: job.delivery,
+          attempt: job.attempt,
+          done,
+          startedAt,
+          endedAt: Date.now(),
+        });
       }
     },
   };

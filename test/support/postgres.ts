@@ -54,7 +54,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await run("chown", ["postgres", dir]);
   const command = (bin: string, args: string[]): [string, string[]] =>
-    asRoot ? ["runuser", ["-u", "postgres", "--", path.join(BIN, bin), ...args]] : [path.join(BIN, bin), args];
+    asRoot
+      ? ["runuser", ["-u", "postgres", "--", path.join(BIN, bin), ...args]]
+      : [path.join(BIN, bin), args];
   await run(...command("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]));
   const child: ChildProcess = spawn(
     ...command("postgres", ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir]),
