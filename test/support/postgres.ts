@@ -46,8 +46,9 @@ export interface PrivatePostgres {
   stop(): Promise<void>;
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const port = await freePort();
+/** Starts a cluster on `port` (default: a free one). */
+export async function startPrivatePostgres(port?: number): Promise<PrivatePostgres> {
+  port ??= await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "webhook-kit-pg-"));
   const data = path.join(dir, "data");
   // PostgreSQL refuses to run as root: there, the cluster belongs to the `postgres` system user.
