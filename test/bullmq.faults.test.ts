@@ -194,4 +194,42 @@ describe("BullMQQueue: the server is down when a receiver enqueues", () => {
       await queue.close();
     }
   }, 90_000);
+
+  it.each(["redis", "postgres"] as const)(
+    "a worker started while %s is down starts working once it is up; close() while down returns",
+    async (backend) => {
+      const port = await freePort();
+      const common = { name: "worker-down-from-start", ...testQueueOptions };
+      const make = () =>
+        backend === "postgres"
+          ? new BullMQQueue({ postgres: `postgres://postgres@127.0.0.1:${port}/test`, ...common })
+          : new BullMQQueue({ connection: `redis://127.0.0.1:${port}`, ...common });
+      const queue = make();
+      const idle = make();
+      let runs = 0;
+      const consumer = queue.consume(
+        async () => {
+          runs += 1;
+          return { status: "completed", done: [] };
+        },
+        { concurrency: 1 },
+      );
+      // Nothing to connect to: a consumer that never got going still closes.
+      const never = idle.consume(async () => ({ status: "completed", done: [] }), { concurrency: 1 });
+      await sleep(1_500);
+      await never.close();
+      await idle.close();
+      const own =
+        backend === "postgres" ? await startPrivatePostgres(port) : await startPrivateRedis({ port });
+      try {
+        await waitFor(async () => (await queue.enqueue(delivery()).catch(() => "down")) === "queued", 30_000);
+        await waitFor(() => runs === 1, 30_000);
+      } finally {
+        await consumer.close();
+        await queue.close();
+        await own.stop();
+      }
+    },
+    90_000,
+  );
 });

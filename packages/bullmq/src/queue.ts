@@ -181,13 +181,14 @@ export class BullMQQueue implements DeliveryQueue {
       throw new TypeError(
         `BullMQQueue.consume: concurrency must be a positive integer (got ${options.concurrency}).`,
       );
-    const started = this.#store.createWorker(
-      this.name,
-      (job, token) => runJob(job, token, processor),
-      { ...this.#worker, concurrency: options.concurrency },
-      this.#onError,
-    );
-    const consumer = new BullMQConsumer(started, this.#store, this.#onError, () =>
+    const start = () =>
+      this.#store.createWorker(
+        this.name,
+        (job, token) => runJob(job, token, processor),
+        { ...this.#worker, concurrency: options.concurrency, autorun: false },
+        this.#onError,
+      );
+    const consumer = new BullMQConsumer(start, this.#store, this.#onError, () =>
       this.#consumers.delete(consumer),
     );
     this.#consumers.add(consumer);
@@ -308,34 +309,99 @@ export class BullMQQueue implements DeliveryQueue {
   }
 }
 
-/** A worker of this queue; `close()` takes no new jobs and waits for the running ones to store their outcome. */
+/**
+ * A worker of this queue; `close()` takes no new jobs and waits for the running ones to store their outcome.
+ *
+ * BullMQ's PostgreSQL backend remembers a failed first connection for good: a worker started while the
+ * database is down would wait forever without a word. So a worker runs only once its backend is ready; one
+ * that failed to get ready is dropped and a new one tried, 0.5 s to 5 s apart, until this consumer closes.
+ */
 class BullMQConsumer implements QueueConsumer {
-  readonly #worker: Promise<JobWorker | undefined>;
   readonly #store: Backend;
+  readonly #onError: (error: Error) => void;
   readonly #forget: () => void;
+  #worker: JobWorker | undefined;
+  #starting: Promise<void>;
+  #stopped = false;
+  #running = false;
+  #stopNow: () => void = () => {};
+  readonly #stop = new Promise<void>((resolve) => {
+    this.#stopNow = resolve;
+  });
+  #wake: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
-    worker: Promise<JobWorker>,
+    start: () => Promise<JobWorker>,
     store: Backend,
     onError: (error: Error) => void,
     forget: () => void,
   ) {
-    this.#worker = worker.catch((error: unknown) => {
-      onError(error instanceof Error ? error : new Error(String(error)));
-      return undefined;
-    });
     this.#store = store;
+    this.#onError = (error) => onError(error instanceof Error ? error : new Error(String(error)));
     this.#forget = forget;
+    this.#starting = this.#start(start);
+  }
+
+  async #start(start: () => Promise<JobWorker>): Promise<void> {
+    for (let pause = 500; !this.#stopped; pause = Math.min(pause * 2, 5_000)) {
+      let worker: JobWorker;
+      try {
+        worker = await start();
+      } catch (error) {
+        this.#onError(error as Error);
+        await this.#sleep(pause);
+        continue;
+      }
+      this.#worker = worker;
+      try {
+        // BullMQ's readiness never settles for a Redis that is not there: close() must not wait for it.
+        await Promise.race([worker.waitUntilReady(), this.#stop]);
+      } catch (error) {
+        this.#onError(error as Error);
+        if (this.#worker === worker) {
+          this.#worker = undefined;
+          await worker.close().catch(() => {});
+          await this.#store.release(worker);
+        }
+        await this.#sleep(pause);
+        continue;
+      }
+      // close() may have taken the worker while it was getting ready: then it is closed, not run.
+      if (this.#stopped || this.#worker !== worker) return;
+      this.#running = true;
+      worker.run().catch((error: unknown) => this.#onError(error as Error));
+      return;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const worker = await this.#worker;
-      if (worker !== undefined) {
+      this.#stopped = true;
+      this.#stopNow();
+      this.#wake?.();
+      const worker = this.#worker;
+      this.#worker = undefined;
+      if (worker !== undefined && this.#running) {
         await worker.close();
         await this.#store.release(worker);
+      } else if (worker !== undefined) {
+        // Still waiting for its server: BullMQ's close would wait for that connection too. Dropping our
+        // connection first ends the wait; there is no running job to wait for.
+        await this.#store.release(worker);
+        await worker.close().catch(() => {});
       }
+      await this.#starting;
       this.#forget();
     })();
     return this.#closing;
