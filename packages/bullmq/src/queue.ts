@@ -32,7 +32,7 @@ export interface BullMQQueueCommonOptions {
    * Default 24 h (`DEFAULT_RETENTION_MS`). Dead letters are never removed automatically.
    */
   completedRetentionMs?: number;
-  /** Upper bound on one call (`enqueue`, readiness included); then it rejects with `BullMQQueueError`. Default 2000. Dead-letter calls get at least 10 s. */
+  /** Upper bound on one call (`enqueue`, readiness included); then it rejects with `BullMQQueueError`. Default 2000. */
   timeoutMs?: number;
   /**
    * A running job's lock, renewed every half of it while the job runs. A worker that dies (SIGKILL, OOM,
@@ -77,7 +77,6 @@ export type BullMQQueueOptions = BullMQRedisQueueOptions | BullMQPostgresQueueOp
  * handlers and the write): 10 tries, 1 s doubling. Handler failures follow the worker policy instead.
  */
 const STORAGE_RETRIES = { attempts: 10, backoff: { type: "exponential", delay: 1_000 } } as const;
-const ADMIN_TIMEOUT_MS = 10_000;
 const DEFAULT_LIMIT = 100;
 
 /**
@@ -198,7 +197,7 @@ export class BullMQQueue implements DeliveryQueue {
   async listDeadLetters(options: { limit?: number } = {}): Promise<DeadLetter[]> {
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (limit < 1) return [];
-    return this.#call("listDeadLetters", Math.max(this.#timeoutMs, ADMIN_TIMEOUT_MS), async (queue) => {
+    return this.#call("listDeadLetters", this.#timeoutMs, async (queue) => {
       const ids = await queue.getRanges(["failed"], 0, limit - 1, false);
       const letters = await Promise.all(ids.map((id) => readDeadLetter(queue, id)));
       return letters.filter((letter) => letter !== undefined).sort((a, b) => b.failedAt - a.failedAt);
@@ -206,7 +205,7 @@ export class BullMQQueue implements DeliveryQueue {
   }
 
   async replayDeadLetter(key: string): Promise<boolean> {
-    return this.#call("replayDeadLetter", Math.max(this.#timeoutMs, ADMIN_TIMEOUT_MS), async (queue) => {
+    return this.#call("replayDeadLetter", this.#timeoutMs, async (queue) => {
       const job = await findDeadLetter(queue, key);
       if (job === undefined) return false;
       const decoded = decodeStoredJob(job.data);
@@ -221,7 +220,7 @@ export class BullMQQueue implements DeliveryQueue {
   }
 
   async removeDeadLetter(key: string): Promise<boolean> {
-    return this.#call("removeDeadLetter", Math.max(this.#timeoutMs, ADMIN_TIMEOUT_MS), async (queue) => {
+    return this.#call("removeDeadLetter", this.#timeoutMs, async (queue) => {
       const job = await findDeadLetter(queue, key);
       if (job === undefined) return false;
       await job.remove();
