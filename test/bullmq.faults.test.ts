@@ -132,7 +132,16 @@ describe("BullMQQueue: the server is down when a receiver enqueues", () => {
     const own = await startPrivateRedis();
     const queue = new BullMQQueue({ connection: own.url, name: "down-test", ...testQueueOptions });
     try {
+      const ran: string[] = [];
+      const consumer = queue.consume(
+        async (job) => {
+          ran.push(job.delivery.key);
+          return { status: "completed", done: [] };
+        },
+        { concurrency: 2 },
+      );
       expect(await queue.enqueue(delivery())).toBe("queued");
+      await waitFor(() => ran.length === 1);
       await own.kill();
       const started = Date.now();
       const error = await queue.enqueue(delivery()).catch((e: unknown) => e);
@@ -142,12 +151,51 @@ describe("BullMQQueue: the server is down when a receiver enqueues", () => {
       expect((error as BullMQQueueError).reason).toBe("unavailable");
       expect(elapsed).toBeLessThan(1_000);
       await own.start();
-      await waitFor(async () => (await queue.enqueue(delivery()).catch(() => "down")) === "queued");
+      const after = delivery();
+      await waitFor(async () => (await queue.enqueue(after).catch(() => "down")) === "queued");
+      // The worker that lived through the outage picks up new work without a restart.
+      await waitFor(() => ran.includes(after.key), 30_000);
+      await consumer.close();
     } finally {
       await queue.close();
       await own.stop();
     }
   }, 60_000);
+
+  it("PostgreSQL killed: enqueue rejects within its timeout, and works again once PostgreSQL is back", async () => {
+    const own = await startPrivatePostgres();
+    const queue = new BullMQQueue({
+      postgres: own.url,
+      name: "pg-down",
+      timeoutMs: 1_000,
+      ...testQueueOptions,
+    });
+    try {
+      const ran: string[] = [];
+      const consumer = queue.consume(
+        async (job) => {
+          ran.push(job.delivery.key);
+          return { status: "completed", done: [] };
+        },
+        { concurrency: 2 },
+      );
+      expect(await queue.enqueue(delivery())).toBe("queued");
+      await waitFor(() => ran.length === 1);
+      await own.kill();
+      const error = await queue.enqueue(delivery()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BullMQQueueError);
+      expect((error as BullMQQueueError).operation).toBe("enqueue");
+      await own.start();
+      const after = delivery();
+      await waitFor(async () => (await queue.enqueue(after).catch(() => "down")) === "queued", 30_000);
+      // The worker that lived through the outage picks up new work without a restart.
+      await waitFor(() => ran.includes(after.key), 30_000);
+      await consumer.close();
+    } finally {
+      await queue.close();
+      await own.stop();
+    }
+  }, 90_000);
 
   it("Redis down from the start: enqueue rejects within its timeout, and the same queue works once Redis is up", async () => {
     const port = await freePort();

@@ -40,9 +40,14 @@ export async function sharedPostgres(): Promise<SharedPostgres> {
   return { url: own.url, release: () => own.stop() };
 }
 
-/** A PostgreSQL cluster this test started (and may kill) on a free port. */
+/** A PostgreSQL cluster this test started (and may kill and restart) on a free port. */
 export interface PrivatePostgres {
   readonly url: string;
+  /** Immediate shutdown (SIGQUIT: no checkpoint, as in a crash) and wait for the postmaster to exit. */
+  kill(): Promise<void>;
+  /** Start again on the same port and data directory, and wait until it answers. */
+  start(): Promise<void>;
+  /** Shut it down and remove its directory. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -59,31 +64,44 @@ export async function startPrivatePostgres(port?: number): Promise<PrivatePostgr
       ? ["runuser", ["-u", "postgres", "--", path.join(BIN, bin), ...args]]
       : [path.join(BIN, bin), args];
   await run(...command("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]));
-  const child: ChildProcess = spawn(
-    ...command("postgres", ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir]),
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 20_000;
-  while (!(await answers(admin))) {
-    if (child.exitCode !== null) throw new Error(`postgres exited at start (code ${child.exitCode})`);
-    if (Date.now() > deadline) throw new Error(`postgres on port ${port} did not answer within 20 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let child: ChildProcess | undefined;
+
+  const start = async () => {
+    const proc = spawn(
+      ...command("postgres", ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir]),
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    child = proc;
+    const deadline = Date.now() + 20_000;
+    while (!(await answers(admin))) {
+      if (proc.exitCode !== null) throw new Error(`postgres exited at start (code ${proc.exitCode})`);
+      if (Date.now() > deadline) throw new Error(`postgres on port ${port} did not answer within 20 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const signal = async (name: NodeJS.Signals) => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    // Signal the postmaster itself (runuser does not pass signals on).
+    const pid = Number(readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    process.kill(pid, name);
+    await exited;
+  };
+
+  await start();
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
   await client.query("CREATE DATABASE test");
   await client.end();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/test`,
+    kill: () => signal("SIGQUIT"),
+    start,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        // Signal the postmaster itself (runuser does not pass signals on): SIGINT = fast shutdown.
-        const pid = Number(readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-        process.kill(pid, "SIGINT");
-        await exited;
-      }
+      await signal("SIGINT"); // fast shutdown
       rmSync(dir, { recursive: true, force: true });
     },
   };
