@@ -40,6 +40,8 @@ export interface PrivateRedisOptions {
   durable?: boolean;
   /** More redis-server arguments, e.g. `["--cluster-enabled", "yes"]`. */
   extraArgs?: readonly string[];
+  /** Listen here instead of on a free port (a client made before the server exists). */
+  port?: number;
 }
 
 /** A redis-server this test started and may kill and restart on the same port. */
@@ -59,7 +61,7 @@ export interface PrivateRedis {
  * when redis-server is not installed: the Redis tests need a real Redis and must not pass without one.
  */
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), "webhook-kit-redis-"));
   const args = [
     "--port",

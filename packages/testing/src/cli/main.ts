@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { listen, send, signCommand } from "./commands.js";
+import { deadLetters } from "./dead-letters.js";
 import type { CliIo, CommonArgs } from "./io.js";
 import { style, useColour } from "./style.js";
 import { USAGE, UsageError } from "./usage.js";
@@ -19,6 +20,11 @@ const options = {
   "webhook-id": { type: "string" },
   timestamp: { type: "string" },
   json: { type: "boolean" },
+  redis: { type: "string" },
+  postgres: { type: "string" },
+  queue: { type: "string" },
+  prefix: { type: "string" },
+  limit: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -40,6 +46,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0;
     }
     const [command, ...extra] = positionals;
+    if (command === "dead-letters") return await deadLetters(extra, values, io, s);
     if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra.join(" ")}`);
     const args = values as CommonArgs;
     switch (command) {

@@ -1,0 +1,455 @@
+import { randomUUID } from "node:crypto";
+import {
+  type ConsumeOptions,
+  DEFAULT_RETENTION_MS,
+  type DeadLetter,
+  type DeliveryQueue,
+  type JobProcessor,
+  type QueueConsumer,
+  type QueuedDelivery,
+} from "@webhook-kit/core";
+import type { Job } from "bullmq";
+import {
+  type Backend,
+  type JobQueue,
+  type JobWorker,
+  type PostgresTarget,
+  postgresBackend,
+  type RedisTarget,
+  redisBackend,
+} from "./backends.js";
+import { BullMQQueueError, type BullMQQueueOperation } from "./errors.js";
+import { jobIdFromKey, keyFromJobId } from "./job-id.js";
+import { runJob, UNDECODABLE } from "./run-job.js";
+import { decodeStoredJob, oneLine, STORED_JOB_VERSION, type StoredJob } from "./stored-job.js";
+
+/** Options shared by both backends. */
+export interface BullMQQueueCommonOptions {
+  /** BullMQ queue name; the receivers and workers of one endpoint share it. Default `"webhook-kit"`. */
+  name?: string;
+  /**
+   * How long a completed job (and so its key) is kept: an enqueue of the same key within it is a duplicate.
+   * Default 24 h (`DEFAULT_RETENTION_MS`). Dead letters are never removed automatically.
+   */
+  completedRetentionMs?: number;
+  /** Upper bound on one call (`enqueue`, readiness included); then it rejects with `BullMQQueueError`. Default 2000. */
+  timeoutMs?: number;
+  /**
+   * A running job's lock, renewed every half of it while the job runs. A worker that dies (SIGKILL, OOM,
+   * lost machine) stops renewing; its jobs are taken back within `lockDurationMs + stalledIntervalMs`.
+   * Keep it well above your longest event-loop stall. Default 30000.
+   */
+  lockDurationMs?: number;
+  /** How often each worker looks for jobs whose lock expired. Default 30000. */
+  stalledIntervalMs?: number;
+  /**
+   * How many times a job may be taken back from a dead worker before it is a dead letter: a poison job that
+   * kills every worker that runs it ends in the failed set instead of looping. Default 2.
+   */
+  maxStalledCount?: number;
+  /**
+   * Hears connection and worker errors that have no caller to reject (reconnects, lock renewals). Default:
+   * `console.warn` of the message.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** A queue on Redis. */
+export interface BullMQRedisQueueOptions extends BullMQQueueCommonOptions {
+  /** A URL (`redis://host:6379`), ioredis options, or an ioredis client (duplicated, never closed by the queue). */
+  connection: RedisTarget;
+  /** BullMQ's key prefix. Default `"bull"` (what bull-board and other BullMQ tools assume). */
+  prefix?: string;
+}
+
+/** A queue on PostgreSQL, through BullMQ's PostgreSQL backend. */
+export interface BullMQPostgresQueueOptions extends BullMQQueueCommonOptions {
+  /** A connection string, a node-postgres pool config (may carry `schema`), or a `pg.Pool` (never closed by the queue). */
+  postgres: PostgresTarget;
+  /** Create or upgrade BullMQ's schema when connecting (idempotent, serialized by an advisory lock). Default true. */
+  migrate?: boolean;
+}
+
+export type BullMQQueueOptions = BullMQRedisQueueOptions | BullMQPostgresQueueOptions;
+
+/**
+ * BullMQ retries a job by itself only when the outcome could not be stored (a connection drop between the
+ * handlers and the write): 10 tries, 1 s doubling. Handler failures follow the worker policy instead.
+ */
+const STORAGE_RETRIES = { attempts: 10, backoff: { type: "exponential", delay: 1_000 } } as const;
+const DEFAULT_LIMIT = 100;
+
+/**
+ * The durable `DeliveryQueue`: BullMQ 6 on Redis or on PostgreSQL. The job id is the delivery's idempotency
+ * key (escaped, see `jobIdFromKey`), so BullMQ itself refuses a second copy; completed jobs are kept for
+ * `completedRetentionMs`; dead letters are BullMQ's failed set, visible in BullMQ's own tools.
+ *
+ * Pass `connection` for Redis or `postgres` for PostgreSQL; everything else is the same.
+ *
+ * @example
+ * // Redis
+ * const queue = new BullMQQueue({ connection: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" });
+ * // PostgreSQL
+ * const queue = new BullMQQueue({ postgres: process.env.DATABASE_URL ?? "postgres://127.0.0.1:5432/app" });
+ *
+ * const receiver = createReceiver({ provider, queue });   // receivers enqueue
+ * const worker = receiver.work({ concurrency: 16 });      // workers, on any machine, run the handlers
+ * process.once("SIGTERM", async () => {
+ *   await worker.close();
+ *   await queue.close();
+ * });
+ */
+export class BullMQQueue implements DeliveryQueue {
+  /** The BullMQ queue name. */
+  readonly name: string;
+  /** Where the jobs live. */
+  readonly backend: "redis" | "postgres";
+  readonly #store: Backend;
+  readonly #retentionSeconds: number;
+  readonly #timeoutMs: number;
+  readonly #worker: { lockDuration: number; stalledInterval: number; maxStalledCount: number };
+  readonly #onError: (error: Error) => void;
+  readonly #consumers = new Set<BullMQConsumer>();
+  #producer: Promise<JobQueue> | undefined;
+  #closed = false;
+
+  constructor(options: BullMQQueueOptions) {
+    this.name = options.name ?? "webhook-kit";
+    if (this.name.includes(":"))
+      throw new TypeError(`BullMQQueue: name must not contain ':' (got "${this.name}").`);
+    this.#store =
+      "postgres" in options
+        ? postgresBackend(options.postgres, options.migrate ?? true)
+        : redisBackend(options.connection, options.prefix);
+    this.backend = this.#store.kind;
+    const retentionMs = options.completedRetentionMs ?? DEFAULT_RETENTION_MS;
+    this.#retentionSeconds = Math.max(1, Math.ceil(retentionMs / 1_000));
+    this.#timeoutMs = options.timeoutMs ?? 2_000;
+    this.#worker = {
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: options.maxStalledCount ?? 2,
+    };
+    this.#onError =
+      options.onError ?? ((error) => console.warn(`@webhook-kit/bullmq (${this.name}): ${error.message}`));
+  }
+
+  async enqueue(delivery: QueuedDelivery): Promise<"queued" | "duplicate"> {
+    if (typeof delivery.key !== "string" || delivery.key === "")
+      throw new TypeError("BullMQQueue.enqueue: delivery.key must be a non-empty string.");
+    const id = jobIdFromKey(delivery.key);
+    const stored: StoredJob = {
+      v: STORED_JOB_VERSION,
+      nonce: randomUUID(),
+      delivery: { ...delivery, headers: { ...delivery.headers } },
+      attempt: 1,
+      done: [],
+    };
+    return this.#call("enqueue", this.#timeoutMs, async (queue) => {
+      // BullMQ answers an add with an existing id by returning that id and changing nothing: reading the
+      // nonce back tells whether this call wrote the job. A job gone between the two reads (removed, or a
+      // zero retention) is added again rather than reported as queued without a job behind it.
+      for (;;) {
+        await queue.add(`${delivery.provider}/${delivery.type}`, stored, {
+          jobId: id,
+          ...STORAGE_RETRIES,
+          removeOnComplete: { age: this.#retentionSeconds },
+          removeOnFail: false,
+        });
+        let found: Job<StoredJob> | undefined;
+        try {
+          found = await queue.getJob(id);
+        } catch (error) {
+          // BullMQ could not parse the stored job: it exists, and it is not ours.
+          if (error instanceof SyntaxError) return "duplicate";
+          throw error;
+        }
+        if (found !== undefined) {
+          const data: unknown = found.data;
+          const nonce =
+            typeof data === "object" && data !== null ? (data as { nonce?: unknown }).nonce : undefined;
+          return nonce === stored.nonce ? "queued" : "duplicate";
+        }
+      }
+    });
+  }
+
+  consume(processor: JobProcessor, options: ConsumeOptions): QueueConsumer {
+    if (this.#closed) throw new Error("BullMQQueue: consume() after close().");
+    if (!Number.isSafeInteger(options.concurrency) || options.concurrency < 1)
+      throw new TypeError(
+        `BullMQQueue.consume: concurrency must be a positive integer (got ${options.concurrency}).`,
+      );
+    const start = () =>
+      this.#store.createWorker(
+        this.name,
+        (job, token) => runJob(job, token, processor),
+        { ...this.#worker, concurrency: options.concurrency, autorun: false },
+        this.#onError,
+      );
+    const consumer = new BullMQConsumer(start, this.#store, this.#onError, () =>
+      this.#consumers.delete(consumer),
+    );
+    this.#consumers.add(consumer);
+    return consumer;
+  }
+
+  async listDeadLetters(options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (limit < 1) return [];
+    return this.#call("listDeadLetters", this.#timeoutMs, async (queue) => {
+      const ids = await queue.getRanges(["failed"], 0, limit - 1, false);
+      const letters = await Promise.all(ids.map((id) => readDeadLetter(queue, id)));
+      return letters.filter((letter) => letter !== undefined).sort((a, b) => b.failedAt - a.failedAt);
+    });
+  }
+
+  async replayDeadLetter(key: string): Promise<boolean> {
+    return this.#call("replayDeadLetter", this.#timeoutMs, async (queue) => {
+      const job = await findDeadLetter(queue, key);
+      if (job === undefined) return false;
+      const decoded = decodeStoredJob(job.data);
+      if (decoded.ok) {
+        // The attempt count starts again; handlers already done stay done; the old error and issues go.
+        const { lastError: _e, issues: _i, ...rest } = decoded.job;
+        await job.updateData({ ...rest, attempt: 1 });
+      }
+      await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return true;
+    });
+  }
+
+  async removeDeadLetter(key: string): Promise<boolean> {
+    return this.#call("removeDeadLetter", this.#timeoutMs, async (queue) => {
+      const job = await findDeadLetter(queue, key);
+      if (job === undefined) return false;
+      await job.remove();
+      return true;
+    });
+  }
+
+  /** Closes the consumers still open (gracefully: running jobs finish) and the connections of this queue. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#consumers].map((consumer) => consumer.close()));
+    const producer = this.#producer;
+    this.#producer = undefined;
+    if (producer === undefined) return;
+    const queue = await producer.catch(() => undefined);
+    if (queue === undefined) return;
+    await queue.close().catch(() => {});
+    await this.#store.release(queue);
+  }
+
+  /**
+   * The producer queue, ready. BullMQ remembers a failed first connection (PostgreSQL down at start) for
+   * good, so a producer that failed to become ready is dropped and the next call builds a new one.
+   */
+  async #ready(): Promise<JobQueue> {
+    if (this.#closed) throw new Error("BullMQQueue is closed.");
+    this.#producer ??= this.#store.createQueue(this.name).then((queue) => {
+      queue.on("error", (error: Error) => this.#onError(error));
+      return queue;
+    });
+    const producer = this.#producer;
+    try {
+      const queue = await producer;
+      await queue.waitUntilReady();
+      return queue;
+    } catch (error) {
+      if (this.#producer === producer) {
+        this.#producer = undefined;
+        producer
+          .then(async (queue) => {
+            await queue.close();
+            await this.#store.release(queue);
+          })
+          .catch(() => {});
+      }
+      throw error;
+    }
+  }
+
+  async #call<T>(
+    operation: BullMQQueueOperation,
+    timeoutMs: number,
+    run: (queue: JobQueue) => Promise<T>,
+  ): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BullMQQueueError(
+              operation,
+              "timeout",
+              `${operation}: no answer from ${this.backend} within ${timeoutMs} ms; check that it is reachable.`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    const work = this.#ready().then(run);
+    work.catch(() => {});
+    try {
+      return await Promise.race([work, timeout]);
+    } catch (error) {
+      if (error instanceof BullMQQueueError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new BullMQQueueError(
+        operation,
+        "unavailable",
+        `${operation} failed on ${this.backend}: ${oneLine(message)}`,
+        error,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * A worker of this queue; `close()` takes no new jobs and waits for the running ones to store their outcome.
+ *
+ * BullMQ's PostgreSQL backend remembers a failed first connection for good: a worker started while the
+ * database is down would wait forever without a word. So a worker runs only once its backend is ready; one
+ * that failed to get ready is dropped and a new one tried, 0.5 s to 5 s apart, until this consumer closes.
+ */
+class BullMQConsumer implements QueueConsumer {
+  readonly #store: Backend;
+  readonly #onError: (error: Error) => void;
+  readonly #forget: () => void;
+  #worker: JobWorker | undefined;
+  #starting: Promise<void>;
+  #stopped = false;
+  #running = false;
+  #stopNow: () => void = () => {};
+  readonly #stop = new Promise<void>((resolve) => {
+    this.#stopNow = resolve;
+  });
+  #wake: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    start: () => Promise<JobWorker>,
+    store: Backend,
+    onError: (error: Error) => void,
+    forget: () => void,
+  ) {
+    this.#store = store;
+    this.#onError = (error) => onError(error instanceof Error ? error : new Error(String(error)));
+    this.#forget = forget;
+    this.#starting = this.#start(start);
+  }
+
+  async #start(start: () => Promise<JobWorker>): Promise<void> {
+    for (let pause = 500; !this.#stopped; pause = Math.min(pause * 2, 5_000)) {
+      let worker: JobWorker;
+      try {
+        worker = await start();
+      } catch (error) {
+        this.#onError(error as Error);
+        await this.#sleep(pause);
+        continue;
+      }
+      this.#worker = worker;
+      try {
+        // BullMQ's readiness never settles for a Redis that is not there: close() must not wait for it.
+        await Promise.race([worker.waitUntilReady(), this.#stop]);
+      } catch (error) {
+        this.#onError(error as Error);
+        if (this.#worker === worker) {
+          this.#worker = undefined;
+          await worker.close().catch(() => {});
+          await this.#store.release(worker);
+        }
+        await this.#sleep(pause);
+        continue;
+      }
+      // close() may have taken the worker while it was getting ready: then it is closed, not run.
+      if (this.#stopped || this.#worker !== worker) return;
+      this.#running = true;
+      worker.run().catch((error: unknown) => this.#onError(error as Error));
+      return;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#stopped = true;
+      this.#stopNow();
+      this.#wake?.();
+      const worker = this.#worker;
+      this.#worker = undefined;
+      if (worker !== undefined && this.#running) {
+        await worker.close();
+        await this.#store.release(worker);
+      } else if (worker !== undefined) {
+        // Still waiting for its server: BullMQ's close would wait for that connection too. Dropping our
+        // connection first ends the wait; there is no running job to wait for.
+        await this.#store.release(worker);
+        await worker.close().catch(() => {});
+      }
+      await this.#starting;
+      this.#forget();
+    })();
+    return this.#closing;
+  }
+}
+
+async function findDeadLetter(queue: JobQueue, key: string): Promise<Job<StoredJob> | undefined> {
+  const id = jobIdFromKey(key);
+  if ((await queue.getJobState(id)) !== "failed") return undefined;
+  return (await queue.getJob(id)) ?? undefined;
+}
+
+async function readDeadLetter(queue: JobQueue, id: string): Promise<DeadLetter | undefined> {
+  let job: Job<StoredJob> | undefined;
+  try {
+    job = await queue.getJob(id);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return undecodable(id, "job data is not JSON");
+  }
+  if (job === undefined) return undefined;
+  const failedAt = job.finishedOn ?? job.timestamp;
+  const error = oneLine(job.failedReason ?? "failed");
+  const decoded = decodeStoredJob(job.data);
+  if (!decoded.ok) return { ...undecodable(id, decoded.reason), failedAt, error };
+  const { delivery, attempt, done, issues } = decoded.job;
+  const letter: DeadLetter = {
+    key: delivery.key,
+    provider: delivery.provider,
+    type: delivery.type,
+    receivedAt: delivery.receivedAt,
+    attempts: attempt,
+    error,
+    failedAt,
+    done: [...done],
+  };
+  if (issues !== undefined) letter.issues = issues;
+  return letter;
+}
+
+function undecodable(id: string, reason: string): DeadLetter {
+  return {
+    key: keyFromJobId(id),
+    provider: "",
+    type: "",
+    receivedAt: 0,
+    attempts: 0,
+    error: `${UNDECODABLE}: ${reason}`,
+    failedAt: 0,
+    done: [],
+  };
+}

@@ -1,0 +1,148 @@
+import type { DeadLetter, DeliveryQueue } from "@webhook-kit/core";
+import type { CliIo } from "./io.js";
+import type { Style } from "./style.js";
+import { UsageError } from "./usage.js";
+
+/** The options `dead-letters` reads. */
+export interface DeadLetterArgs {
+  redis?: string | undefined;
+  postgres?: string | undefined;
+  queue?: string | undefined;
+  prefix?: string | undefined;
+  limit?: string | undefined;
+  json?: boolean | undefined;
+}
+
+/** Opens the queue the flags name. Injectable so the command can be run against any DeliveryQueue. */
+export type OpenQueue = (args: DeadLetterArgs) => Promise<DeliveryQueue>;
+
+const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
+
+/**
+ * `dead-letters list | replay <key> | remove <key>`: the jobs a queue gave up on. Exit 0 done, 1 the queue
+ * could not be reached, 2 usage (or no dead letter with that key).
+ */
+export async function deadLetters(
+  positionals: readonly string[],
+  args: DeadLetterArgs,
+  io: CliIo,
+  s: Style,
+  open: OpenQueue = openBullMQQueue,
+): Promise<number> {
+  const [action, key, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra.join(" ")}`);
+  if (action !== "list" && action !== "replay" && action !== "remove")
+    throw new UsageError(
+      action === undefined
+        ? "dead-letters needs an action: list, replay <key> or remove <key>."
+        : `Unknown dead-letters action "${action}" (list, replay <key>, remove <key>).`,
+    );
+  if (action === "list" && key !== undefined) throw new UsageError(`Unexpected argument: ${key}`);
+  if (action !== "list" && key === undefined)
+    throw new UsageError(`dead-letters ${action} needs the key of a dead letter (see dead-letters list).`);
+  const limit = parseLimit(args.limit);
+  const queue = await open(args);
+  try {
+    if (action === "list") {
+      const letters = await queue.listDeadLetters({ limit });
+      if (args.json) line(io, JSON.stringify(letters, null, 2));
+      else printLetters(io, s, letters, queueLabel(args), Date.now());
+      return 0;
+    }
+    const found =
+      action === "replay"
+        ? await queue.replayDeadLetter(key as string)
+        : await queue.removeDeadLetter(key as string);
+    if (!found) {
+      io.stderr.write(
+        `${s.bad("error:")} no dead letter with key "${key}" in ${queueLabel(args)} (see dead-letters list).\n`,
+      );
+      return 2;
+    }
+    if (args.json) line(io, JSON.stringify({ [action === "replay" ? "replayed" : "removed"]: key }));
+    else
+      line(
+        io,
+        action === "replay"
+          ? `${s.ok("↻")} replayed ${key}: back on the queue from attempt 1; handlers already done are skipped`
+          : `${s.ok("✓")} removed ${key}`,
+      );
+    return 0;
+  } finally {
+    await queue.close();
+  }
+}
+
+function parseLimit(value: string | undefined): number {
+  if (value === undefined) return 100;
+  const limit = Number(value);
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive integer (got ${value}).`);
+  return limit;
+}
+
+const queueLabel = (args: DeadLetterArgs) => `queue "${args.queue ?? "webhook-kit"}"`;
+
+function printLetters(io: CliIo, s: Style, letters: readonly DeadLetter[], label: string, now: number) {
+  if (letters.length === 0) {
+    line(io, `no dead letters in ${label}`);
+    return;
+  }
+  line(io, `${letters.length} dead letter${letters.length === 1 ? "" : "s"} in ${label}, newest first`);
+  for (const letter of letters) {
+    const attempts = `${letter.attempts} attempt${letter.attempts === 1 ? "" : "s"}`;
+    const age =
+      letter.failedAt > 0 ? `failed ${formatAge(now - letter.failedAt)} ago` : "failed (time unknown)";
+    line(io, "");
+    line(
+      io,
+      `${s.bad("✗")} ${s.bold(letter.type || "(unknown type)")}  ${s.dim(`${letter.provider}  ${attempts}  ${age}`)}`,
+    );
+    line(io, `  key    ${letter.key}`);
+    line(io, `  error  ${letter.error}`);
+    if (letter.done.length > 0) line(io, `  done   ${letter.done.join(", ")}`);
+    for (const issue of letter.issues ?? []) line(io, `  issue  ${issue.path || "(root)"}: ${issue.message}`);
+  }
+}
+
+/** "42s", "7m", "5h", "3d": how long ago, to the unit a person reads at a glance. */
+export function formatAge(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1_000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.round(hours / 24)}d`;
+}
+
+/** A BullMQQueue on --redis or --postgres; @webhook-kit/bullmq is an optional peer, loaded only here. */
+async function openBullMQQueue(args: DeadLetterArgs): Promise<DeliveryQueue> {
+  if ((args.redis === undefined) === (args.postgres === undefined))
+    throw new UsageError("dead-letters needs exactly one of --redis <url> or --postgres <url>.");
+  let bullmq: typeof import("@webhook-kit/bullmq");
+  try {
+    bullmq = await import("@webhook-kit/bullmq");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND")
+      throw new Error(
+        `dead-letters works on a BullMQ queue: install @webhook-kit/bullmq next to @webhook-kit/testing (npm install @webhook-kit/bullmq bullmq ${args.redis ? "ioredis" : "pg"}). (${(error as Error).message.split("\n")[0]})`,
+      );
+    throw error;
+  }
+  const common = {
+    ...(args.queue === undefined ? {} : { name: args.queue }),
+    timeoutMs: 5_000,
+    // A CLI run is short: connection noise is reported by the failing call itself.
+    onError: () => {},
+  };
+  return args.redis !== undefined
+    ? new bullmq.BullMQQueue({
+        connection: args.redis,
+        ...(args.prefix ? { prefix: args.prefix } : {}),
+        ...common,
+      })
+    : // Never create BullMQ's schema from an admin command pointed at the wrong database.
+      new bullmq.BullMQQueue({ postgres: args.postgres as string, migrate: false, ...common });
+}

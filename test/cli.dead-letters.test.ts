@@ -1,0 +1,181 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { DeadLetter, QueuedDelivery } from "@webhook-kit/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { delivery } from "./conformance/queue-suite.js";
+import { postgresHarness, redisHarness } from "./support/bullmq.js";
+import { type SharedPostgres, sharedPostgres } from "./support/postgres.js";
+import { freePort, type SharedRedis, sharedRedis } from "./support/redis.js";
+
+// `webhook-kit dead-letters` as a user runs it: the built binary against a real Redis and PostgreSQL.
+
+const CLI = fileURLToPath(new URL("../packages/testing/dist/cli.js", import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+async function waitFor(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+let redis: SharedRedis;
+let postgres: SharedPostgres;
+beforeAll(async () => {
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: run \`pnpm build\` first (the CLI tests spawn the built bin).`);
+  [redis, postgres] = await Promise.all([sharedRedis(), sharedPostgres()]);
+});
+afterAll(async () => {
+  await Promise.all([redis?.release(), postgres?.release()]);
+});
+
+const backends = [
+  { label: "Redis", flag: "--redis", harness: () => redisHarness(redis.url), url: () => redis.url },
+  {
+    label: "PostgreSQL",
+    flag: "--postgres",
+    harness: () => postgresHarness(postgres.url),
+    url: () => postgres.url,
+  },
+] as const;
+
+describe.each(backends)("webhook-kit dead-letters on $label", ({ flag, harness, url }) => {
+  /** A queue holding two dead letters: one with schema issues, one whose handlers partly ran. */
+  async function withDeadLetters(
+    test: (h: ReturnType<typeof harness>, d: [QueuedDelivery, QueuedDelivery]) => Promise<void>,
+  ) {
+    const h = harness();
+    const parked = delivery({ type: "passport.deleted" });
+    const failed = delivery();
+    try {
+      await h.queue.enqueue(parked);
+      await h.queue.enqueue(failed);
+      const consumer = h.queue.consume(
+        async (job) =>
+          job.delivery.key === parked.key
+            ? {
+                status: "dead",
+                error: "payload does not match the schema",
+                done: [],
+                issues: [{ path: "gtin", message: "Required" }],
+              }
+            : { status: "dead", error: "handler notify failed: 502 from crm", done: ["audit"] },
+        { concurrency: 2 },
+      );
+      await waitFor(async () => (await h.queue.listDeadLetters()).length === 2);
+      await consumer.close();
+      await test(h, [parked, failed]);
+    } finally {
+      await h.close();
+    }
+  }
+
+  it("list: type, key, attempts, last error, age, done and issues; --json gives the records", async () => {
+    await withDeadLetters(async (h, [parked, failed]) => {
+      const res = await run(["dead-letters", "list", flag, url(), "--queue", h.name]);
+      expect(res.stderr).toBe("");
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain(`2 dead letters in queue "${h.name}"`);
+      for (const d of [parked, failed]) {
+        expect(res.stdout).toContain(d.type);
+        expect(res.stdout).toContain(`key    ${d.key}`);
+      }
+      expect(res.stdout).toMatch(/eulabel {2}1 attempt {2}failed \d+s ago/);
+      expect(res.stdout).toContain("error  payload does not match the schema");
+      expect(res.stdout).toContain("issue  gtin: Required");
+      expect(res.stdout).toContain("error  handler notify failed: 502 from crm");
+      expect(res.stdout).toContain("done   audit");
+      // Never the payload.
+      expect(res.stdout).not.toContain(parked.body);
+
+      const json = await run(["dead-letters", "list", flag, url(), "--queue", h.name, "--json"]);
+      expect(json.code).toBe(0);
+      const letters = JSON.parse(json.stdout) as DeadLetter[];
+      expect(letters.map((l) => l.key).sort()).toEqual([parked.key, failed.key].sort());
+      expect(letters.find((l) => l.key === parked.key)?.issues).toEqual([
+        { path: "gtin", message: "Required" },
+      ]);
+
+      const limited = await run([
+        "dead-letters",
+        "list",
+        flag,
+        url(),
+        "--queue",
+        h.name,
+        "--json",
+        "--limit",
+        "1",
+      ]);
+      expect(JSON.parse(limited.stdout)).toHaveLength(1);
+    });
+  }, 60_000);
+
+  it("replay puts one back on the queue; remove forgets one; an unknown key exits 2 with a message", async () => {
+    await withDeadLetters(async (h, [parked, failed]) => {
+      const base = [flag, url(), "--queue", h.name];
+      const replayed = await run(["dead-letters", "replay", parked.key, ...base]);
+      expect(replayed.code).toBe(0);
+      expect(replayed.stdout).toContain(`replayed ${parked.key}`);
+      const removed = await run(["dead-letters", "remove", failed.key, ...base]);
+      expect(removed.code).toBe(0);
+      expect(removed.stdout).toContain(`removed ${failed.key}`);
+      expect(await h.queue.listDeadLetters()).toEqual([]);
+      // The replayed one waits for a worker; the removed one is gone for good.
+      expect(await h.queue.enqueue(parked)).toBe("duplicate");
+      expect(await h.queue.enqueue(failed)).toBe("queued");
+
+      for (const action of ["replay", "remove"]) {
+        const unknown = await run(["dead-letters", action, "eulabel:nope", ...base]);
+        expect(unknown.code).toBe(2);
+        expect(unknown.stderr).toContain(`no dead letter with key "eulabel:nope" in queue "${h.name}"`);
+        expect(unknown.stdout).toBe("");
+      }
+      const empty = await run(["dead-letters", "list", ...base]);
+      expect(empty.stdout).toContain(`no dead letters in queue "${h.name}"`);
+    });
+  }, 60_000);
+});
+
+describe("webhook-kit dead-letters: usage and an unreachable queue", () => {
+  it.each([
+    [["dead-letters"], "needs an action"],
+    [["dead-letters", "purge", "--redis", "redis://x"], 'Unknown dead-letters action "purge"'],
+    [["dead-letters", "replay", "--redis", "redis://x"], "needs the key of a dead letter"],
+    [["dead-letters", "list"], "exactly one of --redis <url> or --postgres <url>"],
+    [["dead-letters", "list", "--redis", "redis://a", "--postgres", "postgres://b"], "exactly one of"],
+    [["dead-letters", "list", "--redis", "redis://a", "--limit", "0"], "--limit must be a positive integer"],
+  ])("%j exits 2: %s", async (args, message) => {
+    const res = await run(args);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(message);
+  });
+
+  it("a Redis that does not answer: exit 1 with the reason, not a hang", async () => {
+    const port = await freePort();
+    const res = await run(["dead-letters", "list", "--redis", `redis://127.0.0.1:${port}`]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/listDeadLetters: .*redis/);
+  }, 30_000);
+});
