@@ -38,7 +38,7 @@ export const resolveProfile = (
  * User-Agent and serialisation are added. A string or bytes payload is sent as it is.
  *
  * @example
- * const { headers, body } = await signDelivery(providers.eudr({ secret }), fixtures.eudr.supplierCreated);
+ * const { headers, body } = await signDelivery(providers.eudr({ secret }), fixtures.eudr["supplier.created"]);
  * const res = await fetch("http://localhost:3000/webhooks/eudr", { method: "POST", headers, body });
  */
 export async function signDelivery(
