@@ -88,7 +88,7 @@ export async function sendDelivery(
       const response = await doFetch(url, {
         method: "POST",
         headers: signed.headers,
-        body: signed.body as Uint8Array<ArrayBuffer>,
+        body: signed.body,
         signal: AbortSignal.timeout(timeoutMs),
       });
       attempt.status = response.status;
