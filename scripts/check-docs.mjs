@@ -40,7 +40,12 @@ function blocks(file) {
     const start = i + 1;
     let end = start;
     while (end < lines.length && !/^```\s*$/.test(lines[end] ?? "")) end++;
-    out.push({ lang: open[1], info: open[2].trim(), code: lines.slice(start, end).join("\n"), line: start + 1 });
+    out.push({
+      lang: open[1],
+      info: open[2].trim(),
+      code: lines.slice(start, end).join("\n"),
+      line: start + 1,
+    });
     i = end;
   }
   return out;
@@ -58,7 +63,7 @@ rmSync(scratch, { recursive: true, force: true });
 mkdirSync(scratch, { recursive: true });
 const sources = new Map(); // scratch file → { file, line }
 let skipped = 0;
-let unjustified = [];
+const unjustified = [];
 for (const file of markdownFiles()) {
   const relative = path.relative(root, file);
   for (const [index, block] of blocks(file).entries()) {
@@ -81,7 +86,9 @@ const { options } = ts.convertCompilerOptionsFromJson(
   root,
 );
 const program = ts.createProgram([...sources.keys()], options);
-const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => !d.file || sources.has(path.normalize(d.file.fileName)));
+const diagnostics = ts
+  .getPreEmitDiagnostics(program)
+  .filter((d) => !d.file || sources.has(path.normalize(d.file.fileName)));
 
 for (const d of diagnostics) {
   const message = ts.flattenDiagnosticMessageText(d.messageText, "\n  ");
@@ -94,12 +101,18 @@ for (const d of diagnostics) {
   console.error(`${origin.file}:${origin.line + line}:${character + 1} error TS${d.code}: ${message}`);
 }
 if (unjustified.length > 0) {
-  console.error(`\`\`\`ts nocheck without a reason (write \`\`\`ts nocheck — why): ${unjustified.join(", ")}`);
+  console.error(
+    `\`\`\`ts nocheck without a reason (write \`\`\`ts nocheck — why): ${unjustified.join(", ")}`,
+  );
 }
 rmSync(scratch, { recursive: true, force: true });
 const checked = sources.size;
 if (diagnostics.length > 0 || unjustified.length > 0) {
-  console.error(`check-docs: ${diagnostics.length} type error(s) in ${checked} TypeScript block(s) of the docs.`);
+  console.error(
+    `check-docs: ${diagnostics.length} type error(s) in ${checked} TypeScript block(s) of the docs.`,
+  );
   process.exit(1);
 }
-console.log(`check-docs: ${checked} TypeScript block(s) in the READMEs and docs/ type-check (${skipped} opted out).`);
+console.log(
+  `check-docs: ${checked} TypeScript block(s) in the READMEs and docs/ type-check (${skipped} opted out).`,
+);
