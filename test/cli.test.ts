@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { providers, utf8Bytes, verify } from "@webhook-kit/core";
+import { createReceiver, providers, utf8Bytes, verify } from "@webhook-kit/core";
+import { createNodeHandler } from "@webhook-kit/core/node";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useColour } from "../packages/testing/src/cli/style.js";
 
@@ -17,10 +18,14 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+function run(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...options.env, NO_COLOR: "" },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = "";
     let stderr = "";
@@ -72,34 +77,108 @@ beforeAll(() => {
     throw new Error(`${CLI} is missing: run \`pnpm build\` first (the CLI tests spawn the built bin).`);
 });
 
-describe("webhook-kit CLI: usage and exit codes", () => {
+const FIXTURES = fileURLToPath(new URL("./fixtures/cli/", import.meta.url));
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../packages/testing/package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
+
+/** A server on a free port that records each request and answers with `answer`. */
+async function recorder(answer: (req: http.IncomingMessage) => [number, string]) {
+  const seen: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      seen.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+      const [status, body] = answer(req);
+      res.writeHead(status, { "content-type": "application/json" }).end(body);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`, seen };
+}
+
+/** A port nothing listens on (not one of the ports fetch blocks, such as 9). */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe("webhook-kit CLI: usage, --version, --list-events", () => {
   it("--help prints the usage on stdout and exits 0, without colour when not on a terminal", async () => {
     const res = await run(["--help"]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("webhook-kit listen --provider");
-    expect(res.stdout).toContain("Exit codes: 0 ok, 1 delivery failed, 2 usage error");
+    expect(res.stdout).toContain(
+      "Exit codes: 0 handled (or delivered), 1 not delivered, 2 usage error, 3 acknowledged",
+    );
     expect(res.stdout).not.toContain(ESC);
   });
 
+  it("--version prints the package's version", async () => {
+    for (const flag of ["--version", "-v"]) {
+      const res = await run([flag]);
+      expect(res).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
+    }
+  });
+
   it.each([
-    [[], "Missing command"],
-    [["frobnicate"], 'Unknown command "frobnicate"'],
-    [["send", "--bogus"], "Unknown option"],
-    [["sign", "--secret", "x"], "--provider is required"],
-    [["sign", "--provider", "eudr"], "--secret is required"],
-    [["sign", "--provider", "nope", "--secret", "x"], 'Unknown provider "nope"'],
-    [["send", "--provider", "eudr", "--secret", "x"], "--url is required"],
+    [[], "Missing command."],
+    [["frobnicate"], 'Unknown command "frobnicate".'],
+    [["send", "--bogus"], "Unknown option --bogus."],
+    [["send", "--url"], "--url needs a value."],
+    [["sign", "--secret", "x"], "--provider is required."],
+    [["sign", "--provider", "eudr"], "--secret is required (or set WEBHOOK_SECRET)."],
+    [["sign", "--provider", "nope", "--secret", "x"], 'Unknown provider "nope".'],
+    [["send", "--provider", "eudr", "--secret", "x"], "--url is required."],
+    [
+      ["send", "--provider", "eudr", "--secret", "x", "--url", "localhost:3000"],
+      "--url must be http: or https:",
+    ],
     [
       ["send", "--provider", "eudr", "--secret", "x", "--url", "http://127.0.0.1:1/", "--event", "nope"],
-      "No example nope",
+      'No example "nope" payload for eudr.',
+    ],
+    [
+      ["send", "--provider", "eudr", "--secret", "x", "--url", "http://127.0.0.1:1/", "--set", "novalue"],
+      "--set novalue: expected path=value",
+    ],
+    [
+      ["send", "--provider", "eudr", "--secret", "x", "--url", "http://127.0.0.1:1/", "--header", "bad"],
+      '--header bad: expected "name: value"',
     ],
     [["sign", "--provider", "standard-webhooks", "--secret", "whsec_!!!"], "not valid base64"],
-  ])("%j → exit 2 with a helpful message on stderr", async (args, message) => {
+    [["sign", "--provider", "eudr", "--secret", "x"], "The body on stdin is empty."],
+  ])("%j → exit 2: one line saying what is wrong, one hint, not the whole help", async (args, message) => {
     const res = await run(args as string[]);
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain(message);
-    expect(res.stderr).toContain("Usage:");
+    const lines = res.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^error: /);
+    expect(lines[0]).toContain(message);
+    expect(lines[1]).toMatch(/^hint: \S/);
+    expect(res.stderr).not.toContain("Usage:");
     expect(res.stderr).not.toContain("whsec_!!!");
+  });
+
+  it("names the events it has fixtures for; every event each preset declares has one", async () => {
+    const eudr = await run(["--list-events", "--provider", "eudr"]);
+    expect(eudr).toMatchObject({ code: 0, stdout: "supplier.created\nsupplier.updated\nsync.completed\n" });
+    const github = await run(["--list-events", "--provider", "github"]);
+    expect(github.stdout.split("\n")).toEqual(expect.arrayContaining(["ping", "push", "issues.opened"]));
+    const generic = await run(["--list-events", "--provider", "generic"]);
+    expect(generic.stdout.trim().split("\n")).toEqual(Object.keys(providers.generic({ secret: "s" }).events));
+    for (const name of ["eulabel", "eulabel-inbound", "shipping", "stripe", "standard-webhooks"]) {
+      const res = await run(["--list-events", "--provider", name]);
+      expect(res.code).toBe(0);
+      expect(res.stdout).not.toContain("no example payload");
+    }
   });
 
   it("decides colour from the terminal and NO_COLOR", () => {
@@ -152,60 +231,177 @@ describe("webhook-kit sign", () => {
     });
     expect(outcome.ok).toBe(true);
   });
+
+  it("signs a fresh fixture with --event; whitespace on stdin is refused like nothing", async () => {
+    const res = await run([
+      "sign",
+      "--provider",
+      "stripe",
+      "--secret",
+      SECRET,
+      "--event",
+      "invoice.paid",
+      "--json",
+    ]);
+    const out = JSON.parse(res.stdout) as { headers: Record<string, string>; body: string };
+    expect(JSON.parse(out.body)).toMatchObject({
+      type: "invoice.paid",
+      id: expect.stringMatching(/^evt_\w{24}$/),
+    });
+    const outcome = await verify(providers.stripe({ secret: SECRET }), {
+      method: "POST",
+      headers: out.headers,
+      rawBody: utf8Bytes(out.body),
+    });
+    expect(outcome.ok).toBe(true);
+    const blank = await run(["sign", "--provider", "eudr", "--secret", SECRET], { stdin: " \n\t\n" });
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain("The body on stdin is empty.");
+    const sendBlank = await run(
+      ["send", "--provider", "eudr", "--secret", SECRET, "--url", "http://127.0.0.1:1/", "--file", "-"],
+      { stdin: "" },
+    );
+    expect(sendBlank.code).toBe(2);
+    expect(sendBlank.stderr).toContain("The body on stdin is empty.");
+  });
 });
 
 describe("webhook-kit listen + send", () => {
-  it("listen prints each verified, typed event; send exits 0, a wrong secret exits 1; SIGTERM stops with 0", async () => {
+  it("each send is a new event (both handled, exit 0); --same is a redelivery the receiver drops (duplicate, exit 3)", async () => {
     const listener = await startListener([
       "--provider",
-      "generic",
+      "eulabel",
       "--secret",
       SECRET,
       "--path",
       "/webhooks",
     ]);
     const url = `${listener.url.replace(/\/webhooks$/, "")}/webhooks`;
-    // The same test event twice: the second is the platform's redelivery.
-    const sendSame = [
+    const sendArgs = [
+      "send",
+      "--provider",
+      "eulabel",
+      "--secret",
+      SECRET,
+      "--url",
+      url,
+      "--event",
+      "passport.published",
+    ];
+    for (let i = 0; i < 2; i++) {
+      const res = await run(sendArgs);
+      expect(res.code, res.stdout + res.stderr).toBe(0);
+      expect(res.stdout).toContain("a new event");
+      expect(res.stdout).toContain('attempt 1 → 200 {"received":true}');
+      expect(res.stdout).toContain("handled: the receiver ran its handlers for passport.published (200).");
+    }
+    await waitFor(() =>
+      listener.output.text.match(/passport\.published eulabel:/g)?.length === 2 ? true : undefined,
+    );
+    const first = await run([...sendArgs, "--same"]);
+    expect(first.code).toBe(0);
+    const again = await run([...sendArgs, "--same"]);
+    expect(again.code).toBe(3);
+    expect(again.stdout).toContain('↺ attempt 1 → 200 {"received":true,"duplicate":true}');
+    expect(again.stdout).toContain(
+      "duplicate: the receiver already had this delivery, so nothing ran (--same repeats",
+    );
+    expect(again.stdout).not.toContain("handled:");
+    await waitFor(() =>
+      listener.output.text.includes("duplicate delivery acknowledged") ? true : undefined,
+    );
+    expect(listener.output.text.match(/passport\.published eulabel:/g)).toHaveLength(3);
+    const bad = await run(["send", "--provider", "eulabel", "--secret", "not-the-secret", "--url", url]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('✗ attempt 1 → 401 {"error":"invalid_signature"');
+    expect(bad.stdout).toContain(
+      "not delivered after 1 attempt(s): 401 invalid_signature — is --secret the receiver's secret",
+    );
+    await waitFor(() => (listener.output.text.includes("401 invalid_signature") ? true : undefined));
+    expect(listener.output.text).not.toContain(SECRET);
+    const wrongPath = await run(["send", "--provider", "eulabel", "--secret", SECRET, "--url", `${url}/x`]);
+    expect(wrongPath.code).toBe(1);
+    expect(wrongPath.stdout).toContain("404 not_found — check the path in --url.");
+    listener.child.kill("SIGTERM");
+    expect(await listener.exited).toBe(0);
+  });
+
+  it("a receiver without a handler for the type answers handled:false: shown as not handled, exit 3", async () => {
+    const receiver = createReceiver({ provider: providers.eudr({ secret: SECRET }) });
+    const server = http.createServer(createNodeHandler(receiver));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const res = await run(["send", "--provider", "eudr", "--secret", SECRET, "--url", url]);
+    expect(res.code).toBe(3);
+    expect(res.stdout).toContain('○ attempt 1 → 200 {"received":true,"handled":false}');
+    expect(res.stdout).toContain("not handled: the receiver has no handler for supplier.created");
+  });
+
+  it("GitHub push (and every other fixture) is sent with its X-GitHub-Event", async () => {
+    const listener = await startListener(["--provider", "github", "--secret", SECRET]);
+    const res = await run([
+      "send",
+      "--provider",
+      "github",
+      "--secret",
+      SECRET,
+      "--url",
+      listener.url,
+      "--event",
+      "push",
+    ]);
+    expect(res.code, res.stdout).toBe(0);
+    await waitFor(() => (listener.output.text.includes("✓") ? true : undefined));
+    expect(listener.output.text).toMatch(/✓ \S+ push github:[0-9a-f-]{36}/);
+    expect(listener.output.text).toContain('"ref": "refs/heads/main"');
+  });
+
+  it("--set changes payload fields, --header adds headers, and the signature covers the result", async () => {
+    const target = await recorder(() => [200, '{"received":true}']);
+    const res = await run([
       "send",
       "--provider",
       "generic",
       "--secret",
       SECRET,
       "--url",
-      url,
+      target.url,
       "--event",
-      "project.created",
-    ];
-    const ok = await run(sendSame);
-    expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/attempt 1 → 200/);
-    await waitFor(() =>
-      listener.output.text.includes("project.created generic:evt_abc124") ? true : undefined,
-    );
-    expect(listener.output.text).toContain('"name": "Website relaunch"');
-    const again = await run(sendSame);
-    expect(again.code).toBe(0);
-    await waitFor(() => (listener.output.text.includes("duplicate") ? true : undefined));
-    const bad = await run(["send", "--provider", "generic", "--secret", "not-the-secret", "--url", url]);
-    expect(bad.code).toBe(1);
-    expect(bad.stdout).toContain("not delivered");
-    await waitFor(() => (listener.output.text.includes("401 invalid_signature") ? true : undefined));
-    expect(listener.output.text).not.toContain(SECRET);
-    listener.child.kill("SIGTERM");
-    expect(await listener.exited).toBe(0);
+      "user.created",
+      "--set",
+      "data.email=ada@example.com",
+      "--set",
+      "data.age=36",
+      "--set",
+      "data.flags.beta=true",
+      "--header",
+      "x-request-id: 42",
+      "--header",
+      "User-Agent=curl-like",
+    ]);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const [seen] = target.seen;
+    const body = JSON.parse(seen?.body ?? "{}") as { id: string; data: Record<string, unknown> };
+    expect(body.data).toMatchObject({
+      email: "ada@example.com",
+      age: 36,
+      flags: { beta: true },
+      id: "usr_789",
+    });
+    expect(body.id).toMatch(/^evt_[0-9a-z]{24}$/); // fresh
+    expect(seen?.headers).toMatchObject({ "x-request-id": "42", "user-agent": "curl-like" });
+    const outcome = await verify(providers.generic({ secret: SECRET }), {
+      method: "POST",
+      headers: seen?.headers as Record<string, string>,
+      rawBody: utf8Bytes(seen?.body ?? ""),
+    });
+    expect(outcome.ok).toBe(true);
   });
 
-  it("send --file sends the file's bytes as they are", async () => {
+  it("--print-curl prints a command that delivers the same signed bytes", async () => {
     const listener = await startListener(["--provider", "stripe", "--secret", SECRET]);
-    const { writeFileSync, mkdtempSync, rmSync } = await import("node:fs");
-    const dir = mkdtempSync("/tmp/webhook-kit-cli-");
-    const file = `${dir}/event.json`;
-    writeFileSync(
-      file,
-      '{ "id": "evt_file", "object": "event", "type": "invoice.paid", "created": 1, "livemode": false, "data": { "object": {} } }',
-    );
-    const res = await run([
+    const printed = await run([
       "send",
       "--provider",
       "stripe",
@@ -213,26 +409,32 @@ describe("webhook-kit listen + send", () => {
       SECRET,
       "--url",
       listener.url,
-      "--file",
-      file,
+      "--event",
+      "checkout.session.completed",
+      "--set",
+      "data.object.metadata.note=it's quoted",
+      "--print-curl",
     ]);
-    expect(res.code).toBe(0);
-    await waitFor(() => (listener.output.text.includes("invoice.paid stripe:evt_file") ? true : undefined));
-    rmSync(dir, { recursive: true, force: true });
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(/^curl -i -X POST '/);
+    expect(listener.output.text).not.toContain("checkout.session.completed"); // printed, not sent
+    const curl = await new Promise<Run>((resolve, reject) => {
+      const child = spawn("sh", ["-c", printed.stdout]);
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(curl.code, curl.stderr).toBe(0);
+    expect(curl.stdout).toMatch(/^HTTP\/1\.1 200/);
+    await waitFor(() => (listener.output.text.includes("checkout.session.completed") ? true : undefined));
+    expect(listener.output.text).toContain(`"note": "it's quoted"`);
   });
 
-  it("send --retry replays the platform's schedule (scaled) until a 2xx; an unreachable URL exits 1", async () => {
-    let hits = 0;
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        hits += 1;
-        res.writeHead(hits < 3 ? 500 : 204).end();
-      });
-    });
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  it("network errors say what happened (ECONNREFUSED and where), not `TypeError: fetch failed`", async () => {
+    const port = await closedPort();
     const res = await run([
       "send",
       "--provider",
@@ -240,23 +442,103 @@ describe("webhook-kit listen + send", () => {
       "--secret",
       SECRET,
       "--url",
-      url,
-      "--retry",
-      "--time-scale",
-      "0.01",
+      `http://127.0.0.1:${port}/`,
     ]);
-    expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/attempt 1 → 500[\s\S]*attempt 2 → 500[\s\S]*attempt 3 → 204/);
-    expect(hits).toBe(3);
-    const down = await run([
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain(
+      `✗ attempt 1 → ECONNREFUSED 127.0.0.1:${port}: connection refused: is the receiver running and listening on that port?`,
+    );
+    expect(res.stdout + res.stderr).not.toContain("fetch failed");
+  });
+
+  it("send --file sends the file's bytes as they are; sent twice, the second is shown as a duplicate", async () => {
+    const listener = await startListener(["--provider", "stripe", "--secret", SECRET]);
+    const dir = mkdtempSync("/tmp/webhook-kit-cli-");
+    try {
+      const file = `${dir}/event.json`;
+      writeFileSync(
+        file,
+        '{ "id": "evt_file", "object": "event", "type": "invoice.paid", "created": 1, "livemode": false, "data": { "object": {} } }',
+      );
+      const args = [
+        "send",
+        "--provider",
+        "stripe",
+        "--secret",
+        SECRET,
+        "--url",
+        listener.url,
+        "--file",
+        file,
+      ];
+      const res = await run(args);
+      expect(res.code).toBe(0);
+      await waitFor(() => (listener.output.text.includes("invoice.paid stripe:evt_file") ? true : undefined));
+      const again = await run(args);
+      expect(again.code).toBe(3);
+      expect(again.stdout).toContain("the same bytes are the same delivery");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("send --retry replays the platform's schedule (scaled) until a 2xx", async () => {
+    let hits = 0;
+    const target = await recorder(() => {
+      hits += 1;
+      return hits < 3 ? [500, '{"error":"internal_error"}'] : [204, ""];
+    });
+    const res = await run([
       "send",
       "--provider",
       "eudr",
       "--secret",
       SECRET,
       "--url",
-      "http://127.0.0.1:9/",
+      target.url,
+      "--retry",
+      "--time-scale",
+      "0.01",
     ]);
-    expect(down.code).toBe(1);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/attempt 1 → 500[\s\S]*attempt 2 → 500[\s\S]*attempt 3 → 204 \(empty body\)/);
+    expect(res.stdout).toContain("delivered (204); the answer is not webhook-kit's");
+    expect(hits).toBe(3);
+    // --retry repeats one delivery: the same bytes on every attempt.
+    expect(new Set(target.seen.map((r) => r.body)).size).toBe(1);
+  });
+});
+
+describe("webhook-kit --provider ./module.mjs", () => {
+  it("listens, lists and sends with a custom provider module: its fixtures, profile and factory secret", async () => {
+    const listener = await startListener(["--provider", `${FIXTURES}acme.mjs`, "--secret", SECRET]);
+    const list = await run(["--list-events", "--provider", "./acme.mjs"], { cwd: FIXTURES });
+    expect(list.stdout).toBe("order.paid\norder.refunded   (no example payload: send it with --file)\n");
+    const res = await run(["send", "--provider", "./acme.mjs", "--secret", SECRET, "--url", listener.url], {
+      cwd: FIXTURES,
+    });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toContain("→ acme order.paid, a new event");
+    await waitFor(() => (listener.output.text.includes("order.paid acme:ord_") ? true : undefined));
+    expect(listener.output.text).not.toContain("acme:ord_1 "); // fresh id, prefix kept
+    const wrongSecret = await run(
+      ["send", "--provider", "./acme.mjs", "--secret", "nope", "--url", listener.url],
+      {
+        cwd: FIXTURES,
+      },
+    );
+    expect(wrongSecret.code).toBe(1);
+  });
+
+  it("says what to export when a module has no provider, and when it cannot be loaded", async () => {
+    const wrong = await run(["sign", "--provider", "./not-a-provider.mjs", "--secret", "s"], {
+      cwd: FIXTURES,
+    });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("error: ./not-a-provider.mjs does not export a provider.");
+    expect(wrong.stderr).toContain("hint: Export default defineProvider(");
+    const missing = await run(["sign", "--provider", "./missing.mjs", "--secret", "s"], { cwd: FIXTURES });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("error: Cannot load the provider module ./missing.mjs");
   });
 });

@@ -3,8 +3,15 @@ import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { createReceiver } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
-import { createRedisClient, failFastRedisOptions, RedisStore, RedisStoreError } from "@webhook-kit/redis";
+import {
+  createRedisClient,
+  failFastRedisOptions,
+  type RedisClient,
+  RedisStore,
+  RedisStoreError,
+} from "@webhook-kit/redis";
 import { Cluster, Redis } from "ioredis";
+import { Redis as Redis6 } from "ioredis6";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { eulabel, passportEvent, signedDelivery } from "./support/deliveries.js";
 import { send } from "./support/http.js";
@@ -22,8 +29,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const LONG = 60_000;
 
 /** Clients made by a test, closed after it whatever happens. */
-const clients: (Redis | Cluster)[] = [];
-function track<T extends Redis | Cluster>(client: T): T {
+const clients: { disconnect(): void }[] = [];
+function track<T extends RedisClient & { disconnect(): void }>(client: T): T {
   client.on("error", () => {}); // outages are provoked on purpose here
   clients.push(client);
   return client;
@@ -199,6 +206,23 @@ describe("RedisStore fails fast and recovers alone", () => {
     expect((error as RedisStoreError).sent).toBe(false); // never queued: nothing can run later
     expect(store.pendingWrites).toBe(0); // and nothing to hand back
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it("rejects at once with an ioredis 6 client too, and serves once its Redis answers", async () => {
+    const port = await freePort();
+    const down = new RedisStore({ client: track(new Redis6(port, "127.0.0.1", failFastRedisOptions)) });
+    const error = await down.claim("k", { leaseMs: LONG }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RedisStoreError);
+    expect((error as RedisStoreError).sent).toBe(false);
+    const redis = await sharedRedis();
+    try {
+      const up = new RedisStore({ client: track(new Redis6(redis.url, failFastRedisOptions)) });
+      const key = `ioredis6-${Date.now()}`;
+      expect((await up.claim(key, { leaseMs: 1_000 })).status).toBe("claimed");
+      expect((await up.claim(key, { leaseMs: 1_000 })).status).toBe("in_progress");
+    } finally {
+      await redis.release();
+    }
   });
 
   it("stays bounded with ioredis defaults too (offline queue, 20 retries per request)", async () => {

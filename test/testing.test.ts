@@ -1,9 +1,18 @@
 import http from "node:http";
 import { createReceiver, type Provider, providers, type ReceiverCore } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
-import { fixtures, platforms, sendDelivery, signDelivery } from "@webhook-kit/testing";
+import {
+  fixtures,
+  fixturesByProvider,
+  freshPayload,
+  platforms,
+  sendDelivery,
+  signDelivery,
+  stableDeliveryId,
+} from "@webhook-kit/testing";
 import { describe, expect, it } from "vitest";
 import { listenPerTest } from "./conformance/servers/listen.js";
+import { freePort } from "./support/redis.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -11,46 +20,112 @@ const listen = listenPerTest();
 const serve = (handler: http.RequestListener) => listen(http.createServer(handler), "/webhooks");
 const serveReceiver = (receiver: ReceiverCore) => serve(createNodeHandler(receiver));
 
-/** Every preset with every fixture: what signDelivery produces, the preset's receiver accepts. */
-const cases: [string, () => Provider, Record<string, unknown>, string, { event?: string }?][] = [
-  ["eulabel", () => providers.eulabel({ secret: SECRET }), fixtures.eulabel, "event"],
-  ["eulabelInbound", () => providers.eulabelInbound({ secret: SECRET }), fixtures.eulabelInbound, "event"],
-  ["eudr", () => providers.eudr({ secret: SECRET }), fixtures.eudr, "event"],
-  ["generic", () => providers.generic({ secret: SECRET }), fixtures.generic, "type"],
-  ["shipping", () => providers.shipping({ secret: SECRET }), fixtures.shipping, "event"],
-  [
-    "standardWebhooks",
-    () => providers.standardWebhooks({ secret: SECRET }),
-    fixtures.standardWebhooks,
-    "type",
-  ],
-  [
-    "svix",
-    () => providers.standardWebhooks({ secret: SECRET, headers: "svix" }),
-    fixtures.standardWebhooks,
-    "type",
-  ],
-  ["stripe", () => providers.stripe({ secret: SECRET }), fixtures.stripe, "type"],
+/** Every preset by its `name`, as the CLI and `fixturesByProvider` know it. */
+const presets: [string, () => Provider][] = [
+  ["eulabel", () => providers.eulabel({ secret: SECRET })],
+  ["eulabel-inbound", () => providers.eulabelInbound({ secret: SECRET })],
+  ["eudr", () => providers.eudr({ secret: SECRET })],
+  ["generic", () => providers.generic({ secret: SECRET })],
+  ["shipping", () => providers.shipping({ secret: SECRET })],
+  ["standard-webhooks", () => providers.standardWebhooks({ secret: SECRET })],
+  ["svix", () => providers.standardWebhooks({ secret: SECRET, headers: "svix" })],
+  ["github", () => providers.github({ secret: SECRET })],
+  ["stripe", () => providers.stripe({ secret: SECRET })],
 ];
 
-describe("signDelivery", () => {
-  it.each(cases)(
-    "%s: every fixture is accepted by the preset's receiver, typed as the platform names it",
-    async (_, make, set, field) => {
-      const receiver = createReceiver({ provider: make() });
-      const types: string[] = [];
-      receiver.on("*", (event) => {
-        types.push(event.type);
-      });
-      for (const payload of Object.values(set)) {
-        const wire = await signDelivery(make(), payload);
-        const res = await receiver.handle({ method: "POST", headers: wire.headers, rawBody: wire.body });
-        expect(res.status, res.body).toBe(200);
+/** A receiver that records the type of every event whose handlers ran. */
+function recording(provider: Provider) {
+  const receiver = createReceiver({ provider });
+  const ran: string[] = [];
+  receiver.on("*", (event) => {
+    ran.push(event.type);
+  });
+  const deliver = async (payload: unknown, options: { event?: string; id?: string } = {}) => {
+    const wire = await signDelivery(provider, payload, options);
+    return receiver.handle({ method: "POST", headers: wire.headers, rawBody: wire.body });
+  };
+  return { ran, deliver };
+}
+
+describe("fixtures", () => {
+  it.each(presets)("%s: every event the preset declares has a fixture", (name, make) => {
+    const declared = Object.keys(make().events);
+    const missing = declared.filter((type) => !Object.hasOwn(fixturesByProvider[name] ?? {}, type));
+    expect(missing).toEqual([]);
+  });
+
+  it.each(presets)(
+    "%s: every fixture is accepted by the preset's receiver and routed as the type it is filed under",
+    async (name, make) => {
+      const set = fixturesByProvider[name] ?? {};
+      expect(Object.keys(set).length).toBeGreaterThan(0);
+      const { ran, deliver } = recording(make());
+      for (const [type, payload] of Object.entries(set)) {
+        const res = await deliver(payload, { event: type });
+        expect(res.status, `${type}: ${res.body}`).toBe(200);
       }
-      expect(types).toEqual(Object.values(set).map((p) => (p as Record<string, unknown>)[field]));
+      expect(ran).toEqual(Object.keys(set));
     },
   );
 
+  it("github has a push fixture", () => {
+    expect(fixtures.github.push.ref).toBe("refs/heads/main");
+    expect(fixtures.github.push.head_commit.id).toBe(fixtures.github.push.after);
+  });
+});
+
+describe("freshPayload", () => {
+  it.each(presets)(
+    "%s: two fresh copies of a fixture are two events (both run); the same bytes twice are one delivery",
+    async (name, make) => {
+      const [type, fixture] = Object.entries(fixturesByProvider[name] ?? {})[0] as [string, object];
+      const { ran, deliver } = recording(make());
+      const first = await deliver(freshPayload(name, fixture), { event: type });
+      const second = await deliver(freshPayload(name, fixture), { event: type });
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(JSON.parse(second.body)).toEqual({ received: true });
+      expect(ran).toEqual([type, type]);
+      // A redelivery: the same bytes and, for header-keyed platforms, the same delivery id.
+      const id = await stableDeliveryId(name, JSON.stringify(fixture));
+      await deliver(fixture, { event: type, id });
+      const again = await deliver(fixture, { event: type, id });
+      expect(JSON.parse(again.body)).toEqual({ received: true, duplicate: true });
+      expect(ran).toEqual([type, type, type]);
+    },
+  );
+
+  it("makes new ids and times in the platform's format and keeps resource ids", () => {
+    const now = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
+    const stripe = freshPayload("stripe", fixtures.stripe["invoice.paid"], { now });
+    expect(stripe.id).toMatch(/^evt_[0-9A-Za-z]{24}$/);
+    expect(stripe.created).toBe(Math.floor(now / 1000));
+    expect(stripe.request.id).toMatch(/^req_[0-9A-Za-z]{14}$/);
+    expect(stripe.data.object.id).toBe("in_123");
+    const generic = freshPayload("generic", fixtures.generic["user.created"], { now });
+    expect(generic.id).toMatch(/^evt_[0-9a-z]{24}$/);
+    expect(generic.created_at).toBe("2025-01-02T03:04:05Z");
+    expect(generic.data.id).toBe("usr_789");
+    const eulabel = freshPayload("eulabel", fixtures.eulabel["passport.published"], { now });
+    expect(eulabel.timestamp).toBe("2025-01-02T03:04:05.678Z");
+    expect(eulabel.id).toBe("ps_w9x2kf");
+    // Unknown providers: the usual fields, the id's prefix kept.
+    const custom = freshPayload("acme", { id: "ord_1", type: "order.paid", created: 1 }, { now });
+    expect(custom).toMatchObject({ type: "order.paid", created: Math.floor(now / 1000) });
+    expect(custom.id).toMatch(/^ord_[0-9a-z]{20}$/);
+    // The fixture itself is untouched.
+    expect(fixtures.stripe["invoice.paid"].id).toBe("evt_126");
+  });
+
+  it("stableDeliveryId: the same body gives the same id, in GitHub's GUID or msg_ format", async () => {
+    expect(await stableDeliveryId("github", "{}")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    expect(await stableDeliveryId("svix", "{}")).toBe(await stableDeliveryId("svix", "{}"));
+    expect(await stableDeliveryId("svix", "{}")).not.toBe(await stableDeliveryId("svix", "{ }"));
+  });
+});
+
+describe("signDelivery", () => {
   it("github: X-GitHub-Event from the event option, ping by itself, a GUID delivery id", async () => {
     const provider = providers.github({ secret: SECRET });
     const receiver = createReceiver({ provider });
@@ -59,7 +134,7 @@ describe("signDelivery", () => {
       types.push(event.type);
     });
     const ping = await signDelivery(provider, fixtures.github.ping);
-    const opened = await signDelivery(provider, fixtures.github.issuesOpened, { event: "issues.opened" });
+    const opened = await signDelivery(provider, fixtures.github["issues.opened"], { event: "issues.opened" });
     expect(ping.headers["x-github-event"]).toBe("ping");
     expect(opened.headers["x-github-event"]).toBe("issues");
     expect(opened.headers["x-github-delivery"]).toMatch(/^[0-9a-f-]{36}$/);
@@ -74,7 +149,7 @@ describe("signDelivery", () => {
   });
 
   it("eudr: the platform's headers — event, endpoint id, ISO timestamp, User-Agent — and compact JSON", async () => {
-    const wire = await signDelivery(providers.eudr({ secret: SECRET }), fixtures.eudr.supplierCreated, {
+    const wire = await signDelivery(providers.eudr({ secret: SECRET }), fixtures.eudr["supplier.created"], {
       webhookId: "wh_x",
     });
     expect(wire.headers).toMatchObject({
@@ -85,7 +160,7 @@ describe("signDelivery", () => {
       "x-webhook-timestamp": "2024-01-15T10:30:00.000Z",
     });
     expect(wire.headers["x-webhook-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
-    expect(wire.text).toBe(JSON.stringify(fixtures.eudr.supplierCreated));
+    expect(wire.text).toBe(JSON.stringify(fixtures.eudr["supplier.created"]));
   });
 
   it("omits a platform header it has no value for, instead of sending it empty", async () => {
@@ -95,14 +170,18 @@ describe("signDelivery", () => {
   });
 
   it("stripe: indented JSON with a trailing newline, t=…,v1=… over it; standard webhooks: id and timestamp headers", async () => {
-    const stripe = await signDelivery(providers.stripe({ secret: SECRET }), fixtures.stripe.customerCreated, {
-      timestamp: 1533204620,
-    });
-    expect(stripe.text).toBe(`${JSON.stringify(fixtures.stripe.customerCreated, null, 2)}\n`);
+    const stripe = await signDelivery(
+      providers.stripe({ secret: SECRET }),
+      fixtures.stripe["customer.created"],
+      {
+        timestamp: 1533204620,
+      },
+    );
+    expect(stripe.text).toBe(`${JSON.stringify(fixtures.stripe["customer.created"], null, 2)}\n`);
     expect(stripe.headers["stripe-signature"]).toMatch(/^t=1533204620,v1=[0-9a-f]{64}$/);
     const sw = await signDelivery(
       providers.standardWebhooks({ secret: SECRET }),
-      fixtures.standardWebhooks.invoicePaid,
+      fixtures.standardWebhooks["invoice.paid"],
       {
         id: "msg_1",
         timestamp: 1700000000,
@@ -138,7 +217,7 @@ describe("sendDelivery", () => {
     const result = await sendDelivery(
       url,
       providers.eudr({ secret: SECRET }),
-      fixtures.eudr.supplierCreated,
+      fixtures.eudr["supplier.created"],
       {
         timeScale: 0.01,
       },
@@ -161,7 +240,7 @@ describe("sendDelivery", () => {
     const slow = await sendDelivery(
       url,
       providers.generic({ secret: SECRET }),
-      fixtures.generic.userCreated,
+      fixtures.generic["user.created"],
       {
         timeScale: 0,
         timeoutMs: 50,
@@ -170,14 +249,22 @@ describe("sendDelivery", () => {
     );
     expect(slow.delivered).toBe(false);
     expect(slow.attempts).toHaveLength(2);
-    expect(slow.attempts[0]?.error).toMatch(/Timeout|abort/i);
+    expect(slow.attempts[0]).toMatchObject({
+      errorCode: "timeout",
+      error: "no answer within 50 ms (the platform's timeout)",
+    });
+    const closed = await freePort();
     const refused = await sendDelivery(
-      "http://127.0.0.1:9/",
+      `http://127.0.0.1:${closed}/`,
       providers.github({ secret: SECRET }),
       fixtures.github.ping,
     );
-    expect(refused).toMatchObject({ delivered: false, attempts: [{ attempt: 1 }] });
-    expect(refused.attempts[0]?.error).toBeTruthy();
+    expect(refused).toMatchObject({ delivered: false, outcome: "failed", attempts: [{ attempt: 1 }] });
+    // What happened, not `TypeError: fetch failed`.
+    expect(refused.attempts[0]).toMatchObject({
+      errorCode: "ECONNREFUSED",
+      error: `ECONNREFUSED 127.0.0.1:${closed}: connection refused: is the receiver running and listening on that port?`,
+    });
   });
 
   it("against a real receiver: a failed handler is retried, processed once, and the id is stable across re-signed attempts", async () => {
@@ -191,13 +278,13 @@ describe("sendDelivery", () => {
       if (calls === 1) throw new Error("transient");
     });
     const url = await serveReceiver(receiver);
-    const result = await sendDelivery(url, provider, fixtures.standardWebhooks.invoicePaid, {
+    const result = await sendDelivery(url, provider, fixtures.standardWebhooks["invoice.paid"], {
       timeScale: 0.001,
     });
     expect(result.delivered).toBe(true);
     expect(result.attempts.map((a) => a.status)).toEqual([500, 200]);
     expect(new Set(ids).size).toBe(1);
-    const again = await sendDelivery(url, provider, fixtures.standardWebhooks.invoicePaid, {
+    const again = await sendDelivery(url, provider, fixtures.standardWebhooks["invoice.paid"], {
       id: ids[0]!.split(":")[1]!,
     });
     expect(JSON.parse(again.attempts[0]!.responseBody!)).toMatchObject({ duplicate: true });

@@ -16,10 +16,14 @@ export function eulabelReceiver({ redisUrl, secret, log = console.log }) {
 
   // event.id is stable across attempts: make side effects idempotent on it (an upsert, a unique key).
   receiver.on("passport.published", async (event) => {
-    log(`published ${event.payload.id} (${event.payload.compliance.completeness} % complete), attempt ${event.attempt}`);
+    log(
+      `published ${event.payload.id} (${event.payload.compliance.completeness} % complete), attempt ${event.attempt}`,
+    );
   });
   receiver.on(["passport.draft_created", "passport.enriched", "passport.updated"], async (event) => {
-    log(`${event.type} ${event.payload.id}: missing ${event.payload.compliance.missingFields.length} field(s)`);
+    log(
+      `${event.type} ${event.payload.id}: missing ${event.payload.compliance.missingFields.length} field(s)`,
+    );
   });
 
   const close = async () => {

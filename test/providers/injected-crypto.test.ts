@@ -26,20 +26,25 @@ const presets: [string, () => Provider, unknown, { event?: string }][] = [
   [
     "eulabelInbound",
     () => providers.eulabelInbound({ secret: SECRET }),
-    fixtures.eulabelInbound.itemCreate,
+    fixtures.eulabelInbound["item.create"],
     {},
   ],
-  ["eudr", () => providers.eudr({ secret: SECRET }), fixtures.eudr.supplierCreated, {}],
-  ["generic", () => providers.generic({ secret: SECRET }), fixtures.generic.userCreated, {}],
-  ["shipping", () => providers.shipping({ secret: SECRET }), fixtures.shipping.shipmentCreated, {}],
+  ["eudr", () => providers.eudr({ secret: SECRET }), fixtures.eudr["supplier.created"], {}],
+  ["generic", () => providers.generic({ secret: SECRET }), fixtures.generic["user.created"], {}],
+  ["shipping", () => providers.shipping({ secret: SECRET }), fixtures.shipping["shipment.created"], {}],
   [
     "standardWebhooks",
     () => providers.standardWebhooks({ secret: SECRET }),
-    fixtures.standardWebhooks.invoicePaid,
+    fixtures.standardWebhooks["invoice.paid"],
     {},
   ],
-  ["github", () => providers.github({ secret: SECRET }), fixtures.github.issuesOpened, { event: "issues" }],
-  ["stripe", () => providers.stripe({ secret: SECRET }), fixtures.stripe.customerCreated, {}],
+  [
+    "github",
+    () => providers.github({ secret: SECRET }),
+    fixtures.github["issues.opened"],
+    { event: "issues" },
+  ],
+  ["stripe", () => providers.stripe({ secret: SECRET }), fixtures.stripe["customer.created"], {}],
 ];
 
 describe("every preset verifies with the injected CryptoProvider (Web Crypto, as on the Edge runtime)", () => {

@@ -1,7 +1,17 @@
-import type { Cluster, Redis } from "ioredis";
-
-/** A single-node client or a Cluster: both speak the commands and events the store uses. */
-export type RedisClient = Redis | Cluster;
+/**
+ * What the store uses of an ioredis `Redis` or `Cluster`. Structural on purpose: clients from ioredis 5 and
+ * ioredis 6 both fit, even when a project has both installed (their classes are nominally distinct types).
+ */
+export interface RedisClient {
+  /** ioredis' connection status: "wait", "connecting", "ready", "reconnecting", "close", "end", … */
+  readonly status: string;
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
+  connect(): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener signature
+  on(event: "ready" | "close" | "end" | "error", listener: (...args: any[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener signature
+  off(event: "ready" | "close" | "end" | "error", listener: (...args: any[]) => void): unknown;
+}
 
 const noop = () => {};
 

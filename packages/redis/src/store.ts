@@ -7,7 +7,7 @@ import { WriteBatching } from "./write-batching.js";
 import { WriteRetries } from "./write-retries.js";
 
 export interface RedisStoreOptions {
-  /** An ioredis `Redis` or `Cluster`. The store never closes it. See `createRedisClient` for fail-fast settings. */
+  /** An ioredis (5 or 6) `Redis` or `Cluster`. The store never closes it. See `createRedisClient` for fail-fast settings. */
   client: RedisClient;
   /** Prepended to every key, e.g. one per app or environment. No `{` or `}`. Default `"webhook-kit:"`. */
   prefix?: string;

@@ -1,4 +1,7 @@
-export { fixtures, fixturesByProvider } from "./fixtures.js";
+export { fixtures, fixturesByProvider } from "./fixtures/index.js";
+export { type FreshOptions, freshPayload, stableDeliveryId } from "./fresh.js";
+export { describeNetworkError } from "./network-error.js";
+export { type DeliveryOutcome, deliveryOutcome } from "./outcome.js";
 export {
   defaultProfile,
   type PlatformProfile,

@@ -1,4 +1,6 @@
 import type { Provider } from "@webhook-kit/core";
+import { describeNetworkError } from "./network-error.js";
+import { type DeliveryOutcome, deliveryOutcome } from "./outcome.js";
 import { newDeliveryId, resolveProfile, type SignDeliveryInput, signDelivery } from "./sign-delivery.js";
 
 export interface DeliveryAttempt {
@@ -8,16 +10,20 @@ export interface DeliveryAttempt {
   delayMs: number;
   /** HTTP status, when a response arrived. */
   status?: number;
-  /** The network error or timeout, when none did. */
+  /** The network error or timeout, when none did, in words (e.g. "ECONNREFUSED 127.0.0.1:9: connection refused: …"). */
   error?: string;
+  /** Its code: ECONNREFUSED, ENOTFOUND, ECONNRESET, timeout, … */
+  errorCode?: string;
   /** The response body (first 2 KiB), for debugging. */
   responseBody?: string;
   durationMs: number;
 }
 
 export interface DeliveryResult {
-  /** True when an attempt got a 2xx. */
+  /** True when an attempt got a 2xx: what the sender counts as delivered, whether or not anything ran. */
   delivered: boolean;
+  /** What the last answer meant: handled, processing, duplicate (nothing ran), unhandled (nothing ran), … */
+  outcome: DeliveryOutcome;
   attempts: DeliveryAttempt[];
 }
 
@@ -41,10 +47,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Sends a signed delivery to `url` the way the platform does: same bytes on every attempt (re-signed with a
  * fresh timestamp where the platform does, same id), retried on its documented schedule until a 2xx.
+ * `outcome` says what the 2xx meant: sending the same fixture twice is a redelivery (`"duplicate"`, nothing
+ * ran); wrap it in `freshPayload` for a new event.
  *
  * @example
  * const result = await sendDelivery("http://localhost:3000/webhooks", providers.eudr({ secret }),
- *   fixtures.eudr.supplierCreated, { timeScale: 0.001 });
+ *   fixtures.eudr["supplier.created"], { timeScale: 0.001 });
  * expect(result.delivered).toBe(true);
  */
 export async function sendDelivery(
@@ -80,20 +88,21 @@ export async function sendDelivery(
       const response = await doFetch(url, {
         method: "POST",
         headers: signed.headers,
-        body: signed.body as Uint8Array<ArrayBuffer>,
+        body: signed.body,
         signal: AbortSignal.timeout(timeoutMs),
       });
       attempt.status = response.status;
       attempt.responseBody = (await response.text()).slice(0, 2048);
     } catch (error) {
-      attempt.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const described = describeNetworkError(error, url, timeoutMs);
+      attempt.error = described.message;
+      attempt.errorCode = described.code;
     }
     attempt.durationMs = Date.now() - started;
     attempts.push(attempt);
     options.onAttempt?.(attempt);
-    if (attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300) {
-      return { delivered: true, attempts };
-    }
+    const outcome = deliveryOutcome(attempt.status, attempt.responseBody);
+    if (outcome !== "failed") return { delivered: true, outcome, attempts };
   }
-  return { delivered: false, attempts };
+  return { delivered: false, outcome: "failed", attempts };
 }

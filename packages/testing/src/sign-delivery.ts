@@ -4,8 +4,11 @@ import { type PlatformProfile, profileFor, type SignDeliveryOptions } from "./pl
 export interface SignedWebhook {
   /** Lower-case header names, as the platform sends them (content-type, user-agent, signature, …). */
   headers: Record<string, string>;
-  /** The exact bytes on the wire (for body-embedded schemes, with the signature inside). */
-  body: Uint8Array;
+  /**
+   * The exact bytes on the wire (for body-embedded schemes, with the signature inside). Backed by a plain
+   * ArrayBuffer, so it is a `BodyInit`: `fetch(url, { method: "POST", headers, body })` compiles.
+   */
+  body: Uint8Array<ArrayBuffer>;
   /** The same bytes as UTF-8 text, for clients that want a string. */
   text: string;
 }
@@ -38,7 +41,7 @@ export const resolveProfile = (
  * User-Agent and serialisation are added. A string or bytes payload is sent as it is.
  *
  * @example
- * const { headers, body } = await signDelivery(providers.eudr({ secret }), fixtures.eudr.supplierCreated);
+ * const { headers, body } = await signDelivery(providers.eudr({ secret }), fixtures.eudr["supplier.created"]);
  * const res = await fetch("http://localhost:3000/webhooks/eudr", { method: "POST", headers, body });
  */
 export async function signDelivery(
@@ -67,7 +70,9 @@ export async function signDelivery(
     ...signed.headers,
     ...lowerCaseKeys(options.headers ?? {}),
   };
-  return { headers, body: signed.body, text: decoder.decode(signed.body) };
+  // A copy on its own ArrayBuffer: core's bytes may be a view of a shared or Node pool buffer.
+  const body = new Uint8Array(signed.body);
+  return { headers, body, text: decoder.decode(body) };
 }
 
 /**

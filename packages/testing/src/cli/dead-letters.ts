@@ -1,7 +1,7 @@
 import type { DeadLetter, DeliveryQueue } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
 import type { Style } from "./style.js";
-import { UsageError } from "./usage.js";
+import { UsageError } from "./usage-error.js";
 
 /** The options `dead-letters` reads. */
 export interface DeadLetterArgs {

@@ -2,11 +2,19 @@
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown };
+  /** Whether stdin is a terminal (nothing piped in): reading it would wait for typing. */
+  stdinIsTTY?: boolean;
   env: Readonly<Record<string, string | undefined>>;
+  /** The directory `--provider ./file.mjs` and `--file` are relative to. */
+  cwd: string;
   readStdin(): Promise<Uint8Array>;
   readFile(path: string): Promise<Uint8Array>;
+  /** Loads a custom provider module (`--provider ./acme.mjs`) by absolute path. */
+  importModule(path: string): Promise<Record<string, unknown>>;
   /** Resolves when the user asks to stop (Ctrl-C / SIGTERM). */
   untilStopped(): Promise<void>;
+  /** The package's version, for --version. */
+  version: string;
 }
 
 export interface CommonArgs {
@@ -24,4 +32,9 @@ export interface CommonArgs {
   "webhook-id"?: string | undefined;
   timestamp?: string | undefined;
   json?: boolean | undefined;
+  same?: boolean | undefined;
+  set?: string[] | undefined;
+  header?: string[] | undefined;
+  "print-curl"?: boolean | undefined;
+  "list-events"?: boolean | undefined;
 }

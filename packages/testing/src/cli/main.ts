@@ -1,9 +1,13 @@
 import { parseArgs } from "node:util";
-import { listen, send, signCommand } from "./commands.js";
 import { deadLetters } from "./dead-letters.js";
 import type { CliIo, CommonArgs } from "./io.js";
+import { listEvents } from "./list-events.js";
+import { listen } from "./listen.js";
+import { send } from "./send.js";
+import { signCommand } from "./sign.js";
 import { style, useColour } from "./style.js";
-import { USAGE, UsageError } from "./usage.js";
+import { USAGE } from "./usage.js";
+import { UsageError } from "./usage-error.js";
 
 const options = {
   provider: { type: "string" },
@@ -25,10 +29,30 @@ const options = {
   queue: { type: "string" },
   prefix: { type: "string" },
   limit: { type: "string" },
+  same: { type: "boolean" },
+  set: { type: "string", multiple: true },
+  header: { type: "string", multiple: true },
+  "print-curl": { type: "boolean" },
+  "list-events": { type: "boolean" },
+  version: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Runs the CLI; resolves to the exit code (0 ok, 1 delivery failed, 2 usage). */
+/** parseArgs' messages are long and talk about positionals; say what was wrong in one sentence. */
+function argumentError(error: unknown): UsageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return new UsageError(`Unknown option ${option}.`);
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
+    return new UsageError(
+      /argument missing/.test(message) ? `${option} needs a value.` : `${option} takes no value.`,
+    );
+  }
+  return new UsageError(message.split(". ")[0] ?? message);
+}
+
+/** Runs the CLI; resolves to the exit code (0 ok, 1 not delivered, 2 usage, 3 acknowledged but nothing ran). */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const s = style(useColour(io.stdout.isTTY, io.env));
   try {
@@ -38,17 +62,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     try {
       parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
+      throw argumentError(error);
     }
     const { values, positionals } = parsed;
     if (values.help) {
       io.stdout.write(USAGE);
       return 0;
     }
+    if (values.version) {
+      io.stdout.write(`${io.version}\n`);
+      return 0;
+    }
     const [command, ...extra] = positionals;
     if (command === "dead-letters") return await deadLetters(extra, values, io, s);
     if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra.join(" ")}`);
     const args = values as CommonArgs;
+    if (args["list-events"]) return await listEvents(args, io);
     switch (command) {
       case "listen":
         return await listen(args, io, s);
@@ -57,13 +86,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case "sign":
         return await signCommand(args, io);
       case undefined:
-        throw new UsageError("Missing command.");
+        throw new UsageError(
+          "Missing command.",
+          "webhook-kit listen | send | sign — see webhook-kit --help.",
+        );
       default:
-        throw new UsageError(`Unknown command "${command}".`);
+        throw new UsageError(
+          `Unknown command "${command}".`,
+          "Commands: listen, send, sign — see webhook-kit --help.",
+        );
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`${s.bad("error:")} ${error.message}\n\n${USAGE}`);
+      // One line for the problem, one for what to do: the whole usage is one --help away.
+      io.stderr.write(`${s.bad("error:")} ${error.message}\n`);
+      io.stderr.write(`${s.dim("hint:")} ${error.hint ?? 'run "webhook-kit --help" for usage.'}\n`);
       return 2;
     }
     io.stderr.write(`${s.bad("error:")} ${error instanceof Error ? error.message : String(error)}\n`);

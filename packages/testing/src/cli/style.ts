@@ -10,6 +10,7 @@ export function useColour(
 
 export interface Style {
   ok(text: string): string;
+  warn(text: string): string;
   bad(text: string): string;
   dim(text: string): string;
   bold(text: string): string;
@@ -20,5 +21,5 @@ const plain = (text: string) => text;
 
 export const style = (colour: boolean): Style =>
   colour
-    ? { ok: wrap(32, 39), bad: wrap(31, 39), dim: wrap(2, 22), bold: wrap(1, 22) }
-    : { ok: plain, bad: plain, dim: plain, bold: plain };
+    ? { ok: wrap(32, 39), warn: wrap(33, 39), bad: wrap(31, 39), dim: wrap(2, 22), bold: wrap(1, 22) }
+    : { ok: plain, warn: plain, bad: plain, dim: plain, bold: plain };

@@ -1,0 +1,24 @@
+import type { CliIo, CommonArgs } from "./io.js";
+import { resolveProvider } from "./providers.js";
+
+/**
+ * `--list-events`: one event type per line on stdout (for scripts); notes go to stderr. Types the provider
+ * declares come first, then the other ones a fixture exists for (GitHub, Stripe route any type).
+ */
+export async function listEvents(args: CommonArgs, io: CliIo): Promise<number> {
+  const cli = await resolveProvider(args, io, false);
+  const declared = Object.keys(cli.provider.events);
+  const withFixture = Object.keys(cli.fixtures);
+  const all = [...new Set([...declared, ...withFixture])];
+  for (const type of all) {
+    io.stdout.write(
+      `${type}${withFixture.includes(type) ? "" : "   (no example payload: send it with --file)"}\n`,
+    );
+  }
+  if (declared.length < all.length) {
+    io.stderr.write(
+      `${cli.provider.name} routes event types beyond the ones it declares; the others listed have example payloads.\n`,
+    );
+  }
+  return 0;
+}

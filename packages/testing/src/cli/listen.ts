@@ -1,0 +1,80 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createReceiver, type Logger } from "@webhook-kit/core";
+import { handleNodeRequest, writeNodeResponse } from "@webhook-kit/core/node";
+import type { CliIo, CommonArgs } from "./io.js";
+import { resolveProvider } from "./providers.js";
+import { summariseBody } from "./report.js";
+import { parseNumber } from "./sign-options.js";
+import type { Style } from "./style.js";
+import { UsageError } from "./usage-error.js";
+
+const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
+const time = () => new Date().toISOString().slice(11, 23);
+
+/** `listen`: a local receiver that prints every verified, typed event and every refusal. */
+export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<number> {
+  const { provider } = await resolveProvider(args, io);
+  const port = parseNumber("port", args.port, 3000);
+  const host = args.host ?? "127.0.0.1";
+  // The receiver never logs a secret, a signature or the payload; only its own decisions are shown.
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    // Refusals carry a `code` and are printed with their status below; other warnings (deadline, lease) here.
+    warn: (obj, msg) => "code" in obj || line(io, s.dim(`${time()} ${msg ?? ""} ${JSON.stringify(obj)}`)),
+    error: (obj, msg) => line(io, s.bad(`${time()} ${msg ?? ""} ${JSON.stringify(obj)}`)),
+  };
+  const receiver = createReceiver({ provider, logger });
+  receiver.on("*", (event) => {
+    line(io, `${s.ok("✓")} ${time()} ${s.bold(event.type)} ${s.dim(event.id)}`);
+    line(io, JSON.stringify(event.payload, null, 2));
+  });
+  const server = http.createServer((req, res) => {
+    if (args.path !== undefined && (req.url ?? "").split("?")[0] !== args.path) {
+      res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not_found"}');
+      line(
+        io,
+        `${s.bad("✗")} ${time()} 404 ${req.method ?? ""} ${(req.url ?? "").split("?")[0]} (listening on ${args.path})`,
+      );
+      return;
+    }
+    handleNodeRequest(receiver, req).then((response) => {
+      writeNodeResponse(res, response);
+      if (response.status >= 300) {
+        line(io, `${s.bad("✗")} ${time()} ${response.status} ${errorText(response.body)}`);
+      } else if (response.body.includes('"duplicate":true')) {
+        line(io, `${s.warn("↺")} ${time()} duplicate delivery acknowledged; nothing ran`);
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      `Cannot listen on ${host}:${port} (${error.code ?? error.message}).`,
+      error.code === "EADDRINUSE" ? "Another program uses that port: pick another with --port." : undefined,
+    );
+  });
+  const address = server.address() as AddressInfo;
+  line(
+    io,
+    `webhook-kit listening for ${s.bold(provider.name)} on http://${host}:${address.port}${args.path ?? "/"}`,
+  );
+  await io.untilStopped();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await receiver.idle();
+  return 0;
+}
+
+/** `code: message` of a contract error body (it never holds the payload or a secret). */
+function errorText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: string; message?: string };
+    return [parsed.error, parsed.message].filter(Boolean).join(": ");
+  } catch {
+    return summariseBody(body);
+  }
+}

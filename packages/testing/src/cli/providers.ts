@@ -1,0 +1,114 @@
+import path from "node:path";
+import { type Provider, providers } from "@webhook-kit/core";
+import { fixturesByProvider } from "../fixtures/index.js";
+import type { PlatformProfile } from "../platforms.js";
+import type { CliIo, CommonArgs } from "./io.js";
+import { UsageError } from "./usage-error.js";
+
+/** CLI names of the presets, as `--provider` takes them (the providers' own `name`s). */
+const presets: Readonly<Record<string, (secret: string) => Provider>> = {
+  eulabel: (secret) => providers.eulabel({ secret }),
+  "eulabel-inbound": (secret) => providers.eulabelInbound({ secret }),
+  eudr: (secret) => providers.eudr({ secret }),
+  generic: (secret) => providers.generic({ secret }),
+  shipping: (secret) => providers.shipping({ secret }),
+  "standard-webhooks": (secret) => providers.standardWebhooks({ secret }),
+  svix: (secret) => providers.standardWebhooks({ secret, headers: "svix" }),
+  github: (secret) => providers.github({ secret }),
+  stripe: (secret) => providers.stripe({ secret }),
+};
+
+export const presetNames = Object.keys(presets);
+
+/** A provider and what the CLI sends for it. */
+export interface CliProvider {
+  provider: Provider;
+  /** Example payloads by event type. */
+  fixtures: Readonly<Record<string, object>>;
+  /** Overrides of the platform profile (custom modules). */
+  platform?: Partial<PlatformProfile>;
+  /** A module's own way to make a fixture a new event. */
+  fresh?: (payload: object) => object;
+}
+
+const isModulePath = (value: string) => /[\\/]/.test(value) || /\.[cm]?[jt]s$/.test(value);
+const isProvider = (value: unknown): value is Provider =>
+  !!value && typeof value === "object" && (value as Provider).kind === "webhook-kit/provider";
+
+function secretFrom(args: CommonArgs, io: CliIo): string {
+  const secret = args.secret ?? io.env.WEBHOOK_SECRET;
+  if (!secret) throw new UsageError("--secret is required (or set WEBHOOK_SECRET).");
+  return secret;
+}
+
+/**
+ * The provider named by --provider: a preset keyed with --secret / $WEBHOOK_SECRET, or a module.
+ * `needSecret: false` (for --list-events) lets a preset be built without one.
+ */
+export async function resolveProvider(args: CommonArgs, io: CliIo, needSecret = true): Promise<CliProvider> {
+  const name = args.provider;
+  if (!name) {
+    throw new UsageError(
+      "--provider is required.",
+      `One of: ${presetNames.join(", ")}; or a module path such as ./acme.mjs.`,
+    );
+  }
+  if (isModulePath(name)) return loadModule(name, args, io, needSecret);
+  const make = Object.hasOwn(presets, name) ? presets[name] : undefined;
+  if (!make) {
+    throw new UsageError(
+      `Unknown provider "${name}".`,
+      `Known: ${presetNames.join(", ")}; a custom provider is a module path such as ./acme.mjs.`,
+    );
+  }
+  const secret = needSecret ? secretFrom(args, io) : (args.secret ?? io.env.WEBHOOK_SECRET ?? "unused");
+  try {
+    return { provider: make(secret), fixtures: fixturesByProvider[name] ?? {} };
+  } catch (error) {
+    // e.g. a secret that is not valid base64 where the scheme needs it; the message never holds the secret.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function loadModule(
+  file: string,
+  args: CommonArgs,
+  io: CliIo,
+  needSecret: boolean,
+): Promise<CliProvider> {
+  const absolute = path.resolve(io.cwd, file);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = await io.importModule(absolute);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new UsageError(`Cannot load the provider module ${file}: ${reason}`);
+  }
+  const exported = loaded.default ?? loaded.provider;
+  let provider: unknown = exported;
+  if (typeof exported === "function") {
+    const secret = needSecret ? secretFrom(args, io) : (args.secret ?? io.env.WEBHOOK_SECRET ?? "unused");
+    try {
+      provider = await (exported as (options: { secret: string }) => unknown)({ secret });
+    } catch (error) {
+      throw new UsageError(
+        `${file}: the provider factory threw: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  if (!isProvider(provider)) {
+    throw new UsageError(
+      `${file} does not export a provider.`,
+      "Export default defineProvider({ … }) from @webhook-kit/core, or a function ({ secret }) => defineProvider({ … }).",
+    );
+  }
+  const fixtures = loaded.fixtures;
+  const result: CliProvider = {
+    provider,
+    fixtures: fixtures && typeof fixtures === "object" ? (fixtures as Record<string, object>) : {},
+  };
+  if (loaded.platform && typeof loaded.platform === "object")
+    result.platform = loaded.platform as Partial<PlatformProfile>;
+  if (typeof loaded.fresh === "function") result.fresh = loaded.fresh as (payload: object) => object;
+  return result;
+}

@@ -1,0 +1,30 @@
+import { signDelivery } from "../sign-delivery.js";
+import type { CliIo, CommonArgs } from "./io.js";
+import { resolveBody } from "./payload.js";
+import { resolveProvider } from "./providers.js";
+import { signOptions } from "./sign-options.js";
+import { UsageError } from "./usage-error.js";
+
+const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
+
+/** `sign`: the headers (and body, when the signature lives in it) for a body from stdin, --file or --event. */
+export async function signCommand(args: CommonArgs, io: CliIo): Promise<number> {
+  const cli = await resolveProvider(args, io);
+  const body = await resolveBody(args, io, cli, true);
+  const options = await signOptions(args, cli, body);
+  let signed: Awaited<ReturnType<typeof signDelivery>>;
+  try {
+    signed = await signDelivery(cli.provider, body.payload, options);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (args.json) {
+    line(io, JSON.stringify({ headers: signed.headers, body: signed.text }, null, 2));
+    return 0;
+  }
+  for (const [name, value] of Object.entries(signed.headers)) line(io, `${name}: ${value}`);
+  const original = body.payload instanceof Uint8Array ? new TextDecoder().decode(body.payload) : undefined;
+  // Body-embedded schemes change the body itself, and a fixture's bytes are new: print what must be sent.
+  if (signed.text !== original) io.stdout.write(`\n${signed.text}\n`);
+  return 0;
+}

@@ -1,0 +1,40 @@
+/**
+ * What a 2xx meant. A sender counts every 2xx as delivered, but a webhook-kit receiver says in its body
+ * whether anything ran: `{ duplicate: true }` (a redelivery: no handler ran), `{ handled: false }` (no
+ * handler for that type), `{ status: "processing" }` (202: handlers still running).
+ */
+export type DeliveryOutcome =
+  /** 2xx `{ received: true }`: the receiver's handlers ran and succeeded. */
+  | "handled"
+  /** 202 `{ status: "processing" }`: acknowledged; handlers still running past the ack deadline or `ack: "immediate"`. */
+  | "processing"
+  /** 2xx `{ duplicate: true }`: the receiver already had this delivery; nothing ran. */
+  | "duplicate"
+  /** 2xx `{ handled: false }`: no handler for this event type; nothing ran. */
+  | "unhandled"
+  /** Another 2xx (a receiver that is not webhook-kit): delivered, nothing more is known. */
+  | "delivered"
+  /** No 2xx: an error status, a network error or a timeout. */
+  | "failed";
+
+/**
+ * Classifies one answer.
+ *
+ * @example
+ * deliveryOutcome(200, '{"received":true,"duplicate":true}'); // "duplicate"
+ */
+export function deliveryOutcome(status: number | undefined, body = ""): DeliveryOutcome {
+  if (status === undefined || status < 200 || status >= 300) return "failed";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return "delivered";
+  }
+  if (!parsed || typeof parsed !== "object") return "delivered";
+  const answer = parsed as { duplicate?: unknown; handled?: unknown; status?: unknown; received?: unknown };
+  if (answer.duplicate === true) return "duplicate";
+  if (answer.handled === false) return "unhandled";
+  if (answer.status === "processing") return "processing";
+  return answer.received === true ? "handled" : "delivered";
+}
