@@ -1,0 +1,456 @@
+import { randomUUID } from "node:crypto";
+import type { ClaimResult, IdempotencyStore } from "@webhook-kit/core";
+import type pg from "pg";
+import { PostgresStoreError, type PostgresStoreOperation } from "./errors.js";
+import { identifier, MAX_SCHEMA_LENGTH, MAX_TABLE_LENGTH } from "./identifiers.js";
+import { storageKey } from "./keys.js";
+import {
+  describeSql,
+  missingTable,
+  qualified,
+  SCHEMA_SQLSTATES,
+  schemaProblem,
+  schemaSql,
+  type TableName,
+} from "./schema.js";
+import {
+  CLAIMED,
+  COMPLETED,
+  IN_PROGRESS,
+  type Statement,
+  type Statements,
+  statements,
+} from "./statements.js";
+import { WriteRetries } from "./write-retries.js";
+
+export interface PostgresStoreOptions {
+  /** The app's `pg.Pool` (or one from `createPostgresPool`). The store never ends it. */
+  pool: pg.Pool;
+  /** Table name: a lower-case SQL identifier. Default `"webhook_kit_idempotency"`. */
+  table?: string;
+  /** Schema (namespace) of the table: a lower-case SQL identifier. Default `"public"`. */
+  schema?: string;
+  /**
+   * Upper bound on one store call, waiting for a pool connection included. Past it the call rejects with
+   * `PostgresStoreError` and the receiver answers 503. Default 1 500 ms (below the receiver's 2 s storeTimeoutMs).
+   */
+  operationTimeoutMs?: number;
+  /**
+   * A `complete` or `release` that fails (PostgreSQL restarting, a timeout) keeps being retried in the
+   * background this long, so handlers that already ran are still recorded as done once the database is back;
+   * a `claim` whose outcome is unknown is handed back (released) the same way. Safe because each acts only
+   * for its own token. 0 turns it off. Default 30 000 ms.
+   */
+  retryWritesForMs?: number;
+  /**
+   * Every this many claims, one bounded DELETE of expired rows runs in the background (no cron to set up).
+   * 0 turns it off (then call `deleteExpired()` yourself). Default 100.
+   */
+  sweepEvery?: number;
+  /** Rows one such DELETE removes at most. Default 1 000. */
+  sweepBatch?: number;
+}
+
+const DEFAULT_TABLE = "webhook_kit_idempotency";
+const DEFAULT_SCHEMA = "public";
+const DEFAULT_OPERATION_TIMEOUT_MS = 1_500;
+const DEFAULT_RETRY_WRITES_FOR_MS = 30_000;
+const DEFAULT_SWEEP_EVERY = 100;
+const DEFAULT_SWEEP_BATCH = 1_000;
+/** A statement still running this many budgets after its caller gave up has its connection destroyed. */
+const ABANDON_AFTER_BUDGETS = 5;
+/** Tokens are randomUUID()s: anything else cannot own a claim, so it is refused without a round trip. */
+const TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+type Rows = unknown[][];
+interface Outcome {
+  rows: Rows;
+  rowCount: number;
+}
+
+const ignore = () => {};
+
+/**
+ * The idempotency state in one PostgreSQL table, shared by every process that uses the same database and
+ * table. Each operation is one statement on one row (one round trip, atomic): claim with a lease, then
+ * complete / release / renew only for the token that owns the claim. Times are the database's clock.
+ * Expired rows are deleted in small batches piggy-backed on claims.
+ *
+ * @example
+ * import { createReceiver, providers } from "@webhook-kit/core";
+ * import { createPostgresPool, PostgresStore } from "@webhook-kit/postgres";
+ *
+ * const pool = createPostgresPool({ connectionString: process.env.DATABASE_URL });
+ * const store = new PostgresStore({ pool });
+ * await store.createSchema(); // once at startup, or run PostgresStore.schemaSql() in your migrations
+ * const receiver = createReceiver({
+ *   provider: providers.eulabel({ secret: process.env.EULABEL_SECRET! }),
+ *   store,
+ * });
+ */
+export class PostgresStore implements IdempotencyStore {
+  readonly #pool: pg.Pool;
+  readonly #name: TableName;
+  readonly #sql: Statements;
+  readonly #timeoutMs: number;
+  readonly #retries: WriteRetries;
+  readonly #sweepEvery: number;
+  readonly #sweepBatch: number;
+  #claimsUntilSweep: number;
+  #sweeping = false;
+
+  constructor(options: PostgresStoreOptions) {
+    const pool = options?.pool as unknown as Record<string, unknown> | undefined;
+    // A pg.Client has connect() and query() too, but no pool counters: it cannot serve concurrent calls.
+    if (!pool || typeof pool.connect !== "function" || typeof pool.idleCount !== "number") {
+      throw new TypeError(
+        "PostgresStore: `pool` must be a pg.Pool (node-postgres), e.g. createPostgresPool(url).",
+      );
+    }
+    this.#pool = options.pool;
+    this.#name = {
+      table: identifier("table", options.table ?? DEFAULT_TABLE, MAX_TABLE_LENGTH),
+      schema: identifier("schema", options.schema ?? DEFAULT_SCHEMA, MAX_SCHEMA_LENGTH),
+    };
+    this.#sql = statements(this.#name);
+    this.#timeoutMs = positive(
+      "operationTimeoutMs",
+      options.operationTimeoutMs,
+      DEFAULT_OPERATION_TIMEOUT_MS,
+    );
+    this.#retries = new WriteRetries(
+      atLeastZero("retryWritesForMs", options.retryWritesForMs, DEFAULT_RETRY_WRITES_FOR_MS),
+    );
+    this.#sweepEvery = wholeAtLeastZero("sweepEvery", options.sweepEvery, DEFAULT_SWEEP_EVERY);
+    this.#sweepBatch = wholeAtLeastZero("sweepBatch", options.sweepBatch, DEFAULT_SWEEP_BATCH) || 1;
+    this.#claimsUntilSweep = this.#sweepEvery;
+    // pg.Pool emits "error" for an idle connection the server dropped (a restart). With no listener Node
+    // would crash the process; the pool has already discarded that connection, so there is nothing to do.
+    if (this.#pool.listenerCount("error") === 0) this.#pool.on("error", ignore);
+  }
+
+  /**
+   * The SQL that creates the table and its expiry index (idempotent), for teams that run migrations
+   * themselves; `createSchema()` runs exactly this.
+   *
+   * @example
+   * // migrations/20260101_webhook_kit.sql — generated once:
+   * console.log(PostgresStore.schemaSql({ table: "webhook_kit_idempotency" }));
+   */
+  static schemaSql(options: { table?: string; schema?: string } = {}): string {
+    return schemaSql({
+      table: identifier("table", options.table ?? DEFAULT_TABLE, MAX_TABLE_LENGTH),
+      schema: identifier("schema", options.schema ?? DEFAULT_SCHEMA, MAX_SCHEMA_LENGTH),
+    });
+  }
+
+  /** `"schema"."table"`, as the SQL names it. */
+  get table(): string {
+    return qualified(this.#name);
+  }
+
+  /** What the `key` column holds for a delivery key: the key itself, or `sha256:<hex>` (see docs/postgres.md). */
+  storedKey(key: string): string {
+    return storageKey(key);
+  }
+
+  /** complete/release calls (and hand-backs of uncertain claims) still being retried in the background. */
+  get pendingWrites(): number {
+    return this.#retries.size;
+  }
+
+  /**
+   * Creates the table and its index when they do not exist (safe to run from many processes at once), then
+   * checks that an existing table has the columns this version expects; rejects with a one-line
+   * `PostgresStoreError` (reason "schema") saying what differs and how to fix it.
+   */
+  async createSchema(): Promise<void> {
+    // One transaction under an advisory lock: concurrent CREATE TABLE IF NOT EXISTS can otherwise collide.
+    const lockKey = `webhook-kit:${this.table}`.replaceAll("'", "''");
+    const ddl = `BEGIN;
+SELECT pg_advisory_xact_lock(hashtext('${lockKey}'));
+${schemaSql(this.#name)}
+COMMIT;`;
+    await this.#run("createSchema", { text: ddl }, [], { budgetMs: Math.max(this.#timeoutMs, 10_000) });
+    const problem = schemaProblem(this.#name, await this.#describe("createSchema"));
+    if (problem) throw new PostgresStoreError("createSchema", "schema", problem, { maybeApplied: false });
+  }
+
+  async claim(key: string, { leaseMs }: { leaseMs: number }): Promise<ClaimResult> {
+    const stored = keyOf("claim", key);
+    const lease = ms("leaseMs", leaseMs);
+    const token = randomUUID();
+    let result: Outcome;
+    try {
+      result = await this.#run("claim", this.#sql.claim, [stored, token, lease]);
+    } catch (error) {
+      // A claim that may have been applied with its reply lost (a timeout, the connection broke): nobody will
+      // run it, so hand it back once PostgreSQL answers instead of blocking the sender's retries for the lease.
+      if (error instanceof PostgresStoreError && error.maybeApplied) {
+        this.#retries.schedule(() => this.#run("release", this.#sql.release, [stored, token]));
+      }
+      throw error;
+    }
+    this.#afterClaim();
+    const row = result.rows[0];
+    // No row: a concurrent claim committed the key after this statement's snapshot; it holds the key now.
+    if (!row) return { status: "in_progress", retryAfterMs: Math.min(lease, 1_000) };
+    const [code, remaining] = row as [number, number];
+    if (code === CLAIMED) return { status: "claimed", token };
+    if (code === COMPLETED) return { status: "completed" };
+    if (code === IN_PROGRESS)
+      return { status: "in_progress", retryAfterMs: Math.max(1, Math.ceil(remaining)) };
+    throw new PostgresStoreError(
+      "claim",
+      "unavailable",
+      `PostgresStore.claim: unexpected row ${JSON.stringify(row)}`,
+      {
+        maybeApplied: false,
+      },
+    );
+  }
+
+  async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
+    const stored = keyOf("complete", key);
+    const retention = ms("retentionMs", retentionMs); // validated once, before anything is retried
+    if (!isToken(token)) return false;
+    return this.#withRetries(() => this.#run("complete", this.#sql.complete, [stored, token, retention]));
+  }
+
+  async release(key: string, token: string): Promise<boolean> {
+    const stored = keyOf("release", key);
+    if (!isToken(token)) return false;
+    return this.#withRetries(() => this.#run("release", this.#sql.release, [stored, token]));
+  }
+
+  async renew(key: string, token: string, { leaseMs }: { leaseMs: number }): Promise<boolean> {
+    const stored = keyOf("renew", key);
+    const lease = ms("leaseMs", leaseMs);
+    if (!isToken(token)) return false;
+    // Not retried in the background: the receiver renews again at the next interval.
+    return (await this.#run("renew", this.#sql.renew, [stored, token, lease])).rowCount === 1;
+  }
+
+  /**
+   * Deletes up to `limit` rows whose lease or retention has passed, oldest first, through the `expires_at`
+   * index, and answers how many. Claims already do this in the background every `sweepEvery` claims; call it
+   * from a job of your own if you turned that off.
+   */
+  async deleteExpired(limit = this.#sweepBatch): Promise<number> {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(
+        `PostgresStore.deleteExpired: limit must be a positive integer, got ${String(limit)}`,
+      );
+    }
+    return (await this.#run("deleteExpired", this.#sql.deleteExpired, [limit])).rowCount;
+  }
+
+  /** One sweep at a time; sooner again while it finds full batches (a backlog), never awaited by a claim. */
+  #afterClaim(): void {
+    if (this.#sweepEvery === 0 || --this.#claimsUntilSweep > 0 || this.#sweeping) return;
+    this.#sweeping = true;
+    this.#claimsUntilSweep = this.#sweepEvery;
+    this.deleteExpired().then(
+      (deleted) => {
+        this.#sweeping = false;
+        if (deleted >= this.#sweepBatch) this.#claimsUntilSweep = Math.ceil(this.#sweepEvery / 10);
+      },
+      () => {
+        this.#sweeping = false;
+      },
+    );
+  }
+
+  /** The caller still sees the failure (so it can log it); the write keeps trying behind it. */
+  async #withRetries(send: () => Promise<Outcome>): Promise<boolean> {
+    try {
+      return (await send()).rowCount === 1;
+    } catch (error) {
+      if (!(error instanceof PostgresStoreError) || error.reason !== "schema") this.#retries.schedule(send);
+      throw error;
+    }
+  }
+
+  async #describe(operation: PostgresStoreOperation): Promise<Rows> {
+    return (await this.#run(operation, { text: describeSql(this.#name) }, [])).rows;
+  }
+
+  /** Turns a statement error that means "wrong or missing table" into the one-line message that says so. */
+  async #schemaError(
+    operation: PostgresStoreOperation,
+    error: DatabaseErrorLike,
+  ): Promise<PostgresStoreError> {
+    let message = error.code === "42P01" ? missingTable(this.table) : undefined;
+    if (!message) {
+      const rows = await this.#describe(operation).catch(() => undefined);
+      message =
+        (rows && schemaProblem(this.#name, rows)) ??
+        `PostgresStore.${operation}: table ${this.table} does not fit this version of @webhook-kit/postgres (PostgreSQL said: ${error.message}). Compare it with PostgresStore.schemaSql() (docs/postgres.md, "Schema").`;
+    }
+    return new PostgresStoreError(operation, "schema", message, {
+      maybeApplied: false,
+      cause: error,
+      sqlState: error.code,
+    });
+  }
+
+  /**
+   * One statement on a pool connection, bounded by the budget from the moment it is called, waiting for a
+   * connection included. A connection that arrives after the caller gave up goes straight back unused; a
+   * statement still running when the caller gives up keeps its connection until it ends (or is destroyed
+   * after ABANDON_AFTER_BUDGETS budgets), so the pool never hands out a busy connection.
+   */
+  #run(
+    operation: PostgresStoreOperation,
+    statement: Statement | { text: string },
+    values: unknown[],
+    { budgetMs = this.#timeoutMs }: { budgetMs?: number } = {},
+  ): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      let settled = false;
+      let running = false;
+      const pool = this.#pool;
+      const timer = setTimeout(() => {
+        settled = true;
+        const waiting = running
+          ? "the statement was sent and has not answered (a lock, a slow or hung server)"
+          : `waiting for a pool connection (${pool.totalCount} open, ${pool.idleCount} idle, ${pool.waitingCount} waiting)`;
+        reject(
+          new PostgresStoreError(
+            operation,
+            "timeout",
+            `PostgresStore.${operation}: no answer from PostgreSQL within ${budgetMs} ms; ${waiting}`,
+            { maybeApplied: running },
+          ),
+        );
+      }, budgetMs);
+      const fail = (error: PostgresStoreError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      };
+      pool.connect().then(
+        (client) => {
+          if (settled) {
+            client.release(); // the caller gave up while this connection was on its way
+            return;
+          }
+          running = true;
+          // A connection that breaks while checked out emits "error" on the client, which the pool does not
+          // listen to then: without a listener Node would crash the process.
+          client.on("error", ignore);
+          let released = false;
+          const giveBack = (error?: Error) => {
+            if (released) return;
+            released = true;
+            clearTimeout(abandon);
+            client.off("error", ignore);
+            client.release(error);
+          };
+          const abandon = setTimeout(
+            () => giveBack(new Error("PostgresStore: statement abandoned")),
+            budgetMs * ABANDON_AFTER_BUDGETS,
+          );
+          abandon.unref?.();
+          const query = { ...statement, values, rowMode: "array" } as pg.QueryArrayConfig;
+          client.query(query).then(
+            (answer) => {
+              giveBack();
+              if (settled) return;
+              settled = true;
+              clearTimeout(timer);
+              // Several statements in one simple query (createSchema) answer one result each: keep the last.
+              const result = (
+                Array.isArray(answer) ? answer[answer.length - 1] : answer
+              ) as pg.QueryArrayResult;
+              resolve({ rows: result.rows, rowCount: result.rowCount ?? 0 });
+            },
+            (error: unknown) => {
+              const database = databaseError(error);
+              // A server-side error leaves the connection usable; anything else (a broken socket) may not.
+              giveBack(database ? undefined : asError(error));
+              if (settled) return;
+              if (database && SCHEMA_SQLSTATES.has(database.code)) {
+                this.#schemaError(operation, database).then(fail, fail);
+                return;
+              }
+              fail(
+                new PostgresStoreError(
+                  operation,
+                  "unavailable",
+                  `PostgresStore.${operation} failed: ${asError(error).message}`,
+                  // An error PostgreSQL answered means the statement (one implicit transaction) was not applied.
+                  { maybeApplied: !database, cause: error, sqlState: database?.code },
+                ),
+              );
+            },
+          );
+        },
+        (error: unknown) =>
+          fail(
+            new PostgresStoreError(
+              operation,
+              "unavailable",
+              `PostgresStore.${operation}: no connection to PostgreSQL: ${asError(error).message}`,
+              { maybeApplied: false, cause: error },
+            ),
+          ),
+      );
+    });
+  }
+}
+
+interface DatabaseErrorLike extends Error {
+  code: string;
+}
+
+/** An error PostgreSQL itself answered with (it carries a five-character SQLSTATE). */
+function databaseError(error: unknown): DatabaseErrorLike | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? (error as DatabaseErrorLike) : undefined;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function keyOf(operation: PostgresStoreOperation, key: string): string {
+  if (typeof key !== "string" || key === "") {
+    throw new TypeError(`PostgresStore.${operation}: key must be a non-empty string`);
+  }
+  return storageKey(key);
+}
+
+const isToken = (token: string): boolean => typeof token === "string" && TOKEN.test(token);
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`PostgresStore: ${name} must be > 0 ms, got ${String(value)}`);
+  }
+  return value;
+}
+
+function atLeastZero(name: string, value: number | undefined, fallback: number): number {
+  const n = value ?? fallback;
+  if (!Number.isFinite(n) || n < 0)
+    throw new TypeError(`PostgresStore: ${name} must be ≥ 0, got ${String(n)}`);
+  return n;
+}
+
+function wholeAtLeastZero(name: string, value: number | undefined, fallback: number): number {
+  const n = atLeastZero(name, value, fallback);
+  if (!Number.isInteger(n))
+    throw new TypeError(`PostgresStore: ${name} must be a whole number, got ${String(n)}`);
+  return n;
+}
+
+/** Leases and retention are whole milliseconds ≥ 1, like RedisStore's. */
+function ms(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`PostgresStore: ${name} must be > 0 ms, got ${String(value)}`);
+  }
+  return Math.ceil(value);
+}
