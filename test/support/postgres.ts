@@ -4,6 +4,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { freePort } from "./redis.js";
 
 const SHARED_PORT = 5432;
@@ -214,4 +215,36 @@ export async function dropTables(url: string, ...tables: string[]): Promise<void
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Two pools on the shared test PostgreSQL for the enclosing describe block (two processes' worth of
+ * connections); every table made through `table()` is dropped afterwards.
+ */
+export function useTwoPostgresPools(label: string): {
+  pools(): [pg.Pool, pg.Pool];
+  /** A fresh table name, dropped after the block. */
+  table(): string;
+} {
+  let postgres: SharedPostgres | undefined;
+  let pools: pg.Pool[] = [];
+  const tables: string[] = [];
+  beforeAll(async () => {
+    postgres = await sharedPostgres();
+    const url = postgres.url;
+    pools = [new pg.Pool({ connectionString: url, max: 4 }), new pg.Pool({ connectionString: url, max: 4 })];
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+    if (postgres) await dropTables(postgres.url, ...tables);
+    await postgres?.release();
+  });
+  return {
+    pools: () => pools as [pg.Pool, pg.Pool],
+    table: () => {
+      const name = uniqueTable(`${label}_${tables.length}`);
+      tables.push(name);
+      return name;
+    },
+  };
 }

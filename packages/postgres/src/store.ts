@@ -67,6 +67,17 @@ interface Outcome {
   rows: Rows;
   rowCount: number;
 }
+/** How a statement ended after its caller had already been told "timeout". */
+type LateOutcome = Outcome | { error: unknown };
+
+interface RunOptions {
+  /** Default operationTimeoutMs. */
+  budgetMs?: number;
+  /** Called with the real outcome of a statement that was still running when the budget passed. */
+  late?: (outcome: LateOutcome) => void;
+  /** Background retries: once sent, wait for the outcome instead of giving up at the budget. */
+  patient?: boolean;
+}
 
 const ignore = () => {};
 
@@ -180,15 +191,22 @@ COMMIT;`;
     const stored = keyOf("claim", key);
     const lease = ms("leaseMs", leaseMs);
     const token = randomUUID();
+    // A claim applied after its caller gave up (its reply lost, or it ran late behind a lock): nobody will
+    // run it, so hand it back instead of blocking the sender's retries for the whole lease. The hand-back is
+    // sent only once the claim's own statement has ended, so it cannot run before the claim does.
+    const handBack = () =>
+      this.#retries.schedule(() =>
+        this.#run("release", this.#sql.release, [stored, token], { patient: true }),
+      );
+    const late = (outcome: LateOutcome) => {
+      if ("rows" in outcome ? outcome.rows[0]?.[0] === CLAIMED : !databaseError(outcome.error)) handBack();
+    };
     let result: Outcome;
     try {
-      result = await this.#run("claim", this.#sql.claim, [stored, token, lease]);
+      result = await this.#run("claim", this.#sql.claim, [stored, token, lease], { late });
     } catch (error) {
-      // A claim that may have been applied with its reply lost (a timeout, the connection broke): nobody will
-      // run it, so hand it back once PostgreSQL answers instead of blocking the sender's retries for the lease.
-      if (error instanceof PostgresStoreError && error.maybeApplied) {
-        this.#retries.schedule(() => this.#run("release", this.#sql.release, [stored, token]));
-      }
+      // The connection broke with the statement sent: it may have been applied, and has ended either way.
+      if (error instanceof PostgresStoreError && error.maybeApplied && error.reason !== "timeout") handBack();
       throw error;
     }
     this.#afterClaim();
@@ -214,13 +232,13 @@ COMMIT;`;
     const stored = keyOf("complete", key);
     const retention = ms("retentionMs", retentionMs); // validated once, before anything is retried
     if (!isToken(token)) return false;
-    return this.#withRetries(() => this.#run("complete", this.#sql.complete, [stored, token, retention]));
+    return this.#write("complete", this.#sql.complete, [stored, token, retention]);
   }
 
   async release(key: string, token: string): Promise<boolean> {
     const stored = keyOf("release", key);
     if (!isToken(token)) return false;
-    return this.#withRetries(() => this.#run("release", this.#sql.release, [stored, token]));
+    return this.#write("release", this.#sql.release, [stored, token]);
   }
 
   async renew(key: string, token: string, { leaseMs }: { leaseMs: number }): Promise<boolean> {
@@ -261,12 +279,21 @@ COMMIT;`;
     );
   }
 
-  /** The caller still sees the failure (so it can log it); the write keeps trying behind it. */
-  async #withRetries(send: () => Promise<Outcome>): Promise<boolean> {
+  /**
+   * complete/release: the caller still sees a failure (so it can log it); the write keeps trying behind it
+   * until it lands or `retryWritesForMs` passes. A statement still running when the caller gave up is
+   * retried only if it then fails, so a slow database is not handed a second copy of every write.
+   */
+  async #write(operation: "complete" | "release", statement: Statement, values: unknown[]): Promise<boolean> {
+    const retry = () =>
+      this.#retries.schedule(() => this.#run(operation, statement, values, { patient: true }));
     try {
-      return (await send()).rowCount === 1;
+      const late = (outcome: LateOutcome) => "error" in outcome && retry();
+      return (await this.#run(operation, statement, values, { late })).rowCount === 1;
     } catch (error) {
-      if (!(error instanceof PostgresStoreError) || error.reason !== "schema") this.#retries.schedule(send);
+      const running = error instanceof PostgresStoreError && error.reason === "timeout" && error.maybeApplied;
+      const hopeless = error instanceof PostgresStoreError && error.reason === "schema";
+      if (!running && !hopeless) retry();
       throw error;
     }
   }
@@ -304,13 +331,15 @@ COMMIT;`;
     operation: PostgresStoreOperation,
     statement: Statement | { text: string },
     values: unknown[],
-    { budgetMs = this.#timeoutMs }: { budgetMs?: number } = {},
+    options: RunOptions = {},
   ): Promise<Outcome> {
+    const { budgetMs = this.#timeoutMs, late, patient = false } = options;
     return new Promise<Outcome>((resolve, reject) => {
       let settled = false;
       let running = false;
       const pool = this.#pool;
       const timer = setTimeout(() => {
+        if (running && patient) return; // sent: wait for the outcome (bounded by the abandon timer)
         settled = true;
         const waiting = running
           ? "the statement was sent and has not answered (a lock, a slow or hung server)"
@@ -357,7 +386,10 @@ COMMIT;`;
           client.query(query).then(
             (answer) => {
               giveBack();
-              if (settled) return;
+              if (settled) {
+                late?.(lastResult(answer));
+                return;
+              }
               settled = true;
               clearTimeout(timer);
               // Several statements in one simple query (createSchema) answer one result each: keep the last.
@@ -370,7 +402,10 @@ COMMIT;`;
               const database = databaseError(error);
               // A server-side error leaves the connection usable; anything else (a broken socket) may not.
               giveBack(database ? undefined : asError(error));
-              if (settled) return;
+              if (settled) {
+                late?.({ error });
+                return;
+              }
               if (database && SCHEMA_SQLSTATES.has(database.code)) {
                 this.#schemaError(operation, database).then(fail, fail);
                 return;
@@ -399,6 +434,12 @@ COMMIT;`;
       );
     });
   }
+}
+
+/** Several statements in one simple query (createSchema) answer one result each: the last one counts. */
+function lastResult(answer: pg.QueryArrayResult | pg.QueryArrayResult[]): Outcome {
+  const result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
+  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
 }
 
 interface DatabaseErrorLike extends Error {
