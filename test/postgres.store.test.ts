@@ -154,6 +154,39 @@ describe("PostgresStore on the shared PostgreSQL", () => {
     );
   });
 
+  it("the claims and the completions of one event-loop turn go out as one statement each (batchWrites)", async () => {
+    const name = table("batched");
+    const { pool, sent } = countingPool(postgres.url);
+    const store = new PostgresStore({ pool, table: name, sweepEvery: 0 });
+    await store.createSchema();
+    await claimedToken(store, "taken");
+    sent.length = 0;
+    const keys = Array.from({ length: 40 }, (_, i) => `b${i}`);
+    // 40 fresh keys, a key claimed twice in the same turn, and one already held.
+    const results = await Promise.all([...keys, "b0", "taken"].map((k) => store.claim(k, { leaseMs: LONG })));
+    expect(results.slice(0, 40).every((r) => r.status === "claimed")).toBe(true);
+    expect(results[40]?.status).toBe("in_progress"); // the same key twice: exactly one claim won it
+    expect(results[41]?.status).toBe("in_progress");
+    const kind = (statement: string) => /^webhook_kit_([a-z_]+)_[0-9a-f]{12}$/.exec(statement)?.[1];
+    // One batch of 41 distinct keys, and the repeated key in a batch of its own (a key is never twice in one).
+    expect(sent.map(kind).sort()).toEqual(["claim", "claim_many"]);
+    sent.length = 0;
+    const tokens = results.slice(0, 40).map((r) => (r.status === "claimed" ? r.token : ""));
+    const done = await Promise.all(
+      keys.map((k, i) => store.complete(k, i === 7 ? tokens[8]! : tokens[i]!, { retentionMs: LONG })),
+    );
+    expect(done.filter(Boolean)).toHaveLength(39); // key b7 with another key's token owns nothing
+    expect(done[7]).toBe(false);
+    expect(sent.map(kind)).toEqual(["complete_many"]);
+    expect((await store.claim("b7", { leaseMs: LONG })).status).toBe("in_progress");
+    expect((await store.claim("b8", { leaseMs: LONG })).status).toBe("completed");
+    // Off: one statement per call, as the unbatched contract reads.
+    const unbatched = new PostgresStore({ pool, table: name, sweepEvery: 0, batchWrites: false });
+    sent.length = 0;
+    await Promise.all(["u1", "u2", "u3"].map((k) => unbatched.claim(k, { leaseMs: LONG })));
+    expect(sent.map(kind)).toEqual(["claim", "claim", "claim"]);
+  });
+
   it("a token that is not one the store issued is refused without a round trip", async () => {
     const name = table("forged");
     const { pool, sent } = countingPool(postgres.url);

@@ -9,7 +9,11 @@ export interface Statement {
 
 export interface Statements {
   claim: Statement;
+  /** claim for several distinct keys at once: ($1 keys[], $2 tokens[], $3 lease ms[]) → (n, code, ms left). */
+  claimMany: Statement;
   complete: Statement;
+  /** complete for several distinct keys at once: ($1 keys[], $2 tokens[], $3 retention ms[]) → the keys done. */
+  completeMany: Statement;
   release: Statement;
   renew: Statement;
   deleteExpired: Statement;
@@ -57,10 +61,44 @@ SELECT CASE state WHEN 'completed' THEN ${COMPLETED} ELSE ${IN_PROGRESS} END,
        extract(epoch FROM expires_at - now())::float8 * 1000
 FROM live`,
     ),
+    // The same, one row per input (n = its position). Code 0: a concurrent claim won the key after this
+    // statement's snapshot (in progress). Rows are inserted in key order, so two batches never lock two
+    // keys in opposite orders (a deadlock).
+    claimMany: named(
+      "claim_many",
+      `WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::uuid[], $3::float8[]) WITH ORDINALITY AS u(key, token, lease, n)
+), live AS (
+  SELECT t.key, t.state, t.expires_at FROM ${table} t JOIN input i ON t.key = i.key WHERE t.expires_at > now()
+), claimed AS (
+  INSERT INTO ${table} AS s (key, state, token, expires_at)
+  SELECT i.key, 'processing', i.token, now() + ${ms("i.lease")}
+  FROM input i WHERE NOT EXISTS (SELECT 1 FROM live l WHERE l.key = i.key)
+  ORDER BY i.key COLLATE "C"
+  ON CONFLICT (key) DO UPDATE
+    SET state = 'processing', token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
+    WHERE s.expires_at <= now()
+  RETURNING s.key
+)
+SELECT i.n::int4,
+       CASE WHEN c.key IS NOT NULL THEN ${CLAIMED} WHEN l.state = 'completed' THEN ${COMPLETED}
+            WHEN l.key IS NOT NULL THEN ${IN_PROGRESS} ELSE 0 END,
+       coalesce(extract(epoch FROM l.expires_at - now())::float8 * 1000, 0)
+FROM input i LEFT JOIN claimed c ON c.key = i.key LEFT JOIN live l ON l.key = i.key`,
+    ),
     complete: named(
       "complete",
       `UPDATE ${table} SET state = 'completed', expires_at = now() + ${ms("$3")}
 WHERE key = $1 AND token = $2::uuid AND state = 'processing' AND expires_at > now()`,
+    ),
+    completeMany: named(
+      "complete_many",
+      `UPDATE ${table} AS s SET state = 'completed', expires_at = now() + ${ms("i.retention")}
+FROM (
+  SELECT * FROM unnest($1::text[], $2::uuid[], $3::float8[]) AS u(key, token, retention) ORDER BY key COLLATE "C"
+) AS i
+WHERE s.key = i.key AND s.token = i.token AND s.state = 'processing' AND s.expires_at > now()
+RETURNING s.key`,
     ),
     release: named(
       "release",

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ClaimResult, IdempotencyStore } from "@webhook-kit/core";
 import type pg from "pg";
+import { Batching } from "./batching.js";
 import { PostgresStoreError, type PostgresStoreOperation } from "./errors.js";
 import { identifier, MAX_SCHEMA_LENGTH, MAX_TABLE_LENGTH } from "./identifiers.js";
 import { storageKey } from "./keys.js";
@@ -49,6 +50,12 @@ export interface PostgresStoreOptions {
   sweepEvery?: number;
   /** Rows one such DELETE removes at most. Default 1 000. */
   sweepBatch?: number;
+  /**
+   * Send the claims (and the completions) of one event-loop turn as one statement: one socket write and one
+   * commit for all of them, each key still decided atomically on its row. Costs no latency (no timer).
+   * Default true.
+   */
+  batchWrites?: boolean;
 }
 
 const DEFAULT_TABLE = "webhook_kit_idempotency";
@@ -57,6 +64,8 @@ const DEFAULT_OPERATION_TIMEOUT_MS = 1_500;
 const DEFAULT_RETRY_WRITES_FOR_MS = 30_000;
 const DEFAULT_SWEEP_EVERY = 100;
 const DEFAULT_SWEEP_BATCH = 1_000;
+/** Calls per batched statement at most. */
+const MAX_BATCH = 100;
 /** A statement still running this many budgets after its caller gave up has its connection destroyed. */
 const ABANDON_AFTER_BUDGETS = 5;
 /** Tokens are randomUUID()s: anything else cannot own a claim, so it is refused without a round trip. */
@@ -109,6 +118,8 @@ export class PostgresStore implements IdempotencyStore {
   readonly #sweepBatch: number;
   #claimsUntilSweep: number;
   #sweeping = false;
+  readonly #claims: Batching<ClaimItem, ClaimRow | undefined> | undefined;
+  readonly #completes: Batching<CompleteItem, boolean> | undefined;
 
   constructor(options: PostgresStoreOptions) {
     const pool = options?.pool as unknown as Record<string, unknown> | undefined;
@@ -135,6 +146,10 @@ export class PostgresStore implements IdempotencyStore {
     this.#sweepEvery = wholeAtLeastZero("sweepEvery", options.sweepEvery, DEFAULT_SWEEP_EVERY);
     this.#sweepBatch = wholeAtLeastZero("sweepBatch", options.sweepBatch, DEFAULT_SWEEP_BATCH) || 1;
     this.#claimsUntilSweep = this.#sweepEvery;
+    if (options.batchWrites !== false) {
+      this.#claims = new Batching((items) => this.#sendClaims(items), MAX_BATCH);
+      this.#completes = new Batching((items) => this.#sendCompletes(items), MAX_BATCH);
+    }
     // pg.Pool emits "error" for an idle connection the server dropped (a restart). With no listener Node
     // would crash the process; the pool has already discarded that connection, so there is nothing to do.
     if (this.#pool.listenerCount("error") === 0) this.#pool.on("error", ignore);
@@ -188,51 +203,104 @@ COMMIT;`;
   }
 
   async claim(key: string, { leaseMs }: { leaseMs: number }): Promise<ClaimResult> {
-    const stored = keyOf("claim", key);
-    const lease = ms("leaseMs", leaseMs);
-    const token = randomUUID();
-    // A claim applied after its caller gave up (its reply lost, or it ran late behind a lock): nobody will
-    // run it, so hand it back instead of blocking the sender's retries for the whole lease. The hand-back is
-    // sent only once the claim's own statement has ended, so it cannot run before the claim does.
-    const handBack = () =>
-      this.#retries.schedule(() =>
-        this.#run("release", this.#sql.release, [stored, token], { patient: true }),
-      );
-    const late = (outcome: LateOutcome) => {
-      if ("rows" in outcome ? outcome.rows[0]?.[0] === CLAIMED : !databaseError(outcome.error)) handBack();
-    };
-    let result: Outcome;
+    const item: ClaimItem = { key: keyOf("claim", key), token: randomUUID(), lease: ms("leaseMs", leaseMs) };
+    let row: ClaimRow | undefined;
     try {
-      result = await this.#run("claim", this.#sql.claim, [stored, token, lease], { late });
+      row = await (this.#claims ? this.#claims.add(item) : this.#sendClaims([item]).then((rows) => rows[0]));
     } catch (error) {
       // The connection broke with the statement sent: it may have been applied, and has ended either way.
-      if (error instanceof PostgresStoreError && error.maybeApplied && error.reason !== "timeout") handBack();
+      if (error instanceof PostgresStoreError && error.maybeApplied && error.reason !== "timeout") {
+        this.#handBack(item);
+      }
       throw error;
     }
     this.#afterClaim();
-    const row = result.rows[0];
     // No row: a concurrent claim committed the key after this statement's snapshot; it holds the key now.
-    if (!row) return { status: "in_progress", retryAfterMs: Math.min(lease, 1_000) };
-    const [code, remaining] = row as [number, number];
-    if (code === CLAIMED) return { status: "claimed", token };
+    if (!row) return { status: "in_progress", retryAfterMs: Math.min(item.lease, 1_000) };
+    const [code, remaining] = row;
+    if (code === CLAIMED) return { status: "claimed", token: item.token };
     if (code === COMPLETED) return { status: "completed" };
     if (code === IN_PROGRESS)
       return { status: "in_progress", retryAfterMs: Math.max(1, Math.ceil(remaining)) };
-    throw new PostgresStoreError(
-      "claim",
-      "unavailable",
-      `PostgresStore.claim: unexpected row ${JSON.stringify(row)}`,
-      {
-        maybeApplied: false,
-      },
+    const detail = `PostgresStore.claim: unexpected row ${JSON.stringify(row)}`;
+    throw new PostgresStoreError("claim", "unavailable", detail, { maybeApplied: false });
+  }
+
+  /**
+   * A claim applied after its caller gave up (its reply lost, or it ran late behind a lock): nobody will run
+   * it, so it is handed back instead of blocking the sender's retries for the whole lease. Called only once
+   * the claim's own statement has ended, so the release cannot run before the claim does.
+   */
+  #handBack(item: ClaimItem): void {
+    this.#retries.schedule(() =>
+      this.#run("release", this.#sql.release, [item.key, item.token], { patient: true }),
     );
+  }
+
+  /** One statement for the claims of one turn: the single-key form for one, `claimMany` for several. */
+  async #sendClaims(items: ClaimItem[]): Promise<(ClaimRow | undefined)[]> {
+    const late = (outcome: LateOutcome) => {
+      if (!("rows" in outcome)) {
+        if (!databaseError(outcome.error)) for (const item of items) this.#handBack(item);
+        return;
+      }
+      const rows = claimRows(items.length, outcome.rows);
+      for (let i = 0; i < items.length; i++) if (rows[i]?.[0] === CLAIMED) this.#handBack(items[i]!);
+    };
+    const [first] = items as [ClaimItem];
+    const result =
+      items.length === 1
+        ? await this.#run("claim", this.#sql.claim, [first.key, first.token, first.lease], { late })
+        : await this.#run("claim", this.#sql.claimMany, columns(items, "key", "token", "lease"), { late });
+    return claimRows(items.length, result.rows);
   }
 
   async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
     const stored = keyOf("complete", key);
     const retention = ms("retentionMs", retentionMs); // validated once, before anything is retried
     if (!isToken(token)) return false;
-    return this.#write("complete", this.#sql.complete, [stored, token, retention]);
+    const item: CompleteItem = {
+      key: stored,
+      token,
+      retention,
+      retry: () =>
+        this.#retries.schedule(() =>
+          this.#run("complete", this.#sql.complete, [stored, token, retention], { patient: true }),
+        ),
+    };
+    try {
+      return await (this.#completes
+        ? this.#completes.add(item)
+        : this.#sendCompletes([item]).then((done) => done[0]!));
+    } catch (error) {
+      if (shouldRetryNow(error)) item.retry();
+      throw error;
+    }
+  }
+
+  /** One statement for the completions of one turn. */
+  async #sendCompletes(items: CompleteItem[]): Promise<boolean[]> {
+    // Still running when the callers gave up: retried only if it then fails.
+    const late = (outcome: LateOutcome) => {
+      if ("error" in outcome) for (const item of items) item.retry();
+    };
+    const [first] = items as [CompleteItem];
+    if (items.length === 1) {
+      const result = await this.#run(
+        "complete",
+        this.#sql.complete,
+        [first.key, first.token, first.retention],
+        {
+          late,
+        },
+      );
+      return [result.rowCount === 1];
+    }
+    const values = columns(items, "key", "token", "retention");
+    const done = new Set(
+      (await this.#run("complete", this.#sql.completeMany, values, { late })).rows.map((r) => r[0]),
+    );
+    return items.map((item) => done.has(item.key));
   }
 
   async release(key: string, token: string): Promise<boolean> {
@@ -280,20 +348,18 @@ COMMIT;`;
   }
 
   /**
-   * complete/release: the caller still sees a failure (so it can log it); the write keeps trying behind it
-   * until it lands or `retryWritesForMs` passes. A statement still running when the caller gave up is
-   * retried only if it then fails, so a slow database is not handed a second copy of every write.
+   * release: the caller still sees a failure (so it can log it); the write keeps trying behind it until it
+   * lands or `retryWritesForMs` passes. A statement still running when the caller gave up is retried only if
+   * it then fails, so a slow database is not handed a second copy of every write.
    */
-  async #write(operation: "complete" | "release", statement: Statement, values: unknown[]): Promise<boolean> {
+  async #write(operation: "release", statement: Statement, values: unknown[]): Promise<boolean> {
     const retry = () =>
       this.#retries.schedule(() => this.#run(operation, statement, values, { patient: true }));
     try {
       const late = (outcome: LateOutcome) => "error" in outcome && retry();
       return (await this.#run(operation, statement, values, { late })).rowCount === 1;
     } catch (error) {
-      const running = error instanceof PostgresStoreError && error.reason === "timeout" && error.maybeApplied;
-      const hopeless = error instanceof PostgresStoreError && error.reason === "schema";
-      if (!running && !hopeless) retry();
+      if (shouldRetryNow(error)) retry();
       throw error;
     }
   }
@@ -440,6 +506,45 @@ COMMIT;`;
 function lastResult(answer: pg.QueryArrayResult | pg.QueryArrayResult[]): Outcome {
   const result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+}
+
+type ClaimRow = [code: number, remainingMs: number];
+interface ClaimItem {
+  key: string;
+  token: string;
+  lease: number;
+}
+interface CompleteItem {
+  key: string;
+  token: string;
+  retention: number;
+  /** Schedules this completion's background retries. */
+  retry(): void;
+}
+
+/** Rows of `claim` ([code, ms]) or `claimMany` ([n, code, ms]) by input position; code 0 or none: raced. */
+function claimRows(count: number, rows: Rows): (ClaimRow | undefined)[] {
+  const out: (ClaimRow | undefined)[] = new Array(count).fill(undefined);
+  for (const row of rows) {
+    const [n, code, remaining] = row.length === 2 ? [1, row[0], row[1]] : row;
+    if (code !== 0) out[Number(n) - 1] = [Number(code), Number(remaining)];
+  }
+  return out;
+}
+
+/** Parallel arrays, one per field: how `claimMany` / `completeMany` take their input. */
+function columns<T, K extends keyof T>(items: T[], ...fields: K[]): unknown[][] {
+  return fields.map((field) => items.map((item) => item[field]));
+}
+
+/**
+ * A failed write worth retrying at once: not a schema problem (hopeless), and not a statement still
+ * running after its budget (its real outcome decides, through `late`).
+ */
+function shouldRetryNow(error: unknown): boolean {
+  if (!(error instanceof PostgresStoreError)) return true;
+  if (error.reason === "schema") return false;
+  return !(error.reason === "timeout" && error.maybeApplied);
 }
 
 interface DatabaseErrorLike extends Error {
