@@ -78,6 +78,7 @@ async function receiverHandler(kind) {
     const pool = createPostgresPool({
       connectionString: DATABASE_URL,
       max: Number(process.env.BENCH_PG_POOL ?? 10),
+      application_name: `webhook-kit-bench-${kind}`, // so the driver can find its backends' CPU time
       // (e): commits return before the WAL is flushed (see docs/postgres.md, "Durability").
       ...(kind === "postgres-async" && { options: "-c synchronous_commit=off" }),
     });
@@ -133,6 +134,7 @@ async function main() {
       for (const row of rows) {
         const before = row.kind === "redis" ? await evalshaCalls(observer) : 0;
         const redisCpuBefore = row.kind === "redis" ? await redisCpuMicros(observer) : 0;
+        const pgCpuBefore = row.kind.startsWith("postgres") ? await postgresCpuMicros(row.kind) : 0;
         const counted = await childCounters(row.child);
         const result = await drive(autocannon, row, deliveries, DURATION_S / ROUNDS);
         const after = await childCounters(row.child);
@@ -140,6 +142,9 @@ async function main() {
         result.statements = after.statements - counted.statements;
         result.scripts = row.kind === "redis" ? (await evalshaCalls(observer)) - before : 0;
         result.redisCpu = row.kind === "redis" ? (await redisCpuMicros(observer)) - redisCpuBefore : 0;
+        result.pgCpu = row.kind.startsWith("postgres")
+          ? (await postgresCpuMicros(row.kind)) - pgCpuBefore
+          : 0;
         row.rounds.push(result);
       }
     }
@@ -192,6 +197,7 @@ function summarise(row, pool) {
   row.roundTrips = (trips / row.total).toFixed(2);
   row.serverCpu = sum((r) => r.serverCpu) / row.total;
   row.redisCpu = sum((r) => r.redisCpu) / row.total;
+  row.pgCpu = sum((r) => r.pgCpu) / row.total;
   row.repeated = row.kind !== "bare" && row.cursor.next > pool;
 }
 
@@ -224,7 +230,7 @@ function print(rows) {
     `\n### Stores: ${DURATION_S} s per row in ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections, 127.0.0.1, distinct signed bodies (p99: median of rounds)\n`,
   );
   console.log(
-    "| row | req/s | p99 ms | non-2xx/errors | ratio to (a) | ratio to (b) | ratio to (c) | store round trips / delivery | receiver CPU µs/req | redis-server CPU µs/req |",
+    "| row | req/s | p99 ms | non-2xx/errors | ratio to (a) | ratio to (b) | ratio to (c) | store statements / delivery | receiver CPU µs/req | store server CPU µs/req |",
   );
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
@@ -233,7 +239,7 @@ function print(rows) {
     const toRedis =
       row.kind === "redis" || row.kind.startsWith("postgres") ? (row.rps / redis.rps).toFixed(2) : "";
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${toRedis} | ${row.roundTrips} | ${row.serverCpu.toFixed(1)} | ${row.kind === "redis" ? row.redisCpu.toFixed(1) : ""} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${toRedis} | ${row.roundTrips} | ${row.serverCpu.toFixed(1)} | ${row.kind === "redis" ? row.redisCpu.toFixed(1) : row.kind.startsWith("postgres") ? row.pgCpu.toFixed(1) : ""} |`,
     );
   }
   if (rows.some((r) => r.repeated)) {
@@ -253,7 +259,7 @@ function print(rows) {
     );
   }
   console.log(
-    "Round trips: claim + complete = 2 per new delivery (Redis: EVALSHA from INFO commandstats; PostgreSQL: statements sent by the store's pool, the expired-row sweep every 100 claims included); a duplicate costs 1 (claim → completed); renew adds 1 per leaseMs/3 that a handler runs (0 here).",
+    "Statements: Redis runs claim + complete = 2 EVALSHA per new delivery (INFO commandstats; batched writes share a socket write, not a script). PostgresStore sends the claims of one event-loop turn as one statement and the completions as another (batchWrites), so under load a delivery costs a fraction of a statement; alone it costs 2 (claim + complete), a duplicate 1. The expired-row sweep (every 100 claims) is counted. Store server CPU: redis-server's used_cpu, or the CPU time of the row's PostgreSQL backends (/proc), WAL writer and checkpointer not included.",
   );
 }
 
@@ -288,6 +294,27 @@ async function childCounters(child) {
   child.send("cpu");
   const [{ cpu, statements }] = await once(child, "message");
   return { cpu: cpu.user + cpu.system, statements };
+}
+
+/** CPU time (µs) of the PostgreSQL backends serving `kind`'s pool, when the server runs on this machine. */
+async function postgresCpuMicros(kind) {
+  const { default: pg } = await import("pg");
+  const { readFileSync } = await import("node:fs");
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  const { rows } = await client.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
+    `webhook-kit-bench-${kind}`,
+  ]);
+  await client.end();
+  const tick = 10_000; // µs per clock tick (USER_HZ = 100 on Linux)
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {} // not on this machine, or the backend just ended
+  }
+  return total;
 }
 
 async function dropTable(table) {
