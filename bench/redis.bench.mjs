@@ -1,9 +1,11 @@
-// Redis store benchmark, one run: (a) bare node:http + hand-written HMAC check + JSON.parse, (b) the receiver
-// on node:http with MemoryStore, (c) the same with RedisStore. Servers run in forked children so the load
-// generator (autocannon, here) never shares their event loop. Uses the BUILT dist: run `pnpm build` first.
+// Store benchmark, one run: (a) bare node:http + hand-written HMAC check + JSON.parse, (b) the receiver on
+// node:http with MemoryStore, (c) the same with RedisStore, (d) the same with PostgresStore. Servers run in
+// forked children so the load generator (autocannon, here) never shares their event loop. Uses the BUILT
+// dist: run `pnpm build` first.
 //   node bench/redis.bench.mjs
 // Env: BENCH_DURATION=5 (s per row), BENCH_ROUNDS=3, BENCH_CONNECTIONS=50, BENCH_BODIES=200000,
-// REDIS_URL (default: 127.0.0.1:6379 if it answers, else a redis-server of its own), BENCH_AUTOPIPELINING=1.
+// REDIS_URL (default: 127.0.0.1:6379 if it answers, else a redis-server of its own), BENCH_AUTOPIPELINING=1,
+// DATABASE_URL (default: postgres://postgres@127.0.0.1:5432/test), BENCH_PG_POOL=10 (PostgresStore pool size).
 import { fork, spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
@@ -17,7 +19,12 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const POOL = Number(process.env.BENCH_BODIES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TARGET = 0.7;
+const PG_TARGET = 0.6; // (d) against (c): issue #13
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const self = fileURLToPath(import.meta.url);
+
+/** Statements the PostgresStore row's connections were asked to run (its round trips). */
+const counters = { statements: 0 };
 
 if (process.argv[2] === "serve") await serve(process.argv[3]);
 else await main();
@@ -28,7 +35,7 @@ async function serve(kind) {
   // CPU spent by this server, asked for around each measurement: a load-independent cost per request.
   process.on("disconnect", () => process.exit(0)); // the driver died: do not linger
   process.on("message", (message) => {
-    if (message === "cpu") process.send({ cpu: process.cpuUsage() });
+    if (message === "cpu") process.send({ cpu: process.cpuUsage(), statements: counters.statements });
   });
   const server = http.createServer(kind === "bare" ? bareHandler() : await receiverHandler(kind));
   server.keepAliveTimeout = 60_000;
@@ -66,6 +73,29 @@ async function receiverHandler(kind) {
     client.on("error", (err) => console.error("redis:", err.message));
     store = new RedisStore({ client, prefix: process.env.PREFIX });
   }
+  if (kind === "postgres" || kind === "postgres-async") {
+    const { createPostgresPool, PostgresStore } = await import("@webhook-kit/postgres");
+    const pool = createPostgresPool({
+      connectionString: DATABASE_URL,
+      max: Number(process.env.BENCH_PG_POOL ?? 10),
+      application_name: `webhook-kit-bench-${kind}`, // so the driver can find its backends' CPU time
+      // (e): commits return before the WAL is flushed (see docs/postgres.md, "Durability").
+      ...(kind === "postgres-async" && { options: "-c synchronous_commit=off" }),
+    });
+    pool.on("error", (err) => console.error("postgres:", err.message));
+    const counted = new WeakSet();
+    pool.on("acquire", (client) => {
+      if (counted.has(client)) return;
+      counted.add(client);
+      const query = client.query.bind(client);
+      client.query = (...args) => {
+        counters.statements += 1;
+        return query(...args);
+      };
+    });
+    store = new PostgresStore({ pool, table: process.env.PG_TABLE });
+    await store.createSchema();
+  }
   const receiver = createReceiver({ provider: providers.eulabel({ secret: SECRET }), store });
   receiver.on("passport.published", () => {}); // so every delivery is claimed AND completed
   return createNodeHandler(receiver);
@@ -79,17 +109,20 @@ async function main() {
   const redis = await redisForBench();
   const deliveries = signedDeliveries(POOL);
   const prefix = `webhook-kit-bench:${process.pid}:${randomBytes(3).toString("hex")}:`;
+  const pgTable = `webhook_kit_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
   const rows = [
     { name: "(a) bare node:http + HMAC + JSON.parse", kind: "bare" },
     { name: "(b) receiver, node:http, MemoryStore", kind: "memory" },
     { name: "(c) receiver, node:http, RedisStore", kind: "redis" },
+    { name: "(d) receiver, node:http, PostgresStore", kind: "postgres" },
+    { name: "(e) receiver, node:http, PostgresStore, synchronous_commit=off", kind: "postgres-async" },
   ];
   const observer = new Redis(redis.url);
   try {
     for (const row of rows) {
       row.child = fork(self, ["serve", row.kind], {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
-        env: { ...process.env, REDIS_URL: redis.url, PREFIX: prefix },
+        env: { ...process.env, REDIS_URL: redis.url, PREFIX: prefix, PG_TABLE: pgTable },
       });
       [{ port: row.port }] = await once(row.child, "message");
       row.cursor = { next: 0 }; // each row walks the body pool from its own start, never repeating within the run
@@ -101,11 +134,17 @@ async function main() {
       for (const row of rows) {
         const before = row.kind === "redis" ? await evalshaCalls(observer) : 0;
         const redisCpuBefore = row.kind === "redis" ? await redisCpuMicros(observer) : 0;
-        const cpuBefore = await childCpuMicros(row.child);
+        const pgCpuBefore = row.kind.startsWith("postgres") ? await postgresCpuMicros(row.kind) : 0;
+        const counted = await childCounters(row.child);
         const result = await drive(autocannon, row, deliveries, DURATION_S / ROUNDS);
-        result.serverCpu = (await childCpuMicros(row.child)) - cpuBefore;
+        const after = await childCounters(row.child);
+        result.serverCpu = after.cpu - counted.cpu;
+        result.statements = after.statements - counted.statements;
         result.scripts = row.kind === "redis" ? (await evalshaCalls(observer)) - before : 0;
         result.redisCpu = row.kind === "redis" ? (await redisCpuMicros(observer)) - redisCpuBefore : 0;
+        result.pgCpu = row.kind.startsWith("postgres")
+          ? (await postgresCpuMicros(row.kind)) - pgCpuBefore
+          : 0;
         row.rounds.push(result);
       }
     }
@@ -117,6 +156,7 @@ async function main() {
     await deleteKeys(observer, prefix);
     observer.disconnect();
     await redis.stop();
+    await dropTable(pgTable);
   }
   for (const row of rows) summarise(row, deliveries.length);
   print(rows);
@@ -153,9 +193,11 @@ function summarise(row, pool) {
   row.rps = row.total / sum((r) => r.seconds);
   row.p99 = p99s[Math.floor(p99s.length / 2)];
   row.bad = sum((r) => r.bad);
-  row.roundTrips = row.kind === "redis" ? (sum((r) => r.scripts) / row.total).toFixed(2) : "0";
+  const trips = row.kind === "redis" ? sum((r) => r.scripts) : sum((r) => r.statements);
+  row.roundTrips = (trips / row.total).toFixed(2);
   row.serverCpu = sum((r) => r.serverCpu) / row.total;
   row.redisCpu = sum((r) => r.redisCpu) / row.total;
+  row.pgCpu = sum((r) => r.pgCpu) / row.total;
   row.repeated = row.kind !== "bare" && row.cursor.next > pool;
 }
 
@@ -183,19 +225,21 @@ function signedDeliveries(count) {
 }
 
 function print(rows) {
-  const [bare, memory] = rows;
+  const [bare, memory, redis, postgres, postgresAsync] = rows;
   console.log(
-    `\n### Redis store: ${DURATION_S} s per row in ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections, 127.0.0.1, distinct signed bodies (p99: median of rounds)\n`,
+    `\n### Stores: ${DURATION_S} s per row in ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections, 127.0.0.1, distinct signed bodies (p99: median of rounds)\n`,
   );
   console.log(
-    "| row | req/s | p99 ms | non-2xx/errors | ratio to (a) | ratio to (b) | Redis round trips / delivery | receiver CPU µs/req | redis-server CPU µs/req |",
+    "| row | req/s | p99 ms | non-2xx/errors | ratio to (a) | ratio to (b) | ratio to (c) | store statements / delivery | receiver CPU µs/req | store server CPU µs/req |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
     const ratio = (row.rps / bare.rps).toFixed(2);
     const toMemory = row.kind === "bare" ? "" : (row.rps / memory.rps).toFixed(2);
+    const toRedis =
+      row.kind === "redis" || row.kind.startsWith("postgres") ? (row.rps / redis.rps).toFixed(2) : "";
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${row.roundTrips} | ${row.serverCpu.toFixed(1)} | ${row.kind === "redis" ? row.redisCpu.toFixed(1) : ""} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${toRedis} | ${row.roundTrips} | ${row.serverCpu.toFixed(1)} | ${row.kind === "redis" ? row.redisCpu.toFixed(1) : row.kind.startsWith("postgres") ? row.pgCpu.toFixed(1) : ""} |`,
     );
   }
   if (rows.some((r) => r.repeated)) {
@@ -203,10 +247,19 @@ function print(rows) {
       `\nNote: a store row used more than ${POOL} bodies, so some were duplicates; raise BENCH_BODIES.`,
     );
   }
-  const ratio = rows[2].rps / bare.rps;
+  const ratio = redis.rps / bare.rps;
   console.log(`\nTarget (c) ≥ ${TARGET}× (a): ${ratio >= TARGET ? "met" : "MISSED"} (${ratio.toFixed(2)}×).`);
+  for (const [label, row] of [
+    ["(d)", postgres],
+    ["(e)", postgresAsync],
+  ]) {
+    const pgRatio = row.rps / redis.rps;
+    console.log(
+      `Target ${label} ≥ ${PG_TARGET}× (c): ${pgRatio >= PG_TARGET ? "met" : "MISSED"} (${pgRatio.toFixed(2)}×).`,
+    );
+  }
   console.log(
-    "Round trips: claim + complete = 2 EVALSHA per new delivery (measured above from INFO commandstats); a duplicate costs 1 (claim → completed); renew adds 1 per leaseMs/3 that a handler runs (0 here).",
+    "Statements: Redis runs claim + complete = 2 EVALSHA per new delivery (INFO commandstats; batched writes share a socket write, not a script). PostgresStore sends the claims of one event-loop turn as one statement and the completions as another (batchWrites), so under load a delivery costs a fraction of a statement; alone it costs 2 (claim + complete), a duplicate 1. The expired-row sweep (every 100 claims) is counted. Store server CPU: redis-server's used_cpu, or the CPU time of the row's PostgreSQL backends (/proc), WAL writer and checkpointer not included.",
   );
 }
 
@@ -237,10 +290,39 @@ async function redisForBench() {
   };
 }
 
-async function childCpuMicros(child) {
+async function childCounters(child) {
   child.send("cpu");
-  const [{ cpu }] = await once(child, "message");
-  return cpu.user + cpu.system;
+  const [{ cpu, statements }] = await once(child, "message");
+  return { cpu: cpu.user + cpu.system, statements };
+}
+
+/** CPU time (µs) of the PostgreSQL backends serving `kind`'s pool, when the server runs on this machine. */
+async function postgresCpuMicros(kind) {
+  const { default: pg } = await import("pg");
+  const { readFileSync } = await import("node:fs");
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  const { rows } = await client.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
+    `webhook-kit-bench-${kind}`,
+  ]);
+  await client.end();
+  const tick = 10_000; // µs per clock tick (USER_HZ = 100 on Linux)
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {} // not on this machine, or the backend just ended
+  }
+  return total;
+}
+
+async function dropTable(table) {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP TABLE IF EXISTS "${table}"`);
+  await client.end();
 }
 
 /** used_cpu_user + used_cpu_sys of the whole Redis server (other clients of a shared Redis count too). */

@@ -2,14 +2,25 @@
 // a free port that can be SIGKILLed and restarted with its data. PostgreSQL refuses to run as root, so as root
 // the cluster belongs to the `postgres` system user. PG_BIN: where initdb and postgres are (default: PATH).
 import { execFileSync, spawn } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "./net.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const bin = (name) => (process.env.PG_BIN ? path.join(process.env.PG_BIN, name) : name);
+/** initdb / postgres: $PG_BIN, then PATH, then Debian's /usr/lib/postgresql/<newest>/bin. */
+function bin(name) {
+  const dirs = [process.env.PG_BIN, ...(process.env.PATH ?? "").split(path.delimiter)];
+  if (existsSync("/usr/lib/postgresql")) {
+    const versions = readdirSync("/usr/lib/postgresql").filter((v) => /^\d+$/.test(v));
+    for (const v of versions.sort((a, b) => Number(b) - Number(a))) dirs.push(`/usr/lib/postgresql/${v}/bin`);
+  }
+  for (const dir of dirs) if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+  throw new Error(
+    `${name} not found (PG_BIN, PATH, /usr/lib/postgresql/*/bin): apt-get install -y postgresql`,
+  );
+}
 
 function postgresUser() {
   try {

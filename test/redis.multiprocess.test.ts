@@ -1,205 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  assertExactlyOnce,
+  EVENTS,
+  ROOT,
+  requireBuilt,
+  restartTimings,
+  runTwoReceivers,
+} from "./support/multiprocess.js";
 import { type PrivateRedis, startPrivateRedis, uniquePrefix } from "./support/redis.js";
 
 // Two receiver processes (built dist) on one Redis, thousands of deliveries with duplicates sent to both
 // at once, a sender that retries 409/503 with a small backoff: every event must run exactly once.
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const FIXTURE = path.join(ROOT, "test/fixtures/redis-multiprocess/receiver.mjs");
 const BUILT = ["packages/core/dist/index.js", "packages/core/dist/node.js", "packages/redis/dist/index.js"];
-const SECRET = "multiprocess-test-secret";
-const EVENTS = 2_400;
-const LATE_DUPLICATE_EVERY = 8; // every 8th event is sent a third time after it was acknowledged
-const CONCURRENT_EVENTS = 48;
-// Longer than the outage + reconnect + a background complete retry, so a completion that Redis missed
-// while down still lands before the lease could let a duplicate take the event over (see docs/redis.md).
-const LEASE_MS = 6_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-interface Receiver {
-  url: string;
-  stop(): Promise<void>;
-}
-
-function startReceiver(env: Record<string, string>): Promise<Receiver> {
-  const child: ChildProcess = spawn(process.execPath, [FIXTURE], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`receiver did not start in 10 s: ${stderr}`)), 10_000);
-    child.once("exit", (code) => reject(new Error(`receiver exited (${code}) at start: ${stderr}`)));
-    child.stdout?.on("data", (chunk: Buffer) => {
-      const match = /READY (\d+)/.exec(chunk.toString());
-      if (!match) return;
-      clearTimeout(timer);
-      resolve({
-        url: `http://127.0.0.1:${match[1]}/webhooks`,
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once("exit", () => done());
-            child.kill("SIGTERM");
-          }),
-      });
-    });
-  });
-}
-
-interface SendStats {
-  requests: number;
-  byStatus: Map<number, number>;
-  first503At?: number;
-  first200AfterRestartAt?: number;
-  restartedAt?: number;
-  slowest503Ms: number;
-  unexpected: string[];
-}
-
-/** Sends one signed body until it is acknowledged (2xx), retrying 409, 503 and network errors like a sender. */
-async function deliver(url: string, body: string, stats: SendStats): Promise<number> {
-  const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-  for (let attempt = 1; attempt <= 400; attempt++) {
-    const started = Date.now();
-    let status = 0;
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-ledger-signature": signature },
-        body,
-      });
-      status = response.status;
-      await response.text();
-    } catch {
-      status = 0; // connection error: retry like a sender would
-    }
-    stats.requests += 1;
-    stats.byStatus.set(status, (stats.byStatus.get(status) ?? 0) + 1);
-    if (status === 503) {
-      stats.first503At ??= Date.now();
-      stats.slowest503Ms = Math.max(stats.slowest503Ms, Date.now() - started);
-    }
-    if (status >= 200 && status < 300) {
-      if (stats.restartedAt !== undefined) stats.first200AfterRestartAt ??= Date.now();
-      return status;
-    }
-    if (status !== 409 && status !== 503 && status !== 0) {
-      stats.unexpected.push(`${status} for ${body.slice(0, 60)}`);
-      return status;
-    }
-    // Small exponential backoff with jitter; real senders wait longer, the semantics are the same.
-    await sleep(Math.min(20 * 2 ** Math.min(attempt, 4), 250) + Math.random() * 20);
-  }
-  stats.unexpected.push(`gave up on ${body.slice(0, 60)}`);
-  return 0;
-}
-
-interface RunResult {
-  stats: SendStats;
-  runsPerEvent: Map<string, number>;
-  killedAt?: number;
-}
-
-async function run(redis: PrivateRedis, options: { restartAfterEvents?: number } = {}): Promise<RunResult> {
-  const dir = mkdtempSync(path.join(tmpdir(), "webhook-kit-ledger-"));
-  const prefix = uniquePrefix("multiprocess");
-  const ledgers = [path.join(dir, "a.log"), path.join(dir, "b.log")];
-  const receivers = await Promise.all(
-    ledgers.map((ledger) =>
-      startReceiver({
-        REDIS_URL: redis.url,
-        LEDGER: ledger,
-        SECRET,
-        PREFIX: prefix,
-        LEASE_MS: String(LEASE_MS),
-      }),
-    ),
-  );
-  const [a, b] = receivers as [Receiver, Receiver];
-  const stats: SendStats = { requests: 0, byStatus: new Map(), slowest503Ms: 0, unexpected: [] };
-  const result: RunResult = { stats, runsPerEvent: new Map() };
-  let restart: Promise<void> | undefined;
-  try {
-    let next = 0;
-    let acknowledged = 0;
-    const worker = async () => {
-      while (next < EVENTS) {
-        const n = next++;
-        const body = JSON.stringify({
-          type: "ledger.entry",
-          id: `evt_${n}`,
-          n,
-          at: new Date(0).toISOString(),
-        });
-        // The same delivery reaches both processes at once, as after a sender's timeout-and-retry.
-        await Promise.all([deliver(a.url, body, stats), deliver(b.url, body, stats)]);
-        if (n % LATE_DUPLICATE_EVERY === 0) await deliver(n % 16 === 0 ? a.url : b.url, body, stats);
-        acknowledged += 1;
-        if (options.restartAfterEvents !== undefined && acknowledged === options.restartAfterEvents) {
-          restart = (async () => {
-            result.killedAt = Date.now();
-            await redis.kill();
-            await sleep(1_000);
-            await redis.start();
-            stats.restartedAt = Date.now();
-          })();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENT_EVENTS }, worker));
-    await restart;
-  } finally {
-    await Promise.all(receivers.map((r) => r.stop()));
-  }
-  for (const ledger of ledgers) {
-    const lines = existsSync(ledger) ? readFileSync(ledger, "utf8").split("\n").filter(Boolean) : [];
-    for (const id of lines) result.runsPerEvent.set(id, (result.runsPerEvent.get(id) ?? 0) + 1);
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return result;
-}
-
-function assertExactlyOnce({ stats, runsPerEvent }: RunResult, label: string) {
-  const doubled = [...runsPerEvent].filter(([, runs]) => runs !== 1);
-  const missing = Array.from({ length: EVENTS }, (_, n) => `evt_${n}`).filter((id) => !runsPerEvent.has(id));
-  const deliveries = EVENTS * 2 + Math.ceil(EVENTS / LATE_DUPLICATE_EVERY);
-  console.info(
-    `[${label}] deliveries ${deliveries} (${deliveries - EVENTS} duplicates) for ${EVENTS} events; HTTP requests ${stats.requests}; ` +
-      `statuses ${JSON.stringify(Object.fromEntries(stats.byStatus))}; distinct events run ${runsPerEvent.size}; ` +
-      `runs per event: ${JSON.stringify(Object.fromEntries(countBy([...runsPerEvent.values()])))}`,
-  );
-  expect(stats.unexpected).toEqual([]);
-  expect(missing).toEqual([]);
-  expect(doubled).toEqual([]);
-  expect(runsPerEvent.size).toBe(EVENTS);
-}
-
-function countBy(values: number[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
-  return out;
-}
 
 describe("RedisStore across processes (built dist)", () => {
   let redis: PrivateRedis;
   beforeAll(async () => {
-    const missing = BUILT.filter((file) => !existsSync(path.join(ROOT, file)));
-    if (missing.length > 0) {
-      throw new Error(
-        `The multi-process test runs the built packages; missing ${missing.join(", ")}. Run \`pnpm build\` first.`,
-      );
-    }
+    requireBuilt(BUILT);
     // Durable Redis (AOF, fsync always): a restart keeps every acknowledged claim and completion.
     redis = await startPrivateRedis({ durable: true });
   });
@@ -207,10 +27,12 @@ describe("RedisStore across processes (built dist)", () => {
     await redis?.stop();
   });
 
+  const env = () => ({ REDIS_URL: redis.url, PREFIX: uniquePrefix("multiprocess") });
+
   it("two processes, 2 400 events sent twice at once (+ late duplicates): each runs exactly once", {
     timeout: 60_000,
   }, async () => {
-    const result = await run(redis);
+    const result = await runTwoReceivers({ fixture: FIXTURE, env: env() });
     assertExactlyOnce(result, "steady");
     // Both processes really raced: some copies were told in_progress or completed.
     expect(result.stats.byStatus.get(409) ?? 0).toBeGreaterThan(0);
@@ -219,14 +41,14 @@ describe("RedisStore across processes (built dist)", () => {
   it("the same with Redis killed (SIGKILL) and restarted on its port midway: 503 while down, nothing lost or doubled", {
     timeout: 60_000,
   }, async () => {
-    const result = await run(redis, { restartAfterEvents: Math.floor(EVENTS * 0.4) });
+    const result = await runTwoReceivers({
+      fixture: FIXTURE,
+      env: env(),
+      restart: { afterEvents: Math.floor(EVENTS * 0.4), server: redis },
+    });
     assertExactlyOnce(result, "restart");
-    const { stats, killedAt } = result;
-    expect(stats.byStatus.get(503) ?? 0).toBeGreaterThan(0);
-    expect(stats.first200AfterRestartAt).toBeDefined();
-    console.info(
-      `[restart] Redis down → first 503 after ${(stats.first503At ?? Number.NaN) - (killedAt ?? Number.NaN)} ms; ` +
-        `slowest 503 answer ${stats.slowest503Ms} ms; Redis back → first 2xx after ${(stats.first200AfterRestartAt ?? Number.NaN) - (stats.restartedAt ?? Number.NaN)} ms`,
-    );
+    expect(result.stats.byStatus.get(503) ?? 0).toBeGreaterThan(0);
+    expect(result.stats.first200AfterRestartAt).toBeDefined();
+    console.info(`[restart] ${restartTimings(result, "Redis")}`);
   });
 });

@@ -1,15 +1,17 @@
 import { type ClaimResult, type IdempotencyStore, MemoryStore } from "@webhook-kit/core";
+import { PostgresStore } from "@webhook-kit/postgres";
 import { RedisStore } from "@webhook-kit/redis";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { useTwoPostgresPools } from "../support/postgres.js";
 import { fcParams, sleep, useTwoRedisClients } from "./support.js";
 
 // Model-based tests of the IdempotencyStore contract: random interleavings of claim / complete / release /
 // renew / concurrent claims / time passing, run against a reference model. Time is tracked as intervals: an
 // entry expires somewhere in [expLo, expHi] (when the call that set it ran between t0 and t1). A command
 // whose moment falls inside that window may see either outcome; the model then follows what the store did.
-// With MemoryStore's injected clock every moment is exact; with RedisStore (real short leases) the window is
-// the round trip, so the test is exact where it can be and never flaky where it cannot.
+// With MemoryStore's injected clock every moment is exact; with RedisStore and PostgresStore (real short leases)
+// the window is the round trip, so the test is exact where it can be and never flaky where it cannot.
 
 type Life = "live" | "expired" | "unknown";
 
@@ -307,6 +309,40 @@ describe("store model: RedisStore (real Redis, real short leases, two clients)",
       fcParams("store model: RedisStore", 0x5eed_0102, 30),
     );
     console.info(`[fuzz] RedisStore model outcomes ${JSON.stringify(Object.fromEntries(totals))}`);
+    for (const what of REQUIRED) expect(totals.get(what), what).toBeGreaterThan(0);
+  });
+});
+
+describe("store model: PostgresStore (real PostgreSQL, real short leases, two pools)", () => {
+  const postgres = useTwoPostgresPools("model");
+
+  it("matches the reference model; outcomes inside a round trip of an expiry may go either way", {
+    timeout: 90_000,
+  }, async () => {
+    const totals = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.commands(commandArbs(60, 60_000, [25, 75]), { maxCommands: 40, size: "+1" }),
+        async (cmds) => {
+          const table = postgres.table();
+          const [one, two] = postgres.pools();
+          const store = new PostgresStore({ pool: one, table, retryWritesForMs: 0 });
+          await store.createSchema();
+          const model: Model = {
+            entries: new Map(),
+            tokens: new Map(),
+            // The database's clock: now() is the statement's start, inside the client's [t0, t1].
+            clock: { now: () => performance.now(), advance: sleep, eps: 2 },
+            stats: new Map(),
+          };
+          const real = { store, peer: new PostgresStore({ pool: two, table, retryWritesForMs: 0 }) };
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          mergeStats(totals, model.stats);
+        },
+      ),
+      fcParams("store model: PostgresStore", 0x5eed_0103, 30),
+    );
+    console.info(`[fuzz] PostgresStore model outcomes ${JSON.stringify(Object.fromEntries(totals))}`);
     for (const what of REQUIRED) expect(totals.get(what), what).toBeGreaterThan(0);
   });
 });
