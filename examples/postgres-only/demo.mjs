@@ -1,4 +1,5 @@
-// Two instances on one database; one delivery sent to both at once, then again later: the handler runs once.
+// Two instances on one database; one delivery sent to both at once, then again later: it is queued once and
+// its handler runs once, in whichever instance's worker takes the job.
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node demo.mjs
 import { pathToFileURL } from "node:url";
 import { providers, sign } from "@webhook-kit/core";
@@ -6,8 +7,8 @@ import { createApp } from "./app.mjs";
 
 const SECRET = "whsec_demo_only";
 
-/** @param {{ databaseUrl: string, table?: string, log?: (line: string) => void }} options */
-export async function runDemo({ databaseUrl, table, log = console.log }) {
+/** @param {{ databaseUrl: string, table?: string, queueName?: string, log?: (line: string) => void }} options */
+export async function runDemo({ databaseUrl, table, queueName, log = console.log }) {
   const handled = [];
   const apps = await Promise.all(
     ["a", "b"].map((name) =>
@@ -15,6 +16,7 @@ export async function runDemo({ databaseUrl, table, log = console.log }) {
         databaseUrl,
         secret: SECRET,
         table,
+        queueName,
         log: (line) => {
           handled.push(line);
           log(`[instance ${name}] ${line}`);
@@ -61,6 +63,10 @@ export async function runDemo({ databaseUrl, table, log = console.log }) {
     log(`sent to both instances at once: ${together.join(" | ")}`);
     const late = await post(urls[1]); // a late duplicate
     log(`late duplicate: ${late}`);
+    // The handler runs in a worker, after the 202: wait for it, then a little longer to see it ran only once.
+    const deadline = Date.now() + 15_000;
+    while (handled.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
     log(`handler runs: ${handled.length}`);
     return { together, late, runs: handled.length };
   } finally {
@@ -70,6 +76,6 @@ export async function runDemo({ databaseUrl, table, log = console.log }) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  const { runs } = await runDemo({ databaseUrl });
+  const { runs } = await runDemo({ databaseUrl, queueName: `demo${process.pid}` });
   process.exit(runs === 1 ? 0 : 1);
 }
