@@ -4,13 +4,13 @@ import { BullMQQueue } from "@webhook-kit/bullmq";
 import { createReceiver, providers } from "@webhook-kit/core";
 import { createRedisClient, RedisStore } from "@webhook-kit/redis";
 
-export function eulabelReceiver({ redisUrl, secret, log = console.log }) {
-  const queue = new BullMQQueue({ connection: redisUrl, name: "eulabel-webhooks" });
+export function eulabelReceiver({ redisUrl, secret, queueName = "eulabel-webhooks", log = console.log }) {
+  const queue = new BullMQQueue({ connection: redisUrl, name: queueName });
   const client = createRedisClient(redisUrl);
   client.on("error", (err) => log(`redis: ${err.message}`));
   const receiver = createReceiver({
     provider: providers.eulabel({ secret }),
-    store: new RedisStore({ client, prefix: "eulabel:" }),
+    store: new RedisStore({ client, prefix: `${queueName}:` }),
     queue,
   });
 

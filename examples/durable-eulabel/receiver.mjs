@@ -9,7 +9,7 @@ if (!secret) {
   console.error("Set EULABEL_SECRET to the signing secret from the EUlabel dashboard (Settings > Webhooks).");
   process.exit(2);
 }
-const { receiver, close } = eulabelReceiver({ redisUrl, secret });
+const { receiver, close } = eulabelReceiver({ redisUrl, secret, queueName: process.env.QUEUE_NAME });
 const app = express();
 app.use(webhookMiddleware(receiver, { path: "/webhooks/eulabel" }));
 const server = app.listen(Number(PORT), "127.0.0.1", () => {

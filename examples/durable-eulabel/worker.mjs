@@ -7,7 +7,7 @@ if (!secret) {
   console.error("Set EULABEL_SECRET (the worker verifies nothing, but shares the receiver's definition).");
   process.exit(2);
 }
-const { receiver, close } = eulabelReceiver({ redisUrl, secret });
+const { receiver, close } = eulabelReceiver({ redisUrl, secret, queueName: process.env.QUEUE_NAME });
 const worker = receiver.work({ concurrency: 8 });
 console.log("worker: waiting for deliveries");
 // Graceful: take no new jobs, let the running ones finish (or return to the queue), then disconnect.
