@@ -72,7 +72,7 @@ describe("examples/durable-eulabel: a receiver process and a worker process on o
         const res = await fetch(url as string, {
           method: "POST",
           headers: { "content-type": "application/json", ...signed.headers },
-          body: signed.body,
+          body: Buffer.from(signed.body),
         });
         return { status: res.status, body: await res.text() };
       };
