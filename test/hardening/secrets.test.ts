@@ -6,6 +6,7 @@ import {
   ERROR_CODES,
   hmacSignature,
   type IdempotencyStore,
+  MemoryQueue,
   MemoryStore,
   providers,
   type ReceiverOptions,
@@ -579,6 +580,47 @@ describe("secrets and expected signatures never leak", () => {
       "verify() missing",
       await verify(providers.eulabel({ secret: [...SECRETS] }), request({ ...d, headers: {} })),
     );
+  });
+
+  it("the durable and reported rows: 415, handler timeout, lost claim, dead letter", async () => {
+    const gz = eulabelDelivery(passportEvent());
+    note(
+      "415",
+      await eulabelReceiver().handle(
+        request({ ...gz, headers: { ...gz.headers, "content-encoding": "gzip" } }),
+      ),
+    );
+    const hung = await eulabelReceiver({ handlerTimeoutMs: 30 }, () => new Promise(() => {})).handle(
+      request(eulabelDelivery(passportEvent())),
+    );
+    note("handler timeout", hung);
+    const errorCode = (obj: unknown) => (obj as { err?: { code?: string } } | undefined)?.err?.code;
+    if (logger.lines.some((l) => errorCode(l.obj) === "handler_timeout")) observed.add("handler_timeout");
+    const inner = new MemoryStore();
+    const losing: IdempotencyStore = {
+      claim: (k, o) => inner.claim(k, o),
+      complete: async () => false,
+      release: (k, t) => inner.release(k, t),
+      renew: (k, t, o) => inner.renew(k, t, o),
+    };
+    note(
+      "claim lost",
+      await eulabelReceiver({ store: losing }).handle(request(eulabelDelivery(passportEvent()))),
+    );
+    const queue = new MemoryQueue();
+    const durable = eulabelReceiver({ queue }, () => {
+      throw new Error("downstream refused the order");
+    });
+    note("queued", await durable.handle(request(eulabelDelivery(passportEvent()))));
+    const worker = durable.work({ attempts: 1 });
+    for (let i = 0; i < 200 && (await queue.listDeadLetters()).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await worker.close();
+    for (const letter of await queue.listDeadLetters()) collect("dead letter", letter);
+    for (const error of onErrors) {
+      const code = (error as { code?: string }).code;
+      if (code === "claim_lost" || code === "dead_letter") observed.add(code);
+    }
   });
 
   it("nothing collected contains a secret or an expected signature; every row was seen", () => {

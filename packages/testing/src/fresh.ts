@@ -53,11 +53,34 @@ const rules: Readonly<Record<string, (payload: Json, now: number) => Json>> = {
     created: Math.floor(now / 1000),
     request: { id: `req_${randomAlphanumeric(14)}`, idempotency_key: globalThis.crypto.randomUUID() },
   }),
-  // Keyed by a header id that every send makes anew (webhook-id, X-GitHub-Delivery); the body's time moves on.
+  // Keyed by a header id that every send makes anew (webhook-id); the body's time moves on.
   "standard-webhooks": (p, now) => ("timestamp" in p ? { ...p, timestamp: isoSeconds(now) } : p),
   svix: (p, now) => ("timestamp" in p ? { ...p, timestamp: isoSeconds(now) } : p),
-  github: (p) => p,
+  // Keyed by the body's hash (X-GitHub-Delivery is unsigned): a push gets a new commit, anything else a new
+  // `updated_at` on the objects it is about (milliseconds, so two sends in one second still differ).
+  github: (p, now) => {
+    const out: Json = { ...p };
+    if (typeof out.after === "string") {
+      const sha = randomHex(40);
+      out.after = sha;
+      if (out.head_commit && typeof out.head_commit === "object")
+        out.head_commit = { ...(out.head_commit as Json), id: sha, timestamp: isoSeconds(now) };
+    }
+    for (const [name, value] of Object.entries(out)) {
+      if (value && typeof value === "object" && !Array.isArray(value) && "updated_at" in value)
+        out[name] = { ...(value as Json), updated_at: isoMs(now) };
+    }
+    return out;
+  },
 };
+
+/** `length` random lower-case hex digits (a commit sha). */
+function randomHex(length: number): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(Math.ceil(length / 2)));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .slice(0, length);
+}
 
 /** For providers without a rule (your own `defineProvider`): a top-level `id` and the usual time fields. */
 function guess(payload: Json, now: number): Json {
@@ -76,8 +99,9 @@ function guess(payload: Json, now: number): Json {
 /**
  * A copy of a fixture that the receiver sees as a new event: fresh ids and timestamps where the platform
  * puts them (Stripe: `evt_…`, `created`, `request`; generic: `evt_…`, `created_at`; EUlabel, EUDR,
- * shipping: the event `timestamp`, which their body-hash keys cover). GitHub and Standard Webhooks key on
- * a header id, which `signDelivery` makes anew for every call. Unknown providers get a best guess (a
+ * shipping: the event `timestamp`, which their body-hash keys cover; GitHub: a new commit for a push, a new
+ * `updated_at` otherwise, since its key is the body's hash). Standard Webhooks keys on a header id, which
+ * `signDelivery` makes anew for every call. Unknown providers get a best guess (a
  * top-level `id` with its prefix kept, `timestamp` / `created_at` / `created`).
  *
  * @example
