@@ -10,22 +10,20 @@ export interface Route {
 const MAX_CACHED_TYPES = 1024;
 
 /**
- * The handler registry. Ids are `type#n` (the n-th handler registered for that type, or "*"), so the same
- * receiver definition run by a worker on another machine names each handler the same way; `{ id }` pins one.
+ * The handler registry. A durable job records which handlers succeeded by id, so ids must mean the same
+ * handler in the next deploy: the default is `type#<hash of the handler's source>` (a handler added, removed
+ * or moved does not shift the others; identical sources get `~2`, `~3` in registration order); `{ id }` pins one.
  */
 export class Router {
   readonly #byType = new Map<string, Route[]>();
   // Per-type lists including "*" handlers, built once per type and dropped whenever the registry changes.
   readonly #cache = new Map<string, readonly Route[]>();
-  // Counted, not list.length: an id must never be reused after `remove`.
-  readonly #registered = new Map<string, number>();
 
   add(types: readonly string[], handler: Handler<WebhookEvent>, id?: string): void {
     for (const type of types) {
       const list = this.#byType.get(type) ?? [];
-      const count = this.#registered.get(type) ?? 0;
-      this.#registered.set(type, count + 1);
-      const routeId = id === undefined ? `${type}#${count}` : types.length > 1 ? `${id}:${type}` : id;
+      const routeId =
+        id === undefined ? this.#defaultId(type, handler) : types.length > 1 ? `${id}:${type}` : id;
       if (id !== undefined && this.#idTaken(routeId)) {
         throw new TypeError(`receiver.on: a handler with id "${routeId}" is already registered.`);
       }
@@ -60,8 +58,25 @@ export class Router {
     return list;
   }
 
+  #defaultId(type: string, handler: Handler<WebhookEvent>): string {
+    const base = `${type}#${fnv1a(String(handler))}`;
+    let id = base;
+    for (let n = 2; this.#idTaken(id); n++) id = `${base}~${n}`;
+    return id;
+  }
+
   #idTaken(id: string): boolean {
     for (const list of this.#byType.values()) if (list.some((route) => route.id === id)) return true;
     return false;
   }
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short, stable name for a handler's source text. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
 }

@@ -112,7 +112,22 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       const reason = isWebhookError(error) ? error.message : String(error);
       return dead(job, deadLetter(`The queued delivery could not be decoded (${reason}).`, error), done);
     }
-    const pending = rt.router.routes(delivery.type).filter((route) => !done.includes(route.id));
+    const routes = rt.router.routes(delivery.type);
+    if (routes.length === 0) {
+      // Accepted with a 202, so never completed with nothing run: a worker deployed before its handler, or
+      // registering it after work(), keeps the event until the handler exists.
+      const message = `No handler for ${delivery.type} is registered in this worker; register one (receiver.on("${delivery.type}", …), or "*" to accept every type), then replay this dead letter.`;
+      return dead(job, deadLetter(message), done, event);
+    }
+    const known = new Set(routes.map((route) => route.id));
+    const unknown = done.filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      logger.warn(
+        { id: delivery.key, handlers: unknown },
+        "the job records handlers this worker does not have (renamed or removed since): they are not run",
+      );
+    }
+    const pending = routes.filter((route) => !done.includes(route.id));
     if (pending.length === 0) return { status: "completed", done };
     const failures = await runRoutes(pending, event, rt.ticker, handlerTimeoutMs, (id) => {
       done.push(id);
@@ -158,6 +173,19 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     },
     { concurrency },
   );
+}
+
+/** What onError gets for a dead letter that never became a typed event: everything but a validated payload. */
+function unvalidated(delivery: QueueJob["delivery"], attempt: number): WebhookEvent {
+  return {
+    id: delivery.key,
+    type: delivery.type,
+    payload: undefined,
+    provider: delivery.provider,
+    receivedAt: delivery.receivedAt,
+    headers: delivery.headers,
+    attempt,
+  };
 }
 
 function deadLetter(message: string, cause?: unknown, issues?: WebhookError["issues"]): WebhookError {

@@ -20,7 +20,7 @@ export function queuedDispatch(rt: Runtime): Dispatch {
       provider: provider.name,
       type: event.type,
       body: text,
-      headers: event.headers,
+      headers: storable(event.headers),
       receivedAt: event.receivedAt,
     };
     if (parsed.attempt !== undefined) job.senderAttempt = parsed.attempt;
@@ -49,4 +49,14 @@ export function queuedDispatch(rt: Runtime): Dispatch {
     logger.debug({ provider: provider.name, type: event.type, id: event.id }, "delivery queued");
     return acknowledge("queued");
   };
+}
+
+/** Credentials a proxy or client adds never reach the queue (kept for days, shown by queue dashboards). */
+const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|token|secret|password|api-?key|session/;
+
+/** The request's headers minus credentials: what a worker's event gets. */
+export function storable(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) if (!CREDENTIAL.test(name)) out[name] = headers[name] as string;
+  return out;
 }
