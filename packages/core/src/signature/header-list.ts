@@ -38,7 +38,12 @@ export function prefixReader(prefix = "", required = false): PrefixReader {
 
 /** Every signature text in one header value: each comma entry, its prefix read. */
 export function signatureTexts(value: string, read: PrefixReader): string[] {
-  return commaEntries(value).flatMap((entry) => read(entry) ?? []);
+  const texts: string[] = [];
+  for (const entry of commaEntries(value)) {
+    const text = read(entry);
+    if (text !== undefined) texts.push(text);
+  }
+  return texts;
 }
 
 /**
