@@ -1,5 +1,16 @@
 import { createHmac } from "node:crypto";
-import { hmacSignature, sign, toBase64, toHex, verify } from "@webhook-kit/core";
+import { readdirSync, readFileSync } from "node:fs";
+import {
+  bodyFieldSignature,
+  hmacSignature,
+  type SignatureScheme,
+  sign,
+  timestampedHmacSignature,
+  toBase64,
+  toHex,
+  verify,
+  type WebhookRequest,
+} from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
 
 const body = new TextEncoder().encode('{"event":"passport.published","id":"ps_1"}');
@@ -86,5 +97,74 @@ describe("encoding helpers match Node's Buffer", () => {
       expect(fromHex(toHex(bytes))).toEqual(bytes);
       expect(fromBase64(toBase64(bytes))).toEqual(bytes);
     }
+  });
+});
+
+describe("one reading of a signature's text, whatever the scheme", () => {
+  // Trimmed, then the optional prefix in any case, then the digest exactly as it is.
+  const T = 1_774_000_000;
+  const hex = (content: string) => toHex(createHmac("sha256", "s3cret").update(content).digest());
+  const cases: [string, SignatureScheme, (text: (digest: string) => string) => WebhookRequest][] = [
+    [
+      "hmacSignature",
+      hmacSignature({ header: "x-sig", prefix: "sha256=", secret: "s3cret" }),
+      (text) => ({ method: "POST", headers: { "x-sig": text(toHex(digest)) }, rawBody: body }),
+    ],
+    [
+      "timestampedHmacSignature with a prefix",
+      timestampedHmacSignature({
+        header: "x-sig",
+        prefix: "sha256=",
+        timestamp: { header: "x-ts" },
+        signedContent: ({ timestamp, body }) => ["v0:", timestamp, ":", body],
+        secret: "s3cret",
+      }),
+      (text) => ({
+        method: "POST",
+        headers: { "x-sig": text(hex(`v0:${T}:${new TextDecoder().decode(body)}`)), "x-ts": String(T) },
+        rawBody: body,
+      }),
+    ],
+    [
+      "bodyFieldSignature with a prefix",
+      bodyFieldSignature({ prefix: "sha256=", secret: "s3cret" }),
+      (text) => ({
+        method: "POST",
+        headers: {},
+        rawBody: new TextEncoder().encode(
+          `{"event":"x","signature":${JSON.stringify(text(hex('{"event":"x"}')))}}`,
+        ),
+      }),
+    ],
+  ];
+
+  type Make = (typeof cases)[number][2];
+  const outcome = (scheme: SignatureScheme, make: Make, text: (digest: string) => string) =>
+    verify({ signature: scheme }, make(text), { now: T * 1000 });
+
+  it.each(cases)("%s: surrounding whitespace and an upper-case prefix pass", async (_, scheme, make) => {
+    for (const text of [(d: string) => `  SHA256=${d} `, (d: string) => `sha256=${d}`, (d: string) => d]) {
+      expect((await outcome(scheme, make, text)).ok).toBe(true);
+    }
+  });
+
+  it.each(cases)("%s: whitespace between the prefix and the digest is invalid", async (_, scheme, make) => {
+    const refused = await outcome(scheme, make, (d) => `sha256= ${d}`);
+    expect(refused).toMatchObject({ ok: false, code: "invalid_signature" });
+  });
+});
+
+describe("signature/ stands below the rest of core", () => {
+  it("imports only crypto, encoding, errors and types from above it (never provider.ts)", () => {
+    const dir = new URL("../../packages/core/src/signature/", import.meta.url);
+    const allowed = new Set(["../crypto.js", "../encoding.js", "../errors.js", "../types.js"]);
+    const upward: string[] = [];
+    for (const file of readdirSync(dir)) {
+      const source = readFileSync(new URL(file, dir), "utf8");
+      for (const [, from] of source.matchAll(/from "(\.\.\/[^"]+)"/g)) {
+        if (!allowed.has(from!)) upward.push(`${file} → ${from}`);
+      }
+    }
+    expect(upward).toEqual([]);
   });
 });

@@ -1,5 +1,13 @@
-import { createHmac } from "node:crypto";
-import { bodyWithoutField, createReceiver, providers, sign, utf8Bytes, verify } from "@webhook-kit/core";
+import { createHash, createHmac } from "node:crypto";
+import {
+  bodyWithoutField,
+  createReceiver,
+  providers,
+  sign,
+  utf8Bytes,
+  verify,
+  verifyDelivery,
+} from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
 import { json, recordAll, SECRET } from "./support.js";
 
@@ -136,6 +144,39 @@ describe("providers.shipping (seed 004): the signature inside the body", () => {
     const resigned = await sign(rotated(), JSON.stringify(bodies[1]), { secretIndex: 0 });
     expect(json((await receiver.handle(post(resigned.body))).body)).toMatchObject({ duplicate: true });
     expect(seen).toHaveBeenCalledTimes(4);
+  });
+
+  it("computes the body without its signature once per delivery: verify hands it to the key", async () => {
+    let calls = 0;
+    const counted = () =>
+      providers.shipping({
+        secret: SECRET,
+        signedContent: (raw) => {
+          calls += 1;
+          return bodyWithoutField(raw)!;
+        },
+      });
+    const wire = await sign(counted(), JSON.stringify(shipment()));
+    const content = bodyWithoutField(wire.body)!;
+    const expectedId = `shipping:shipment.created:${createHash("sha256").update(content).digest("hex")}`;
+
+    calls = 0;
+    const receiver = createReceiver({ provider: counted() });
+    const seen = recordAll(receiver);
+    expect((await receiver.handle(post(wire.body))).status).toBe(200);
+    expect(calls).toBe(1);
+    expect(seen.mock.calls[0]![0].id).toBe(expectedId);
+
+    calls = 0;
+    const event = await verifyDelivery(counted(), wire.body, {});
+    expect(calls).toBe(1);
+    expect(event.id).toBe(expectedId);
+
+    // The default rule too: what verify computed is what the key is derived from.
+    const outcome = await verify(provider(), post(wire.body));
+    expect(outcome).toEqual({ ok: true, signedContent: content });
+    const plain = await verifyDelivery(provider(), wire.body, {});
+    expect(plain.id).toBe(expectedId);
   });
 
   it("passes allowedIps on to the receiver's allow-list", async () => {

@@ -61,6 +61,7 @@ export {
   type SignedContentFn,
 } from "./signature/body-field.js";
 export type { DigestEncoding, HmacAlgorithm } from "./signature/digest.js";
+export { parseKeyValueList } from "./signature/header-list.js";
 export { sign, verify } from "./signature/helpers.js";
 export { type HmacSignatureOptions, hmacSignature } from "./signature/hmac.js";
 export type {
@@ -68,6 +69,7 @@ export type {
   SignatureScheme,
   SignedDelivery,
   SignInput,
+  Verified,
   VerifyContext,
   VerifyOutcome,
 } from "./signature/scheme.js";
@@ -79,7 +81,6 @@ export {
   standardWebhooksSignature,
 } from "./signature/standard-webhooks.js";
 export {
-  parseKeyValueList,
   type TimestampedHmacSignatureOptions,
   type TimestampedParts,
   timestampedHmacSignature,

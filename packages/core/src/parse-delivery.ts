@@ -41,6 +41,7 @@ export async function parseDelivery(
   headers: Readonly<Record<string, string>>,
   rawBody: Uint8Array,
   sha256Hex: DeliveryContext["sha256Hex"],
+  signedContent?: Uint8Array,
 ): Promise<ParsedDelivery> {
   let text: string;
   try {
@@ -48,7 +49,7 @@ export async function parseDelivery(
   } catch {
     throw invalidPayload("The body is not valid UTF-8 JSON.", [{ path: "", message: "invalid UTF-8" }]);
   }
-  const context = deliveryContext(parseJsonObject(text), headers, rawBody, sha256Hex);
+  const context = deliveryContext(parseJsonObject(text), headers, rawBody, sha256Hex, signedContent);
   const type = provider.eventType(context);
   if (typeof type !== "string" || type === "") {
     throw invalidPayload(`The delivery names no event type that ${provider.name} would send.`, [

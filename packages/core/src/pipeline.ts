@@ -59,9 +59,16 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     if (rawBody.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
     const request = { ...head, headers, rawBody };
     const receivedAt = head.receivedAt ?? rt.settings.now();
-    await checkSignature(provider, request, crypto, receivedAt, logger);
+    const verified = await checkSignature(provider, request, crypto, receivedAt, logger);
 
-    const parsed = await parseDelivery(provider, namespace, headers, rawBody, rt.sha256Hex);
+    const parsed = await parseDelivery(
+      provider,
+      namespace,
+      headers,
+      rawBody,
+      rt.sha256Hex,
+      verified.signedContent,
+    );
     const { type, key, context } = parsed;
     let payload: unknown = context.body;
     if (rejectInvalid) {

@@ -40,6 +40,8 @@ export interface DeliveryContext {
   rawBody: Uint8Array;
   /** Lower-case hex SHA-256 of bytes or text: for keys derived from what a retry repeats exactly. */
   sha256Hex(data: Uint8Array | string): Promise<string>;
+  /** What the signature covered, when the scheme computed it apart from the raw body (`Verified`). */
+  signedContent?: Uint8Array | undefined;
 }
 
 export interface ProviderDefinition<E extends EventSchemas> {
@@ -100,8 +102,9 @@ export function deliveryContext(
   headers: Readonly<Record<string, string>>,
   rawBody: Uint8Array,
   sha256Hex: DeliveryContext["sha256Hex"],
+  signedContent?: Uint8Array,
 ): DeliveryContext & { type: string } {
-  return { body, headers, rawBody, sha256Hex, type: "" };
+  return { body, headers, rawBody, sha256Hex, signedContent, type: "" };
 }
 
 /** One hashing function per receiver, shared by every delivery. */

@@ -3,6 +3,7 @@ import { WebhookError } from "./errors.js";
 import type { AnyEvent, WebhookEvent } from "./events.js";
 import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
 import { type EventSchemas, hasher, type Provider } from "./provider.js";
+import type { Verified } from "./signature/scheme.js";
 import type { Logger, WebhookRequest } from "./types.js";
 
 /** Header names as the contract promises them (lower-case), whatever a hand-built request or gateway sent. */
@@ -20,16 +21,16 @@ export function lowerCased(headers: Readonly<Record<string, string>>): Readonly<
   return headers;
 }
 
-/** The provider's signature check, as a WebhookError (401) when it fails. */
+/** The provider's signature check, as a WebhookError (401) when it fails; else what the scheme computed. */
 export async function checkSignature(
   provider: Provider,
   request: WebhookRequest,
   crypto: CryptoProvider,
   now: number,
   logger?: Logger,
-): Promise<void> {
+): Promise<Verified> {
   const verdict = await provider.signature.verify(request, { crypto, now });
-  if (verdict.ok) return;
+  if (verdict.ok) return verdict;
   logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
   throw new WebhookError(verdict.code, verdict.message);
 }
@@ -70,13 +71,19 @@ export async function verifyDelivery<E extends EventSchemas>(
   const normalized = lowerCased(flat);
   const crypto = options.crypto ?? defaultCrypto();
   const receivedAt = options.receivedAt ?? Date.now();
-  await checkSignature(provider, { method: "POST", headers: normalized, rawBody }, crypto, receivedAt);
+  const verified = await checkSignature(
+    provider,
+    { method: "POST", headers: normalized, rawBody },
+    crypto,
+    receivedAt,
+  );
   const parsed = await parseDelivery(
     provider,
     options.namespace ?? provider.name,
     normalized,
     rawBody,
     hasher(crypto),
+    verified.signedContent,
   );
   const result = await validateDelivery(provider, parsed.context);
   if (!result.ok) throw schemaMismatch(parsed.type, result.issues);

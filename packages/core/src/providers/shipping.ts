@@ -87,8 +87,10 @@ export function shipping(options: ShippingOptions): Provider<typeof shippingEven
   };
   if (options.signedContent) scheme.signedContent = options.signedContent;
   const custom = options.signedContent;
-  const defaultKey: IdempotencyKeyFn = async ({ type, rawBody, body, sha256Hex }) => {
-    const content = custom ? custom(rawBody, body) : bodyWithoutField(rawBody, "signature");
+  const defaultKey: IdempotencyKeyFn = async ({ type, rawBody, body, signedContent, sha256Hex }) => {
+    // What verify already cut out of the body; cut again only for a context built elsewhere.
+    const content =
+      signedContent ?? (custom ? custom(rawBody, body) : bodyWithoutField(rawBody, "signature"));
     return content ? `${type}:${await sha256Hex(content)}` : undefined;
   };
   const provider = defineProvider({

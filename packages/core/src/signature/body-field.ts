@@ -1,29 +1,16 @@
-import { defaultCrypto } from "../crypto.js";
 import { decodeUtf8 } from "../encoding.js";
 import { WebhookError } from "../errors.js";
-import {
-  type DigestEncoding,
-  decodeDigest,
-  digestLength,
-  encodeDigest,
-  type HmacAlgorithm,
-  matchesAnyKey,
-} from "./digest.js";
-import { appendMember, findMember, withoutMember } from "./json-member.js";
-import { fail, OK, type SignatureScheme, type SignInput, type VerifyOutcome } from "./scheme.js";
-import { encodeSecrets, type SecretEncoding, type SecretInput } from "./secrets.js";
+import { carries, prefixReader } from "./header-list.js";
+import { appendMember, type FoundMember, findMember, withoutMember } from "./json-member.js";
+import { type KeyOptions, keyring } from "./keyring.js";
+import { fail, mismatch, type SignatureScheme } from "./scheme.js";
 
 /** Computes the bytes a body-embedded signature covers, from the exact raw body and its parsed form. */
 export type SignedContentFn = (rawBody: Uint8Array, parsed: Readonly<Record<string, unknown>>) => Uint8Array;
 
-export interface BodyFieldSignatureOptions {
+export interface BodyFieldSignatureOptions extends KeyOptions {
   /** Top-level JSON member that carries the signature. Default "signature". */
   field?: string;
-  secret: SecretInput;
-  secretEncoding?: SecretEncoding;
-  algorithm?: HmacAlgorithm;
-  /** Default "hex" (either case). */
-  encoding?: DigestEncoding;
   /** Optional prefix on the value, such as "sha256=", accepted present or absent. */
   prefix?: string;
   /**
@@ -31,7 +18,6 @@ export interface BodyFieldSignatureOptions {
    * (see `withoutMember`). Override when the platform documents another rule.
    */
   signedContent?: SignedContentFn;
-  platform?: string;
 }
 
 /**
@@ -57,85 +43,74 @@ export function bodyWithoutField(rawBody: Uint8Array, field = "signature"): Uint
 export function bodyFieldSignature(options: BodyFieldSignatureOptions): SignatureScheme {
   const field = options.field ?? "signature";
   const platform = options.platform ?? "the sender";
-  const algorithm = options.algorithm ?? "sha256";
-  const encoding = options.encoding ?? "hex";
   const prefix = options.prefix ?? "";
-  const keys = encodeSecrets(options.secret, options.secretEncoding ?? "utf8", platform);
+  const ring = keyring(options, platform);
+  const readPrefix = prefixReader(prefix);
+
+  // One rule for verify and sign. The user's rule gets the parsed body (a byte-order mark tolerated, as the
+  // receiver's parser does); verify hands in the one it already parsed.
+  const covered = (raw: Uint8Array, found: FoundMember, parsed?: Record<string, unknown>): Uint8Array =>
+    options.signedContent
+      ? options.signedContent(raw, parsed ?? parseObject(raw))
+      : withoutMember(raw, found.all, found.index);
 
   const missing = () =>
     fail(
       "missing_signature",
       `The body carries no single top-level "${field}" string. ${platform} puts its signature there; is the body the exact JSON it sent?`,
     );
-  const invalid = () =>
-    fail(
-      "invalid_signature",
-      `The "${field}" member does not match the body for any configured secret. Pass the exact raw request body (not re-serialised JSON) and the endpoint's signing secret.`,
+  const invalid = () => mismatch(`"${field}" member`, "the body");
+  const notAnObject = () =>
+    new WebhookError(
+      "invalid_config",
+      `${platform}: sign() needs a JSON object body to embed "${field}" in.`,
     );
 
   return {
-    name: `body-field-hmac-${algorithm}`,
-    async verify(request, { crypto }): Promise<VerifyOutcome> {
+    name: `body-field-hmac-${ring.algorithm}`,
+    async verify(request, { crypto }) {
       const found = findMember(request.rawBody, field);
       if (!found) return missing();
       const member = found.all.members[found.index]!;
       let value: unknown;
-      let parsed: Record<string, unknown>;
+      let parsed: Record<string, unknown> | undefined;
       try {
         value = JSON.parse(decodeUtf8(request.rawBody.subarray(member.valueStart, member.valueEnd)));
-        parsed = options.signedContent
-          ? (JSON.parse(decodeUtf8(request.rawBody).replace(/^\uFEFF/, "")) as Record<string, unknown>)
-          : {};
+        if (options.signedContent) parsed = parseObject(request.rawBody);
       } catch {
         return missing();
       }
-      if (typeof value !== "string" || value.trim() === "") return missing();
-      const text =
-        prefix && value.toLowerCase().startsWith(prefix.toLowerCase()) ? value.slice(prefix.length) : value;
-      const given = decodeDigest(text, encoding, algorithm);
+      if (typeof value !== "string" || !carries(value)) return missing();
+      const text = readPrefix(value.trim());
+      const given = text === undefined ? undefined : ring.decode(text);
       if (!given) return invalid();
       let content: Uint8Array;
       try {
-        content = options.signedContent
-          ? options.signedContent(request.rawBody, parsed)
-          : withoutMember(request.rawBody, found.all, found.index);
+        content = covered(request.rawBody, found, parsed);
       } catch {
         return invalid();
       }
-      return (await matchesAnyKey(crypto, algorithm, keys, content, [given])) ? OK : invalid();
+      // The content goes to the provider too: keys derived from it need not cut the body again.
+      return (await ring.match(crypto, content, [given])) ? { ok: true, signedContent: content } : invalid();
     },
-    async sign(input: SignInput) {
-      const key = keys[input.secretIndex ?? 0] ?? keys[0]!;
-      const crypto = input.crypto ?? defaultCrypto();
+    async sign(input) {
       // A body that already carries the field (e.g. a copied example) is signed without it.
       const existing = findMember(input.body, field);
       const unsigned = existing ? withoutMember(input.body, existing.all, existing.index) : input.body;
       const embed = (signature: string) => {
         const body = appendMember(unsigned, field, JSON.stringify(signature));
-        if (!body) {
-          throw new WebhookError(
-            "invalid_config",
-            `${platform}: sign() needs a JSON object body to embed "${field}" in.`,
-          );
-        }
+        if (!body) throw notAnObject();
         return body;
       };
       // The content is computed from a placeholder-signed body exactly as verify() will compute it from the
       // real one (same length, same position), so sign and verify can never disagree on what is covered.
-      const placeholder = embed(
-        `${prefix}${encodeDigest(new Uint8Array(digestLength(algorithm)), encoding)}`,
-      );
-      const content = options.signedContent
-        ? options.signedContent(placeholder, JSON.parse(decodeUtf8(placeholder)) as Record<string, unknown>)
-        : bodyWithoutField(placeholder, field);
-      if (!content) {
-        throw new WebhookError(
-          "invalid_config",
-          `${platform}: sign() needs a JSON object body to embed "${field}" in.`,
-        );
-      }
-      const digest = await crypto.hmac(algorithm, key, content);
-      return { headers: {}, body: embed(`${prefix}${encodeDigest(digest, encoding)}`) };
+      const placeholder = embed(`${prefix}${ring.blank}`);
+      const found = findMember(placeholder, field);
+      if (!found) throw notAnObject();
+      return { headers: {}, body: embed(`${prefix}${await ring.sign(covered(placeholder, found), input)}`) };
     },
   };
 }
+
+const parseObject = (raw: Uint8Array) =>
+  JSON.parse(decodeUtf8(raw).replace(/^\uFEFF/, "")) as Record<string, unknown>;

@@ -1,8 +1,12 @@
 import { defaultCrypto } from "../crypto.js";
 import { utf8 } from "../encoding.js";
-import type { Provider } from "../provider.js";
 import type { WebhookRequest } from "../types.js";
-import type { SignedDelivery, SignInput, VerifyContext, VerifyOutcome } from "./scheme.js";
+import type { SignatureScheme, SignedDelivery, SignInput, VerifyContext, VerifyOutcome } from "./scheme.js";
+
+/** Anything that carries a signature scheme: a provider, or `{ signature: hmacSignature(…) }`. */
+export interface Signs {
+  readonly signature: SignatureScheme;
+}
 
 /**
  * Signs a body exactly as the provider's platform does: headers (and, for body-embedded schemes, the body).
@@ -11,7 +15,7 @@ import type { SignedDelivery, SignInput, VerifyContext, VerifyOutcome } from "./
  * const { headers, body } = await sign(providers.eulabel({ secret }), JSON.stringify(payload));
  */
 export function sign(
-  provider: Pick<Provider, "signature">,
+  provider: Signs,
   body: string | Uint8Array,
   options: Omit<SignInput, "body"> = {},
 ): Promise<SignedDelivery> {
@@ -26,7 +30,7 @@ export function sign(
  * if (!outcome.ok) console.log(outcome.code);
  */
 export function verify(
-  provider: Pick<Provider, "signature">,
+  provider: Signs,
   request: WebhookRequest,
   context: Partial<VerifyContext> = {},
 ): Promise<VerifyOutcome> {

@@ -1,29 +1,17 @@
-import { defaultCrypto } from "../crypto.js";
-import { fromBase64, fromHex, toBase64, toHex } from "../encoding.js";
 import { WebhookError } from "../errors.js";
-import type { WebhookRequest } from "../types.js";
-import { matchesAnyKey } from "./digest.js";
-import { commaEntries } from "./header-list.js";
-import { fail, OK, type SignatureScheme, type SignInput, type VerifyOutcome } from "./scheme.js";
-import { encodeSecrets, type SecretEncoding, type SecretInput } from "./secrets.js";
+import { carries, prefixReader, signatureTexts } from "./header-list.js";
+import { type KeyOptions, keyring } from "./keyring.js";
+import { mismatch, missingHeader, OK, type SignatureScheme } from "./scheme.js";
 
-export interface HmacSignatureOptions {
+export interface HmacSignatureOptions extends KeyOptions {
   /**
    * Header that carries the signature, any case. Several names when the platform's pages disagree: each
    * one present is read (`sign` writes the first).
    */
   header: string | readonly string[];
-  secret: SecretInput;
-  /** How the secret string becomes key bytes. Default "utf8" (the string's bytes as they are). */
-  secretEncoding?: SecretEncoding;
-  /** Digest encoding the sender uses. "auto" accepts hex (any case) or base64. Default "hex". */
-  encoding?: "hex" | "base64" | "auto";
   /** Prefix such as "sha256=". Accepted present or absent (any case) unless `prefixRequired`. */
   prefix?: string;
   prefixRequired?: boolean;
-  algorithm?: "sha256" | "sha512";
-  /** Human name of the platform, for error messages. */
-  platform?: string;
 }
 
 /**
@@ -43,49 +31,31 @@ export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
   const header = names[0]!;
   const named = names.length === 1 ? header : `${header} (or ${names.slice(1).join(", ")})`;
   const platform = options.platform ?? "the sender";
-  const algorithm = options.algorithm ?? "sha256";
-  const encoding = options.encoding ?? "hex";
-  const prefix = options.prefix?.toLowerCase() ?? "";
-  const keys = encodeSecrets(options.secret, options.secretEncoding ?? "utf8", platform);
-  const digestLength = algorithm === "sha256" ? 32 : 64;
-
-  const decode = (value: string): Uint8Array | undefined => {
-    let text = value.trim();
-    if (prefix && text.toLowerCase().startsWith(prefix)) text = text.slice(prefix.length);
-    else if (prefix && options.prefixRequired) return undefined;
-    const hex = encoding !== "base64" ? fromHex(text) : undefined;
-    const bytes = hex ?? (encoding !== "hex" ? fromBase64(text) : undefined);
-    return bytes?.length === digestLength ? bytes : undefined;
-  };
+  const ring = keyring(options, platform);
+  const readPrefix = prefixReader(options.prefix, options.prefixRequired);
 
   return {
-    name: `hmac-${algorithm}`,
-    async verify(request: WebhookRequest, { crypto }): Promise<VerifyOutcome> {
-      const present: string[] = [];
+    name: `hmac-${ring.algorithm}`,
+    async verify(request, { crypto }) {
+      // Every entry of every header present: a repeated header arrives joined ("sha256=a, sha256=b").
+      let present = false;
+      const candidates: Uint8Array[] = [];
       for (const name of names) {
         const value = request.headers[name];
-        if (value !== undefined && value.trim() !== "") present.push(value);
+        if (!carries(value)) continue;
+        present = true;
+        for (const text of signatureTexts(value, readPrefix)) {
+          const digest = ring.decode(text);
+          if (digest) candidates.push(digest);
+        }
       }
-      if (present.length === 0) {
-        return fail(
-          "missing_signature",
-          `The ${named} header is missing. ${platform} signs every delivery with it: check that the request comes from ${platform} and that no proxy strips the header.`,
-        );
-      }
-      // A repeated header arrives joined ("sha256=a, sha256=b"): any valid entry verifies.
-      const candidates = present.flatMap((value) =>
-        commaEntries(value).flatMap((entry) => decode(entry) ?? []),
-      );
-      if (await matchesAnyKey(crypto, algorithm, keys, request.rawBody, candidates)) return OK;
-      return fail(
-        "invalid_signature",
-        `The ${named} header does not match the body for any configured secret. Are you passing the exact raw request body (not re-serialised JSON), and the signing secret of this endpoint?`,
-      );
+      if (!present) return missingHeader(named, platform);
+      return (await ring.match(crypto, request.rawBody, candidates))
+        ? OK
+        : mismatch(`${named} header`, "the body");
     },
-    async sign(input: SignInput) {
-      const key = keys[input.secretIndex ?? 0] ?? keys[0]!;
-      const digest = await (input.crypto ?? defaultCrypto()).hmac(algorithm, key, input.body);
-      const text = encoding === "base64" ? toBase64(digest) : toHex(digest);
+    async sign(input) {
+      const text = await ring.sign(input.body, input);
       return { headers: { [header]: `${options.prefix ?? ""}${text}` }, body: input.body };
     },
   };

@@ -117,11 +117,14 @@ export function topLevelMembers(bytes: Uint8Array): TopLevelMembers | undefined 
   }
 }
 
+/** One top-level member, located among all the root object's members. */
+export interface FoundMember {
+  all: TopLevelMembers;
+  index: number;
+}
+
 /** The one top-level member named `name`; undefined when absent or present more than once (ambiguous). */
-export function findMember(
-  bytes: Uint8Array,
-  name: string,
-): { all: TopLevelMembers; index: number } | undefined {
+export function findMember(bytes: Uint8Array, name: string): FoundMember | undefined {
   const all = topLevelMembers(bytes);
   if (!all) return undefined;
   const indexes = all.members.flatMap((member, index) => (member.key === name ? [index] : []));

@@ -3,7 +3,17 @@ import type { WebhookRequest } from "../types.js";
 
 export type SignatureFailure = "missing_signature" | "invalid_signature" | "timestamp_out_of_range";
 
-export type VerifyOutcome = { ok: true } | { ok: false; code: SignatureFailure; message: string };
+/** A verified delivery, with what the scheme computed that a provider may reuse. */
+export interface Verified {
+  ok: true;
+  /**
+   * The bytes the signature covers, when they are not simply the raw body (a signature inside the body):
+   * handed to the provider (`DeliveryContext.signedContent`) so a key derived from them is not cut again.
+   */
+  signedContent?: Uint8Array;
+}
+
+export type VerifyOutcome = Verified | { ok: false; code: SignatureFailure; message: string };
 
 export interface VerifyContext {
   crypto: CryptoProvider;
@@ -44,3 +54,17 @@ export const fail = (code: SignatureFailure, message: string): VerifyOutcome => 
   message,
 });
 export const OK: VerifyOutcome = { ok: true };
+
+/** The signature's header is absent or blank. */
+export const missingHeader = (named: string, platform: string): VerifyOutcome =>
+  fail(
+    "missing_signature",
+    `The ${named} header is missing. ${platform} signs every delivery with it: check that the request comes from ${platform} and that no proxy strips the header.`,
+  );
+
+/** No signature matches `what` (e.g. "the body") under any secret: `where` names where they were read. */
+export const mismatch = (where: string, what: string): VerifyOutcome =>
+  fail(
+    "invalid_signature",
+    `The ${where} does not match ${what} for any configured secret. Are you passing the exact raw request body (not re-serialised JSON), and the signing secret of this endpoint?`,
+  );

@@ -1,9 +1,9 @@
-import { defaultCrypto } from "../crypto.js";
-import { concatBytes, toBase64, utf8 } from "../encoding.js";
-import { decodeDigest, matchesAnyKey } from "./digest.js";
-import { fail, OK, type SignatureScheme, type SignInput, type VerifyOutcome } from "./scheme.js";
-import { encodeSecrets, type SecretEncoding, type SecretInput } from "./secrets.js";
-import { checkTolerance, nowInSeconds, parseUnixSeconds, withinTolerance } from "./timestamp.js";
+import { concatBytes, utf8 } from "../encoding.js";
+import { carries } from "./header-list.js";
+import { keyring } from "./keyring.js";
+import { fail, missingHeader, OK, type SignatureScheme } from "./scheme.js";
+import type { SecretEncoding, SecretInput } from "./secrets.js";
+import { checkTolerance, nowInSeconds, outOfRange, parseUnixSeconds, withinTolerance } from "./timestamp.js";
 
 /** Which header family a sender uses: the standard's `webhook-*` or Svix's `svix-*` (same scheme). */
 export type StandardWebhooksHeaders = "webhook" | "svix";
@@ -44,7 +44,10 @@ export function standardWebhookHeaders(headers: Readonly<Record<string, string>>
  */
 export function standardWebhooksSignature(options: StandardWebhooksSignatureOptions): SignatureScheme {
   const platform = options.platform ?? "Standard Webhooks sender";
-  const keys = encodeSecrets(options.secret, options.secretEncoding ?? "whsec-base64", platform);
+  const ring = keyring(
+    { secret: options.secret, secretEncoding: options.secretEncoding ?? "whsec-base64", encoding: "base64" },
+    platform,
+  );
   const tolerance = checkTolerance(options.toleranceSeconds, 300, platform);
   const family = options.headers ?? "webhook";
   const content = (id: string, timestamp: string, body: Uint8Array) =>
@@ -52,14 +55,9 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
 
   return {
     name: "standard-webhooks-v1",
-    async verify(request, { crypto, now }): Promise<VerifyOutcome> {
+    async verify(request, { crypto, now }) {
       const sent = standardWebhookHeaders(request.headers);
-      if (!sent.signature?.trim()) {
-        return fail(
-          "missing_signature",
-          `The webhook-signature (or svix-signature) header is missing. ${platform} signs every delivery with it.`,
-        );
-      }
+      if (!carries(sent.signature)) return missingHeader("webhook-signature (or svix-signature)", platform);
       const seconds = parseUnixSeconds(sent.timestamp);
       const invalid = fail(
         "invalid_signature",
@@ -70,33 +68,22 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
       // leaves a trailing comma on every entry but the last. Base64 never ends in a comma.
       const candidates = sent.signature.split(/\s+/).flatMap((token) => {
         const entry = token.endsWith(",") ? token.slice(0, -1) : token;
-        return entry.startsWith("v1,") ? (decodeDigest(entry.slice(3), "base64", "sha256") ?? []) : [];
+        return entry.startsWith("v1,") ? (ring.decode(entry.slice(3)) ?? []) : [];
       });
       const signed = content(sent.id, sent.timestamp, request.rawBody);
-      if (!(await matchesAnyKey(crypto, "sha256", keys, signed, candidates))) return invalid;
-      if (!withinTolerance(seconds, now, tolerance)) {
-        return fail(
-          "timestamp_out_of_range",
-          `webhook-timestamp is more than ${tolerance} s away from this server's clock: a replayed delivery, or a clock out of sync (check NTP).`,
-        );
-      }
-      return OK;
+      if (!(await ring.match(crypto, signed, candidates))) return invalid;
+      return withinTolerance(seconds, now, tolerance) ? OK : outOfRange("webhook-timestamp", tolerance);
     },
-    async sign(input: SignInput) {
-      const key = keys[input.secretIndex ?? 0] ?? keys[0]!;
+    async sign(input) {
       // A fresh message id when the caller gives none; a real sender keeps it across retries.
       const id = input.id ?? `msg_${globalThis.crypto.randomUUID().replaceAll("-", "")}`;
       const timestamp = String(input.timestamp ?? nowInSeconds());
-      const digest = await (input.crypto ?? defaultCrypto()).hmac(
-        "sha256",
-        key,
-        content(id, timestamp, input.body),
-      );
+      const signature = await ring.sign(content(id, timestamp, input.body), input);
       return {
         headers: {
           [`${family}-id`]: id,
           [`${family}-timestamp`]: timestamp,
-          [`${family}-signature`]: `v1,${toBase64(digest)}`,
+          [`${family}-signature`]: `v1,${signature}`,
         },
         body: input.body,
       };

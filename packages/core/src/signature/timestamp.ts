@@ -1,4 +1,5 @@
 import { WebhookError } from "../errors.js";
+import { fail, type VerifyOutcome } from "./scheme.js";
 
 /** Unix seconds as senders write them: 1–12 ASCII digits. "Infinity", "1e9", "-5" or " 1" are refused. */
 export function parseUnixSeconds(text: string | undefined): number | undefined {
@@ -10,6 +11,13 @@ export function parseUnixSeconds(text: string | undefined): number | undefined {
 export function withinTolerance(timestampSeconds: number, nowMs: number, toleranceSeconds: number): boolean {
   return Math.abs(nowMs / 1000 - timestampSeconds) <= toleranceSeconds;
 }
+
+/** A valid signature over a timestamp outside the window; `subject` names where the timestamp was read. */
+export const outOfRange = (subject: string, toleranceSeconds: number): VerifyOutcome =>
+  fail(
+    "timestamp_out_of_range",
+    `${subject} is more than ${toleranceSeconds} s away from this server's clock: a replayed delivery, or a clock out of sync (check NTP).`,
+  );
 
 export const nowInSeconds = (): number => Math.floor(Date.now() / 1000);
 

@@ -1,18 +1,17 @@
-import { defaultCrypto } from "../crypto.js";
 import { concatBytes, utf8 } from "../encoding.js";
 import { WebhookError } from "../errors.js";
 import type { WebhookRequest } from "../types.js";
 import {
-  type DigestEncoding,
-  decodeDigest,
-  encodeDigest,
-  type HmacAlgorithm,
-  matchesAnyKey,
-} from "./digest.js";
-import { commaEntries, distinctTimestamps } from "./header-list.js";
-import { fail, OK, type SignatureScheme, type SignInput, type VerifyOutcome } from "./scheme.js";
-import { encodeSecrets, type SecretEncoding, type SecretInput } from "./secrets.js";
-import { checkTolerance, nowInSeconds, parseUnixSeconds, withinTolerance } from "./timestamp.js";
+  carries,
+  commaEntries,
+  distinctTimestamps,
+  parseKeyValueList,
+  prefixReader,
+  signatureTexts,
+} from "./header-list.js";
+import { type KeyOptions, keyring } from "./keyring.js";
+import { mismatch, missingHeader, OK, type SignatureScheme } from "./scheme.js";
+import { checkTolerance, nowInSeconds, outOfRange, parseUnixSeconds, withinTolerance } from "./timestamp.js";
 
 /** The pieces a timestamped scheme signs: the timestamp exactly as sent, and the exact raw body. */
 export interface TimestampedParts {
@@ -20,15 +19,9 @@ export interface TimestampedParts {
   body: Uint8Array;
 }
 
-export interface TimestampedHmacSignatureOptions {
+export interface TimestampedHmacSignatureOptions extends KeyOptions {
   /** Header that carries the signature(s), any case. */
   header: string;
-  secret: SecretInput;
-  /** How the secret string becomes key bytes. Default "utf8" (the string's bytes as they are). */
-  secretEncoding?: SecretEncoding;
-  algorithm?: HmacAlgorithm;
-  /** Default "hex". */
-  encoding?: DigestEncoding;
   /**
    * Where the timestamp travels: its own header (Slack: `{ header: "x-slack-request-timestamp" }`) or a
    * key of the signature header's `k=v,k=v` list (Stripe, Convoy: `{ key: "t" }`).
@@ -48,30 +41,12 @@ export interface TimestampedHmacSignatureOptions {
   signedContent(parts: TimestampedParts): readonly (string | Uint8Array)[];
   /** Maximum distance between the signed timestamp and now. Default 300 s. */
   toleranceSeconds?: number;
-  /** Human name of the platform, for messages. */
-  platform?: string;
 }
 
 interface ParsedHeader {
   /** Distinct timestamps offered (a repeated header offers one per copy), at most MAX_TIMESTAMPS. */
   timestamps: string[];
   signatures: string[];
-}
-
-/**
- * Splits `t=1,v1=abc,v1=def` on commas, each pair at its first "=", keeping repeated keys.
- *
- * @example
- * parseKeyValueList("t=1,v1=ab,v1=cd"); // [["t","1"],["v1","ab"],["v1","cd"]]
- */
-export function parseKeyValueList(value: string): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (const item of value.split(",")) {
-    const at = item.indexOf("=");
-    if (at <= 0) continue;
-    pairs.push([item.slice(0, at).trim(), item.slice(at + 1).trim()]);
-  }
-  return pairs;
 }
 
 /**
@@ -91,9 +66,7 @@ export function parseKeyValueList(value: string): [string, string][] {
 export function timestampedHmacSignature(options: TimestampedHmacSignatureOptions): SignatureScheme {
   const header = options.header.toLowerCase();
   const platform = options.platform ?? "the sender";
-  const algorithm = options.algorithm ?? "sha256";
-  const encoding = options.encoding ?? "hex";
-  const keys = encodeSecrets(options.secret, options.secretEncoding ?? "utf8", platform);
+  const ring = keyring(options, platform);
   const tolerance = checkTolerance(options.toleranceSeconds, 300, platform);
   const where = options.timestamp;
   const timestampHeader = "header" in where ? where.header.toLowerCase() : undefined;
@@ -106,6 +79,7 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
     );
   }
   const prefix = options.prefix ?? "";
+  const readPrefix = prefixReader(prefix);
 
   const content = (parts: TimestampedParts): Uint8Array =>
     concatBytes(
@@ -116,11 +90,7 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
   const parse = (request: WebhookRequest, value: string): ParsedHeader => {
     const fromHeader = () => (timestampHeader ? commaEntries(request.headers[timestampHeader] ?? "") : []);
     if (signatureKey === undefined) {
-      const lower = prefix.toLowerCase();
-      const signatures = commaEntries(value).map((text) =>
-        lower && text.toLowerCase().startsWith(lower) ? text.slice(prefix.length) : text,
-      );
-      return { timestamps: distinctTimestamps(fromHeader()), signatures };
+      return { timestamps: distinctTimestamps(fromHeader()), signatures: signatureTexts(value, readPrefix) };
     }
     const pairs = parseKeyValueList(value);
     const timestamps = timestampHeader
@@ -132,51 +102,29 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
     };
   };
 
-  const invalid = () =>
-    fail(
-      "invalid_signature",
-      `The ${header} header does not match the signed timestamp and body for any configured secret. Are you passing the exact raw request body (not re-serialised JSON), and the signing secret of this endpoint?`,
-    );
-
   return {
-    name: `timestamped-hmac-${algorithm}`,
-    async verify(request, { crypto, now }): Promise<VerifyOutcome> {
+    name: `timestamped-hmac-${ring.algorithm}`,
+    async verify(request, { crypto, now }) {
       const value = request.headers[header];
-      if (value === undefined || value.trim() === "") {
-        return fail(
-          "missing_signature",
-          `The ${header} header is missing. ${platform} signs every delivery with it.`,
-        );
-      }
+      if (!carries(value)) return missingHeader(header, platform);
       const parsed = parse(request, value);
-      const candidates = parsed.signatures.flatMap((text) => decodeDigest(text, encoding, algorithm) ?? []);
-      let outOfRange = false;
+      const candidates = parsed.signatures.flatMap((text) => ring.decode(text) ?? []);
+      let expired = false;
       for (const timestamp of parsed.timestamps) {
         const seconds = parseUnixSeconds(timestamp);
         if (seconds === undefined) continue;
         const signed = content({ timestamp, body: request.rawBody });
-        if (!(await matchesAnyKey(crypto, algorithm, keys, signed, candidates))) continue;
+        if (!(await ring.match(crypto, signed, candidates))) continue;
         if (withinTolerance(seconds, now, tolerance)) return OK;
-        outOfRange = true;
+        expired = true;
       }
       // Checked after the signature so an attacker learns nothing about the window from forged requests.
-      if (outOfRange) {
-        return fail(
-          "timestamp_out_of_range",
-          `The signed timestamp is more than ${tolerance} s away from this server's clock: a replayed delivery, or a clock out of sync (check NTP).`,
-        );
-      }
-      return invalid();
+      if (expired) return outOfRange("The signed timestamp", tolerance);
+      return mismatch(`${header} header`, "the signed timestamp and body");
     },
-    async sign(input: SignInput) {
-      const key = keys[input.secretIndex ?? 0] ?? keys[0]!;
+    async sign(input) {
       const timestamp = String(input.timestamp ?? nowInSeconds());
-      const digest = await (input.crypto ?? defaultCrypto()).hmac(
-        algorithm,
-        key,
-        content({ timestamp, body: input.body }),
-      );
-      const text = encodeDigest(digest, encoding);
+      const text = await ring.sign(content({ timestamp, body: input.body }), input);
       const headers: Record<string, string> = {};
       if (timestampHeader) headers[timestampHeader] = timestamp;
       if (signatureKey === undefined) headers[header] = `${prefix}${text}`;
