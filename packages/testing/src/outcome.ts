@@ -1,13 +1,16 @@
 /**
  * What a 2xx meant. A sender counts every 2xx as delivered, but a webhook-kit receiver says in its body
  * whether anything ran: `{ duplicate: true }` (a redelivery: no handler ran), `{ handled: false }` (no
- * handler for that type), `{ status: "processing" }` (202: handlers still running).
+ * handler for that type), `{ status: "processing" }` (202: handlers still running), `{ status: "queued" }`
+ * (202: accepted into a durable queue; workers run the handlers).
  */
 export type DeliveryOutcome =
   /** 2xx `{ received: true }`: the receiver's handlers ran and succeeded. */
   | "handled"
   /** 202 `{ status: "processing" }`: acknowledged; handlers still running past the ack deadline or `ack: "immediate"`. */
   | "processing"
+  /** 202 `{ status: "queued" }`: written to the receiver's durable queue; its workers run the handlers later. */
+  | "queued"
   /** 2xx `{ duplicate: true }`: the receiver already had this delivery; nothing ran. */
   | "duplicate"
   /** 2xx `{ handled: false }`: no handler for this event type; nothing ran. */
@@ -36,5 +39,6 @@ export function deliveryOutcome(status: number | undefined, body = ""): Delivery
   if (answer.duplicate === true) return "duplicate";
   if (answer.handled === false) return "unhandled";
   if (answer.status === "processing") return "processing";
+  if (answer.status === "queued") return "queued";
   return answer.received === true ? "handled" : "delivered";
 }

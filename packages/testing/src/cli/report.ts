@@ -20,6 +20,7 @@ export function summariseBody(body: string | undefined): string {
 const MARKS: Record<DeliveryOutcome, (s: Style) => string> = {
   handled: (s) => s.ok("✓"),
   processing: (s) => s.ok("✓"),
+  queued: (s) => s.ok("✓"),
   delivered: (s) => s.ok("✓"),
   duplicate: (s) => s.warn("↺"),
   unhandled: (s) => s.warn("○"),
@@ -56,6 +57,13 @@ export function verdict(
       return {
         line: s.ok(
           `accepted (${last?.status}): the receiver's handlers${what} are still running; a later failure reaches its onError, not this sender.`,
+        ),
+        code: 0,
+      };
+    case "queued":
+      return {
+        line: s.ok(
+          `queued (${last?.status}): the receiver wrote the delivery${what} to its durable queue; its workers run the handlers (a payload that fails the schema becomes a dead letter: webhook-kit dead-letters list).`,
         ),
         code: 0,
       };
