@@ -2,6 +2,7 @@
  * Stable error codes. The README's error table documents each one; never rename a code, only add.
  */
 export const ERROR_CODES = {
+  not_found: 404,
   method_not_allowed: 405,
   ip_not_allowed: 403,
   payload_too_large: 413,

@@ -49,6 +49,12 @@ export async function parseDelivery(
   } catch {
     throw invalidPayload("The body is not valid UTF-8 JSON.", [{ path: "", message: "invalid UTF-8" }]);
   }
+  if (headers["content-type"]?.includes("x-www-form-urlencoded") && !text.trimStart().startsWith("{")) {
+    throw invalidPayload(
+      "The body is form-encoded, not JSON: set the sender's content type to application/json (GitHub: the webhook's settings, Content type).",
+      [{ path: "", message: "form-encoded body" }],
+    );
+  }
   const context = deliveryContext(parseJsonObject(text), headers, rawBody, sha256Hex, signedContent);
   const type = provider.eventType(context);
   if (typeof type !== "string" || type === "") {

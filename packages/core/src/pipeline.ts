@@ -94,6 +94,22 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     return dispatch({ parsed, event, text: parsed.text, token: claim.token, arrivedAt });
   };
 
+  // An outage answers every request 503: log the first with its cause, then one line per 10 s with a count,
+  // not a stack per request (a 4 s Redis restart under load would otherwise print thousands of lines).
+  let quietUntil = 0;
+  let suppressed = 0;
+  const outage = (error: WebhookError) => {
+    const now = performance.now();
+    if (now < quietUntil) {
+      suppressed += 1;
+      return;
+    }
+    const more = suppressed > 0 ? ` (${suppressed} more since the last report)` : "";
+    logger.error({ err: error.cause }, `${error.message}${more}`);
+    quietUntil = now + 10_000;
+    suppressed = 0;
+  };
+
   return {
     /** Never throws. `arrivedAt` (performance.now()) is when the request's headers arrived. */
     async receive(
@@ -110,7 +126,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
             new WebhookError("internal_error", "Unexpected error; see the receiver's logs."),
           );
         }
-        if (error.code === "store_unavailable") logger.error({ err: error.cause }, error.message);
+        if (error.code === "store_unavailable") outage(error);
         else if (error.code === "body_already_consumed") {
           logger.error({ provider: provider.name, err: error.cause }, error.message);
         }

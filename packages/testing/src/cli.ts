@@ -25,6 +25,12 @@ async function version(): Promise<string> {
   }
 }
 
+// `webhook-kit --list-events … | head`: a reader that stops early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import getRawBody from "raw-body";
-import { bodyAborted, bodyConsumed, bodyTimeout, tooLarge } from "../errors.js";
+import { bodyAborted, bodyConsumed, bodyTimeout, tooLarge, WebhookError } from "../errors.js";
 import type { ReceiverCore } from "../receiver.js";
-import { jsonResponse } from "../response.js";
+import { errorResponse } from "../response.js";
 import { Ticker, tickPeriod } from "../ticker.js";
 import type { WebhookRequestHead, WebhookResponse } from "../types.js";
 
@@ -80,9 +80,18 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
   });
 }
 
+/** The path of a request target: origin-form (`/a?b`) or absolute-form (`http://host/a?b`, via proxies). */
 function pathOf(url = ""): string {
-  const query = url.indexOf("?");
-  return query === -1 ? url : url.slice(0, query);
+  let path = url;
+  if (!path.startsWith("/")) {
+    const scheme = path.indexOf("://");
+    if (scheme !== -1) {
+      const slash = path.indexOf("/", scheme + 3);
+      path = slash === -1 ? "/" : path.slice(slash);
+    }
+  }
+  const query = path.indexOf("?");
+  return query === -1 ? path : path.slice(0, query);
 }
 
 function lingerThenDestroy(req: IncomingMessage): void {
@@ -156,7 +165,8 @@ export function createNodeHandler(
     if (options.path !== undefined && pathOf(req.url) !== options.path) {
       writeNodeResponse(
         res,
-        jsonResponse(404, { error: "not_found", message: `Webhooks are received at ${options.path}.` }),
+        // Says nothing of where webhooks are received: a scanner learns no path.
+        errorResponse(new WebhookError("not_found", "Not found.")),
       );
       return;
     }
