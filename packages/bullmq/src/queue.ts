@@ -149,7 +149,7 @@ export class BullMQQueue implements DeliveryQueue {
       // BullMQ answers an add with an existing id by returning that id and changing nothing: reading the
       // nonce back tells whether this call wrote the job. A job gone between the two reads (removed, or a
       // zero retention) is added again rather than reported as queued without a job behind it.
-      for (;;) {
+      for (let tries = 1; ; tries++) {
         await queue.add(`${delivery.provider}/${delivery.type}`, stored, {
           jobId: id,
           ...STORAGE_RETRIES,
@@ -170,6 +170,8 @@ export class BullMQQueue implements DeliveryQueue {
             typeof data === "object" && data !== null ? (data as { nonce?: unknown }).nonce : undefined;
           return nonce === stored.nonce ? "queued" : "duplicate";
         }
+        if (tries === 3)
+          throw new Error(`job ${id} vanished right after each of 3 writes; is something removing jobs?`);
       }
     });
   }
