@@ -165,6 +165,7 @@ describe("webhook-kit dead-letters: usage and an unreachable queue", () => {
     [["dead-letters", "replay", "--redis", "redis://x"], "needs the key of a dead letter"],
     [["dead-letters", "list"], "exactly one of --redis <url> or --postgres <url>"],
     [["dead-letters", "list", "--redis", "redis://a", "--postgres", "postgres://b"], "exactly one of"],
+    [["dead-letters", "list", "--redis", "redis://a"], "needs --queue <name>"],
     [["dead-letters", "list", "--redis", "redis://a", "--limit", "0"], "--limit must be a positive integer"],
   ])("%j exits 2: %s", async (args, message) => {
     const res = await run(args);
@@ -174,7 +175,7 @@ describe("webhook-kit dead-letters: usage and an unreachable queue", () => {
 
   it("a Redis that does not answer: exit 1 with the reason, not a hang", async () => {
     const port = await freePort();
-    const res = await run(["dead-letters", "list", "--redis", `redis://127.0.0.1:${port}`]);
+    const res = await run(["dead-letters", "list", "--redis", `redis://127.0.0.1:${port}`, "--queue", "any"]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/listDeadLetters: .*redis/);
   }, 30_000);

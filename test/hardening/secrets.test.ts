@@ -583,6 +583,19 @@ describe("secrets and expected signatures never leak", () => {
   });
 
   it("the durable and reported rows: 415, handler timeout, lost claim, dead letter", async () => {
+    const elsewhere = await listen(
+      http.createServer(createNodeHandler(eulabelReceiver(), { path: PATH })),
+      PATH,
+    );
+    try {
+      const d = eulabelDelivery(passportEvent());
+      note(
+        "404",
+        await send(elsewhere.url.replace(PATH, "/elsewhere"), { headers: d.headers, body: d.body }),
+      );
+    } finally {
+      await elsewhere.close();
+    }
     const gz = eulabelDelivery(passportEvent());
     note(
       "415",

@@ -12,12 +12,12 @@ export function uniqueQueueName(label: string): string {
 /** Queue options for tests: silent, quick to notice a dead worker. */
 export const testQueueOptions = {
   onError: () => {},
-} satisfies BullMQQueueCommonOptions;
+} satisfies Partial<BullMQQueueCommonOptions>;
 
 /** Two handles on one fresh Redis-backed queue (two processes' worth), and how to clean it away. */
-export function redisHarness(url: string, options: BullMQQueueCommonOptions = {}) {
+export function redisHarness(url: string, options: Partial<BullMQQueueCommonOptions> = {}) {
   const name = uniqueQueueName("redis");
-  const make = () => new BullMQQueue({ connection: url, name, ...testQueueOptions, ...options });
+  const make = () => new BullMQQueue({ connection: url, ...testQueueOptions, ...options, name });
   const queue = make();
   const peer = make();
   return {
@@ -43,9 +43,9 @@ export function redisHarness(url: string, options: BullMQQueueCommonOptions = {}
 }
 
 /** The same on PostgreSQL (BullMQ's schema `bullmq`, migrated by the first queue that connects). */
-export function postgresHarness(url: string, options: BullMQQueueCommonOptions = {}) {
+export function postgresHarness(url: string, options: Partial<BullMQQueueCommonOptions> = {}) {
   const name = uniqueQueueName("pg");
-  const make = () => new BullMQQueue({ postgres: url, name, ...testQueueOptions, ...options });
+  const make = () => new BullMQQueue({ postgres: url, ...testQueueOptions, ...options, name });
   const queue = make();
   const peer = make();
   return {

@@ -25,8 +25,11 @@ import { decodeStoredJob, oneLine, STORED_JOB_VERSION, type StoredJob } from "./
 
 /** Options shared by both backends. */
 export interface BullMQQueueCommonOptions {
-  /** BullMQ queue name; the receivers and workers of one endpoint share it. Default `"webhook-kit"`. */
-  name?: string;
+  /**
+   * BullMQ queue name, required: the receivers and workers of one endpoint share it, and each endpoint needs
+   * its own (a worker parks jobs of another provider as dead letters rather than run them).
+   */
+  name: string;
   /**
    * How long a completed job (and so its key) is kept: an enqueue of the same key within it is a duplicate.
    * Default 24 h (`DEFAULT_RETENTION_MS`). Dead letters are never removed automatically.
@@ -88,9 +91,9 @@ const DEFAULT_LIMIT = 100;
  *
  * @example
  * // Redis
- * const queue = new BullMQQueue({ connection: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" });
+ * const queue = new BullMQQueue({ connection: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", name: "eulabel" });
  * // PostgreSQL
- * const queue = new BullMQQueue({ postgres: process.env.DATABASE_URL ?? "postgres://127.0.0.1:5432/app" });
+ * const queue = new BullMQQueue({ postgres: process.env.DATABASE_URL ?? "postgres://127.0.0.1:5432/app", name: "eulabel" });
  *
  * const receiver = createReceiver({ provider, queue });   // receivers enqueue
  * const worker = receiver.work({ concurrency: 16 });      // workers, on any machine, run the handlers
@@ -114,7 +117,11 @@ export class BullMQQueue implements DeliveryQueue {
   #closed = false;
 
   constructor(options: BullMQQueueOptions) {
-    this.name = options.name ?? "webhook-kit";
+    if (typeof options.name !== "string" || options.name === "")
+      throw new TypeError(
+        'BullMQQueue: pass `name`, one per webhook endpoint (e.g. "eulabel-webhooks"): receivers and workers of that endpoint share it, and two endpoints on one queue would hand each other\'s jobs to the wrong handlers.',
+      );
+    this.name = options.name;
     if (this.name.includes(":"))
       throw new TypeError(`BullMQQueue: name must not contain ':' (got "${this.name}").`);
     this.#store =
@@ -153,7 +160,10 @@ export class BullMQQueue implements DeliveryQueue {
         await queue.add(`${delivery.provider}/${delivery.type}`, stored, {
           jobId: id,
           ...STORAGE_RETRIES,
-          removeOnComplete: { age: this.#retentionSeconds },
+          // The receiver's retention for this provider when it says so, so a late duplicate is still refused.
+          removeOnComplete: {
+            age: Math.max(this.#retentionSeconds, Math.ceil((delivery.retentionMs ?? 0) / 1_000)),
+          },
           removeOnFail: false,
         });
         let found: Job<StoredJob> | undefined;
@@ -291,11 +301,18 @@ export class BullMQQueue implements DeliveryQueue {
         timeoutMs,
       );
     });
-    const work = this.#ready().then(run);
+    // Once the caller was told "timeout" (the receiver answered 503), a write not yet started must not happen
+    // later: a producer still waiting for its server would otherwise queue every refused delivery on connect.
+    let abandoned = false;
+    const work = this.#ready().then((queue) => {
+      if (abandoned) throw new Error(`${operation} abandoned after its timeout`);
+      return run(queue);
+    });
     work.catch(() => {});
     try {
       return await Promise.race([work, timeout]);
     } catch (error) {
+      abandoned = true;
       if (error instanceof BullMQQueueError) throw error;
       const message = error instanceof Error ? error.message : String(error);
       throw new BullMQQueueError(

@@ -22,6 +22,7 @@ export function queuedDispatch(rt: Runtime): Dispatch {
       body: text,
       headers: storable(event.headers),
       receivedAt: event.receivedAt,
+      retentionMs: rt.settings.retentionMs,
     };
     if (parsed.attempt !== undefined) job.senderAttempt = parsed.attempt;
     let result: "queued" | "duplicate";

@@ -19,6 +19,8 @@ export interface QueuedDelivery {
   receivedAt: number;
   /** The sender's own attempt number, when it says so. */
   senderAttempt?: number;
+  /** How long the receiver remembers this key (its provider's retention): keep the completed job as long. */
+  retentionMs?: number;
 }
 
 /** One run of one job, as a queue hands it to the processor. */

@@ -81,7 +81,7 @@ function parseLimit(value: string | undefined): number {
   return limit;
 }
 
-const queueLabel = (args: DeadLetterArgs) => `queue "${args.queue ?? "webhook-kit"}"`;
+const queueLabel = (args: DeadLetterArgs) => `queue "${args.queue}"`;
 
 function printLetters(io: CliIo, s: Style, letters: readonly DeadLetter[], label: string, now: number) {
   if (letters.length === 0) {
@@ -120,6 +120,8 @@ export function formatAge(ms: number): string {
 async function openBullMQQueue(args: DeadLetterArgs): Promise<DeliveryQueue> {
   if ((args.redis === undefined) === (args.postgres === undefined))
     throw new UsageError("dead-letters needs exactly one of --redis <url> or --postgres <url>.");
+  if (args.queue === undefined)
+    throw new UsageError("dead-letters needs --queue <name>: the name your BullMQQueue was given.");
   let bullmq: typeof import("@webhook-kit/bullmq");
   try {
     bullmq = await import("@webhook-kit/bullmq");
@@ -132,7 +134,7 @@ async function openBullMQQueue(args: DeadLetterArgs): Promise<DeliveryQueue> {
     throw error;
   }
   const common = {
-    ...(args.queue === undefined ? {} : { name: args.queue }),
+    name: args.queue,
     timeoutMs: 5_000,
     // A CLI run is short: connection noise is reported by the failing call itself.
     onError: () => {},

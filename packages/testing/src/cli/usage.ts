@@ -9,7 +9,7 @@ Usage:
                      [--retry] [--time-scale 1] [--id <id>] [--webhook-id <id>] [--timestamp <unix>]
   webhook-kit sign   --provider <p> --secret <s> [--event <type> | --file body.json] [--json]   (else body on stdin)
   webhook-kit dead-letters list|replay <key>|remove <key> (--redis <url> | --postgres <url>)
-                     [--queue webhook-kit] [--prefix bull] [--limit 100] [--json]
+                     --queue <name> [--prefix bull] [--limit 100] [--json]
   webhook-kit --list-events --provider <p>
   webhook-kit --version
 
