@@ -66,7 +66,9 @@ describe("constant-time comparison on the default node:crypto path (no crypto op
 
   it("nodeCrypto(node) delegates equal-length comparisons to node.timingSafeEqual and refuses other lengths", () => {
     const compare = vi.fn(nodeCryptoModule.timingSafeEqual);
-    const provider = nodeCrypto({ ...nodeCryptoModule, timingSafeEqual: compare });
+    const provider = nodeCrypto({ ...nodeCryptoModule, timingSafeEqual: compare } as unknown as Parameters<
+      typeof nodeCrypto
+    >[0]);
     expect(provider.timingSafeEqual(new Uint8Array([7, 7]), new Uint8Array([7, 7]))).toBe(true);
     expect(provider.timingSafeEqual(new Uint8Array([7, 7]), new Uint8Array([7, 8]))).toBe(false);
     expect(compare).toHaveBeenCalledTimes(2);
