@@ -24,6 +24,8 @@ export default {
   htmlReporter: { fileName: "reports/mutation/index.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   tempDirName: ".stryker-tmp",
+  // Kept out of the sandbox copy: other runs' sandboxes, reports, Next.js build output.
+  ignorePatterns: [".stryker-tmp*", "reports", "**/.next"],
   cleanTempDir: "always",
   thresholds: { high: 90, low: 80, break: null },
 };
