@@ -43,13 +43,15 @@ const RUNTIME_PEERS = ["ioredis@^5.9.0"];
 
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
+/** pnpm from PATH, else from npm (as .ci/run gets it). */
+const pnpm = spawnSync("pnpm", ["--version"]).status === 0 ? ["pnpm"] : ["npx", "-y", "pnpm@10"];
 
 // 1. Pack every package (each needs its dist: run `pnpm build` first).
 const scratch = mkdtempSync(path.join(tmpdir(), "webhook-kit-packed-"));
 const tarballs = path.join(scratch, "tarballs");
 mkdirSync(tarballs);
 const packages = readdirSync(path.join(ROOT, "packages")).map((dir) => path.join(ROOT, "packages", dir));
-for (const dir of packages) run("pnpm", ["pack", "--pack-destination", tarballs], dir);
+for (const dir of packages) run(pnpm[0], [...pnpm.slice(1), "pack", "--pack-destination", tarballs], dir);
 const packed = readdirSync(tarballs).filter((f) => f.endsWith(".tgz"));
 console.log(`packed ${packed.length} packages into ${tarballs}`);
 
