@@ -87,7 +87,10 @@ describe("the idempotency store's answers and failures", () => {
       const res = await r.handle(await delivery());
       expect(res.status).toBe(409);
       expect(res.headers["retry-after"], `${ms} ms`).toBe(header);
-      expect(body(res).error).toBe("in_progress");
+      expect(body(res)).toEqual({
+        error: "in_progress",
+        message: "This delivery is being processed right now; retry later.",
+      });
       expect(runs()).toBe(0);
     }
   });
@@ -207,6 +210,15 @@ describe("acknowledgement", () => {
     expect(warning?.obj).toMatchObject({ ackDeadlineMs: 20 });
     await r.idle();
     expect(runs()).toBe(2);
+    const late = receiver({ ackDeadlineMs: 10 }, async () => {
+      await sleep(30);
+      throw new Error("late");
+    });
+    expect((await late.r.handle(await delivery())).status).toBe(202);
+    await late.r.idle();
+    expect(late.errors.map((e) => e.code)).toEqual(["handler_failed"]);
+    expect((late.errors[0]!.cause as AggregateError).message).toBe("handlers for passport.published failed");
+    expect(late.logger.lines.find((l) => l.msg === "webhook handler threw")?.level).toBe("error");
     expect(logger.lines.filter((l) => l.msg === "webhook handled")).toHaveLength(0);
   });
 
@@ -267,7 +279,11 @@ describe("receiver.fetch", () => {
       new Request("http://127.0.0.1/hooks?x=1", { method: "POST", headers, body: Buffer.from(raw) });
     expect((await r.fetch(make(), { remoteAddress: "198.51.100.7" })).status).toBe(200);
     expect((await r.fetch(make(), { remoteAddress: "203.0.113.1" })).status).toBe(403);
-    expect((await r.fetch(make())).status).toBe(403);
+    const blind = await r.fetch(make());
+    expect(blind.status).toBe(403);
+    expect(((await blind.json()) as { message: string }).message).toMatch(
+      /^The client address \(unknown\) is not/,
+    );
   });
 
   it("a body stream that errors is 400 body_aborted; a GET is 405 before anything is read", async () => {
