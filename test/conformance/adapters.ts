@@ -5,10 +5,8 @@ import express from "express";
 import express4 from "express4";
 import type { AdapterUnderTest } from "./adapter.js";
 import { fastifyAdapter } from "./servers/fastify.js";
-import { koaAdapter } from "./servers/koa.js";
+import { koa2Adapter, koaAdapter } from "./servers/koa.js";
 import { listenOn } from "./servers/listen.js";
-import { nextAppAdapter } from "./servers/next-app.js";
-import { nextPagesAdapter } from "./servers/next-pages.js";
 
 /** Listens on 127.0.0.1:0 and returns the URL of `path`. */
 export const listen = listenOn;
@@ -66,15 +64,16 @@ const fetchAdapter: AdapterUnderTest = {
     ),
 };
 
-/** Every adapter the conformance suite drives. Adding one is one line. */
+/**
+ * Every adapter the conformance suite drives in this process. Adding one is one line. Next.js runs the same
+ * rows as a real `next start` (App Router on Node.js and Edge, Pages Router): next-conformance.slow.test.ts.
+ */
 export const adapters: AdapterUnderTest[] = [
   expressAdapter,
   express4Adapter,
   nodeHttpAdapter,
   fetchAdapter,
-  // Other adapters add their line below (koa, fastify, next-app, next-pages).
   koaAdapter,
+  koa2Adapter,
   fastifyAdapter,
-  nextAppAdapter,
-  nextPagesAdapter,
 ];

@@ -13,10 +13,10 @@ import {
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
-/** Published upstream test vectors: shared/vectors beside the repository (see its README.md). */
+/** Published upstream test vectors, kept in the repository (test/fixtures/vectors/README.md names the sources). */
 const VECTORS_PATH =
   process.env.WEBHOOK_KIT_VECTORS ??
-  fileURLToPath(new URL("../../../shared/vectors/signatures.json", import.meta.url));
+  fileURLToPath(new URL("../fixtures/vectors/signatures.json", import.meta.url));
 const vectors = JSON.parse(readFileSync(VECTORS_PATH, "utf8"));
 
 type Payload = string | { repeat: string; count: number };

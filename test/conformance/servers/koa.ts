@@ -1,6 +1,7 @@
 import http from "node:http";
 import { webhookMiddleware } from "@webhook-kit/koa";
 import Koa from "koa";
+import Koa2 from "koa2";
 import type { AdapterUnderTest } from "../adapter.js";
 import { koaBodyParser } from "./koa-parsers.js";
 import { listenOn } from "./listen.js";
@@ -12,6 +13,17 @@ export const koaAdapter: AdapterUnderTest = {
     const app = new Koa();
     app.use(webhookMiddleware(receiver, { path }));
     app.use(koaBodyParser());
+    return listenOn(http.createServer(app.callback()), path);
+  },
+};
+
+/** Koa 2 (the "koa2" alias of npm:koa@^2), which the package's peer range still covers: the same mounting. */
+export const koa2Adapter: AdapterUnderTest = {
+  name: "koa@2",
+  start: (receiver, path) => {
+    const app = new Koa2();
+    app.use(webhookMiddleware(receiver, { path }) as unknown as Parameters<typeof app.use>[0]);
+    app.use(koaBodyParser() as unknown as Parameters<typeof app.use>[0]);
     return listenOn(http.createServer(app.callback()), path);
   },
 };

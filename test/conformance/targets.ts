@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import { SECRET } from "../support/deliveries.js";
+import { send } from "../support/http.js";
+import type { AdapterUnderTest } from "./adapter.js";
+import { CONTROL_HEADER, createScenario, type ScenarioControl, type ScenarioName } from "./scenarios.js";
+
+/** One scenario's receiver, served: where to deliver, and how to steer and observe it. */
+export interface ScenarioTarget {
+  url: string;
+  /** Every handler run so far, as `${type}@${payload.timestamp}`. */
+  calls(): Promise<string[]>;
+  /** Opens the "gated" scenario's gate. */
+  release(): Promise<void>;
+  /** Makes the "failing" scenario's handlers succeed from now on. */
+  succeed(): Promise<void>;
+  /** Resolves when handlers running in the background (after a 202) have settled. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Something the receiver conformance suite runs its rows against. */
+export interface ConformanceTarget {
+  name: string;
+  open(scenario: ScenarioName): Promise<ScenarioTarget>;
+  /**
+   * The platform reads the whole request body before the route runs (Next.js's Edge runtime under
+   * `next start`), so the receiver cannot refuse mid-stream or time out a stalled body. The suite pins that
+   * instead of the streaming rows, so a platform that starts streaming fails here and gets the full rows.
+   */
+  buffersBody?: true;
+}
+
+const PATH = "/webhooks/eulabel";
+
+/** An adapter started in this process, one server per scenario opened. */
+export function inProcess(adapter: AdapterUnderTest): ConformanceTarget {
+  return {
+    name: adapter.name,
+    async open(name) {
+      const scenario = createScenario(name, SECRET);
+      const running = await adapter.start(scenario.receiver, PATH);
+      const steer = async (action: ScenarioControl) => {
+        await scenario.control(action);
+      };
+      return {
+        url: running.url,
+        calls: async () => [...scenario.calls],
+        release: () => steer("release"),
+        succeed: () => steer("succeed"),
+        idle: () => steer("idle"),
+        close: () => running.close(),
+      };
+    },
+  };
+}
+
+/**
+ * A server started elsewhere (real `next start`) whose routes build the same scenarios: `${base()}${prefix}/
+ * <scenario>/<instance>`. Each open gets a fresh instance id, so a fresh receiver and store.
+ */
+export function remote(
+  name: string,
+  base: () => string,
+  prefix: string,
+  options: { buffersBody?: true } = {},
+): ConformanceTarget {
+  return {
+    name,
+    ...options,
+    async open(scenario) {
+      const url = `${base()}${prefix}/${scenario}/${randomBytes(6).toString("hex")}`;
+      const control = async (action: ScenarioControl): Promise<string[]> => {
+        const res = await send(url, { method: "POST", headers: { [CONTROL_HEADER]: action } });
+        if (res.status !== 200) throw new Error(`control ${action} on ${url}: ${res.status} ${res.text}`);
+        return (res.json as { calls: string[] }).calls;
+      };
+      return {
+        url,
+        calls: () => control("calls"),
+        release: async () => void (await control("release")),
+        succeed: async () => void (await control("succeed")),
+        idle: async () => void (await control("idle")),
+        close: async () => {},
+      };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from "node:fs";
+import { ERROR_CODES, errorResponse, WebhookError } from "@webhook-kit/core";
+import { describe, expect, it } from "vitest";
+
+// The error codes are a public contract: the README's table documents each code's status, and senders act on
+// the status. This pins both, so a changed status or an undocumented code fails here.
+
+/** The contract (README "Error codes", shared/spec/receiver.md). `invalid_config` is thrown, never answered. */
+const CONTRACT: Record<string, number | "thrown"> = {
+  method_not_allowed: 405,
+  ip_not_allowed: 403,
+  payload_too_large: 413,
+  body_timeout: 408,
+  body_aborted: 400,
+  body_already_consumed: 500,
+  missing_signature: 401,
+  invalid_signature: 401,
+  timestamp_out_of_range: 401,
+  invalid_payload: 400,
+  store_unavailable: 503,
+  in_progress: 409,
+  handler_failed: 500,
+  invalid_config: "thrown",
+  internal_error: 500,
+};
+
+/** Rows of the README's "### Error codes" table: code → the status column as written. */
+function readmeTable(): Map<string, string> {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("### Error codes"));
+  const rows = new Map<string, string>();
+  for (const line of section.split("\n").slice(1)) {
+    if (line.startsWith("## ")) break;
+    const match = /^\| `([a-z_]+)` \| ([^|]+) \|/.exec(line);
+    if (match) rows.set(match[1]!, match[2]!.trim());
+  }
+  return rows;
+}
+
+describe("error codes", () => {
+  it("every code has the contract's status, and no code exists outside the contract", () => {
+    expect(Object.keys(ERROR_CODES).sort()).toEqual(Object.keys(CONTRACT).sort());
+    for (const [code, status] of Object.entries(CONTRACT)) {
+      if (status === "thrown") continue;
+      expect(ERROR_CODES[code as keyof typeof ERROR_CODES], code).toBe(status);
+    }
+  });
+
+  it("the README documents every code with the status the receiver answers", () => {
+    const table = readmeTable();
+    expect([...table.keys()].sort()).toEqual(Object.keys(CONTRACT).sort());
+    for (const [code, status] of Object.entries(CONTRACT)) {
+      if (status === "thrown") expect(table.get(code), code).toMatch(/thrown/);
+      else expect(table.get(code), code).toBe(String(status));
+    }
+  });
+
+  it("an error answered over HTTP carries the contract's status and its code", () => {
+    for (const [code, status] of Object.entries(CONTRACT)) {
+      if (status === "thrown") continue;
+      const response = errorResponse(new WebhookError(code as keyof typeof ERROR_CODES, "m"));
+      expect(response.status, code).toBe(status);
+      expect(JSON.parse(response.body)).toMatchObject({ error: code, message: "m" });
+    }
+  });
+});

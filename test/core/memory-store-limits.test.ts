@@ -1,0 +1,75 @@
+import { MemoryStore } from "@webhook-kit/core";
+import { describe, expect, it } from "vitest";
+
+// MemoryStore's own options (the claim/complete/release/renew contract is test/conformance/store-suite.ts).
+
+const LONG = 60_000;
+
+async function claimed(store: MemoryStore, key: string, leaseMs = LONG): Promise<string> {
+  const result = await store.claim(key, { leaseMs });
+  if (result.status !== "claimed") throw new Error(`expected a claim of ${key}, got ${result.status}`);
+  return result.token;
+}
+
+describe("MemoryStore options", () => {
+  it("refuses a maxEntries that is not a positive integer, naming the value", () => {
+    for (const maxEntries of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new MemoryStore({ maxEntries }), String(maxEntries)).toThrow(
+        new TypeError(`MemoryStore: maxEntries must be a positive integer, got ${String(maxEntries)}`),
+      );
+    }
+    expect(new MemoryStore({ maxEntries: 1 }).size).toBe(0);
+  });
+
+  it("holds at most maxEntries keys: the least recently used goes first", async () => {
+    const store = new MemoryStore({ maxEntries: 2 });
+    await claimed(store, "a");
+    await claimed(store, "b");
+    await claimed(store, "c");
+    expect(store.size).toBe(2);
+    expect((await store.claim("a", { leaseMs: LONG })).status).toBe("claimed"); // forgotten
+    expect((await store.claim("c", { leaseMs: LONG })).status).toBe("in_progress");
+  });
+
+  it("onEvict reports a key pushed out while still live, and nothing else", async () => {
+    let now = 1_000_000;
+    const evicted: string[] = [];
+    const store = new MemoryStore({ maxEntries: 2, now: () => now, onEvict: (key) => evicted.push(key) });
+    const token = await claimed(store, "done");
+    await store.complete("done", token, { retentionMs: LONG });
+    await claimed(store, "live");
+    await claimed(store, "third"); // pushes "done" out inside its retention
+    expect(evicted).toEqual(["done"]);
+    // A released key, or one whose lease passed, is not reported when it goes.
+    const t = await claimed(store, "released");
+    await store.release("released", t);
+    await claimed(store, "short", 10);
+    now += 1_000;
+    await claimed(store, "fourth");
+    await claimed(store, "fifth");
+    // "live" and "third" were pushed out live; "released" was deleted and "short" had expired: not reported.
+    expect(evicted).toEqual(["done", "live", "third"]);
+  });
+
+  it("onEvict is not told about an entry whose time has passed at eviction", async () => {
+    let now = 0;
+    const evicted: string[] = [];
+    const store = new MemoryStore({ maxEntries: 1, now: () => now, onEvict: (key) => evicted.push(key) });
+    await claimed(store, "old", 100);
+    now = 100; // exactly at expiry: no longer live
+    await claimed(store, "new");
+    expect(evicted).toEqual([]);
+    now = 101;
+    await claimed(store, "newer"); // "new" is live (lease 60 s): reported
+    expect(evicted).toEqual(["new"]);
+  });
+
+  it("clear() forgets every key", async () => {
+    const store = new MemoryStore();
+    const token = await claimed(store, "k");
+    await store.complete("k", token, { retentionMs: LONG });
+    store.clear();
+    expect(store.size).toBe(0);
+    expect((await store.claim("k", { leaseMs: LONG })).status).toBe("claimed");
+  });
+});
