@@ -579,13 +579,98 @@ server.listen(0, "127.0.0.1", () => console.log("listening on " + server.address
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// 5. A custom provider with zod 3 — PLACE RESERVED for the Standard Schema / zod peer work (issue #11 item 2):
-//    a scratch project with zod@3, a defineProvider() whose events are zod 3 schemas, compiled with tsc and
-//    sent to with `webhook-kit send --provider ./acme.mjs`. Until that lands this scenario reports itself as
-//    pending; it must then assert like the others (and never pass silently).
+// 5. A custom provider with zod 3: a project on zod 3 (a peer range core accepts), defineProvider() whose events
+//    are zod 3 schemas, compiled with tsc (strict, nodenext) with the payload typed from them, then sent to with
+//    `webhook-kit send --provider ./dist/acme.js`: a valid order is handled, an invalid one refused with its path.
 
-async function zod3CustomProvider(_tarballs, _cliDir) {
-  step("zod3-custom-provider: PENDING — added with the Standard Schema / zod 3 support (issue #11 item 2)");
+const ACME_TS = `import { defineProvider, hmacSignature } from "@webhook-kit/core";
+import { z } from "zod";
+
+export const events = {
+  "order.paid": z.object({ type: z.literal("order.paid"), id: z.string(), total: z.number() }).passthrough(),
+};
+
+export default ({ secret }: { secret: string }) =>
+  defineProvider({
+    name: "acme",
+    signature: hmacSignature({ header: "x-acme-signature", prefix: "sha256=", secret }),
+    events,
+    eventType: ({ body }) => (typeof body.type === "string" ? body.type : undefined),
+    idempotencyKey: ({ body }) => (typeof body.id === "string" ? body.id : undefined),
+  });
+
+export const fixtures = { "order.paid": { type: "order.paid", id: "ord_1", total: 42 } };
+`;
+
+const ACME_SERVER_TS = `import http from "node:http";
+import { createReceiver } from "@webhook-kit/core";
+import { createNodeHandler } from "@webhook-kit/core/node";
+import acme from "./acme.js";
+
+const receiver = createReceiver({ provider: acme({ secret: process.env.WEBHOOK_SECRET! }) });
+receiver.on("order.paid", (event) => {
+  const total: number = event.payload.total; // typed from the zod 3 schema
+  console.log(\`handled \${event.type} \${total}\`);
+});
+const server = http.createServer(createNodeHandler(receiver));
+server.listen(0, "127.0.0.1", () => {
+  const address = server.address();
+  console.log(\`listening on \${typeof address === "object" && address ? address.port : address}\`);
+});
+`;
+
+async function zod3CustomProvider(tarballs) {
+  const dir = path.join(scratch, "zod3-custom-provider");
+  writeFiles(dir, {
+    "package.json": {
+      name: "first-hour-zod3",
+      private: true,
+      type: "module",
+      ...localPackages(tarballs, ["core", "testing"]),
+    },
+    "src/acme.ts": ACME_TS,
+    "src/server.ts": ACME_SERVER_TS,
+    "tsconfig.json": {
+      compilerOptions: { ...COMPILER, module: "nodenext", moduleResolution: "nodenext", outDir: "dist" },
+      include: ["src"],
+    },
+  });
+  npmInstall(dir, ["zod@^3.25.76"]);
+  npmInstall(dir, ["--save-dev", "typescript@^5.9", "@types/node@^20"]);
+  const zod = JSON.parse(readFileSync(path.join(dir, "node_modules", "zod", "package.json"), "utf8"));
+  if (!zod.version.startsWith("3.")) fail(`zod ${zod.version} was installed; this check needs zod 3`);
+  expectNotIn(run("npm", ["ls", "--all"], { cwd: dir }).output, "invalid", "npm ls (zod 3 as core's peer)");
+  run(path.join(dir, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: dir });
+  step(
+    `zod3-custom-provider: zod ${zod.version} is a valid peer; tsc compiles a zod 3 provider with typed payloads`,
+  );
+  const server = await start("node", ["dist/server.js"], {
+    cwd: dir,
+    env: { WEBHOOK_SECRET: SECRET },
+    ready: /listening on (\d+)/,
+  });
+  try {
+    const cli = path.join(dir, "node_modules", ".bin", "webhook-kit");
+    const url = `http://127.0.0.1:${server.match[1]}/`;
+    const send = (args, expect) =>
+      run(cli, ["send", "--provider", "./dist/acme.js", "--secret", SECRET, "--url", url, ...args], {
+        cwd: dir,
+        expect,
+      });
+    expectIn(
+      send([], 0).stdout,
+      "handled: the receiver ran its handlers for order.paid",
+      "send (zod 3 provider)",
+    );
+    const refused = send(["--set", 'total="forty-two"'], 1);
+    expectIn(refused.stdout, "invalid_payload", "send with a total the zod 3 schema refuses");
+    expectIn(refused.stdout, "total", "the refused field's path");
+  } finally {
+    stop(server.child);
+  }
+  step(
+    "zod3-custom-provider: the CLI sends through --provider ./dist/acme.js; valid → handled, invalid → 400 with its path",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -596,7 +681,7 @@ async function main() {
   const expressDir = await expressProject(tarballs);
   await cjsNode10Project(expressDir);
   await ioredis6Project(tarballs, expressDir);
-  await zod3CustomProvider(tarballs, expressDir);
+  await zod3CustomProvider(tarballs);
   step("PASSED: the first hour works from the packed tarballs");
 }
 

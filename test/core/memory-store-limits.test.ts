@@ -21,46 +21,47 @@ describe("MemoryStore options", () => {
     expect(new MemoryStore({ maxEntries: 1 }).size).toBe(0);
   });
 
-  it("holds at most maxEntries keys: the least recently used goes first", async () => {
-    const store = new MemoryStore({ maxEntries: 2 });
-    await claimed(store, "a");
-    await claimed(store, "b");
-    await claimed(store, "c");
+  /** A key claimed and completed: the kind of entry maxEntries may push out (running claims never are). */
+  async function completed(store: MemoryStore, key: string, retentionMs = LONG) {
+    await store.complete(key, await claimed(store, key), { retentionMs });
+  }
+
+  it("holds at most maxEntries keys: the least recently used completed key goes first", async () => {
+    const store = new MemoryStore({ maxEntries: 2, onEvict: () => {} });
+    await completed(store, "a");
+    await completed(store, "b");
+    await completed(store, "c");
     expect(store.size).toBe(2);
     expect((await store.claim("a", { leaseMs: LONG })).status).toBe("claimed"); // forgotten
-    expect((await store.claim("c", { leaseMs: LONG })).status).toBe("in_progress");
+    expect((await store.claim("c", { leaseMs: LONG })).status).toBe("completed");
   });
 
-  it("onEvict reports a key pushed out while still live, and nothing else", async () => {
+  it("onEvict reports a completed key pushed out while still live, and nothing else", async () => {
     let now = 1_000_000;
     const evicted: string[] = [];
     const store = new MemoryStore({ maxEntries: 2, now: () => now, onEvict: (key) => evicted.push(key) });
-    const token = await claimed(store, "done");
-    await store.complete("done", token, { retentionMs: LONG });
-    await claimed(store, "live");
-    await claimed(store, "third"); // pushes "done" out inside its retention
+    await completed(store, "done");
+    await completed(store, "second");
+    await completed(store, "third"); // pushes "done" out inside its retention
     expect(evicted).toEqual(["done"]);
-    // A released key, or one whose lease passed, is not reported when it goes.
-    const t = await claimed(store, "released");
-    await store.release("released", t);
-    await claimed(store, "short", 10);
+    // A key whose retention has passed is not reported when it goes.
+    await completed(store, "short", 10); // pushes "second" (live)
     now += 1_000;
-    await claimed(store, "fourth");
-    await claimed(store, "fifth");
-    // "live" and "third" were pushed out live; "released" was deleted and "short" had expired: not reported.
-    expect(evicted).toEqual(["done", "live", "third"]);
+    await completed(store, "fourth"); // pushes "third" (live)
+    await completed(store, "fifth"); // pushes "short" (expired): not reported
+    expect(evicted).toEqual(["done", "second", "third"]);
   });
 
   it("onEvict is not told about an entry whose time has passed at eviction", async () => {
     let now = 0;
     const evicted: string[] = [];
     const store = new MemoryStore({ maxEntries: 1, now: () => now, onEvict: (key) => evicted.push(key) });
-    await claimed(store, "old", 100);
+    await completed(store, "old", 100);
     now = 100; // exactly at expiry: no longer live
-    await claimed(store, "new");
+    await completed(store, "new");
     expect(evicted).toEqual([]);
     now = 101;
-    await claimed(store, "newer"); // "new" is live (lease 60 s): reported
+    await completed(store, "newer"); // "new" is live (retention 60 s): reported
     expect(evicted).toEqual(["new"]);
   });
 

@@ -63,7 +63,7 @@ describe("createNodeHandler", () => {
     expect(seen[0]!.remoteAddress).toMatch(/127\.0\.0\.1$/);
   });
 
-  it("answers 404 not_found naming the webhook path for any other path, without calling the receiver", async () => {
+  it("answers 404 not_found, naming no path, for any other path (also absolute-form), without calling the receiver", async () => {
     const { provider, seen } = recordingProvider();
     const url = await listen(
       http.createServer(createNodeHandler(createReceiver({ provider }), { path: "/hooks" })),
@@ -71,7 +71,9 @@ describe("createNodeHandler", () => {
     );
     const res = await send(url, { body: "{}" });
     expect(res.status).toBe(404);
-    expect(res.json).toEqual({ error: "not_found", message: "Webhooks are received at /hooks." });
+    // A scanner learns nothing of where webhooks are received.
+    expect(res.json).toEqual({ error: "not_found", message: "Not found." });
+    expect(res.text).not.toContain("/hooks");
     expect(seen).toEqual([]);
     // Without a path option every path reaches the receiver.
     const open = await listen(
