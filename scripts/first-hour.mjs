@@ -20,7 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES = ["core", "express", "fastify", "koa", "next", "redis", "testing"];
+const PACKAGES = ["core", "express", "fastify", "koa", "next", "redis", "postgres", "bullmq", "testing"];
 const SECRET = "whsec_first_hour_secret";
 const started = Date.now();
 const scratch = mkdtempSync(path.join(tmpdir(), "webhook-kit-first-hour-"));
