@@ -247,6 +247,13 @@ describe("acknowledgement", () => {
     only.on("passport.deleted", () => {});
     expect(body(await only.handle(await delivery()))).toEqual({ received: true, handled: false });
     expect(logger.lines.some((l) => l.msg === "no handler for event type; acknowledged")).toBe(true);
+    // Acknowledged and recorded as done: the sender's retry is a duplicate, not a 409 or a second run.
+    const store = new MemoryStore();
+    const recorded = createReceiver({ provider: eulabel(), store });
+    recorded.on("passport.deleted", () => {});
+    const d = await delivery();
+    expect(body(await recorded.handle(d))).toEqual({ received: true, handled: false });
+    expect(body(await recorded.handle(d))).toEqual({ received: true, duplicate: true });
   });
 });
 
