@@ -57,9 +57,9 @@ describe("bodyFieldSignature", () => {
 
   it("accepts the prefix present or absent, and refuses an empty or blank value as missing", async () => {
     const scheme = { signature: bodyFieldSignature({ secret: "s3cret", prefix: "sha256=" }) };
-    expect(await verify(scheme, post({}, withSig(`sha256=${digest(body)}`)))).toEqual({ ok: true });
-    expect(await verify(scheme, post({}, withSig(`SHA256=${digest(body)}`)))).toEqual({ ok: true });
-    expect(await verify(scheme, post({}, withSig(digest(body))))).toEqual({ ok: true });
+    expect(await verify(scheme, post({}, withSig(`sha256=${digest(body)}`)))).toMatchObject({ ok: true });
+    expect(await verify(scheme, post({}, withSig(`SHA256=${digest(body)}`)))).toMatchObject({ ok: true });
+    expect(await verify(scheme, post({}, withSig(digest(body))))).toMatchObject({ ok: true });
     for (const blank of ["", "   "]) {
       const outcome = await verify(scheme, post({}, withSig(blank)));
       expect(outcome).toMatchObject({ ok: false, code: "missing_signature" });
@@ -99,7 +99,7 @@ describe("standardWebhooksSignature", () => {
 
   it("refuses a delivery without its id or timestamp header, however well signed", async () => {
     const signed = await sign(scheme, "{}", { id: "msg_1", timestamp: at });
-    expect(await verify(scheme, post(signed.headers, "{}"), { now: at * 1000 })).toEqual({ ok: true });
+    expect(await verify(scheme, post(signed.headers, "{}"), { now: at * 1000 })).toMatchObject({ ok: true });
     for (const drop of ["webhook-id", "webhook-timestamp"]) {
       const headers = { ...signed.headers };
       delete headers[drop];
@@ -119,7 +119,7 @@ describe("standardWebhooksSignature", () => {
     const rotating = { signature: standardWebhooksSignature({ secret: ["whsec_AQID", secret] }) };
     const signed = await sign(rotating, "{}", { timestamp: at, secretIndex: 1 });
     expect(signed.headers["webhook-id"]).toMatch(/^msg_[0-9a-f]{32}$/);
-    expect(await verify(scheme, post(signed.headers, "{}"), { now: at * 1000 })).toEqual({ ok: true });
+    expect(await verify(scheme, post(signed.headers, "{}"), { now: at * 1000 })).toMatchObject({ ok: true });
   });
 });
 
@@ -129,9 +129,9 @@ describe("hmacSignature digests of the wrong length", () => {
     const s256 = createHmac("sha256", "k").update(body).digest("hex");
     const s512 = createHmac("sha512", "k").update(body).digest("hex");
     const sha512 = { signature: hmacSignature({ header: "x-sig", secret: "k", algorithm: "sha512" }) };
-    expect(await verify(sha512, post({ "x-sig": s512 }, body))).toEqual({ ok: true });
+    expect(await verify(sha512, post({ "x-sig": s512 }, body))).toMatchObject({ ok: true });
     expect(await verify(sha512, post({ "x-sig": s256 }, body))).toMatchObject({ ok: false });
-    expect(await verify(sha512, post({ "x-sig": ` ${s512} ` }, body))).toEqual({ ok: true });
+    expect(await verify(sha512, post({ "x-sig": ` ${s512} ` }, body))).toMatchObject({ ok: true });
   });
 });
 
