@@ -1,7 +1,6 @@
 // Koa and Fastify: the adapter vs the bare framework with a hand-written HMAC verify + JSON.parse, same run,
 // same distinct pre-signed bodies (so dedupe never short-circuits). Uses the built dist: `pnpm build` first.
 // `node bench/adapters.bench.mjs` runs the table; `node bench/adapters.bench.mjs serve <kind>` is one server.
-import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createReceiver, providers } from "@webhook-kit/core";
@@ -10,33 +9,19 @@ import { webhookPlugin } from "@webhook-kit/fastify";
 import { webhookMiddleware } from "@webhook-kit/koa";
 import Fastify from "fastify";
 import Koa from "koa";
-import { eulabelDeliveries, measureGroup, printCpu, printTable, serveWithCpu } from "./lib.mjs";
+import {
+  eulabelDeliveries,
+  handVerified,
+  measureGroup,
+  printCpu,
+  printTable,
+  readBody,
+  serveWithCpu,
+} from "./lib.mjs";
 
 const SECRET = process.env.BENCH_SECRET ?? "bench_secret";
 const LIMIT = 1024 * 1024;
-
-/** What a careful developer writes by hand: HMAC over the raw bytes, constant-time compare, JSON.parse. */
-function handVerified(raw, header) {
-  const expected = Buffer.from(`sha256=${createHmac("sha256", SECRET).update(raw).digest("hex")}`);
-  const given = Buffer.from(String(header ?? ""));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  return JSON.parse(raw.toString("utf8"));
-}
-
-/** The bare Koa reader: the body's chunks up to 1 MiB, as a hand-written middleware would collect them. */
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on("data", (chunk) => {
-      size += chunk.length;
-      if (size > LIMIT) reject(new Error("too large"));
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
+const verified = (raw, header) => handVerified(SECRET, raw, header);
 
 function receiver() {
   const r = createReceiver({ provider: providers.eulabel({ secret: SECRET }) });
@@ -57,7 +42,7 @@ async function serve(kind) {
     else
       app.use(async (ctx) => {
         if (ctx.path !== "/hook" || ctx.method !== "POST") return;
-        const event = handVerified(await readBody(ctx.req), ctx.get("x-eulabel-signature"));
+        const event = verified(await readBody(ctx.req), ctx.get("x-eulabel-signature"));
         ctx.status = event ? 200 : 401;
         ctx.body = event ? { received: true } : { error: "invalid_signature" };
       });
@@ -74,7 +59,7 @@ async function serve(kind) {
       done(null, body),
     );
     app.post("/hook", async (request, reply) => {
-      const event = handVerified(request.body, request.headers["x-eulabel-signature"]);
+      const event = verified(request.body, request.headers["x-eulabel-signature"]);
       return event ? { received: true } : reply.code(401).send({ error: "invalid_signature" });
     });
   } else throw new Error(`unknown server kind ${kind}`);

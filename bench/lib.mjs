@@ -1,6 +1,7 @@
 // Shared benchmark plumbing: servers run in a child process (so client and server do not share an event
 // loop), autocannon drives them from this one, every row in the same run, reported as ratios.
 import { fork } from "node:child_process";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { providers, sign } from "@webhook-kit/core";
 import autocannon from "autocannon";
@@ -198,4 +199,27 @@ export async function benchRedis() {
       await once(server, "exit");
     },
   };
+}
+
+/** What a careful developer writes by hand: HMAC over the raw bytes, constant-time compare, JSON.parse. */
+export function handVerified(secret, raw, header) {
+  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(raw).digest("hex")}`);
+  const given = Buffer.from(String(header ?? ""));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  return JSON.parse(raw.toString("utf8"));
+}
+
+/** A hand-written body reader: the chunks up to `limit`, as a bare middleware would collect them. */
+export function readBody(req, limit = 1024 * 1024) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > limit) reject(new Error("too large"));
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
 }

@@ -2,7 +2,7 @@
 // node:http server, on GitHub push deliveries of ≈ 1.1 KB, each with a fresh X-GitHub-Delivery and distinct
 // bytes, so every deduplicating row runs its new-event path. Same run, alternating rounds, ratios to bare.
 // Uses the built dist: `pnpm build` first.   node bench/octokit.bench.mjs
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createNodeMiddleware, Webhooks } from "@octokit/webhooks";
@@ -14,10 +14,11 @@ import { webhookMiddleware as koaMiddleware } from "@webhook-kit/koa";
 import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
-import { measureGroup, printCpu, printTable, serveWithCpu } from "./lib.mjs";
+import { handVerified, measureGroup, printCpu, printTable, readBody, serveWithCpu } from "./lib.mjs";
 
 const SECRET = "bench_github_secret";
 const LIMIT = 1024 * 1024;
+const verified = (raw, header) => handVerified(SECRET, raw, header);
 
 /** A GitHub push body (≈ 1.1 KB), distinct per `i`. */
 function pushBody(i) {
@@ -75,27 +76,6 @@ function deliveries(count = Number(process.env.BENCH_BODIES ?? 100_000)) {
   return out;
 }
 
-function handVerified(raw, header) {
-  const expected = Buffer.from(`sha256=${createHmac("sha256", SECRET).update(raw).digest("hex")}`);
-  const given = Buffer.from(String(header ?? ""));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  return JSON.parse(raw.toString("utf8"));
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on("data", (chunk) => {
-      size += chunk.length;
-      if (size > LIMIT) reject(new Error("too large"));
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
 /** A store that remembers nothing: what dedupe itself costs, by difference. */
 const forgetful = {
   claim: async () => ({ status: "claimed", token: "t" }),
@@ -125,7 +105,7 @@ async function serve(kind) {
     case "bare":
       return listen(
         http.createServer(async (req, res) => {
-          const event = handVerified(await readBody(req), req.headers["x-hub-signature-256"]);
+          const event = verified(await readBody(req), req.headers["x-hub-signature-256"]);
           res.writeHead(event ? 200 : 401, { "content-type": "application/json" });
           res.end(event ? '{"received":true}' : '{"error":"invalid_signature"}');
         }),
@@ -142,7 +122,7 @@ async function serve(kind) {
     case "express-bare": {
       const app = express();
       app.post("/hook", express.raw({ type: "*/*", limit: LIMIT }), (req, res) => {
-        const event = handVerified(req.body, req.headers["x-hub-signature-256"]);
+        const event = verified(req.body, req.headers["x-hub-signature-256"]);
         res.status(event ? 200 : 401).json(event ? { received: true } : { error: "invalid_signature" });
       });
       return listen(http.createServer(app));
@@ -158,7 +138,7 @@ async function serve(kind) {
       if (kind === "koa-kit") app.use(koaMiddleware(receiver(), { path: "/hook" }));
       else
         app.use(async (ctx) => {
-          const event = handVerified(await readBody(ctx.req), ctx.get("x-hub-signature-256"));
+          const event = verified(await readBody(ctx.req), ctx.get("x-hub-signature-256"));
           ctx.status = event ? 200 : 401;
           ctx.body = event ? { received: true } : { error: "invalid_signature" };
         });
@@ -174,7 +154,7 @@ async function serve(kind) {
           done(null, body),
         );
         app.post("/hook", async (request, reply) => {
-          const event = handVerified(request.body, request.headers["x-hub-signature-256"]);
+          const event = verified(request.body, request.headers["x-hub-signature-256"]);
           return event ? { received: true } : reply.code(401).send({ error: "invalid_signature" });
         });
       }
