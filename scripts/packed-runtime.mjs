@@ -39,7 +39,7 @@ const EXPECTED = {
 };
 
 /** Peers the packages load at run time (the frameworks themselves are only types to the adapters). */
-const RUNTIME_PEERS = ["ioredis@^5.9.0"];
+const RUNTIME_PEERS = ["ioredis@^5.9.0", "zod@^4.1.0", "bullmq@^6.7.0", "pg@^8.16.0"];
 
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
