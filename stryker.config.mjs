@@ -13,6 +13,9 @@ export default {
   mutate: [
     "packages/core/src/**/*.ts",
     "!packages/core/src/providers/**",
+    // …but the definition machinery beside them is core logic.
+    "packages/core/src/providers/define.ts",
+    "packages/core/src/providers/retention.ts",
     "!packages/core/src/index.ts",
     "!packages/core/src/**/*.d.ts",
   ],

@@ -155,7 +155,7 @@ describe("one reading of a signature's text, whatever the scheme", () => {
 });
 
 describe("signature/ stands below the rest of core", () => {
-  it("imports only crypto, encoding, errors and types from above it (never provider.ts)", () => {
+  it("imports only crypto, encoding, errors and types from above it (never providers/)", () => {
     const dir = new URL("../../packages/core/src/signature/", import.meta.url);
     const allowed = new Set(["../crypto.js", "../encoding.js", "../errors.js", "../types.js"]);
     const upward: string[] = [];

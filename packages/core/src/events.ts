@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import type { EventSchemas } from "./provider.js";
+import type { EventSchemas } from "./providers/define.js";
 
 /** What a handler receives. */
 export interface WebhookEvent<T extends string = string, P = unknown> {

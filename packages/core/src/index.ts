@@ -33,7 +33,7 @@ export {
   readField,
   type TypedEvents,
   type WithEvents,
-} from "./provider.js";
+} from "./providers/define.js";
 export * from "./providers/index.js";
 export { MemoryQueue, type MemoryQueueOptions } from "./queue/memory.js";
 export type {

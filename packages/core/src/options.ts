@@ -1,7 +1,7 @@
 import type { CryptoProvider } from "./crypto.js";
 import type { WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
-import type { EventSchemas, Provider } from "./provider.js";
+import type { EventSchemas, Provider } from "./providers/define.js";
 import type { DeliveryQueue } from "./queue/types.js";
 import type { IdempotencyStore } from "./store/types.js";
 import type { Logger } from "./types.js";

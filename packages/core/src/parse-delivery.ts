@@ -1,6 +1,6 @@
 import { decodeUtf8 } from "./encoding.js";
 import { type PayloadIssue, WebhookError } from "./errors.js";
-import { type DeliveryContext, deliveryContext, type JsonObject, type Provider } from "./provider.js";
+import { type DeliveryContext, deliveryContext, type JsonObject, type Provider } from "./providers/define.js";
 import { type PayloadValidation as Validation, validatePayload } from "./schema.js";
 
 /** Sender-chosen ids longer than this are hashed, so one delivery cannot bloat the store. */

@@ -3,7 +3,7 @@ import { queuedDispatch } from "./dispatch/queued.js";
 import type { AnyEvent, EventOf, Handler, WebhookEvent } from "./events.js";
 import type { ReceiverOptions } from "./options.js";
 import { type BodyReader, createPipeline } from "./pipeline.js";
-import type { EventSchemas, Provider } from "./provider.js";
+import type { EventSchemas, Provider } from "./providers/define.js";
 import { createRuntime } from "./runtime.js";
 import { resolveSettings } from "./settings.js";
 import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";

@@ -1,8 +1,8 @@
 import { bounded } from "./bounded.js";
 import { storeUnavailable, type WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
-import type { EventSchemas } from "./provider.js";
-import { type DeliveryContext, hasher } from "./provider.js";
+import type { EventSchemas } from "./providers/define.js";
+import { type DeliveryContext, hasher } from "./providers/define.js";
 import { Router } from "./router.js";
 import type { Settings } from "./settings.js";
 import { Ticker, tickPeriod } from "./ticker.js";

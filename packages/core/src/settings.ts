@@ -14,7 +14,7 @@ import {
 } from "./limits.js";
 import { consoleLogger, safeLogger, silentLogger } from "./logger.js";
 import type { AckMode, ReceiverOptions } from "./options.js";
-import type { EventSchemas, Provider } from "./provider.js";
+import type { EventSchemas, Provider } from "./providers/define.js";
 import type { DeliveryQueue } from "./queue/types.js";
 import { MemoryStore } from "./store/memory.js";
 import type { IdempotencyStore } from "./store/types.js";

@@ -2,7 +2,7 @@ import { type CryptoProvider, defaultCrypto } from "./crypto.js";
 import { WebhookError } from "./errors.js";
 import type { AnyEvent, WebhookEvent } from "./events.js";
 import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
-import { type EventSchemas, hasher, type Provider } from "./provider.js";
+import { type EventSchemas, hasher, type Provider } from "./providers/define.js";
 import type { Verified } from "./signature/scheme.js";
 import type { Logger, WebhookRequest } from "./types.js";
 

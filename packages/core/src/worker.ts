@@ -4,7 +4,7 @@ import { invalidConfig, isWebhookError, WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
 import { positiveInteger } from "./limits.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
-import { deliveryContext } from "./provider.js";
+import { deliveryContext } from "./providers/define.js";
 import type { JobOutcome, JobProcessor, QueueConsumer, QueueJob } from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
 

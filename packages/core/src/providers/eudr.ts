@@ -1,8 +1,9 @@
 import { z } from "zod/v4";
-import { defineProvider, type PayloadSchema, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
-import { bodyHashKey, type IdempotencyKeyFn, retentionForSchedule, SECOND, signedType } from "./shared.js";
+import { defineProvider, type PayloadSchema, type Provider } from "./define.js";
+import { retentionForSchedule } from "./retention.js";
+import { bodyHashKey, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /** The supplier reference both N'entropy supplier events carry (seed 002). Unknown fields are kept. */
 export interface EudrSupplierData {

@@ -1,15 +1,9 @@
 import { z } from "zod/v4";
-import { defineProvider, type PayloadSchema, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
-import {
-  bodyHashKey,
-  EULABEL_RETRY_DELAYS_MS,
-  type IdempotencyKeyFn,
-  retentionForSchedule,
-  SECOND,
-  signedType,
-} from "./shared.js";
+import { defineProvider, type PayloadSchema, type Provider } from "./define.js";
+import { retentionForSchedule } from "./retention.js";
+import { bodyHashKey, EULABEL_RETRY_DELAYS_MS, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /**
  * The overview page (seed 000) names `item.create` / `item.update` but shows no payload, so the schema

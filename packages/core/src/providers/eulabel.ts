@@ -1,4 +1,6 @@
 import { z } from "zod/v4";
+import { hmacSignature } from "../signature/hmac.js";
+import type { SecretInput } from "../signature/secrets.js";
 import {
   asString,
   type DeliveryContext,
@@ -6,10 +8,9 @@ import {
   type PayloadSchema,
   type Provider,
   readField,
-} from "../provider.js";
-import { hmacSignature } from "../signature/hmac.js";
-import type { SecretInput } from "../signature/secrets.js";
-import { EULABEL_RETRY_DELAYS_MS, retentionForSchedule } from "./shared.js";
+} from "./define.js";
+import { retentionForSchedule } from "./retention.js";
+import { EULABEL_RETRY_DELAYS_MS } from "./shared.js";
 
 const missingField = z.looseObject({ field: z.string(), message: z.string() });
 

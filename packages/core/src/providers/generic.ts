@@ -1,7 +1,7 @@
 import { z } from "zod/v4";
-import { asString, defineProvider, type PayloadSchema, type Provider } from "../provider.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
+import { asString, defineProvider, type PayloadSchema, type Provider } from "./define.js";
 import { HOUR, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /** `{ id, type, created_at, data }` (seed 003): `id` is the per-event id (evt_…). */

@@ -1,7 +1,7 @@
 // GitHub's webhook payloads, typed from GitHub's published OpenAPI description (the same source octokit
 // uses) through @octokit/openapi-webhooks-types: a types-only package, so nothing of it runs.
 import type { operations } from "@octokit/openapi-webhooks-types";
-import type { TypedEvents } from "../provider.js";
+import type { TypedEvents } from "./define.js";
 
 /** One payload per operation: "issues/opened", "push", "check-run/requested-action", … */
 type Operation = keyof operations & string;

@@ -1,4 +1,6 @@
 import { z } from "zod/v4";
+import { hmacSignature } from "../signature/hmac.js";
+import type { SecretInput } from "../signature/secrets.js";
 import {
   asString,
   defineProvider,
@@ -6,9 +8,7 @@ import {
   type PayloadSchema,
   type Provider,
   type WithEvents,
-} from "../provider.js";
-import { hmacSignature } from "../signature/hmac.js";
-import type { SecretInput } from "../signature/secrets.js";
+} from "./define.js";
 import type { GithubActionPayloads, GithubEvents } from "./github-events.js";
 import { HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
 

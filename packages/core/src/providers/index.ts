@@ -47,7 +47,8 @@ export type {
 } from "./github.js";
 export { githubEvents } from "./github.js";
 export type { GithubActionPayloads, GithubEventPayloads, GithubEvents } from "./github-events.js";
-export { type IdempotencyKeyFn, retentionForSchedule } from "./shared.js";
+export { retentionForSchedule } from "./retention.js";
+export type { IdempotencyKeyFn } from "./shared.js";
 export type { ShippingEvent, ShippingOptions, ShippingShipment, ShippingUser } from "./shipping.js";
 export { shippingEvents } from "./shipping.js";
 export type { StandardWebhooksOptions } from "./standard-webhooks.js";

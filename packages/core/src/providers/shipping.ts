@@ -1,11 +1,11 @@
 import { z } from "zod/v4";
-import { defineProvider, type PayloadSchema, type Provider } from "../provider.js";
 import {
   type BodyFieldSignatureOptions,
   bodyFieldSignature,
   bodyWithoutField,
 } from "../signature/body-field.js";
 import type { SecretInput } from "../signature/secrets.js";
+import { defineProvider, type PayloadSchema, type Provider } from "./define.js";
 import { HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
 
 const envelope = <D extends z.ZodType>(data: D) =>

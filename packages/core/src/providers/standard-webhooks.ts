@@ -1,10 +1,10 @@
-import { defineProvider, type EventSchemas, type Provider, readField } from "../provider.js";
 import type { SecretInput } from "../signature/secrets.js";
 import {
   type StandardWebhooksHeaders,
   standardWebhookHeaders,
   standardWebhooksSignature,
 } from "../signature/standard-webhooks.js";
+import { defineProvider, type EventSchemas, type Provider, readField } from "./define.js";
 import { firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
 
 export interface StandardWebhooksOptions<E extends EventSchemas> {

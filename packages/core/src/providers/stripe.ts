@@ -1,5 +1,8 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { z } from "zod/v4";
+import { isThenable } from "../schema.js";
+import type { SecretInput } from "../signature/secrets.js";
+import { timestampedHmacSignature } from "../signature/timestamped.js";
 import {
   asString,
   defineProvider,
@@ -8,10 +11,7 @@ import {
   type Provider,
   type TypedEvents,
   type WithEvents,
-} from "../provider.js";
-import { isThenable } from "../schema.js";
-import type { SecretInput } from "../signature/secrets.js";
-import { timestampedHmacSignature } from "../signature/timestamped.js";
+} from "./define.js";
 import { HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
 
 /** What every Stripe event carries around `data.object`; unknown fields are kept. */

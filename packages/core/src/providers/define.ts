@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import type { CryptoProvider } from "./crypto.js";
-import { toHex, utf8 } from "./encoding.js";
-import type { SignatureScheme } from "./signature/scheme.js";
+import type { CryptoProvider } from "../crypto.js";
+import { toHex, utf8 } from "../encoding.js";
+import type { SignatureScheme } from "../signature/scheme.js";
 
 /**
  * Event type → validator of its payload: any Standard Schema (zod 3.24+, zod 4, valibot, arktype, …).
