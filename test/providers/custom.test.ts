@@ -68,3 +68,22 @@ describe("defineProvider + the generic builders", () => {
     expect((await receiver.handle(request({ headers: {}, body: utf8Bytes(forged) }))).status).toBe(401);
   });
 });
+
+describe("defineProvider: retention from the sender's retry schedule", () => {
+  const base = { ...slackLike(), kind: undefined };
+  it("derives retentionMs from retrySchedule and timeoutMs: the last attempt's end + a quarter, ≥ 10 min", () => {
+    // 3 attempts of up to 3 s after 0 + 1 min + 10 min end at 11 min 9 s; + 10 min margin → 22 min (rounded up).
+    const provider = defineProvider({ ...base, retrySchedule: [0, 60_000, 600_000] });
+    expect(provider.retentionMs).toBe(22 * 60_000);
+    const long = defineProvider({ ...base, retrySchedule: [0, 4 * 3_600_000] });
+    // 4 h 0 min 6 s + a quarter (1 h 0 min 1.5 s) → 5 h 1 min.
+    expect(long.retentionMs).toBe((5 * 60 + 1) * 60_000);
+  });
+
+  it("an explicit retentionMs wins, and no schedule leaves it to the receiver's default", () => {
+    expect(defineProvider({ ...base, retrySchedule: [0, 60_000], retentionMs: 1_000 }).retentionMs).toBe(
+      1_000,
+    );
+    expect(defineProvider(base).retentionMs).toBeUndefined();
+  });
+});

@@ -1,7 +1,9 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { CryptoProvider } from "../crypto.js";
 import { toHex, utf8 } from "../encoding.js";
+import { DEFAULT_SENDER_TIMEOUT_MS } from "../limits.js";
 import type { SignatureScheme } from "../signature/scheme.js";
+import { retentionForSchedule } from "./retention.js";
 
 /**
  * Event type → validator of its payload: any Standard Schema (zod 3.24+, zod 4, valibot, arktype, …).
@@ -63,9 +65,19 @@ export interface ProviderDefinition<E extends EventSchemas> {
   attempt?(delivery: DeliveryContext): number | undefined;
   /** The payload handlers receive, when it is not the whole body (e.g. a `data` envelope stays whole by default). */
   payload?(delivery: DeliveryContext & { type: string }): unknown;
+  /** What the signature covers, in words (e.g. "the raw body"), for people and tools to read. */
+  signs?: string;
   /** How long the sender waits for an answer (ms): the ack deadline is derived from it. */
   timeoutMs?: number;
-  /** How long a completed key is remembered (ms): longer than the sender's whole retry schedule. */
+  /**
+   * The sender's retry schedule: the delay before each attempt (ms), the first 0. `retentionMs` is derived
+   * from it when not given, and `@webhook-kit/testing` replays it.
+   */
+  retrySchedule?: readonly number[];
+  /**
+   * How long a completed key is remembered (ms): longer than the sender's whole retry schedule. Default:
+   * `retentionForSchedule(retrySchedule, timeoutMs)` when there is a schedule, else the receiver's default.
+   */
   retentionMs?: number;
   /** How long an in-progress claim holds before another process may take it over (ms). */
   leaseMs?: number;
@@ -90,10 +102,20 @@ export interface Provider<E extends EventSchemas = EventSchemas> extends Provide
  *   eventType: ({ body }) => body.type as string | undefined,
  *   idempotencyKey: ({ headers }) => headers["x-acme-delivery"],
  *   timeoutMs: 15_000,
+ *   retrySchedule: [0, 60_000, 600_000], // retention: the last attempt + a quarter, at least 10 min
  * });
  */
 export function defineProvider<const E extends EventSchemas>(definition: ProviderDefinition<E>): Provider<E> {
-  return { ...definition, kind: "webhook-kit/provider" };
+  const { retrySchedule, retentionMs } = definition;
+  if (retentionMs !== undefined || retrySchedule === undefined) {
+    return { ...definition, kind: "webhook-kit/provider" };
+  }
+  const timeoutMs = definition.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS;
+  return {
+    ...definition,
+    retentionMs: retentionForSchedule(retrySchedule, timeoutMs),
+    kind: "webhook-kit/provider",
+  };
 }
 
 /** The delivery a provider reads; `type` is filled in once the provider named it. */

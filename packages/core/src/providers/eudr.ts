@@ -2,7 +2,6 @@ import { z } from "zod/v4";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
 import { defineProvider, type PayloadSchema, type Provider } from "./define.js";
-import { retentionForSchedule } from "./retention.js";
 import { bodyHashKey, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /** The supplier reference both N'entropy supplier events carry (seed 002). Unknown fields are kept. */
@@ -69,7 +68,7 @@ export interface EudrOptions {
 
 /**
  * N'entropy EUDR platform (seed 002): `X-Webhook-Signature` (hex HMAC-SHA256 of the raw body, with or
- * without `sha256=`), `X-Webhook-Event`, `X-Webhook-Timestamp`; 10 s timeout; retries after 1 s, 5 s, 30 s.
+ * without `sha256=`), `X-Webhook-Event`, `X-Webhook-Timestamp`.
  *
  * `X-Webhook-Id` names the *endpoint* (wh_…), so it can never identify a delivery, and the body has no
  * event id. The key is the event type plus the SHA-256 of the exact body: a retry resends the same
@@ -93,12 +92,12 @@ export function eudr(options: EudrOptions): Provider<typeof eudrEvents> {
     }),
     events: eudrEvents,
     // The body's `event` is signed; X-Webhook-Event is not, so it never routes.
+    signs: "the raw body",
     eventType: ({ body, headers }) => signedType([body.event], '"event"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,
     timeoutMs: 10 * SECOND,
-    // Retries after 1 s, 5 s, 30 s (4 attempts of up to 10 s) end ≈ 76 s in; + 10 min margin → 12 min.
-    retentionMs: retentionForSchedule([0, SECOND, 5 * SECOND, 30 * SECOND], 10 * SECOND),
-    // A crashed claim frees 10 s after its last renewal, so the 30 s retry can take it over.
+    retrySchedule: [0, SECOND, 5 * SECOND, 30 * SECOND],
+    // A crashed claim frees 10 s after its last renewal, so the last retry can take it over.
     leaseMs: 10 * SECOND,
   });
 }

@@ -2,8 +2,8 @@ import { z } from "zod/v4";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
 import { defineProvider, type PayloadSchema, type Provider } from "./define.js";
-import { retentionForSchedule } from "./retention.js";
-import { bodyHashKey, EULABEL_RETRY_DELAYS_MS, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
+import { EULABEL_RETRY_SCHEDULE } from "./eulabel.js";
+import { bodyHashKey, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /**
  * The overview page (seed 000) names `item.create` / `item.update` but shows no payload, so the schema
@@ -68,12 +68,13 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
       platform: "the EUlabel inbound sender",
     }),
     events: eulabelInboundEvents,
+    signs: "the raw body",
     eventType: ({ body, headers }) => signedType([body.event, body.type], '"event" or "type"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,
     timeoutMs: 30 * SECOND,
-    // No schedule is documented for inbound pushes: EUlabel's own is assumed (6 h 41 min). A PIM can push
-    // byte-identical bodies (price 10 → 12 → 10), so no longer than that; set retentionMs to your PIM's.
-    retentionMs: retentionForSchedule(EULABEL_RETRY_DELAYS_MS, 30 * SECOND),
+    // No schedule is documented for inbound pushes: EUlabel's own is assumed. A PIM can push byte-identical
+    // bodies (price 10 → 12 → 10), so keys live no longer than it implies; set retentionMs to your PIM's.
+    retrySchedule: EULABEL_RETRY_SCHEDULE,
     leaseMs: 30 * SECOND,
   });
 }

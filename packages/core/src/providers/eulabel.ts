@@ -9,8 +9,7 @@ import {
   type Provider,
   readField,
 } from "./define.js";
-import { retentionForSchedule } from "./retention.js";
-import { EULABEL_RETRY_DELAYS_MS } from "./shared.js";
+import { HOUR, MINUTE, SECOND } from "./shared.js";
 
 const missingField = z.looseObject({ field: z.string(), message: z.string() });
 
@@ -104,6 +103,9 @@ export const eulabelEvents: {
   "scan.threshold": scanThreshold,
 };
 
+/** EUlabel's schedule (seed 001), read as delays between attempts: the longer of the two readings. */
+export const EULABEL_RETRY_SCHEDULE = [0, 30 * SECOND, 2 * MINUTE, 15 * MINUTE, HOUR, 4 * HOUR] as const;
+
 /** Both names EUlabel's pages give the signature header; `sign` writes the first. */
 export const EULABEL_SIGNATURE_HEADERS = ["x-eulabel-signature", "x-webhook-signature"] as const;
 
@@ -121,7 +123,7 @@ export interface EulabelOptions {
 /**
  * EUlabel outbound passport webhooks (seed 001): `X-EUlabel-Signature: sha256=<hex>` over the raw body
  * (or `X-Webhook-Signature`, the name seed 000 gives; whichever is present),
- * event type in `event`, 2xx expected within 30 s, retries over ≈ 5 h 17 min; keys are kept 6 h 41 min.
+ * event type in `event`; timeout and retry schedule as the seed publishes them, keys kept as long as retries come.
  *
  * The payload's `id` names the passport, and EUlabel sends no per-delivery id, so the key is the event
  * type plus the SHA-256 of the exact body: a retry repeats the body byte for byte, while two events about
@@ -143,13 +145,13 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
       platform: "EUlabel",
     }),
     events: eulabelEvents,
+    signs: "the raw body",
     eventType: ({ body }) => asString(readField(body, "event")),
     idempotencyKey:
       options.idempotencyKey ??
       (async ({ type, rawBody, sha256Hex }) => `${type}:${await sha256Hex(rawBody)}`),
-    timeoutMs: 30_000,
-    // Body-hash keys: kept until the last retry (≈ 5 h 20 min with six 30 s timeouts) + 25 % → 6 h 41 min.
-    retentionMs: retentionForSchedule(EULABEL_RETRY_DELAYS_MS, 30_000),
-    leaseMs: 30_000,
+    timeoutMs: 30 * SECOND,
+    retrySchedule: EULABEL_RETRY_SCHEDULE,
+    leaseMs: 30 * SECOND,
   });
 }

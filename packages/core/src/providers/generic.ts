@@ -2,7 +2,7 @@ import { z } from "zod/v4";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SecretInput } from "../signature/secrets.js";
 import { asString, defineProvider, type PayloadSchema, type Provider } from "./define.js";
-import { HOUR, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
+import { HOUR, type IdempotencyKeyFn, MINUTE, SECOND, signedType } from "./shared.js";
 
 /** `{ id, type, created_at, data }` (seed 003): `id` is the per-event id (evt_…). */
 const envelope = <D extends z.ZodType>(data: D) =>
@@ -85,7 +85,7 @@ export interface GenericOptions {
 
 /**
  * The X-Webhook-* SaaS style (seed 003): `X-Webhook-Signature: sha256=<hex>` over the raw body, body
- * `{ id, type, created_at, data }`, retries over ≈ 7 h 36 min.
+ * `{ id, type, created_at, data }`.
  *
  * The key is the body's `id` (evt_…), never `X-Webhook-Id`: that header is the *webhook's* id (wh_…) and is
  * the same on every event. The seed's sample code signs `JSON.stringify(req.body)`; this preset always
@@ -107,11 +107,13 @@ export function generic(options: GenericOptions): Provider<typeof genericEvents>
     }),
     events: genericEvents,
     // The body's `type` is signed; X-Webhook-Event is not, so it never routes.
+    signs: "the raw body",
     eventType: ({ body, headers }) => signedType([body.type], '"type"', headers),
     idempotencyKey: options.idempotencyKey ?? (({ body }) => asString(body.id)),
     // Undocumented ("respond quickly"); 10 s is the common floor among senders.
     timeoutMs: options.timeoutMs ?? 10 * SECOND,
-    // Retries: immediate, 1 min, 5 min, 30 min, 1 h, 6 h → ends ≈ 7 h 36 min after the first attempt.
+    retrySchedule: [0, MINUTE, 5 * MINUTE, 30 * MINUTE, HOUR, 6 * HOUR],
+    // Keyed by the event's own id, so a day past the schedule costs nothing and covers manual resends.
     retentionMs: 24 * HOUR,
     leaseMs: 30 * SECOND,
   });

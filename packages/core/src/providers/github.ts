@@ -53,8 +53,8 @@ export type GithubProviderEvents<E extends EventSchemas, R extends GithubRouting
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body, `X-GitHub-Event` names the event and
- * `X-GitHub-Delivery` (a GUID, kept by redeliveries) identifies the delivery. GitHub waits 10 s and does not
- * retry on its own; redeliveries are manual within 3 days, so keys are kept 72 h.
+ * `X-GitHub-Delivery` (a GUID, kept by redeliveries) identifies the delivery. GitHub does not retry on its
+ * own; redeliveries are manual within 3 days, so keys are kept as long.
  *
  * Neither header is signed, so by default the key is the SHA-256 of the exact body: a "Redeliver" (same
  * GUID, same bytes) and a replay under a fresh GUID or event name are both duplicates. The body alone, not
@@ -85,6 +85,7 @@ export function github<
     }),
     // Only validators exist at run time; the rest of GithubEvents is types (absent entries route unvalidated).
     events: { ...githubEvents, ...options.events } as GithubProviderEvents<E, R>,
+    signs: "the raw body",
     eventType: ({ headers, body }) => {
       const event = asString(headers["x-github-event"]);
       const action = asString(body.action);
@@ -96,6 +97,9 @@ export function github<
         ? ({ headers }) => asString(headers["x-github-delivery"])
         : async ({ rawBody, sha256Hex }) => `sha256:${await sha256Hex(rawBody)}`),
     timeoutMs: 10 * SECOND,
+    // One attempt: GitHub never retries by itself.
+    retrySchedule: [0],
+    // A manual "Redeliver" is possible for 3 days.
     retentionMs: 72 * HOUR,
     leaseMs: 30 * SECOND,
   });

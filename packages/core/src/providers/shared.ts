@@ -5,9 +5,6 @@ export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 
-/** EUlabel's published schedule (seed 001), delays between attempts: immediate, 30 s, 2 min, 15 min, 1 h, 4 h. */
-export const EULABEL_RETRY_DELAYS_MS = [0, 30 * SECOND, 2 * MINUTE, 15 * MINUTE, HOUR, 4 * HOUR] as const;
-
 /** A user override of how one delivery is identified. */
 export type IdempotencyKeyFn = (
   delivery: DeliveryContext & { type: string },

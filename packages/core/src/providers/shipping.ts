@@ -98,6 +98,7 @@ export function shipping(options: ShippingOptions): Provider<typeof shippingEven
     signature: bodyFieldSignature(scheme),
     events: shippingEvents,
     // The body is the only signed place, and the only one the seed documents.
+    signs: 'the raw body without its top-level "signature" member',
     eventType: ({ body }) => (typeof body.event === "string" && body.event !== "" ? body.event : undefined),
     idempotencyKey: options.idempotencyKey ?? defaultKey,
     timeoutMs: 10 * SECOND,

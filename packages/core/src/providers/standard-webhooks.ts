@@ -5,7 +5,7 @@ import {
   standardWebhooksSignature,
 } from "../signature/standard-webhooks.js";
 import { defineProvider, type EventSchemas, type Provider, readField } from "./define.js";
-import { firstString, HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
+import { firstString, HOUR, type IdempotencyKeyFn, MINUTE, SECOND } from "./shared.js";
 
 export interface StandardWebhooksOptions<E extends EventSchemas> {
   /** `whsec_<base64>` from the sender's dashboard; several for rotation. */
@@ -22,7 +22,7 @@ export interface StandardWebhooksOptions<E extends EventSchemas> {
   name?: string;
   /** The sender's timeout. Default 15 s (Svix's). */
   timeoutMs?: number;
-  /** How long completed keys are kept. Default 48 h (Svix retries for ≈ 27.6 h). */
+  /** How long completed keys are kept. Default 48 h: past the end of Svix's retry schedule. */
   retentionMs?: number;
   idempotencyKey?: IdempotencyKeyFn;
 }
@@ -53,10 +53,13 @@ export function standardWebhooks<const E extends EventSchemas = Record<never, ne
       headers: options.headers ?? "webhook",
     }),
     events: options.events ?? ({} as E),
+    signs: "{webhook-id}.{webhook-timestamp}.{raw body}",
     eventType: ({ body }) => (readType ? readType(body) : firstString(readField(body, path))),
     idempotencyKey: options.idempotencyKey ?? (({ headers }) => standardWebhookHeaders(headers).id),
     timeoutMs: options.timeoutMs ?? 15 * SECOND,
-    // Svix: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h → ≈ 27.6 h in all.
+    // Svix's published schedule.
+    retrySchedule: [0, 5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR],
+    // Keyed by webhook-id, so the margin past the schedule costs nothing.
     retentionMs: options.retentionMs ?? 48 * HOUR,
     leaseMs: 30 * SECOND,
   });

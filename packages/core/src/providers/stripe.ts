@@ -134,10 +134,14 @@ export function stripe<
     }),
     // Only the user's validators exist at run time; Stripe's event union is types alone.
     events: (options.events ?? {}) as WithEvents<TypedEvents<StripeEventPayloads<Events>>, E>,
+    signs: "{t}.{raw body}",
     eventType: ({ body }) => asString(body.type),
     idempotencyKey: options.idempotencyKey ?? (({ body }) => asString(body.id)),
     // Stripe does not publish an exact timeout; answer well within 10 s.
     timeoutMs: 10 * SECOND,
+    // "Up to 3 days with an exponential back off", delays unpublished: doubling from 1 h fits in 3 days.
+    retrySchedule: [0, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, 32 * HOUR],
+    // Keyed by evt_…: a day past the 3 days costs nothing.
     retentionMs: 96 * HOUR,
     leaseMs: 30 * SECOND,
   });
