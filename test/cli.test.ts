@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createReceiver, providers, utf8Bytes, verify } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
+import { platforms } from "@webhook-kit/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useColour } from "../packages/testing/src/cli/style.js";
 
@@ -174,11 +175,37 @@ describe("webhook-kit CLI: usage, --version, --list-events", () => {
     expect(github.stdout.split("\n")).toEqual(expect.arrayContaining(["ping", "push", "issues.opened"]));
     const generic = await run(["--list-events", "--provider", "generic"]);
     expect(generic.stdout.trim().split("\n")).toEqual(Object.keys(providers.generic({ secret: "s" }).events));
-    for (const name of ["eulabel", "eulabel-inbound", "shipping", "stripe", "standard-webhooks"]) {
+    for (const name of Object.keys(platforms)) {
       const res = await run(["--list-events", "--provider", name]);
       expect(res.code).toBe(0);
       expect(res.stdout).not.toContain("no example payload");
     }
+  });
+
+  it("providers: every registry platform with its preset's own facts; --help names the same", async () => {
+    const res = await run(["providers"]);
+    expect(res.code).toBe(0);
+    const names = res.stdout
+      .split("\n")
+      .filter((line) => /^\S/.test(line))
+      .map((line) => line.split(" ")[0]);
+    expect(names).toEqual(Object.keys(platforms));
+    expect(res.stdout).toMatch(
+      /^eudr +providers\.eudr signs the raw body\n +sender waits 10 s · 4 attempts over 36 s · keys kept 12 min · 3 example events$/m,
+    );
+    expect(res.stdout).toMatch(/^shipping .*\n .* 6 attempts over 31 min \(assumed\) · keys kept 72 h/m);
+    const json = JSON.parse((await run(["providers", "--json"])).stdout) as {
+      name: string;
+      retentionMs: number;
+    }[];
+    expect(json.map((summary) => summary.name)).toEqual(Object.keys(platforms));
+    expect(json.find((summary) => summary.name === "eulabel")?.retentionMs).toBe(
+      providers.eulabel({ secret: SECRET }).retentionMs,
+    );
+    const help = await run(["--help"]);
+    expect(help.stdout).toContain(
+      `--provider     ${Object.keys(platforms).join(", ")} (see webhook-kit providers)`,
+    );
   });
 
   it("decides colour from the terminal and NO_COLOR", () => {

@@ -3,8 +3,8 @@ import { createReceiver, type Provider, providers, type ReceiverCore } from "@we
 import { createNodeHandler } from "@webhook-kit/core/node";
 import {
   fixtures,
-  fixturesByProvider,
   freshPayload,
+  platformFor,
   platforms,
   sendDelivery,
   signDelivery,
@@ -20,18 +20,12 @@ const listen = listenPerTest();
 const serve = (handler: http.RequestListener) => listen(http.createServer(handler), "/webhooks");
 const serveReceiver = (receiver: ReceiverCore) => serve(createNodeHandler(receiver));
 
-/** Every preset by its `name`, as the CLI and `fixturesByProvider` know it. */
-const presets: [string, () => Provider][] = [
-  ["eulabel", () => providers.eulabel({ secret: SECRET })],
-  ["eulabel-inbound", () => providers.eulabelInbound({ secret: SECRET })],
-  ["eudr", () => providers.eudr({ secret: SECRET })],
-  ["generic", () => providers.generic({ secret: SECRET })],
-  ["shipping", () => providers.shipping({ secret: SECRET })],
-  ["standard-webhooks", () => providers.standardWebhooks({ secret: SECRET })],
-  ["svix", () => providers.standardWebhooks({ secret: SECRET, headers: "svix" })],
-  ["github", () => providers.github({ secret: SECRET })],
-  ["stripe", () => providers.stripe({ secret: SECRET })],
-];
+/** Every platform of the registry by its provider's `name`, as the CLI knows it. */
+const presets: [string, () => Provider][] = Object.values(platforms).map((platform) => [
+  platform.name,
+  () => platform.create(SECRET),
+]);
+const fixturesOf = (name: string) => platformFor(name)?.fixtures ?? {};
 
 /** A receiver that records the type of every event whose handlers ran. */
 function recording(provider: Provider) {
@@ -50,14 +44,14 @@ function recording(provider: Provider) {
 describe("fixtures", () => {
   it.each(presets)("%s: every event the preset declares has a fixture", (name, make) => {
     const declared = Object.keys(make().events);
-    const missing = declared.filter((type) => !Object.hasOwn(fixturesByProvider[name] ?? {}, type));
+    const missing = declared.filter((type) => !Object.hasOwn(fixturesOf(name), type));
     expect(missing).toEqual([]);
   });
 
   it.each(presets)(
     "%s: every fixture is accepted by the preset's receiver and routed as the type it is filed under",
     async (name, make) => {
-      const set = fixturesByProvider[name] ?? {};
+      const set = fixturesOf(name);
       expect(Object.keys(set).length).toBeGreaterThan(0);
       const { ran, deliver } = recording(make());
       for (const [type, payload] of Object.entries(set)) {
@@ -78,7 +72,7 @@ describe("freshPayload", () => {
   it.each(presets)(
     "%s: two fresh copies of a fixture are two events (both run); the same bytes twice are one delivery",
     async (name, make) => {
-      const [type, fixture] = Object.entries(fixturesByProvider[name] ?? {})[0] as [string, object];
+      const [type, fixture] = Object.entries(fixturesOf(name))[0] as [string, object];
       const { ran, deliver } = recording(make());
       const first = await deliver(freshPayload(name, fixture), { event: type });
       const second = await deliver(freshPayload(name, fixture), { event: type });
@@ -291,11 +285,24 @@ describe("sendDelivery", () => {
     expect(calls).toBe(2);
   });
 
-  it("documents every preset's schedule, each starting immediately", () => {
-    for (const [name, profile] of Object.entries(platforms)) {
-      expect(profile.retrySchedule[0], name).toBe(0);
+  it("replays the provider's own schedule by default, else the one the platform entry assumes", async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls++;
+      res.writeHead(500).end();
+    });
+    for (const [name, expected] of [
+      ["eudr", [0, 1_000, 5_000, 30_000]],
+      ["shipping", [0, 60_000, 120_000, 240_000, 480_000, 960_000]],
+    ] as const) {
+      const platform = platformFor(name)!;
+      const [, fixture] = Object.entries(platform.fixtures)[0]!;
+      const result = await sendDelivery(url, platform.create(SECRET), fixture, { timeScale: 0.0001 });
+      expect(
+        result.attempts.map((a) => a.delayMs),
+        name,
+      ).toEqual(expected.map((ms) => Math.round(ms * 0.0001)));
     }
-    expect(platforms.eulabel?.retrySchedule).toEqual([0, 30_000, 120_000, 900_000, 3_600_000, 14_400_000]);
-    expect(platforms.generic?.retrySchedule).toEqual([0, 60_000, 300_000, 1_800_000, 3_600_000, 21_600_000]);
+    expect(calls).toBe(10);
   });
 });

@@ -1,14 +1,13 @@
-export { fixtures, fixturesByProvider } from "./fixtures/index.js";
 export { type FreshOptions, freshPayload, stableDeliveryId } from "./fresh.js";
 export { describeNetworkError } from "./network-error.js";
 export { type DeliveryOutcome, deliveryOutcome } from "./outcome.js";
 export {
   defaultProfile,
   type PlatformProfile,
-  platforms,
-  profileFor,
   type SignDeliveryOptions,
-} from "./platforms.js";
+  type TestPlatform,
+} from "./platforms/define.js";
+export { fixtures, platformFor, platforms, profileFor } from "./platforms/index.js";
 export {
   type DeliveryAttempt,
   type DeliveryResult,

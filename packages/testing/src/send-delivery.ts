@@ -30,7 +30,10 @@ export interface DeliveryResult {
 export interface SendDeliveryOptions extends SignDeliveryInput {
   /** Multiplies every wait of the platform's schedule: 0.001 turns 30 s into 30 ms. Default 1. */
   timeScale?: number;
-  /** Delays before each attempt (ms, unscaled); default: the platform's documented schedule. */
+  /**
+   * Delays before each attempt (ms, unscaled). Default: the platform profile's (a `platform` override, or an
+   * assumed one where the platform publishes none), else the provider's `retrySchedule`, else one attempt.
+   */
   schedule?: readonly number[];
   /** Stop after this many attempts (≤ the schedule's length). */
   maxAttempts?: number;
@@ -57,7 +60,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function sendDelivery(
   url: string,
-  provider: Pick<Provider, "name" | "signature" | "timeoutMs">,
+  provider: Pick<Provider, "name" | "signature" | "timeoutMs" | "retrySchedule">,
   payload: unknown,
   options: SendDeliveryOptions = {},
 ): Promise<DeliveryResult> {
@@ -65,7 +68,7 @@ export async function sendDelivery(
   const scale = options.timeScale ?? 1;
   if (!(scale >= 0) || !Number.isFinite(scale))
     throw new RangeError("sendDelivery: timeScale must be a finite number ≥ 0.");
-  const schedule = (options.schedule ?? profile.retrySchedule).slice(
+  const schedule = (options.schedule ?? profile.retrySchedule ?? provider.retrySchedule ?? [0]).slice(
     0,
     options.maxAttempts ?? Number.POSITIVE_INFINITY,
   );

@@ -1,5 +1,7 @@
 import { type Provider, sign } from "@webhook-kit/core";
-import { type PlatformProfile, profileFor, type SignDeliveryOptions } from "./platforms.js";
+import { deliveryIdFrom } from "./fresh.js";
+import type { PlatformProfile, SignDeliveryOptions } from "./platforms/define.js";
+import { profileFor } from "./platforms/index.js";
 
 export interface SignedWebhook {
   /** Lower-case header names, as the platform sends them (content-type, user-agent, signature, …). */
@@ -82,8 +84,8 @@ export async function signDelivery(
  * await signDelivery(provider, payload, { id: newDeliveryId(provider.name) });
  */
 export function newDeliveryId(providerName: string): string {
-  const uuid = globalThis.crypto.randomUUID();
-  return providerName === "github" ? uuid : `msg_${uuid.replaceAll("-", "")}`;
+  // A v4 UUID's 32 digits: GitHub's GUID style gives the UUID back.
+  return deliveryIdFrom(providerName, globalThis.crypto.randomUUID().replaceAll("-", ""));
 }
 
 function parseLoosely(raw: string | Uint8Array): Readonly<Record<string, unknown>> {

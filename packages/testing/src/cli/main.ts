@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { deadLetters } from "./dead-letters.js";
 import type { CliIo, CommonArgs } from "./io.js";
 import { listEvents } from "./list-events.js";
+import { listProviders } from "./list-providers.js";
 import { listen } from "./listen.js";
 import { send } from "./send.js";
 import { signCommand } from "./sign.js";
@@ -85,15 +86,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await send(args, io, s);
       case "sign":
         return await signCommand(args, io);
+      case "providers":
+        return listProviders(args, io);
       case undefined:
         throw new UsageError(
           "Missing command.",
-          "webhook-kit listen | send | sign — see webhook-kit --help.",
+          "webhook-kit listen | send | sign | providers — see webhook-kit --help.",
         );
       default:
         throw new UsageError(
           `Unknown command "${command}".`,
-          "Commands: listen, send, sign — see webhook-kit --help.",
+          "Commands: listen, send, sign, providers, dead-letters — see webhook-kit --help.",
         );
     }
   } catch (error) {

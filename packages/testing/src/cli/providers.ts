@@ -1,24 +1,12 @@
 import path from "node:path";
-import { type Provider, providers } from "@webhook-kit/core";
-import { fixturesByProvider } from "../fixtures/index.js";
-import type { PlatformProfile } from "../platforms.js";
+import type { Provider } from "@webhook-kit/core";
+import type { PlatformProfile } from "../platforms/define.js";
+import { platformFor, platforms } from "../platforms/index.js";
 import type { CliIo, CommonArgs } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
-/** CLI names of the presets, as `--provider` takes them (the providers' own `name`s). */
-const presets: Readonly<Record<string, (secret: string) => Provider>> = {
-  eulabel: (secret) => providers.eulabel({ secret }),
-  "eulabel-inbound": (secret) => providers.eulabelInbound({ secret }),
-  eudr: (secret) => providers.eudr({ secret }),
-  generic: (secret) => providers.generic({ secret }),
-  shipping: (secret) => providers.shipping({ secret }),
-  "standard-webhooks": (secret) => providers.standardWebhooks({ secret }),
-  svix: (secret) => providers.standardWebhooks({ secret, headers: "svix" }),
-  github: (secret) => providers.github({ secret }),
-  stripe: (secret) => providers.stripe({ secret }),
-};
-
-export const presetNames = Object.keys(presets);
+/** What `--provider` takes: the registry's names. */
+export const presetNames = Object.keys(platforms);
 
 /** A provider and what the CLI sends for it. */
 export interface CliProvider {
@@ -54,8 +42,8 @@ export async function resolveProvider(args: CommonArgs, io: CliIo, needSecret = 
     );
   }
   if (isModulePath(name)) return loadModule(name, args, io, needSecret);
-  const make = Object.hasOwn(presets, name) ? presets[name] : undefined;
-  if (!make) {
+  const platform = platformFor(name);
+  if (!platform) {
     throw new UsageError(
       `Unknown provider "${name}".`,
       `Known: ${presetNames.join(", ")}; a custom provider is a module path such as ./acme.mjs.`,
@@ -63,7 +51,7 @@ export async function resolveProvider(args: CommonArgs, io: CliIo, needSecret = 
   }
   const secret = needSecret ? secretFrom(args, io) : (args.secret ?? io.env.WEBHOOK_SECRET ?? "unused");
   try {
-    return { provider: make(secret), fixtures: fixturesByProvider[name] ?? {} };
+    return { provider: platform.create(secret), fixtures: platform.fixtures };
   } catch (error) {
     // e.g. a secret that is not valid base64 where the scheme needs it; the message never holds the secret.
     throw new UsageError(error instanceof Error ? error.message : String(error));

@@ -10,6 +10,7 @@ Usage:
   webhook-kit sign   --provider <p> --secret <s> [--event <type> | --file body.json] [--json]   (else body on stdin)
   webhook-kit dead-letters list|replay <key>|remove <key> (--redis <url> | --postgres <url>)
                      --queue <name> [--prefix bull] [--limit 100] [--json]
+  webhook-kit providers [--json]
   webhook-kit --list-events --provider <p>
   webhook-kit --version
 
@@ -20,12 +21,16 @@ Commands:
            a stable delivery id, i.e. a redelivery. --retry replays the platform's retry schedule until a
            2xx (--time-scale 0.001 to speed it up). --print-curl prints the equivalent curl command instead.
   sign     Print the headers (and, for body-embedded signatures, the body) the platform would send.
+  providers
+           The platforms --provider takes, each with what it signs, how long its sender waits, its retry
+           schedule and how long keys are kept.
   dead-letters
            The deliveries a BullMQ queue gave up on (needs @webhook-kit/bullmq): list them (type, key,
            attempts, last error, age), replay one from attempt 1, or remove it.
 
 Options:
-  --provider     ${presetNames.join(", ")}, or a module: ./acme.mjs
+  --provider     ${presetNames.join(", ")} (see webhook-kit providers),
+                 or a module: ./acme.mjs
                  (default export: a defineProvider() provider or ({ secret }) => provider;
                  optional exports: fixtures { "type": payload }, platform { userAgent, headers })
   --secret       the endpoint's signing secret (default: $WEBHOOK_SECRET)

@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { type Provider, providers } from "@webhook-kit/core";
+import { platforms, type TestPlatform } from "@webhook-kit/testing";
+import { describe, expect, it } from "vitest";
+import { duration } from "../packages/testing/src/cli/duration.js";
+
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const entries: TestPlatform[] = Object.values(platforms);
+const presetKeys = Object.keys(providers);
+const preset = (key: string) =>
+  (providers as unknown as Record<string, (o: { secret: string }) => Provider>)[key]!;
+
+/** What a provider states as data: the facts testing and the docs read from it. */
+const facts = (provider: Provider) => ({
+  events: Object.keys(provider.events),
+  signs: provider.signs,
+  timeoutMs: provider.timeoutMs,
+  retrySchedule: provider.retrySchedule,
+  retentionMs: provider.retentionMs,
+});
+
+const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), "utf8");
+
+describe("one registry: core's presets and testing's platforms match one to one", () => {
+  it("every preset in core's `providers` has a testing entry, and every entry names a preset", () => {
+    const covered = new Set<string>(entries.map((platform) => platform.preset));
+    expect(presetKeys.filter((key) => !covered.has(key))).toEqual([]);
+    expect(entries.filter((platform) => !presetKeys.includes(platform.preset)).map((p) => p.name)).toEqual(
+      [],
+    );
+  });
+
+  it.each(entries)("$name: builds its preset, under the name it is filed as", (platform) => {
+    const provider = platform.create(SECRET);
+    expect(provider.name).toBe(platform.name);
+    expect(facts(provider)).toEqual(facts(preset(platform.preset)({ secret: SECRET })));
+    expect(Object.keys(platform.fixtures).length).toBeGreaterThan(0);
+  });
+
+  it.each(entries)("$name: states a retry schedule only where its preset states none", (platform) => {
+    const stated = platform.create(SECRET).retrySchedule;
+    expect(stated === undefined || platform.retrySchedule === undefined).toBe(true);
+    const schedule = stated ?? platform.retrySchedule;
+    expect(schedule?.[0]).toBe(0);
+  });
+
+  it.each(presetKeys)("%s: says what it signs, and keeps keys past its sender's last attempt", (key) => {
+    const provider = preset(key)({ secret: SECRET });
+    expect(provider.signs).toMatch(/\S/);
+    const schedule = provider.retrySchedule ?? [0];
+    const lastAttemptEnds =
+      schedule.reduce((sum, delay) => sum + delay, 0) + schedule.length * (provider.timeoutMs ?? 0);
+    expect(provider.retentionMs).toBeGreaterThan(lastAttemptEnds);
+  });
+});
+
+describe("the docs list what the registry holds", () => {
+  it("docs/providers.md's preset table: every preset, in order, with its timeout and retention", () => {
+    const doc = read("docs/providers.md");
+    const table = doc.slice(doc.indexOf("## The presets"), doc.indexOf("### Where the event type lives"));
+    const rows = table
+      .split("\n")
+      .filter((line) => /^\| `/.test(line))
+      .map((line) => line.split("|").map((cell) => cell.trim()));
+    expect(rows.map((row) => /^`(\w+)`/.exec(row[1]!)?.[1])).toEqual(presetKeys);
+    for (const row of rows) {
+      const key = /^`(\w+)`/.exec(row[1]!)![1]!;
+      const provider = preset(key)({ secret: SECRET });
+      expect(row[6]!.startsWith(`${duration(provider.timeoutMs!)} `), `${key} timeout: ${row[6]}`).toBe(true);
+      expect(row[7], `${key} retention`).toBe(duration(provider.retentionMs!));
+    }
+  });
+
+  it("packages/testing/README.md's --provider row names every registry entry, in order", () => {
+    const row = read("packages/testing/README.md")
+      .split("\n")
+      .find((line) => line.startsWith("| `--provider <name>`"));
+    const named = [
+      ...(row ?? "")
+        .split("|")[2]!
+        .split("— or")[0]!
+        .matchAll(/`([\w-]+)`/g),
+    ].map((m) => m[1]);
+    expect(named).toEqual(Object.keys(platforms));
+  });
+});
