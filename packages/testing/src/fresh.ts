@@ -35,12 +35,10 @@ function guess(payload: Json, now: number): Json {
 }
 
 /**
- * A copy of a fixture that the receiver sees as a new event: fresh ids and timestamps where the platform
- * puts them (Stripe: `evt_…`, `created`, `request`; generic: `evt_…`, `created_at`; EUlabel, EUDR,
- * shipping: the event `timestamp`, which their body-hash keys cover; GitHub: a new commit for a push, a new
- * `updated_at` otherwise, since its key is the body's hash). Standard Webhooks keys on a header id, which
- * `signDelivery` makes anew for every call. Unknown providers get a best guess (a
- * top-level `id` with its prefix kept, `timestamp` / `created_at` / `created`).
+ * A copy of a fixture that the receiver sees as a new event: new ids and timestamps where the platform puts
+ * them, as its registry entry's `fresh` says (Stripe: `evt_…`, `created`; EUDR: the `timestamp` its body-hash
+ * key covers; …). Unknown providers get a best guess (a top-level `id` with its prefix kept, `timestamp` /
+ * `created_at` / `created`).
  *
  * @example
  * await sendDelivery(url, stripe, freshPayload("stripe", fixtures.stripe["invoice.paid"])); // runs

@@ -1,6 +1,6 @@
 import { providers } from "@webhook-kit/core";
 import { definePlatform, present } from "./define.js";
-import { eventId, isoSeconds } from "./values.js";
+import { isoSeconds, randomAlphanumeric } from "./values.js";
 
 const user = {
   id: "usr_789",
@@ -29,7 +29,11 @@ export const generic = definePlatform({
     ...present("x-webhook-event", payload.type),
   }),
   // Keyed by the body's evt_… id.
-  fresh: (payload, now) => ({ ...payload, id: eventId(24), created_at: isoSeconds(now) }),
+  fresh: (payload, now) => ({
+    ...payload,
+    id: `evt_${randomAlphanumeric(24).toLowerCase()}`,
+    created_at: isoSeconds(now),
+  }),
   /** Seed 003's example body (`user.created`); the others follow its envelope. */
   fixtures: {
     "user.created": event("evt_abc123", "user.created", "2023-12-01T15:30:00Z", user),

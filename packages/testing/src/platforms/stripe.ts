@@ -1,6 +1,6 @@
 import { providers } from "@webhook-kit/core";
 import { definePlatform } from "./define.js";
-import { eventId, randomAlphanumeric } from "./values.js";
+import { randomAlphanumeric } from "./values.js";
 
 const envelope = <O extends object>(id: string, type: string, created: number, object: O) => ({
   id,
@@ -16,7 +16,7 @@ const envelope = <O extends object>(id: string, type: string, created: number, o
 });
 
 /**
- * Stripe events. `customer.created` is Stripe's public test fixture event (as in the signature vectors);
+ * Stripe. Of its events, `customer.created` is Stripe's public test fixture event (as in the signature vectors);
  * the others follow the same envelope with `data.object` trimmed to the fields most handlers read.
  */
 export const stripe = definePlatform({
@@ -30,7 +30,7 @@ export const stripe = definePlatform({
   // Keyed by the body's evt_… id.
   fresh: (payload, now) => ({
     ...payload,
-    id: eventId(24, true),
+    id: `evt_${randomAlphanumeric(24)}`,
     created: Math.floor(now / 1000),
     request: { id: `req_${randomAlphanumeric(14)}`, idempotency_key: globalThis.crypto.randomUUID() },
   }),

@@ -29,9 +29,3 @@ export const newTimestamp = <P extends Record<string, unknown>>(payload: P, now:
   ...payload,
   timestamp: isoMs(now),
 });
-
-/** A top-level `evt_…` id of `length` characters ([0-9a-z] unless `mixedCase`). */
-export const eventId = (length: number, mixedCase = false): string => {
-  const id = randomAlphanumeric(length);
-  return `evt_${mixedCase ? id : id.toLowerCase()}`;
-};
