@@ -71,6 +71,27 @@ describe("the docs list what the registry holds", () => {
     }
   });
 
+  it("README.md's preset table and docs/providers.md's event-type table: every preset, in order", () => {
+    const readme = read("README.md");
+    const presets = readme.slice(
+      readme.indexOf("## Presets"),
+      readme.indexOf("Anything else: `defineProvider`"),
+    );
+    const rows = presets.split("\n").filter((line) => line.startsWith("| `providers."));
+    expect(rows.map((row) => /`providers\.(\w+)`/.exec(row)?.[1])).toEqual(presetKeys);
+    for (const row of rows) {
+      const key = /`providers\.(\w+)`/.exec(row)![1]!;
+      const retention = row.split("|").at(-2)?.trim();
+      expect(retention, `${key} retention`).toBe(duration(preset(key)({ secret: SECRET }).retentionMs!));
+    }
+    const doc = read("docs/providers.md");
+    const types = doc.slice(
+      doc.indexOf("### Where the event type lives"),
+      doc.indexOf("`X-Webhook-Event` is never"),
+    );
+    expect([...types.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1])).toEqual(presetKeys);
+  });
+
   it("packages/testing/README.md's --provider row names every registry entry, in order", () => {
     const row = read("packages/testing/README.md")
       .split("\n")
