@@ -90,9 +90,9 @@ export function eudr(options: EudrOptions): Provider<typeof eudrEvents> {
       secretEncoding: options.secretEncoding === "base64" ? "whsec-base64" : "utf8",
       platform: "N'entropy EUDR",
     }),
+    signs: "the raw body",
     events: eudrEvents,
     // The body's `event` is signed; X-Webhook-Event is not, so it never routes.
-    signs: "the raw body",
     eventType: ({ body, headers }) => signedType([body.event], '"event"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,
     timeoutMs: 10 * SECOND,

@@ -144,8 +144,8 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
       secretEncoding: options.secretEncoding === "base64" ? "whsec-base64" : "utf8",
       platform: "EUlabel",
     }),
-    events: eulabelEvents,
     signs: "the raw body",
+    events: eulabelEvents,
     eventType: ({ body }) => asString(readField(body, "event")),
     idempotencyKey:
       options.idempotencyKey ??

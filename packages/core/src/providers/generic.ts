@@ -105,9 +105,9 @@ export function generic(options: GenericOptions): Provider<typeof genericEvents>
       secret: options.secret,
       platform: "the webhook sender",
     }),
+    signs: "the raw body",
     events: genericEvents,
     // The body's `type` is signed; X-Webhook-Event is not, so it never routes.
-    signs: "the raw body",
     eventType: ({ body, headers }) => signedType([body.type], '"type"', headers),
     idempotencyKey: options.idempotencyKey ?? (({ body }) => asString(body.id)),
     // Undocumented ("respond quickly"); 10 s is the common floor among senders.

@@ -83,9 +83,9 @@ export function github<
       secret: options.secret,
       platform: "GitHub",
     }),
+    signs: "the raw body",
     // Only validators exist at run time; the rest of GithubEvents is types (absent entries route unvalidated).
     events: { ...githubEvents, ...options.events } as GithubProviderEvents<E, R>,
-    signs: "the raw body",
     eventType: ({ headers, body }) => {
       const event = asString(headers["x-github-event"]);
       const action = asString(body.action);

@@ -96,9 +96,9 @@ export function shipping(options: ShippingOptions): Provider<typeof shippingEven
   const provider = defineProvider({
     name: "shipping",
     signature: bodyFieldSignature(scheme),
+    signs: 'the raw body without its top-level "signature" member',
     events: shippingEvents,
     // The body is the only signed place, and the only one the seed documents.
-    signs: 'the raw body without its top-level "signature" member',
     eventType: ({ body }) => (typeof body.event === "string" && body.event !== "" ? body.event : undefined),
     idempotencyKey: options.idempotencyKey ?? defaultKey,
     timeoutMs: 10 * SECOND,

@@ -132,9 +132,9 @@ export function stripe<
       ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
       platform: "Stripe",
     }),
+    signs: "{t}.{raw body}",
     // Only the user's validators exist at run time; Stripe's event union is types alone.
     events: (options.events ?? {}) as WithEvents<TypedEvents<StripeEventPayloads<Events>>, E>,
-    signs: "{t}.{raw body}",
     eventType: ({ body }) => asString(body.type),
     idempotencyKey: options.idempotencyKey ?? (({ body }) => asString(body.id)),
     // Stripe does not publish an exact timeout; answer well within 10 s.

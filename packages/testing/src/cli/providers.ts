@@ -6,7 +6,7 @@ import type { CliIo, CommonArgs } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
 /** What `--provider` takes: the registry's names. */
-export const presetNames = Object.keys(platforms);
+export const providerNames = Object.keys(platforms);
 
 /** A provider and what the CLI sends for it. */
 export interface CliProvider {
@@ -38,7 +38,7 @@ export async function resolveProvider(args: CommonArgs, io: CliIo, needSecret = 
   if (!name) {
     throw new UsageError(
       "--provider is required.",
-      `One of: ${presetNames.join(", ")}; or a module path such as ./acme.mjs.`,
+      `One of: ${providerNames.join(", ")}; or a module path such as ./acme.mjs.`,
     );
   }
   if (isModulePath(name)) return loadModule(name, args, io, needSecret);
@@ -46,7 +46,7 @@ export async function resolveProvider(args: CommonArgs, io: CliIo, needSecret = 
   if (!platform) {
     throw new UsageError(
       `Unknown provider "${name}".`,
-      `Known: ${presetNames.join(", ")}; a custom provider is a module path such as ./acme.mjs.`,
+      `Known: ${providerNames.join(", ")}; a custom provider is a module path such as ./acme.mjs.`,
     );
   }
   const secret = needSecret ? secretFrom(args, io) : (args.secret ?? io.env.WEBHOOK_SECRET ?? "unused");

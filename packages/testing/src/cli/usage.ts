@@ -1,4 +1,4 @@
-import { presetNames } from "./providers.js";
+import { providerNames } from "./providers.js";
 
 export const USAGE = `webhook-kit — receive, sign and send webhooks exactly as the platforms do
 
@@ -29,7 +29,7 @@ Commands:
            attempts, last error, age), replay one from attempt 1, or remove it.
 
 Options:
-  --provider     ${presetNames.join(", ")} (see webhook-kit providers),
+  --provider     ${providerNames.join(", ")} (see webhook-kit providers),
                  or a module: ./acme.mjs
                  (default export: a defineProvider() provider or ({ secret }) => provider;
                  optional exports: fixtures { "type": payload }, platform { userAgent, headers })
