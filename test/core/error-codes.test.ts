@@ -71,3 +71,16 @@ describe("error codes", () => {
     }
   });
 });
+
+describe("error messages live in one place", () => {
+  it("core builds every WebhookError in errors.ts, so each code has one wording", async () => {
+    const { readdirSync } = await import("node:fs");
+    const root = new URL("../../packages/core/src/", import.meta.url);
+    const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    const outside = files.filter(
+      (file) =>
+        file !== "errors.ts" && readFileSync(new URL(file, root), "utf8").includes("new WebhookError("),
+    );
+    expect(outside).toEqual([]);
+  });
+});

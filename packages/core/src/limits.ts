@@ -1,4 +1,4 @@
-import { WebhookError } from "./errors.js";
+import { invalidConfig } from "./errors.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
@@ -18,10 +18,7 @@ export function deadlineFromTimeout(timeoutMs: number): number {
 export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new WebhookError(
-      "invalid_config",
-      `createReceiver: ${name} must be a positive number of ms/bytes, got ${String(value)}.`,
-    );
+    throw invalidConfig(`${name} must be a positive number of ms/bytes, got ${String(value)}.`);
   }
   return Math.floor(value);
 }

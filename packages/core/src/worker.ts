@@ -1,6 +1,6 @@
 import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
-import { invalidConfig, isWebhookError, WebhookError } from "./errors.js";
+import { deadLetter, invalidConfig, isWebhookError, type WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
 import { positiveInteger } from "./limits.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
@@ -186,10 +186,4 @@ function unvalidated(delivery: QueueJob["delivery"], attempt: number): WebhookEv
     headers: delivery.headers,
     attempt,
   };
-}
-
-function deadLetter(message: string, cause?: unknown, issues?: WebhookError["issues"]): WebhookError {
-  const options: ConstructorParameters<typeof WebhookError>[2] = { cause };
-  if (issues) options.issues = issues;
-  return new WebhookError("dead_letter", message, options);
 }

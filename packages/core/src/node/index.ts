@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import getRawBody from "raw-body";
-import { bodyAborted, bodyConsumed, bodyTimeout, tooLarge, WebhookError } from "../errors.js";
+import { bodyAborted, bodyConsumed, bodyTimeout, notFound, tooLarge } from "../errors.js";
 import type { ReceiverCore } from "../receiver.js";
 import { errorResponse } from "../response.js";
 import { Ticker, tickPeriod } from "../ticker.js";
@@ -166,7 +166,7 @@ export function createNodeHandler(
       writeNodeResponse(
         res,
         // Says nothing of where webhooks are received: a scanner learns no path.
-        errorResponse(new WebhookError("not_found", "Not found.")),
+        errorResponse(notFound()),
       );
       return;
     }

@@ -1,5 +1,5 @@
 import { decodeUtf8 } from "../encoding.js";
-import { WebhookError } from "../errors.js";
+import { invalidConfig } from "../errors.js";
 import { carries, prefixReader } from "./header-list.js";
 import { appendMember, type FoundMember, findMember, withoutMember } from "./json-member.js";
 import { type KeyOptions, keyring } from "./keyring.js";
@@ -61,10 +61,7 @@ export function bodyFieldSignature(options: BodyFieldSignatureOptions): Signatur
     );
   const invalid = () => mismatch(`"${field}" member`, "the body");
   const notAnObject = () =>
-    new WebhookError(
-      "invalid_config",
-      `${platform}: sign() needs a JSON object body to embed "${field}" in.`,
-    );
+    invalidConfig(`sign() needs a JSON object body to embed "${field}" in.`, platform);
 
   return {
     name: `body-field-hmac-${ring.algorithm}`,

@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { invalidConfig } from "../errors.js";
 import { fail, type VerifyOutcome } from "./scheme.js";
 
 /** Unix seconds as senders write them: 1–12 ASCII digits. "Infinity", "1e9", "-5" or " 1" are refused. */
@@ -25,10 +25,7 @@ export const nowInSeconds = (): number => Math.floor(Date.now() / 1000);
 export function checkTolerance(value: number | undefined, fallback: number, platform: string): number {
   if (value === undefined) return fallback;
   if (Number.isNaN(value) || value < 0) {
-    throw new WebhookError(
-      "invalid_config",
-      `${platform}: toleranceSeconds must be a non-negative number of seconds.`,
-    );
+    throw invalidConfig("toleranceSeconds must be a non-negative number of seconds.", platform);
   }
   return value;
 }

@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createReceiver, type Logger } from "@webhook-kit/core";
 import { handleNodeRequest, writeNodeResponse } from "@webhook-kit/core/node";
+import { deliveryOutcome } from "../outcome.js";
 import type { CliIo, CommonArgs } from "./io.js";
 import { resolveProvider } from "./providers.js";
 import { summariseBody } from "./report.js";
@@ -43,7 +44,7 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
       writeNodeResponse(res, response);
       if (response.status >= 300) {
         line(io, `${s.bad("✗")} ${time()} ${response.status} ${errorText(response.body)}`);
-      } else if (response.body.includes('"duplicate":true')) {
+      } else if (deliveryOutcome(response.status, response.body) === "duplicate") {
         line(io, `${s.warn("↺")} ${time()} duplicate delivery acknowledged; nothing ran`);
       }
     });
