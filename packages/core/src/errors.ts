@@ -108,10 +108,18 @@ export function bodyConsumed(
   );
 }
 
+/** An in-process store with every slot held by a running delivery: a capacity limit, not an outage. */
+export class StoreFullError extends Error {
+  override readonly name = "StoreFullError";
+}
+
+/** The operator reads the fix in `cause` (logged); the sender only learns to retry. */
 export function storeUnavailable(cause: unknown): WebhookError {
   return new WebhookError(
     "store_unavailable",
-    "The idempotency store is unreachable, so this delivery cannot be deduplicated; retry later.",
+    cause instanceof StoreFullError
+      ? "This receiver is at capacity: every delivery it can track is still being processed; retry later."
+      : "The idempotency store is unreachable, so this delivery cannot be deduplicated; retry later.",
     { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
   );
 }
