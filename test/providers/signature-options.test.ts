@@ -64,7 +64,7 @@ describe("bodyFieldSignature", () => {
       const outcome = await verify(scheme, post({}, withSig(blank)));
       expect(outcome).toMatchObject({ ok: false, code: "missing_signature" });
       expect(outcome.ok === false && outcome.message).toMatch(
-        /no single top-level "signature" string\. the sender puts/,
+        /no single top-level "signature" string, where the sender puts its signature\. Is/,
       );
     }
     const wrong = await verify(scheme, post({}, withSig(digest("other"))));

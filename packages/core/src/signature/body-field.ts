@@ -57,7 +57,7 @@ export function bodyFieldSignature(options: BodyFieldSignatureOptions): Signatur
   const missing = () =>
     fail(
       "missing_signature",
-      `The body carries no single top-level "${field}" string. ${platform} puts its signature there; is the body the exact JSON it sent?`,
+      `The body carries no single top-level "${field}" string, where ${platform} puts its signature. Is the body the exact JSON it sent?`,
     );
   const invalid = () => mismatch(`"${field}" member`, "the body");
   const notAnObject = () =>
