@@ -17,9 +17,9 @@ export function matchesPath(requestPath: string, configured: string): boolean {
 
 function normalisePath(path: string): string {
   const decoded = path.includes("%")
-    ? path.replace(/%[0-9A-Fa-f]{2}/g, (escape) => {
-        const char = String.fromCharCode(Number.parseInt(escape.slice(1), 16));
-        return UNRESERVED.test(char) ? char : escape.toUpperCase();
+    ? path.replace(/%[0-9A-Fa-f]{2}/g, (code) => {
+        const char = String.fromCharCode(Number.parseInt(code.slice(1), 16));
+        return UNRESERVED.test(char) ? char : code.toUpperCase();
       })
     : path;
   return decoded.length > 1 && decoded.endsWith("/") ? decoded.slice(0, -1) : decoded;
