@@ -1,5 +1,5 @@
 import http from "node:http";
-import { createReceiver } from "@webhook-kit/core";
+import { createReceiver, type ReceiverCore } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware as expressWebhook } from "@webhook-kit/express";
 import { webhookPlugin } from "@webhook-kit/fastify";
@@ -17,7 +17,7 @@ const PATH = "/webhooks/eulabel";
 const SAME = ["/webhooks/eulabel", "/webhooks/eulabel/", "/w%65bhooks/eulabel", "/webhooks/%65ulabel/?x=1"];
 const OTHER = ["/Webhooks/eulabel", "/webhooks/eulabel//", "/webhooks/eulabelx", "/webhooks%2Feulabel"];
 
-type Start = (receiver: ReturnType<typeof createReceiver>) => Promise<http.Server>;
+type Start = (receiver: ReceiverCore) => Promise<http.Server>;
 
 const listen = async (server: http.Server) => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { ERROR_CODES, errorResponse, WebhookError } from "@webhook-kit/core";
+import { ERROR_CODES, WebhookError } from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
+import { errorResponse } from "../../packages/core/src/response.js";
 
 // The error codes are a public contract: the README's table documents each code's status, and senders act on
 // the status. This pins both, so a changed status or an undocumented code fails here.

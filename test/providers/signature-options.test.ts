@@ -1,7 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import {
   bodyFieldSignature,
-  encodeSecrets,
   hmacSignature,
   nodeCrypto,
   sign,
@@ -11,6 +10,7 @@ import {
   webCrypto,
 } from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
+import { encodeSecrets } from "../../packages/core/src/signature/secrets.js";
 
 // The signature schemes' options and refusals at their edges: secret encodings and their errors, the
 // body-embedded scheme's prefix and empty values, Standard Webhooks' required headers, and both crypto
