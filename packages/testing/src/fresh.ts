@@ -31,7 +31,7 @@ function tick(): number {
 
 /** ISO 8601 with milliseconds: two events of one type a second apart must still differ in bytes. */
 const isoMs = (now: number) => new Date(now).toISOString();
-/** ISO 8601 to the second, as the seeds write times that are not part of a body-hash key. */
+/** ISO 8601 to the second, as the platforms' docs write times that are not part of a body-hash key. */
 const isoSeconds = (now: number) => new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** What is new in each event, per platform. Resource ids (passport, shipment, user) stay: they name things. */

@@ -67,7 +67,7 @@ const standardWebhooksProfile: PlatformProfile = {
 /** Profiles by provider name (the `name` of each preset). */
 export const platforms: Readonly<Record<string, PlatformProfile>> = {
   eulabel: {
-    // Seed 001 names no User-Agent; this one is labelled as a test sender.
+    // EUlabel's docs name no User-Agent; this one is labelled as a test sender.
     userAgent: "EUlabel-Webhooks/1.0 (webhook-kit testing)",
     serialise: compact,
     headers: () => ({}),
@@ -98,7 +98,7 @@ export const platforms: Readonly<Record<string, PlatformProfile>> = {
     userAgent: "ExampleAPI-Webhooks/1.0",
     serialise: compact,
     headers: (payload, options) => ({
-      // The webhook's id, the same on every event (seed 003).
+      // The webhook's id, the same on every event (per the X-Webhook-* guide).
       "x-webhook-id": options.webhookId ?? "wh_123456",
       ...present("x-webhook-event", text(payload.type)),
     }),

@@ -13,7 +13,7 @@ import { EULABEL_RETRY_DELAYS_MS, retentionForSchedule } from "./shared.js";
 
 const missingField = z.looseObject({ field: z.string(), message: z.string() });
 
-/** The compliance object EUlabel attaches to passport events (seed 001). Unknown fields are kept. */
+/** The compliance object EUlabel attaches to passport events (EUlabel's outbound webhooks docs). Unknown fields are kept. */
 export interface EulabelCompliance {
   /** "incomplete" | "compliant" in the docs; kept open so a new status never rejects a delivery. */
   status: string;
@@ -25,7 +25,7 @@ export interface EulabelCompliance {
   [field: string]: unknown;
 }
 
-/** A passport event (seed 001). Unknown fields are kept. */
+/** A passport event (EUlabel's outbound webhooks docs). Unknown fields are kept. */
 export interface EulabelPassportEvent {
   event: string;
   /** The passport's id — one passport emits several events, so this is NOT a delivery id. */
@@ -98,7 +98,7 @@ export const eulabelEvents: {
   "passport.published": passportEvent,
   "passport.updated": passportEvent,
   "passport.deleted": passportDeleted,
-  /** Named in EUlabel's overview page (seed 000) beside the six outbound events. */
+  /** Named in EUlabel's webhooks overview beside the six outbound events. */
   "passport.created": passportEvent,
   "scan.threshold": scanThreshold,
 };
@@ -118,8 +118,8 @@ export interface EulabelOptions {
 }
 
 /**
- * EUlabel outbound passport webhooks (seed 001): `X-EUlabel-Signature: sha256=<hex>` over the raw body
- * (or `X-Webhook-Signature`, the name seed 000 gives; whichever is present),
+ * EUlabel outbound passport webhooks (eulabel.eu/docs/webhooks/outbound-webhooks): `X-EUlabel-Signature: sha256=<hex>` over the raw body
+ * (or `X-Webhook-Signature`, the name its overview page gives; whichever is present),
  * event type in `event`, 2xx expected within 30 s, retries over ≈ 5 h 17 min; keys are kept 6 h 41 min.
  *
  * The payload's `id` names the passport, and EUlabel sends no per-delivery id, so the key is the event
@@ -133,7 +133,7 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
   return defineProvider({
     name: "eulabel",
     signature: hmacSignature({
-      // Seed 001 (outbound page) names X-EUlabel-Signature, seed 000 (overview) X-Webhook-Signature: either.
+      // The outbound page names X-EUlabel-Signature, the overview X-Webhook-Signature: either.
       header: EULABEL_SIGNATURE_HEADERS,
       prefix: "sha256=",
       encoding: "hex",

@@ -20,7 +20,7 @@ export function retentionForSchedule(delaysMs: readonly number[], timeoutMs: num
   return Math.ceil((lastAttemptEnds + margin) / MINUTE) * MINUTE;
 }
 
-/** EUlabel's published schedule (seed 001), delays between attempts: immediate, 30 s, 2 min, 15 min, 1 h, 4 h. */
+/** EUlabel's published schedule (EUlabel's outbound webhooks docs), delays between attempts: immediate, 30 s, 2 min, 15 min, 1 h, 4 h. */
 export const EULABEL_RETRY_DELAYS_MS = [0, 30 * SECOND, 2 * MINUTE, 15 * MINUTE, HOUR, 4 * HOUR] as const;
 
 /** A user override of how one delivery is identified. */
