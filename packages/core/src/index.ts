@@ -9,8 +9,7 @@ export {
 } from "./errors.js";
 export type { AnyEvent, EventName, EventOf, Handler, PayloadOf, WebhookEvent } from "./events.js";
 // @webhook-kit/bullmq sizes its completed-job retention from the receiver's default.
-export { DEFAULT_RETENTION_MS } from "./limits.js";
-export type { AckMode, ReceiverOptions } from "./options.js";
+export { type AckMode, DEFAULT_RETENTION_MS, type ReceiverOptions } from "./options.js";
 export type { BodyReader } from "./pipeline.js";
 export {
   asString,

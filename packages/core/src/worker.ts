@@ -2,11 +2,11 @@ import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
 import { deadLetter, invalidConfig, isWebhookError, type WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
-import { positiveInteger } from "./limits.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./provider.js";
 import type { JobOutcome, JobProcessor, QueueConsumer, QueueJob } from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
+import { positiveInteger } from "./settings.js";
 
 export interface WorkOptions {
   /** Jobs run at once by this worker. Default 8. */
