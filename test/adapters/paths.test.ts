@@ -34,6 +34,13 @@ const adapters: Record<string, Start> = {
     await app.listen({ port: 0, host: "127.0.0.1" });
     return app.server;
   },
+  // The app's own ignoreTrailingSlash already routes the slash twin: the plugin must not register it again.
+  "fastify (ignoreTrailingSlash)": async (r) => {
+    const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } });
+    await app.register(webhookPlugin, { receiver: r, path: PATH });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    return app.server;
+  },
 };
 
 let running: http.Server | undefined;
