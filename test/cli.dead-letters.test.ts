@@ -151,6 +151,14 @@ describe.each(backends)("webhook-kit dead-letters on $label", ({ flag, harness, 
         expect(unknown.code).toBe(2);
         expect(unknown.stderr).toContain(`no dead letter with key "eulabel:nope" in queue "${h.name}"`);
         expect(unknown.stdout).toBe("");
+        // --json: a script reads one JSON document on stdout, for a missing key too.
+        const asJson = await run(["dead-letters", action, "eulabel:nope", ...base, "--json"]);
+        expect(asJson.code).toBe(2);
+        expect(JSON.parse(asJson.stdout)).toEqual({
+          error: "no_such_dead_letter",
+          key: "eulabel:nope",
+          message: `no dead letter with key "eulabel:nope" in queue "${h.name}" (see dead-letters list).`,
+        });
       }
       const empty = await run(["dead-letters", "list", ...base]);
       expect(empty.stdout).toContain(`no dead letters in queue "${h.name}"`);

@@ -69,6 +69,23 @@ describe("RedisStore on the shared Redis", () => {
     await redis.release();
   });
 
+  it("keeps keys that differ only in lone surrogates (or in an escape's spelling) apart", async () => {
+    const own = uniquePrefix("lone-surrogates");
+    const store = new RedisStore({ client: track(createRedisClient(redis.url)), prefix: own });
+    // UTF-8 encoding turns every lone surrogate into U+FFFD: unescaped, these five would share one key.
+    const keys = ["ls:a\uD800", "ls:a\uDBFF", "ls:a\uDFFF", "ls:a\uFFFD", "ls:a%uD800", "ls:a%25uD800"];
+    for (const key of keys) {
+      const token = await claimedToken(store, key);
+      expect(await store.complete(key, token, { retentionMs: LONG }), key).toBe(true);
+    }
+    expect(new Set(keys.map((key) => store.redisKey(key))).size).toBe(keys.length);
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    for (const key of keys) expect(lone.test(store.redisKey(key)), key).toBe(false);
+    // A well-formed key without "%" is stored as it is (the layout above is unchanged).
+    expect(store.redisKey("ls:\u{1F600}ok")).toBe(`${own}{ls:\u{1F600}ok}`);
+    expect(await deleteKeys(admin, own)).toBe(keys.length);
+  });
+
   it("keeps one key per delivery: prefix + the delivery key as Cluster hash tag, PX = lease, then retention", async () => {
     const store = new RedisStore({ client: track(createRedisClient(redis.url)), prefix });
     expect(store.redisKey("eulabel:abc")).toBe(`${prefix}{eulabel:abc}`);

@@ -1,10 +1,17 @@
+import http from "node:http";
 import { createReceiver, isWebhookError } from "@webhook-kit/core";
+import { webhookApiRoute } from "@webhook-kit/next";
+import express4 from "express4";
 import { describe, expect, it } from "vitest";
 import * as edgeEntry from "../../packages/next/src/edge.js";
-import { eulabel } from "../support/deliveries.js";
+import { listenPerTest } from "../conformance/servers/listen.js";
+import { eulabel, passportEvent, signedDelivery } from "../support/deliveries.js";
+import { send } from "../support/http.js";
 
 // Everything that needs a request runs against real `next start` (next-conformance.slow.test.ts and
-// next-e2e.slow.test.ts); this file holds what needs no server.
+// next-e2e.slow.test.ts); this file holds what needs no Next server.
+
+const serve = listenPerTest();
 
 describe("@webhook-kit/next: the Edge entry", () => {
   it("refuses webhookApiRoute with a message that points to webhookRoute", () => {
@@ -17,5 +24,24 @@ describe("@webhook-kit/next: the Edge entry", () => {
     }
     expect(isWebhookError(thrown) && thrown.code).toBe("invalid_config");
     expect(String(thrown)).toMatch(/webhookRoute/);
+  });
+});
+
+describe("@webhook-kit/next: webhookApiRoute behind a custom server", () => {
+  // Next itself sets req.body only when its parser read the stream (bodyParser on: always, even "" or {}).
+  // A custom server's parser may set it without reading: body-parser 1.x (Express 4) puts {} on a request
+  // whose content type it skips. Whether the stream was read decides, as on Express.
+  it("reads a body that an upstream parser skipped, and still refuses one it read", async () => {
+    const receiver = createReceiver({ provider: eulabel() });
+    const app = express4();
+    app.use(express4.json());
+    app.post("/api/webhooks", webhookApiRoute(receiver));
+    const url = await serve(http.createServer(app), "/api/webhooks");
+    const skipped = await signedDelivery(passportEvent());
+    const plain = { ...skipped.headers, "content-type": "text/plain" };
+    expect((await send(url, { headers: plain, body: skipped.body })).status).toBe(200);
+    const read = await signedDelivery(passportEvent());
+    const refused = await send(url, { headers: read.headers, body: read.body });
+    expect([refused.status, refused.json.error]).toEqual([500, "body_already_consumed"]);
   });
 });

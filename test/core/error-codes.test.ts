@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { ERROR_CODES, errorResponse, WebhookError } from "@webhook-kit/core";
+import { ERROR_CODES, WebhookError } from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
+import { errorResponse } from "../../packages/core/src/response.js";
 
 // The error codes are a public contract: the README's table documents each code's status, and senders act on
 // the status. This pins both, so a changed status or an undocumented code fails here.
@@ -69,5 +70,18 @@ describe("error codes", () => {
       expect(response.status, code).toBe(status);
       expect(JSON.parse(response.body)).toMatchObject({ error: code, message: "m" });
     }
+  });
+});
+
+describe("error messages live in one place", () => {
+  it("core builds every WebhookError in errors.ts, so each code has one wording", async () => {
+    const { readdirSync } = await import("node:fs");
+    const root = new URL("../../packages/core/src/", import.meta.url);
+    const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    const outside = files.filter(
+      (file) =>
+        file !== "errors.ts" && readFileSync(new URL(file, root), "utf8").includes("new WebhookError("),
+    );
+    expect(outside).toEqual([]);
   });
 });

@@ -74,3 +74,33 @@ describe("MemoryStore options", () => {
     expect((await store.claim("k", { leaseMs: LONG })).status).toBe("claimed");
   });
 });
+
+describe("a full MemoryStore behind a receiver", () => {
+  it("tells the sender the receiver is at capacity (503), and the operator which limit to raise", async () => {
+    const { createReceiver, providers } = await import("@webhook-kit/core");
+    const { request, signed, SECRET } = await import("../providers/support.js");
+    const lines: { msg: string | undefined; obj: object }[] = [];
+    const keep = (obj: object, msg?: string) => void lines.push({ obj, msg });
+    const logger = { debug: () => {}, info: () => {}, warn: keep, error: keep };
+    const provider = providers.eulabel({ secret: SECRET });
+    const receiver = createReceiver({ provider, store: new MemoryStore({ maxEntries: 1 }), logger });
+    let release = () => {};
+    receiver.on("*", () => new Promise<void>((resolve) => (release = resolve)));
+    const { passportEvent } = await import("../support/deliveries.js");
+    const first = receiver.handle(request(await signed(provider, passportEvent())));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const full = await receiver.handle(request(await signed(provider, passportEvent())));
+    release();
+    expect((await first).status).toBe(200);
+    expect(full.status).toBe(503);
+    expect(full.headers["retry-after"]).toBeDefined();
+    const body = JSON.parse(full.body) as { error: string; message: string };
+    expect(body.error).toBe("store_unavailable");
+    expect(body.message).not.toMatch(/unreachable/);
+    expect(body.message).toMatch(/capacity/);
+    expect(body.message).not.toMatch(/maxEntries/); // the sender cannot act on it
+    const logged = lines.map((line) => `${line.msg} ${String((line.obj as { err?: Error }).err?.message)}`);
+    expect(logged.join("\n")).toMatch(/MemoryStore is full.*Raise maxEntries/);
+    expect(logged.join("\n")).not.toMatch(/unreachable/);
+  });
+});

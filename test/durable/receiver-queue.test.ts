@@ -1,5 +1,4 @@
 import {
-  attemptsToSpan,
   createReceiver,
   type DeliveryQueue,
   defineProvider,
@@ -11,6 +10,7 @@ import {
 } from "@webhook-kit/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { attemptsToSpan } from "../../packages/core/src/worker.js";
 import { eulabel, passportEvent, signedDelivery } from "../support/deliveries.js";
 
 const json = (body: string) => JSON.parse(body) as Record<string, unknown>;

@@ -188,3 +188,19 @@ describe("providers.shipping (seed 004): the signature inside the body", () => {
     expect((await receiver.handle(post(wire.body, "203.0.113.9"))).status).toBe(200);
   });
 });
+
+describe("shipping: refusal messages read as sentences", () => {
+  it("a body without its signature names the shipping API mid-sentence, never as a lower-case sentence start", async () => {
+    const receiver = createReceiver({ provider: provider() });
+    const res = await receiver.handle({
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      rawBody: utf8Bytes(JSON.stringify(shipment())),
+    });
+    const { error, message } = json(res.body) as { error: string; message: string };
+    expect(error).toBe("missing_signature");
+    expect(message).toContain("the shipping API");
+    // Every sentence starts with a capital letter.
+    expect(message).not.toMatch(/(^|[.?!] )[a-z]/);
+  });
+});

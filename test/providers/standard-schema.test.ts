@@ -11,6 +11,7 @@ import { type } from "arktype";
 import type Stripe from "stripe";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
+import { z as z4 } from "zod";
 import { z as z3 } from "zod3";
 import { validatePayload } from "../../packages/core/src/schema.js";
 import { json, recordAll, request, SECRET, signed } from "./support.js";
@@ -110,6 +111,31 @@ describe("Standard Schema validators in defineProvider", () => {
 });
 
 describe("validatePayload", () => {
+  it("withholds a strict object's message that quotes unknown key names from the payload (zod 3 and 4)", () => {
+    const secretKey = "tok_live_do_not_echo";
+    const payload = { ok: true, [secretKey]: 1, nested: { ok: true, [secretKey]: 2 } };
+    const strict3 = z3
+      .object({ ok: z3.boolean(), nested: z3.object({ ok: z3.boolean() }).strict() })
+      .strict();
+    const strict4 = z4.strictObject({ ok: z4.boolean(), nested: z4.strictObject({ ok: z4.boolean() }) });
+    for (const schema of [strict3, strict4]) {
+      const result = validatePayload(schema, payload);
+      expect(JSON.stringify(result)).not.toContain(secretKey);
+      expect(result).toEqual({
+        ok: false,
+        issues: expect.arrayContaining([
+          { path: "", message: expect.stringContaining("withheld") },
+          { path: "nested", message: expect.stringContaining("withheld") },
+        ]),
+      });
+    }
+    // A message that names no key of the payload is kept as the validator wrote it.
+    expect(validatePayload(z3.object({ ok: z3.boolean() }).strict(), { ok: 1 })).toEqual({
+      ok: false,
+      issues: [{ path: "ok", message: "Expected boolean, received number" }],
+    });
+  });
+
   it("answers synchronously when the validator does (no Promise on the hot path)", () => {
     const order = { total: "3", items: [] };
     for (const schema of [orderZod3, orderValibot, orderArktype]) {

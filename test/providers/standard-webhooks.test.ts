@@ -51,6 +51,18 @@ describe("providers.standardWebhooks (and Svix)", () => {
     ]);
   });
 
+  it("names the unit when a sender signs webhook-timestamp in milliseconds; a forged one stays invalid", async () => {
+    const receiver = createReceiver({ provider: provider(), now: () => NOW * 1000 });
+    const inMs = await signed(provider(), paid, { id: "msg_ms", timestamp: NOW * 1000 });
+    const res = await receiver.handle(request(inMs));
+    expect(res.status).toBe(401);
+    expect(json(res.body).error).toBe("timestamp_out_of_range");
+    expect(json(res.body).message).toMatch(/milliseconds.*seconds/);
+    const forger = providers.standardWebhooks({ secret: "whsec_b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA==" });
+    const forged = await signed(forger, paid, { id: "msg_ms", timestamp: NOW * 1000 });
+    expect(json((await receiver.handle(request(forged))).body).error).toBe("invalid_signature");
+  });
+
   it("uses the injected clock for the ±5 min window", async () => {
     const wire = await signed(provider(), paid, { id: "msg_old", timestamp: NOW });
     const late = createReceiver({ provider: provider(), now: () => (NOW + 301) * 1000 });

@@ -1,3 +1,5 @@
+import type { SignatureFailure } from "./signature/scheme.js";
+
 /**
  * Stable error codes. The README's error table documents each one; never rename a code, only add.
  */
@@ -91,17 +93,33 @@ export function bodyAborted(cause?: unknown): WebhookError {
   return new WebhookError("body_aborted", "The client aborted or truncated the upload.", { cause });
 }
 
-export function bodyConsumed(framework = "the framework", mountHint = ""): WebhookError {
+/**
+ * One wording for every adapter: `framework` names who read the body, `fix` the change for that framework
+ * or path (default: the generic one).
+ */
+export function bodyConsumed(
+  framework?: string,
+  fix = "Mount the webhook before any body parser, or keep the raw bytes.",
+): WebhookError {
+  const by = framework === undefined ? "" : ` (by a body parser in ${framework})`;
   return new WebhookError(
     "body_already_consumed",
-    `The request body was already read by a body parser in ${framework}, and its exact bytes were not kept, so the signature cannot be checked. Mount the webhook before any body parser, or keep the raw bytes. ${mountHint}`.trim(),
+    `The request body was already read before the webhook receiver saw it${by}, and its exact bytes were not kept, so the signature cannot be checked. ${fix}`,
   );
 }
 
+/** An in-process store with every slot held by a running delivery: a capacity limit, not an outage. */
+export class StoreFullError extends Error {
+  override readonly name = "StoreFullError";
+}
+
+/** The operator reads the fix in `cause` (logged); the sender only learns to retry. */
 export function storeUnavailable(cause: unknown): WebhookError {
   return new WebhookError(
     "store_unavailable",
-    "The idempotency store is unreachable, so this delivery cannot be deduplicated; retry later.",
+    cause instanceof StoreFullError
+      ? "This receiver is at capacity: every delivery it can track is still being processed; retry later."
+      : "The idempotency store is unreachable, so this delivery cannot be deduplicated; retry later.",
     { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
   );
 }
@@ -114,6 +132,93 @@ export function queueUnavailable(cause: unknown): WebhookError {
   );
 }
 
-export function invalidConfig(message: string): WebhookError {
-  return new WebhookError("invalid_config", `createReceiver: ${message}`);
+/** A configuration mistake, found at start-up; `where` names the call or option to change. */
+export function invalidConfig(message: string, where = "createReceiver"): WebhookError {
+  return new WebhookError("invalid_config", `${where}: ${message}`);
+}
+
+export function invalidSecret(provider: string, what: string): WebhookError {
+  return invalidConfig(
+    `${what}. Pass the endpoint's signing secret from the platform's dashboard, e.g. secret: process.env.WEBHOOK_SECRET.`,
+    provider,
+  );
+}
+
+export function methodNotAllowed(method: string): WebhookError {
+  return new WebhookError("method_not_allowed", `Webhooks are delivered with POST, not ${method}.`);
+}
+
+/** Names no path: a scanner learns nothing of where webhooks are received. */
+export function notFound(): WebhookError {
+  return new WebhookError("not_found", "Not found.");
+}
+
+export function ipNotAllowed(address: string | undefined): WebhookError {
+  return new WebhookError(
+    "ip_not_allowed",
+    `The client address ${address ?? "(unknown)"} is not in the allow-list. Behind a proxy, make the adapter see the real client address (Express/Koa "trust proxy", Fastify trustProxy), or pass it to receiver.fetch(request, { remoteAddress }) in fetch runtimes.`,
+  );
+}
+
+export function unsupportedEncoding(encoding: string): WebhookError {
+  return new WebhookError(
+    "unsupported_encoding",
+    `Compressed bodies (Content-Encoding: ${encoding}) are not accepted: send webhooks uncompressed, or turn off request compression in the proxy in front of this endpoint.`,
+  );
+}
+
+/** A signature scheme's refusal (401 codes); its message was worded by the scheme and names no secret. */
+export function signatureRejected(code: SignatureFailure, message: string): WebhookError {
+  return new WebhookError(code, message);
+}
+
+export function invalidPayload(message: string, issues: readonly PayloadIssue[]): WebhookError {
+  return new WebhookError("invalid_payload", message, { issues });
+}
+
+export function schemaMismatch(type: string, issues: readonly PayloadIssue[]): WebhookError {
+  return invalidPayload(`The ${type} payload does not match its schema.`, issues);
+}
+
+export function inProgress(retryAfterMs: number): WebhookError {
+  return new WebhookError("in_progress", "This delivery is being processed right now; retry later.", {
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+  });
+}
+
+export function handlerTimeout(id: string, type: string, ms: number): WebhookError {
+  return new WebhookError(
+    "handler_timeout",
+    `Handler ${id} for ${type} did not settle within handlerTimeoutMs (${ms} ms); its attempt counts as failed.`,
+  );
+}
+
+/** `cause` gathers every handler's error; the message names none of them (they may hold payload data). */
+export function handlerFailed(
+  failed: number,
+  total: number,
+  type: string,
+  released: boolean,
+  cause: AggregateError,
+): WebhookError {
+  return new WebhookError(
+    "handler_failed",
+    `${failed} of ${total} handler(s) for ${type} failed; ${released ? "the delivery was released so the sender's retry runs it again" : "the claim could not be released and frees when its lease expires"}. The errors are in your logger and onError.`,
+    { cause },
+  );
+}
+
+export function claimLost(key: string): WebhookError {
+  return new WebhookError(
+    "claim_lost",
+    `The claim on ${key} was no longer ours when it completed (its lease expired and was taken over, or the store lost it): a redelivery of this event may run its handlers again. Raise leaseMs above your slowest handler, and give Redis persistence.`,
+  );
+}
+
+export function deadLetter(message: string, cause?: unknown, issues?: readonly PayloadIssue[]): WebhookError {
+  return new WebhookError("dead_letter", message, issues ? { cause, issues } : { cause });
+}
+
+export function internalError(): WebhookError {
+  return new WebhookError("internal_error", "Unexpected error; see the receiver's logs.");
 }

@@ -1,25 +1,15 @@
-export { type CryptoProvider, constantTimeEqual, defaultCrypto, nodeCrypto, webCrypto } from "./crypto.js";
-export { fromBase64, fromHex, toBase64, toHex, utf8 as utf8Bytes } from "./encoding.js";
+export { type CryptoProvider, defaultCrypto, nodeCrypto, webCrypto } from "./crypto.js";
+export { utf8 as utf8Bytes } from "./encoding.js";
 export {
   ERROR_CODES,
   type ErrorCode,
   isWebhookError,
   type PayloadIssue,
-  STORE_RETRY_AFTER_SECONDS,
   WebhookError,
 } from "./errors.js";
 export type { AnyEvent, EventName, EventOf, Handler, PayloadOf, WebhookEvent } from "./events.js";
-export {
-  DEFAULT_BODY_TIMEOUT_MS,
-  DEFAULT_HANDLER_TIMEOUT_MS,
-  DEFAULT_LEASE_MS,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_RETENTION_MS,
-  DEFAULT_STORE_TIMEOUT_MS,
-  deadlineFromTimeout,
-} from "./limits.js";
-export { consoleLogger } from "./logger.js";
-export type { AckMode, ReceiverOptions } from "./options.js";
+// @webhook-kit/bullmq sizes its completed-job retention from the receiver's default.
+export { type AckMode, DEFAULT_RETENTION_MS, type ReceiverOptions } from "./options.js";
 export type { BodyReader } from "./pipeline.js";
 export {
   asString,
@@ -53,7 +43,7 @@ export {
   type Receiver,
   type ReceiverCore,
 } from "./receiver.js";
-export { type Acknowledgement, acknowledge, errorResponse, jsonResponse } from "./response.js";
+export type { Acknowledgement } from "./response.js";
 export {
   type BodyFieldSignatureOptions,
   bodyFieldSignature,
@@ -61,7 +51,6 @@ export {
   type SignedContentFn,
 } from "./signature/body-field.js";
 export type { DigestEncoding, HmacAlgorithm } from "./signature/digest.js";
-export { parseKeyValueList } from "./signature/header-list.js";
 export { sign, verify } from "./signature/helpers.js";
 export { type HmacSignatureOptions, hmacSignature } from "./signature/hmac.js";
 export type {
@@ -73,11 +62,10 @@ export type {
   VerifyContext,
   VerifyOutcome,
 } from "./signature/scheme.js";
-export { encodeSecrets, type SecretEncoding, type SecretInput } from "./signature/secrets.js";
+export type { SecretEncoding, SecretInput } from "./signature/secrets.js";
 export {
   type StandardWebhooksHeaders,
   type StandardWebhooksSignatureOptions,
-  standardWebhookHeaders,
   standardWebhooksSignature,
 } from "./signature/standard-webhooks.js";
 export {
@@ -89,5 +77,4 @@ export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
 export type { ClaimResult, IdempotencyStore } from "./store/types.js";
 export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 export { type VerifyDeliveryOptions, verifyDelivery } from "./verify-delivery.js";
-export { headersToRecord, readWebBody } from "./web/body.js";
-export { attemptsToSpan, type DeliveryWorker, type WorkOptions } from "./worker.js";
+export type { DeliveryWorker, WorkOptions } from "./worker.js";

@@ -1,5 +1,5 @@
 import ipaddr from "ipaddr.js";
-import { WebhookError } from "./errors.js";
+import { invalidConfig } from "./errors.js";
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -33,18 +33,18 @@ function compileEntry(entry: string): Range {
       range = [address, address.kind() === "ipv4" ? 32 : 128];
     }
   } catch {
-    throw new WebhookError(
-      "invalid_config",
-      `allowedIps: "${entry}" is not an IPv4 or IPv6 address or CIDR range (e.g. "203.0.113.0/24", "2001:db8::/32").`,
+    throw invalidConfig(
+      `"${entry}" is not an IPv4 or IPv6 address or CIDR range (e.g. "203.0.113.0/24", "2001:db8::/32").`,
+      "allowedIps",
     );
   }
   const [address, bits] = range;
   if (address.kind() !== "ipv6" || !(address as ipaddr.IPv6).isIPv4MappedAddress()) return range;
   // The last 32 bits are the IPv4 address: /96 … /128 become /0 … /32, as clients are matched as IPv4.
   if (bits < 96) {
-    throw new WebhookError(
-      "invalid_config",
-      `allowedIps: "${entry}" is an IPv4-mapped range shorter than /96, which reaches outside the mapped addresses; write the IPv4 range instead (e.g. "127.0.0.0/8").`,
+    throw invalidConfig(
+      `"${entry}" is an IPv4-mapped range shorter than /96, which reaches outside the mapped addresses; write the IPv4 range instead (e.g. "127.0.0.0/8").`,
+      "allowedIps",
     );
   }
   return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96];

@@ -8,6 +8,17 @@ import type { Logger } from "./types.js";
 
 export type AckMode = "after-handlers" | "immediate";
 
+// The kit's defaults, beside the options they fill (settings.ts resolves them; the docs quote them).
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_STORE_TIMEOUT_MS = 2_000;
+/** A handler still running after this fails its attempt (inline) or its job run (worker). */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 5 * 60_000;
+/** Used when a provider does not document how long it waits. Most senders wait 10 s or more. */
+export const DEFAULT_SENDER_TIMEOUT_MS = 10_000;
+
 export interface ReceiverOptions<E extends EventSchemas> {
   /** A preset (`providers.eulabel({ secret })`) or `defineProvider(...)`. */
   provider: Provider<E>;

@@ -1,5 +1,5 @@
 import { decodeUtf8 } from "./encoding.js";
-import { type PayloadIssue, WebhookError } from "./errors.js";
+import { invalidPayload } from "./errors.js";
 import { type DeliveryContext, deliveryContext, type JsonObject, type Provider } from "./providers/define.js";
 import { type PayloadValidation as Validation, validatePayload } from "./schema.js";
 
@@ -83,12 +83,4 @@ export function validateDelivery(
   const payload = provider.payload ? provider.payload(context) : context.body;
   const schema = Object.hasOwn(provider.events, context.type) ? provider.events[context.type] : undefined;
   return schema ? validatePayload(schema, payload) : { ok: true, value: payload };
-}
-
-export function schemaMismatch(type: string, issues: PayloadIssue[]): WebhookError {
-  return invalidPayload(`The ${type} payload does not match its schema.`, issues);
-}
-
-function invalidPayload(message: string, issues: PayloadIssue[]): WebhookError {
-  return new WebhookError("invalid_payload", message, { issues });
 }

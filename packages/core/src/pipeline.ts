@@ -1,7 +1,18 @@
 import type { Dispatch } from "./dispatch/types.js";
-import { bodyAborted, isWebhookError, tooLarge, WebhookError } from "./errors.js";
+import {
+  bodyAborted,
+  inProgress,
+  internalError,
+  ipNotAllowed,
+  isWebhookError,
+  methodNotAllowed,
+  schemaMismatch,
+  tooLarge,
+  unsupportedEncoding,
+  type WebhookError,
+} from "./errors.js";
 import type { WebhookEvent } from "./events.js";
-import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
+import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import type { WebhookRequestHead, WebhookResponse } from "./types.js";
@@ -26,26 +37,20 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   ): Promise<WebhookResponse> => {
     const headers = lowerCased(head.headers);
     if (head.method.toUpperCase() !== "POST") {
-      throw new WebhookError("method_not_allowed", `Webhooks are delivered with POST, not ${head.method}.`);
+      throw methodNotAllowed(head.method);
     }
     if (isAllowed && !isAllowed(head.remoteAddress)) {
       logger.warn(
         { provider: provider.name, remoteAddress: head.remoteAddress },
         "client address not allowed",
       );
-      throw new WebhookError(
-        "ip_not_allowed",
-        `The client address ${head.remoteAddress ?? "(unknown)"} is not in the allow-list. Behind a proxy, make the adapter see the real client address (Express/Koa "trust proxy", Fastify trustProxy), or pass it to receiver.fetch(request, { remoteAddress }) in fetch runtimes.`,
-      );
+      throw ipNotAllowed(head.remoteAddress);
     }
     const encoding = headers["content-encoding"];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
       // The signature covers the bytes as the sender made them; inflating first would verify other bytes
       // on some frameworks and not on others, and opens a decompression bomb. One answer everywhere.
-      throw new WebhookError(
-        "unsupported_encoding",
-        `Compressed bodies (Content-Encoding: ${encoding}) are not accepted: send webhooks uncompressed, or turn off request compression in the proxy in front of this endpoint.`,
-      );
+      throw unsupportedEncoding(encoding);
     }
     const declared = headers["content-length"];
     if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
@@ -85,9 +90,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       return acknowledge("duplicate");
     }
     if (claim.status === "in_progress") {
-      throw new WebhookError("in_progress", "This delivery is being processed right now; retry later.", {
-        retryAfterSeconds: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)),
-      });
+      throw inProgress(claim.retryAfterMs);
     }
     const event: WebhookEvent = { id: key, type, payload, provider: provider.name, receivedAt, headers };
     if (parsed.attempt !== undefined) event.attempt = parsed.attempt;
@@ -122,9 +125,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       } catch (error) {
         if (!isWebhookError(error)) {
           logger.error({ err: error }, "unexpected error while handling a webhook");
-          return errorResponse(
-            new WebhookError("internal_error", "Unexpected error; see the receiver's logs."),
-          );
+          return errorResponse(internalError());
         }
         if (error.code === "store_unavailable") outage(error);
         else if (error.code === "body_already_consumed") {

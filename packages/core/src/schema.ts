@@ -64,14 +64,31 @@ const QUOTED_PREFIX = 12;
  * "…"", zod 3's enum "received '…'", arktype's "(was "…")"), and error bodies never carry the payload.
  */
 function safeMessage(message: string, value: unknown): string {
-  if (value === null || value === undefined || typeof value === "object" || typeof value === "function")
-    return message;
+  if (value !== null && typeof value === "object") {
+    return quotesKey(message, value)
+      ? "unexpected or invalid keys (the validator's message quoted key names from the payload, so it is withheld)"
+      : message;
+  }
+  if (value === null || value === undefined || typeof value === "function") return message;
   const text = String(value);
   const quoted =
     quotes(message, text) || (text.length > QUOTED_PREFIX && message.includes(text.slice(0, QUOTED_PREFIX)));
   return quoted
     ? `invalid ${typeof value} (the validator's message quoted the value, so it is withheld)`
     : message;
+}
+
+/**
+ * Whether `message` quotes one of the object's own keys, as zod's strict objects do ("Unrecognized key(s)
+ * in object: 'x'", zod 4: `Unrecognized key: "x"`): the sender chose those names. Only quoted names count,
+ * so a schema's own message that mentions a field in plain words is kept.
+ */
+function quotesKey(message: string, value: object): boolean {
+  if (!message.includes("'") && !message.includes('"')) return false;
+  for (const key in value) {
+    if (message.includes(`'${key}'`) || message.includes(`"${key}"`)) return true;
+  }
+  return false;
 }
 
 /** `text` as a whole token of `message` (so the value 1 is found in "received 1", not in "expected 10"). */

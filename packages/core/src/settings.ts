@@ -1,7 +1,9 @@
 import { type CryptoProvider, defaultCrypto } from "./crypto.js";
 import { invalidConfig } from "./errors.js";
 import { compileAllowList } from "./ip.js";
+import { consoleLogger, safeLogger, silentLogger } from "./logger.js";
 import {
+  type AckMode,
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_LEASE_MS,
@@ -9,11 +11,8 @@ import {
   DEFAULT_RETENTION_MS,
   DEFAULT_SENDER_TIMEOUT_MS,
   DEFAULT_STORE_TIMEOUT_MS,
-  deadlineFromTimeout,
-  positiveInteger,
-} from "./limits.js";
-import { consoleLogger, safeLogger, silentLogger } from "./logger.js";
-import type { AckMode, ReceiverOptions } from "./options.js";
+  type ReceiverOptions,
+} from "./options.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
 import type { DeliveryQueue } from "./queue/types.js";
 import { MemoryStore } from "./store/memory.js";
@@ -40,6 +39,19 @@ export interface Settings<E extends EventSchemas> {
   storeTimeoutMs: number;
   queueTimeoutMs: number;
   isAllowed: ((address: string | undefined) => boolean) | undefined;
+}
+
+/** Answer before the sender gives up: its timeout minus 20 % (at least 2 s) for network and queues. */
+export function deadlineFromTimeout(timeoutMs: number): number {
+  return Math.max(1, timeoutMs - Math.max(2_000, Math.ceil(timeoutMs * 0.2)));
+}
+
+export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw invalidConfig(`${name} must be a positive number of ms/bytes, got ${String(value)}.`);
+  }
+  return Math.floor(value);
 }
 
 /** Validates the options once, at start-up, and fills every default from the provider or the kit. */

@@ -1,7 +1,7 @@
 import { type CryptoProvider, defaultCrypto } from "./crypto.js";
-import { WebhookError } from "./errors.js";
+import { invalidConfig, schemaMismatch, signatureRejected } from "./errors.js";
 import type { AnyEvent, WebhookEvent } from "./events.js";
-import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
+import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { type EventSchemas, hasher, type Provider } from "./providers/define.js";
 import type { Verified } from "./signature/scheme.js";
 import type { Logger, WebhookRequest } from "./types.js";
@@ -32,7 +32,7 @@ export async function checkSignature(
   const verdict = await provider.signature.verify(request, { crypto, now });
   if (verdict.ok) return verdict;
   logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
-  throw new WebhookError(verdict.code, verdict.message);
+  throw signatureRejected(verdict.code, verdict.message);
 }
 
 export interface VerifyDeliveryOptions {
@@ -59,9 +59,9 @@ export async function verifyDelivery<E extends EventSchemas>(
   options: VerifyDeliveryOptions = {},
 ): Promise<AnyEvent<E>> {
   if (typeof rawBody === "string") {
-    throw new WebhookError(
-      "invalid_config",
-      "verifyDelivery needs the raw body as bytes (Buffer or Uint8Array), exactly as received: a string may already be decoded or re-serialised. Read it with express.raw(), request.arrayBuffer() or similar.",
+    throw invalidConfig(
+      "pass the raw body as bytes (Buffer or Uint8Array), exactly as received: a string may already be decoded or re-serialised. Read it with express.raw(), request.arrayBuffer() or similar.",
+      "verifyDelivery",
     );
   }
   const flat: Record<string, string> = {};

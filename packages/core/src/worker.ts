@@ -1,12 +1,12 @@
 import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
-import { invalidConfig, isWebhookError, WebhookError } from "./errors.js";
+import { deadLetter, invalidConfig, isWebhookError, type WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
-import { positiveInteger } from "./limits.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./providers/define.js";
 import type { JobOutcome, JobProcessor, QueueConsumer, QueueJob } from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
+import { positiveInteger } from "./settings.js";
 
 export interface WorkOptions {
   /** Jobs run at once by this worker. Default 8. */
@@ -173,23 +173,4 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     },
     { concurrency },
   );
-}
-
-/** What onError gets for a dead letter that never became a typed event: everything but a validated payload. */
-function unvalidated(delivery: QueueJob["delivery"], attempt: number): WebhookEvent {
-  return {
-    id: delivery.key,
-    type: delivery.type,
-    payload: undefined,
-    provider: delivery.provider,
-    receivedAt: delivery.receivedAt,
-    headers: delivery.headers,
-    attempt,
-  };
-}
-
-function deadLetter(message: string, cause?: unknown, issues?: WebhookError["issues"]): WebhookError {
-  const options: ConstructorParameters<typeof WebhookError>[2] = { cause };
-  if (issues) options.issues = issues;
-  return new WebhookError("dead_letter", message, options);
 }

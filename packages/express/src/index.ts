@@ -1,5 +1,5 @@
 import type { ReceiverCore } from "@webhook-kit/core";
-import { handleNodeRequest } from "@webhook-kit/core/node";
+import { handleNodeRequest, matchesPath } from "@webhook-kit/core/node";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
 export interface WebhookMiddlewareOptions {
@@ -23,7 +23,7 @@ export function webhookMiddleware(
   options: WebhookMiddlewareOptions = {},
 ): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (options.path !== undefined && req.path !== options.path) return next();
+    if (options.path !== undefined && !matchesPath(req.path, options.path)) return next();
     const raw = (req as WithRawBody).rawBody;
     handleNodeRequest(receiver, req, {
       rawBody: raw instanceof Uint8Array ? raw : req.body instanceof Uint8Array ? req.body : undefined,

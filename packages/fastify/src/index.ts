@@ -1,6 +1,6 @@
 import type { ReceiverCore } from "@webhook-kit/core";
 import { handleNodeRequest } from "@webhook-kit/core/node";
-import type { FastifyInstance, FastifyPluginAsync, HTTPMethods } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import fp from "fastify-plugin";
 
 export interface WebhookPluginOptions {
@@ -23,17 +23,23 @@ async function webhookContext(
 ): Promise<void> {
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser("*", (_request, _payload, done) => done(null));
-  instance.route({
-    method: METHODS,
-    url: path,
-    handler: async (request, reply) => {
-      const response = await handleNodeRequest(receiver, request.raw, {
-        remoteAddress: request.ip,
-        framework: "Fastify",
-      });
-      return reply.code(response.status).headers(response.headers).send(response.body);
-    },
-  });
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const response = await handleNodeRequest(receiver, request.raw, {
+      remoteAddress: request.ip,
+      framework: "Fastify",
+    });
+    return reply.code(response.status).headers(response.headers).send(response.body);
+  };
+  instance.route({ method: METHODS, url: path, handler });
+  // Core's path rule ignores one trailing slash; Fastify's router already decodes unreserved escapes.
+  const twin = path.endsWith("/") ? path.slice(0, -1) : `${path}/`;
+  if (twin === "") return;
+  try {
+    instance.route({ method: METHODS, url: twin, handler });
+  } catch (error) {
+    // The app's ignoreTrailingSlash already routes the twin here.
+    if ((error as { code?: string }).code !== "FST_ERR_DUPLICATED_ROUTE") throw error;
+  }
 }
 
 const plugin: FastifyPluginAsync<WebhookPluginOptions> = async (app, options) => {

@@ -1,5 +1,5 @@
 import type { ReceiverCore } from "@webhook-kit/core";
-import { handleNodeRequest } from "@webhook-kit/core/node";
+import { handleNodeRequest, matchesPath } from "@webhook-kit/core/node";
 import type { Context, Middleware } from "koa";
 
 export interface WebhookMiddlewareOptions {
@@ -44,7 +44,7 @@ export function webhookMiddleware(
   options: WebhookMiddlewareOptions = {},
 ): Middleware {
   return async (ctx, next) => {
-    if (options.path !== undefined && ctx.path !== options.path) return next();
+    if (options.path !== undefined && !matchesPath(ctx.path, options.path)) return next();
     // A parser that read the stream left it flowing (or ended); one that skipped this content type did not.
     const consumed = ctx.req.readableFlowing !== null;
     const kept = consumed ? keptBytes(ctx) : undefined;

@@ -24,7 +24,9 @@ export function webhookApiRoute(
   const receiver = resolver(source);
   return async (req, res) => {
     const response = await handleNodeRequest(receiver(), req, {
-      bodyParsed: (req as { body?: unknown }).body !== undefined,
+      // Not `req.body !== undefined`: Next sets it only after reading, but a custom server's parser may set
+      // it without reading (body-parser 1.x puts {} on a type it skips). A read leaves the stream flowing or ended.
+      bodyParsed: req.readableFlowing !== null || req.readableEnded,
       framework: "the Next.js Pages Router",
       mountHint: MOUNT_HINT,
     });

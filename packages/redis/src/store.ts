@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ClaimResult, IdempotencyStore } from "@webhook-kit/core";
 import { RedisStoreError, type RedisStoreOperation } from "./errors.js";
+import { keyText } from "./key-text.js";
 import { Readiness, type RedisClient } from "./readiness.js";
 import { COMMANDS } from "./scripts.js";
 import { WriteBatching } from "./write-batching.js";
@@ -91,7 +92,7 @@ export class RedisStore implements IdempotencyStore {
 
   /** The Redis key that holds a delivery key's state: the delivery key is the Cluster hash tag. */
   redisKey(key: string): string {
-    return `${this.#prefix}{${key}}`;
+    return `${this.#prefix}{${keyText(key)}}`;
   }
 
   /** complete/release calls still being retried in the background after a failure. */

@@ -1,3 +1,5 @@
+import type { Acknowledgement } from "@webhook-kit/core";
+
 /**
  * What a 2xx meant. A sender counts every 2xx as delivered, but a webhook-kit receiver says in its body
  * whether anything ran: `{ duplicate: true }` (a redelivery: no handler ran), `{ handled: false }` (no
@@ -20,6 +22,9 @@ export type DeliveryOutcome =
   /** No 2xx: an error status, a network error or a timeout. */
   | "failed";
 
+type KeysOf<T> = T extends unknown ? keyof T : never;
+type AckField = KeysOf<Acknowledgement>;
+
 /**
  * Classifies one answer.
  *
@@ -35,7 +40,8 @@ export function deliveryOutcome(status: number | undefined, body = ""): Delivery
     return "delivered";
   }
   if (!parsed || typeof parsed !== "object") return "delivered";
-  const answer = parsed as { duplicate?: unknown; handled?: unknown; status?: unknown; received?: unknown };
+  // Field names come from core's Acknowledgement type: renaming one there fails to compile here.
+  const answer = parsed as Partial<Record<AckField, unknown>>;
   if (answer.duplicate === true) return "duplicate";
   if (answer.handled === false) return "unhandled";
   if (answer.status === "processing") return "processing";

@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { claimLost, type WebhookError } from "../errors.js";
 import type { WebhookEvent } from "../events.js";
 import type { Runtime } from "../runtime.js";
 
@@ -24,11 +24,4 @@ export function releaseClaim(rt: Runtime, key: string, token: string): Promise<b
       (owned) => owned,
       () => false,
     );
-}
-
-function claimLost(key: string): WebhookError {
-  return new WebhookError(
-    "claim_lost",
-    `The claim on ${key} was no longer ours when it completed (its lease expired and was taken over, or the store lost it): a redelivery of this event may run its handlers again. Raise leaseMs above your slowest handler, and give Redis persistence.`,
-  );
 }

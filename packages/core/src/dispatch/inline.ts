@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { handlerFailed, type WebhookError } from "../errors.js";
 import type { WebhookEvent } from "../events.js";
 import { acknowledge } from "../response.js";
 import type { Route } from "../router.js";
@@ -78,18 +78,9 @@ async function runClaimed(
   for (const { id, error } of failures)
     logger.error({ err: error, type: event.type, id: event.id, handler: id }, "webhook handler failed");
   const released = await releaseClaim(rt, event.id, token);
-  return handlerFailed(failures, routes.length, event, released);
-}
-
-function handlerFailed(failures: HandlerFailure[], total: number, event: WebhookEvent, released: boolean) {
-  return new WebhookError(
-    "handler_failed",
-    `${failures.length} of ${total} handler(s) for ${event.type} failed; ${released ? "the delivery was released so the sender's retry runs it again" : "the claim could not be released and frees when its lease expires"}. The errors are in your logger and onError.`,
-    {
-      cause: new AggregateError(
-        failures.map((f) => f.error),
-        summarize(failures, total, event.type),
-      ),
-    },
+  const cause = new AggregateError(
+    failures.map((f) => f.error),
+    summarize(failures, routes.length, event.type),
   );
+  return handlerFailed(failures.length, routes.length, event.type, released, cause);
 }

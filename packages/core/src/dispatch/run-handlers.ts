@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { handlerTimeout } from "../errors.js";
 import type { WebhookEvent } from "../events.js";
 import type { Route } from "../router.js";
 import type { Ticker } from "../ticker.js";
@@ -58,13 +58,6 @@ export function runRoutes(
       }
     });
   });
-}
-
-function handlerTimeout(id: string, type: string, ms: number): WebhookError {
-  return new WebhookError(
-    "handler_timeout",
-    `Handler ${id} for ${type} did not settle within handlerTimeoutMs (${ms} ms); its attempt counts as failed.`,
-  );
 }
 
 /** One line naming the failed handlers, for logs and dead letters; never the payload. */

@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import getRawBody from "raw-body";
-import { bodyAborted, bodyConsumed, bodyTimeout, tooLarge, WebhookError } from "../errors.js";
+import { bodyAborted, bodyConsumed, bodyTimeout, notFound, tooLarge } from "../errors.js";
+import { matchesPath } from "../path.js";
 import type { ReceiverCore } from "../receiver.js";
 import { errorResponse } from "../response.js";
 import { Ticker, tickPeriod } from "../ticker.js";
 import type { WebhookRequestHead, WebhookResponse } from "../types.js";
+
+/** The path rule adapters share (one trailing slash, escapes of unreserved characters). */
+export { matchesPath } from "../path.js";
 
 /** How long a refused upload may keep its socket while the error response drains, before it is cut. */
 const LINGER_MS = 2_000;
@@ -162,11 +166,11 @@ export function createNodeHandler(
   options: { path?: string } = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    if (options.path !== undefined && pathOf(req.url) !== options.path) {
+    if (options.path !== undefined && !matchesPath(pathOf(req.url), options.path)) {
       writeNodeResponse(
         res,
         // Says nothing of where webhooks are received: a scanner learns no path.
-        errorResponse(new WebhookError("not_found", "Not found.")),
+        errorResponse(notFound()),
       );
       return;
     }

@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { CryptoProvider } from "../crypto.js";
 import { toHex, utf8 } from "../encoding.js";
-import { DEFAULT_SENDER_TIMEOUT_MS } from "../limits.js";
+import { DEFAULT_SENDER_TIMEOUT_MS } from "../options.js";
 import type { SignatureScheme } from "../signature/scheme.js";
 import { retentionForSchedule } from "./retention.js";
 

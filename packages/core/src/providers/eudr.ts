@@ -4,7 +4,7 @@ import type { SecretInput } from "../signature/secrets.js";
 import { defineProvider, type PayloadSchema, type Provider } from "./define.js";
 import { bodyHashKey, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
-/** The supplier reference both N'entropy supplier events carry (seed 002). Unknown fields are kept. */
+/** The supplier reference both N'entropy supplier events carry (N'entropy's webhooks docs). Unknown fields are kept. */
 export interface EudrSupplierData {
   /** Your system's id for the supplier (e.g. "VENDOR-001"). */
   externalId: string;
@@ -13,7 +13,7 @@ export interface EudrSupplierData {
   [field: string]: unknown;
 }
 
-/** "Every webhook delivery includes" these four fields (seed 002). Unknown fields are kept. */
+/** "Every webhook delivery includes" these four fields (N'entropy's webhooks docs). Unknown fields are kept. */
 export interface EudrEvent<D> {
   event: string;
   /** ISO time of the event: repeated unchanged by retries. */
@@ -30,7 +30,7 @@ const supplierData = z.looseObject({
   internalId: z.string(),
 });
 
-/** "Every webhook delivery includes" these four fields (seed 002). */
+/** "Every webhook delivery includes" these four fields (N'entropy's webhooks docs). */
 const envelope = <D extends z.ZodType>(data: D) =>
   z.looseObject({
     event: z.string(),
@@ -46,7 +46,7 @@ export const eudrSupplierData: PayloadSchema<EudrSupplierData> = supplierData;
 export const eudrEvents: {
   "supplier.created": PayloadSchema<EudrEvent<EudrSupplierData>>;
   "supplier.updated": PayloadSchema<EudrEvent<EudrSupplierData>>;
-  /** The seed shows no sync.completed data; any object is accepted and kept. */
+  /** The docs show no sync.completed data; any object is accepted and kept. */
   "sync.completed": PayloadSchema<EudrEvent<Record<string, unknown>>>;
 } = {
   "supplier.created": envelope(supplierData),
@@ -67,8 +67,8 @@ export interface EudrOptions {
 }
 
 /**
- * N'entropy EUDR platform (seed 002): `X-Webhook-Signature` (hex HMAC-SHA256 of the raw body, with or
- * without `sha256=`), `X-Webhook-Event`, `X-Webhook-Timestamp`.
+ * N'entropy EUDR platform (its webhooks overview): `X-Webhook-Signature` (hex HMAC-SHA256 of the raw body,
+ * with or without `sha256=`), `X-Webhook-Event`, `X-Webhook-Timestamp`.
  *
  * `X-Webhook-Id` names the *endpoint* (wh_…), so it can never identify a delivery, and the body has no
  * event id. The key is the event type plus the SHA-256 of the exact body: a retry resends the same

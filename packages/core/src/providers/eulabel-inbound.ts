@@ -6,7 +6,7 @@ import { EULABEL_RETRY_SCHEDULE } from "./eulabel.js";
 import { bodyHashKey, type IdempotencyKeyFn, SECOND, signedType } from "./shared.js";
 
 /**
- * The overview page (seed 000) names `item.create` / `item.update` but shows no payload, so the schema
+ * EUlabel's webhooks overview names `item.create` / `item.update` but shows no payload, so the schema
  * requires nothing and keeps every field; the optional fields are the ones a PIM/CMS item plausibly has
  * and are only type hints. Tighten them with your own `defineProvider` once your PIM's payload is fixed.
  */
@@ -44,7 +44,7 @@ export interface EulabelInboundOptions {
 }
 
 /**
- * EUlabel inbound items (seed 000): a PIM/CMS pushes `item.create` / `item.update`, signed
+ * EUlabel inbound items (eulabel.eu/docs/webhooks/overview/introduction): a PIM/CMS pushes `item.create` / `item.update`, signed
  * `X-Webhook-Signature: sha256=<hex>` over the raw body; 2xx expected within 30 s.
  *
  * The event type is read from the signed body only: its `event`, else its `type`. `X-Webhook-Event` is not
@@ -59,7 +59,7 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
   return defineProvider({
     name: "eulabel-inbound",
     signature: hmacSignature({
-      // Seed 000 names X-Webhook-Signature and warns that names differ between pages: X-EUlabel-Signature too.
+      // The overview names X-Webhook-Signature and warns that names differ between pages: X-EUlabel-Signature too.
       header: ["x-webhook-signature", "x-eulabel-signature"],
       prefix: "sha256=",
       encoding: "hex",

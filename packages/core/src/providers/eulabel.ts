@@ -13,7 +13,7 @@ import { HOUR, MINUTE, SECOND } from "./shared.js";
 
 const missingField = z.looseObject({ field: z.string(), message: z.string() });
 
-/** The compliance object EUlabel attaches to passport events (seed 001). Unknown fields are kept. */
+/** The compliance object EUlabel attaches to passport events (EUlabel's outbound webhooks docs). Unknown fields are kept. */
 export interface EulabelCompliance {
   /** "incomplete" | "compliant" in the docs; kept open so a new status never rejects a delivery. */
   status: string;
@@ -25,7 +25,7 @@ export interface EulabelCompliance {
   [field: string]: unknown;
 }
 
-/** A passport event (seed 001). Unknown fields are kept. */
+/** A passport event (EUlabel's outbound webhooks docs). Unknown fields are kept. */
 export interface EulabelPassportEvent {
   event: string;
   /** The passport's id — one passport emits several events, so this is NOT a delivery id. */
@@ -98,12 +98,12 @@ export const eulabelEvents: {
   "passport.published": passportEvent,
   "passport.updated": passportEvent,
   "passport.deleted": passportDeleted,
-  /** Named in EUlabel's overview page (seed 000) beside the six outbound events. */
+  /** Named in EUlabel's webhooks overview beside the six outbound events. */
   "passport.created": passportEvent,
   "scan.threshold": scanThreshold,
 };
 
-/** EUlabel's schedule (seed 001), read as delays between attempts: the longer of the two readings. */
+/** EUlabel's published schedule, read as delays between attempts: the longer of the two readings. */
 export const EULABEL_RETRY_SCHEDULE = [0, 30 * SECOND, 2 * MINUTE, 15 * MINUTE, HOUR, 4 * HOUR] as const;
 
 /** Both names EUlabel's pages give the signature header; `sign` writes the first. */
@@ -121,9 +121,9 @@ export interface EulabelOptions {
 }
 
 /**
- * EUlabel outbound passport webhooks (seed 001): `X-EUlabel-Signature: sha256=<hex>` over the raw body
- * (or `X-Webhook-Signature`, the name seed 000 gives; whichever is present),
- * event type in `event`; timeout and retry schedule as the seed publishes them, keys kept as long as retries come.
+ * EUlabel outbound passport webhooks (eulabel.eu/docs/webhooks/outbound-webhooks): `X-EUlabel-Signature:
+ * sha256=<hex>` over the raw body (or `X-Webhook-Signature`, the name its overview page gives; whichever is
+ * present), event type in `event`; timeout and retry schedule as EUlabel publishes them (the data below).
  *
  * The payload's `id` names the passport, and EUlabel sends no per-delivery id, so the key is the event
  * type plus the SHA-256 of the exact body: a retry repeats the body byte for byte, while two events about
@@ -136,7 +136,7 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
   return defineProvider({
     name: "eulabel",
     signature: hmacSignature({
-      // Seed 001 (outbound page) names X-EUlabel-Signature, seed 000 (overview) X-Webhook-Signature: either.
+      // The outbound page names X-EUlabel-Signature, the overview X-Webhook-Signature: either.
       header: EULABEL_SIGNATURE_HEADERS,
       prefix: "sha256=",
       encoding: "hex",

@@ -4,7 +4,7 @@ import type { SecretInput } from "../signature/secrets.js";
 import { asString, defineProvider, type PayloadSchema, type Provider } from "./define.js";
 import { HOUR, type IdempotencyKeyFn, MINUTE, SECOND, signedType } from "./shared.js";
 
-/** `{ id, type, created_at, data }` (seed 003): `id` is the per-event id (evt_…). */
+/** `{ id, type, created_at, data }` (the guide): `id` is the per-event id (evt_…). */
 const envelope = <D extends z.ZodType>(data: D) =>
   z.looseObject({ id: z.string(), type: z.string(), created_at: z.string(), data });
 
@@ -15,14 +15,14 @@ const user = z.looseObject({
   created_at: z.string().optional(),
 });
 const project = z.looseObject({ id: z.string(), name: z.string().optional() });
-/** The seed names the team events without a payload: the fields are optional hints, all others kept. */
+/** The guide names the team events without a payload: the fields are optional hints, all others kept. */
 const teamMember = z.looseObject({
   team_id: z.string().optional(),
   user_id: z.string().optional(),
   role: z.string().optional(),
 });
 
-/** `{ id, type, created_at, data }` (seed 003). Unknown fields are kept. */
+/** `{ id, type, created_at, data }` (the guide). Unknown fields are kept. */
 export interface GenericEvent<D> {
   /** The per-event id (evt_…): the idempotency key. */
   id: string;
@@ -43,7 +43,7 @@ export interface GenericProject {
   name?: string | undefined;
   [field: string]: unknown;
 }
-/** The seed names the team events without a payload: the fields are optional hints. */
+/** The guide names the team events without a payload: the fields are optional hints. */
 export interface GenericTeamMember {
   team_id?: string | undefined;
   user_id?: string | undefined;
@@ -84,11 +84,11 @@ export interface GenericOptions {
 }
 
 /**
- * The X-Webhook-* SaaS style (seed 003): `X-Webhook-Signature: sha256=<hex>` over the raw body, body
- * `{ id, type, created_at, data }`.
+ * The X-Webhook-* SaaS style of a common webhooks guide: `X-Webhook-Signature: sha256=<hex>` over the raw
+ * body, body `{ id, type, created_at, data }`.
  *
  * The key is the body's `id` (evt_…), never `X-Webhook-Id`: that header is the *webhook's* id (wh_…) and is
- * the same on every event. The seed's sample code signs `JSON.stringify(req.body)`; this preset always
+ * the same on every event. The guide's sample code signs `JSON.stringify(req.body)`; this preset always
  * verifies the exact raw bytes, so a re-serialised body can never pass or fail by accident.
  *
  * @example

@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { invalidPayload } from "../errors.js";
 import type { DeliveryContext } from "./define.js";
 
 export const SECOND = 1_000;
@@ -36,17 +36,9 @@ export function signedType(
 ): string | undefined {
   const type = firstString(...candidates);
   if (type === undefined && headers["x-webhook-event"] !== undefined) {
-    throw new WebhookError(
-      "invalid_payload",
+    throw invalidPayload(
       `The signed body names no event type (${fields}). The X-Webhook-Event header is not signed, so it is never used to route: anyone could replay this body under another type. Put the type in the body the sender signs, or describe the sender with defineProvider.`,
-      {
-        issues: [
-          {
-            path: fields.split(" ")[0]!.replaceAll('"', ""),
-            message: "missing event type in the signed body",
-          },
-        ],
-      },
+      [{ path: fields.split(" ")[0]!.replaceAll('"', ""), message: "missing event type in the signed body" }],
     );
   }
   return type;

@@ -19,7 +19,7 @@ const shipment = z.looseObject({
 });
 const user = z.looseObject({ id: z.string() });
 
-/** `{ event, data, timestamp, signature }` (seed 004). Unknown fields are kept. */
+/** `{ event, data, timestamp, signature }` (the shipping API's guide). Unknown fields are kept. */
 export interface ShippingEvent<D> {
   event: string;
   data: D;
@@ -66,7 +66,7 @@ export interface ShippingOptions {
 }
 
 /**
- * The shipping API (seed 004): the signature travels inside the JSON body (`"signature": "<hex>"`), the
+ * A shipping API (its Webhooks Guide): the signature travels inside the JSON body (`"signature": "<hex>"`), the
  * sender publishes an IP list, and retries with exponential backoff for an undocumented time.
  *
  * There is no event id (`data.id` is the shipment), so the key is the event type plus the SHA-256 of the
@@ -98,7 +98,7 @@ export function shipping(options: ShippingOptions): Provider<typeof shippingEven
     signature: bodyFieldSignature(scheme),
     signs: 'the raw body without its top-level "signature" member',
     events: shippingEvents,
-    // The body is the only signed place, and the only one the seed documents.
+    // The body is the only signed place, and the only one its guide documents.
     eventType: ({ body }) => (typeof body.event === "string" && body.event !== "" ? body.event : undefined),
     idempotencyKey: options.idempotencyKey ?? defaultKey,
     timeoutMs: 10 * SECOND,

@@ -1,5 +1,5 @@
 import { decodeUtf8 } from "../encoding.js";
-import { WebhookError } from "../errors.js";
+import { invalidConfig } from "../errors.js";
 import { carries, prefixReader } from "./header-list.js";
 import { appendMember, type FoundMember, findMember, withoutMember } from "./json-member.js";
 import { type KeyOptions, keyring } from "./keyring.js";
@@ -57,14 +57,11 @@ export function bodyFieldSignature(options: BodyFieldSignatureOptions): Signatur
   const missing = () =>
     fail(
       "missing_signature",
-      `The body carries no single top-level "${field}" string. ${platform} puts its signature there; is the body the exact JSON it sent?`,
+      `The body carries no single top-level "${field}" string, where ${platform} puts its signature. Is the body the exact JSON it sent?`,
     );
   const invalid = () => mismatch(`"${field}" member`, "the body");
   const notAnObject = () =>
-    new WebhookError(
-      "invalid_config",
-      `${platform}: sign() needs a JSON object body to embed "${field}" in.`,
-    );
+    invalidConfig(`sign() needs a JSON object body to embed "${field}" in.`, platform);
 
   return {
     name: `body-field-hmac-${ring.algorithm}`,

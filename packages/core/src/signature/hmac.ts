@@ -1,4 +1,4 @@
-import { WebhookError } from "../errors.js";
+import { invalidConfig } from "../errors.js";
 import { carries, prefixReader, signatureTexts } from "./header-list.js";
 import { type KeyOptions, keyring } from "./keyring.js";
 import { mismatch, missingHeader, OK, type SignatureScheme } from "./scheme.js";
@@ -26,7 +26,7 @@ export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
     name.toLowerCase(),
   );
   if (names.length === 0) {
-    throw new WebhookError("invalid_config", "hmacSignature: name at least one signature header.");
+    throw invalidConfig("name at least one signature header.", "hmacSignature");
   }
   const header = names[0]!;
   const named = names.length === 1 ? header : `${header} (or ${names.slice(1).join(", ")})`;

@@ -59,7 +59,7 @@ export const OK: VerifyOutcome = { ok: true };
 export const missingHeader = (named: string, platform: string): VerifyOutcome =>
   fail(
     "missing_signature",
-    `The ${named} header is missing. ${platform} signs every delivery with it: check that the request comes from ${platform} and that no proxy strips the header.`,
+    `The ${named} header is missing, and ${platform} signs every delivery with it: check that the request comes from ${platform} and that no proxy strips the header.`,
   );
 
 /** No signature matches `what` (e.g. "the body") under any secret: `where` names where they were read. */

@@ -1,5 +1,5 @@
 import { fromBase64, utf8 } from "../encoding.js";
-import { WebhookError } from "../errors.js";
+import { invalidSecret } from "../errors.js";
 
 export type SecretInput = string | Uint8Array | readonly (string | Uint8Array)[];
 export type SecretEncoding = "utf8" | "base64" | "whsec-base64";
@@ -10,14 +10,14 @@ export type SecretEncoding = "utf8" | "base64" | "whsec-base64";
  */
 export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, provider: string): Uint8Array[] {
   const list = (Array.isArray(input) ? input : [input]) as (string | Uint8Array)[];
-  if (list.length === 0) throw configError(provider, "no secret was given");
+  if (list.length === 0) throw invalidSecret(provider, "no secret was given");
   return list.map((secret, i) => {
     if (secret instanceof Uint8Array) {
-      if (secret.length === 0) throw configError(provider, `secret #${i + 1} is empty`);
+      if (secret.length === 0) throw invalidSecret(provider, `secret #${i + 1} is empty`);
       return secret;
     }
     if (typeof secret !== "string" || secret.length === 0) {
-      throw configError(
+      throw invalidSecret(
         provider,
         `secret #${i + 1} is empty or not a string (is the environment variable set?)`,
       );
@@ -26,15 +26,8 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
     const text = encoding === "whsec-base64" ? secret.replace(/^whsec_/, "") : secret;
     const bytes = fromBase64(text);
     if (!bytes || bytes.length === 0) {
-      throw configError(provider, `secret #${i + 1} is not valid base64 (secretEncoding: "${encoding}")`);
+      throw invalidSecret(provider, `secret #${i + 1} is not valid base64 (secretEncoding: "${encoding}")`);
     }
     return bytes;
   });
-}
-
-function configError(provider: string, what: string): WebhookError {
-  return new WebhookError(
-    "invalid_config",
-    `${provider}: ${what}. Pass the endpoint's signing secret from the platform's dashboard, e.g. secret: process.env.WEBHOOK_SECRET.`,
-  );
 }

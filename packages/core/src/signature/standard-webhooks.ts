@@ -3,7 +3,15 @@ import { carries } from "./header-list.js";
 import { keyring } from "./keyring.js";
 import { fail, missingHeader, OK, type SignatureScheme } from "./scheme.js";
 import type { SecretEncoding, SecretInput } from "./secrets.js";
-import { checkTolerance, nowInSeconds, outOfRange, parseUnixSeconds, withinTolerance } from "./timestamp.js";
+import {
+  checkTolerance,
+  inMilliseconds,
+  looksLikeMilliseconds,
+  nowInSeconds,
+  outOfRange,
+  parseUnixSeconds,
+  withinTolerance,
+} from "./timestamp.js";
 
 /** Which header family a sender uses: the standard's `webhook-*` or Svix's `svix-*` (same scheme). */
 export type StandardWebhooksHeaders = "webhook" | "svix";
@@ -63,7 +71,9 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
         "invalid_signature",
         "The webhook-signature header matches no configured secret over id.timestamp.body, or webhook-id / webhook-timestamp is missing. Pass the exact raw body and the endpoint's whsec_ secret.",
       );
-      if (!sent.id || sent.timestamp === undefined || seconds === undefined) return invalid;
+      if (!sent.id || sent.timestamp === undefined) return invalid;
+      // A millisecond timestamp is checked like any other: only a signature that matches learns the unit.
+      if (seconds === undefined && !looksLikeMilliseconds(sent.timestamp)) return invalid;
       // Space-separated by the standard; a repeated header arrives joined with ", " ("v1,a, v1,b"), which
       // leaves a trailing comma on every entry but the last. Base64 never ends in a comma.
       const candidates = sent.signature.split(/\s+/).flatMap((token) => {
@@ -72,6 +82,7 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
       });
       const signed = content(sent.id, sent.timestamp, request.rawBody);
       if (!(await ring.match(crypto, signed, candidates))) return invalid;
+      if (seconds === undefined) return inMilliseconds("webhook-timestamp");
       return withinTolerance(seconds, now, tolerance) ? OK : outOfRange("webhook-timestamp", tolerance);
     },
     async sign(input) {

@@ -1,5 +1,5 @@
 import { concatBytes, utf8 } from "../encoding.js";
-import { WebhookError } from "../errors.js";
+import { invalidConfig } from "../errors.js";
 import type { WebhookRequest } from "../types.js";
 import {
   carries,
@@ -73,9 +73,9 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
   const timestampKey = "key" in where ? where.key : undefined;
   const signatureKey = options.signatureKey;
   if (timestampKey !== undefined && signatureKey === undefined) {
-    throw new WebhookError(
-      "invalid_config",
-      `${platform}: timestampedHmacSignature needs signatureKey when the timestamp travels as a key of the signature header.`,
+    throw invalidConfig(
+      "timestampedHmacSignature needs signatureKey when the timestamp travels as a key of the signature header.",
+      platform,
     );
   }
   const prefix = options.prefix ?? "";

@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { StoreFullError } from "../errors.js";
 import type { ClaimResult, IdempotencyStore } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -108,7 +109,7 @@ export class MemoryStore implements IdempotencyStore {
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - this.#now() };
     if (!this.#makeRoom()) {
       // The receiver answers 503 store_unavailable + Retry-After: the sender retries, nothing is lost.
-      throw new Error(
+      throw new StoreFullError(
         `MemoryStore is full: all ${this.#max} entries are deliveries still being processed. Raise maxEntries or use RedisStore.`,
       );
     }

@@ -17,8 +17,8 @@ export function fetchHandler(receive: Receive, limits: { maxBodyBytes: number; b
     const response = await receive(head, () => {
       if (request.bodyUsed) {
         throw bodyConsumed(
-          "this Request",
-          "The body was read before (e.g. await request.json()): pass the untouched Request to receiver.fetch(), or request.clone() before reading it.",
+          undefined,
+          "Pass the untouched Request to receiver.fetch(), or request.clone() before reading it (e.g. with await request.json()).",
         );
       }
       return readWebBody(request, limits.maxBodyBytes, limits.bodyTimeoutMs);

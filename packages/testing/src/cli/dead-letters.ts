@@ -54,9 +54,10 @@ export async function deadLetters(
         ? await queue.replayDeadLetter(key as string)
         : await queue.removeDeadLetter(key as string);
     if (!found) {
-      io.stderr.write(
-        `${s.bad("error:")} no dead letter with key "${key}" in ${queueLabel(args)} (see dead-letters list).\n`,
-      );
+      const message = `no dead letter with key "${key}" in ${queueLabel(args)} (see dead-letters list).`;
+      io.stderr.write(`${s.bad("error:")} ${message}\n`);
+      // A script reading --json gets one JSON document on stdout whatever happened.
+      if (args.json) line(io, JSON.stringify({ error: "no_such_dead_letter", key, message }));
       return 2;
     }
     if (args.json) line(io, JSON.stringify({ [action === "replay" ? "replayed" : "removed"]: key }));

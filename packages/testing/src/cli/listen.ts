@@ -1,7 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createReceiver, type Logger } from "@webhook-kit/core";
-import { handleNodeRequest, writeNodeResponse } from "@webhook-kit/core/node";
+import { handleNodeRequest, matchesPath, writeNodeResponse } from "@webhook-kit/core/node";
+import { deliveryOutcome } from "../outcome.js";
 import type { CliIo, CommonArgs } from "./io.js";
 import { resolveProvider } from "./providers.js";
 import { summariseBody } from "./report.js";
@@ -31,7 +32,7 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
     line(io, JSON.stringify(event.payload, null, 2));
   });
   const server = http.createServer((req, res) => {
-    if (args.path !== undefined && (req.url ?? "").split("?")[0] !== args.path) {
+    if (args.path !== undefined && !matchesPath((req.url ?? "").split("?")[0] ?? "", args.path)) {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not_found"}');
       line(
         io,
@@ -43,7 +44,7 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
       writeNodeResponse(res, response);
       if (response.status >= 300) {
         line(io, `${s.bad("✗")} ${time()} ${response.status} ${errorText(response.body)}`);
-      } else if (response.body.includes('"duplicate":true')) {
+      } else if (deliveryOutcome(response.status, response.body) === "duplicate") {
         line(io, `${s.warn("↺")} ${time()} duplicate delivery acknowledged; nothing ran`);
       }
     });

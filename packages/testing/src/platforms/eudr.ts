@@ -2,7 +2,7 @@ import { providers } from "@webhook-kit/core";
 import { definePlatform, present } from "./define.js";
 import { newTimestamp } from "./values.js";
 
-/** The N'entropy EUDR platform (seed 002). */
+/** The N'entropy EUDR platform. */
 export const eudr = definePlatform({
   name: "eudr",
   preset: "eudr",
@@ -16,7 +16,7 @@ export const eudr = definePlatform({
       typeof payload.timestamp === "string" ? payload.timestamp : new Date().toISOString(),
   }),
   fresh: newTimestamp,
-  /** Seed 002's example; `supplier.updated` and `sync.completed` follow its envelope (their data is invented). */
+  /** N'entropy's documented example; `supplier.updated` and `sync.completed` follow its envelope (their data is invented). */
   fixtures: {
     "supplier.created": {
       event: "supplier.created",

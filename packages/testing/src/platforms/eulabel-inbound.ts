@@ -2,7 +2,7 @@ import { providers } from "@webhook-kit/core";
 import { definePlatform, present } from "./define.js";
 import { newTimestamp } from "./values.js";
 
-/** A PIM/CMS pushing items to EUlabel (seed 000). */
+/** A PIM/CMS pushing items to EUlabel (its inbound webhooks overview). */
 export const eulabelInbound = definePlatform({
   name: "eulabel-inbound",
   preset: "eulabelInbound",
@@ -10,7 +10,7 @@ export const eulabelInbound = definePlatform({
   userAgent: "webhook-kit-testing/0.1 (PIM/CMS push)",
   headers: (payload) => present("x-webhook-event", payload.event, payload.type),
   fresh: newTimestamp,
-  /** Invented: seed 000 names item.create / item.update but shows no payload. */
+  /** Invented: EUlabel's overview names item.create / item.update but shows no payload. */
   fixtures: {
     "item.create": {
       event: "item.create",

@@ -3,9 +3,9 @@ import { definePlatform } from "./define.js";
 import { newTimestamp } from "./values.js";
 
 /**
- * EUlabel outbound passport events (seed 001). `passport.draft_created` and `passport.published` are the
- * seed's examples verbatim; the others follow their envelope (their compliance figures are invented), and
- * `scan.threshold`, which the seed shows no payload for, is invented.
+ * EUlabel outbound passport events (eulabel.eu/docs/webhooks/outbound-webhooks). `passport.draft_created` and `passport.published` are the
+ * page's examples verbatim; the others follow their envelope (their compliance figures are invented), and
+ * `scan.threshold`, which the page shows no payload for, is invented.
  */
 
 const compliance = (status: string, completeness: number, missing: { field: string; message: string }[]) => ({
@@ -23,7 +23,7 @@ export const eulabel = definePlatform({
   name: "eulabel",
   preset: "eulabel",
   create: (secret) => providers.eulabel({ secret }),
-  // Seed 001 names no User-Agent; this one is labelled as a test sender.
+  // EUlabel's docs name no User-Agent; this one is labelled as a test sender.
   userAgent: "EUlabel-Webhooks/1.0 (webhook-kit testing)",
   // Keyed by type + body hash: a new event time is a new event.
   fresh: newTimestamp,

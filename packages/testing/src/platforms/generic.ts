@@ -17,14 +17,14 @@ const event = <D extends object>(id: string, type: string, createdAt: string, da
   data,
 });
 
-/** The X-Webhook-* SaaS style (seed 003). */
+/** The X-Webhook-* SaaS style of a common webhooks guide. */
 export const generic = definePlatform({
   name: "generic",
   preset: "generic",
   create: (secret) => providers.generic({ secret }),
   userAgent: "ExampleAPI-Webhooks/1.0",
   headers: (payload, options) => ({
-    // The webhook's id, the same on every event (seed 003).
+    // The webhook's id, the same on every event (per the X-Webhook-* guide).
     "x-webhook-id": options.webhookId ?? "wh_123456",
     ...present("x-webhook-event", payload.type),
   }),
@@ -34,7 +34,7 @@ export const generic = definePlatform({
     id: `evt_${randomAlphanumeric(24).toLowerCase()}`,
     created_at: isoSeconds(now),
   }),
-  /** Seed 003's example body (`user.created`); the others follow its envelope. */
+  /** The guide's example body (`user.created`); the others follow its envelope. */
   fixtures: {
     "user.created": event("evt_abc123", "user.created", "2023-12-01T15:30:00Z", user),
     "user.updated": event("evt_abc126", "user.updated", "2023-12-01T15:33:00Z", {

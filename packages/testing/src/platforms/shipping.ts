@@ -4,7 +4,7 @@ import { newTimestamp } from "./values.js";
 
 const MINUTE = 60_000;
 
-/** The shipping API (seed 004): the signature travels inside the body, which `sign` embeds. */
+/** The shipping API: the signature travels inside the body, which `sign` embeds. */
 export const shipping = definePlatform({
   name: "shipping",
   preset: "shipping",
@@ -13,7 +13,7 @@ export const shipping = definePlatform({
   // The preset states no schedule ("several times with exponential backoff"): an assumed doubling from 1 min.
   retrySchedule: [0, MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE, 16 * MINUTE],
   fresh: newTimestamp,
-  /** Seed 004's example without its placeholder signature (signDelivery embeds the real one). */
+  /** The shipping guide's example without its placeholder signature (signDelivery embeds the real one). */
   fixtures: {
     "shipment.created": {
       event: "shipment.created",

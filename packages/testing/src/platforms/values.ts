@@ -21,7 +21,7 @@ export function randomHex(length: number): string {
 
 /** ISO 8601 with milliseconds: two events of one type a second apart must still differ in bytes. */
 export const isoMs = (now: number): string => new Date(now).toISOString();
-/** ISO 8601 to the second, as the seeds write times that are not part of a body-hash key. */
+/** ISO 8601 to the second, as the platforms' docs write times that are not part of a body-hash key. */
 export const isoSeconds = (now: number): string => new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** For body-hash keyed platforms: the event time makes each event's bytes its own. */

@@ -1,0 +1,70 @@
+import http from "node:http";
+import { createReceiver, type ReceiverCore } from "@webhook-kit/core";
+import { createNodeHandler } from "@webhook-kit/core/node";
+import { webhookMiddleware as expressWebhook } from "@webhook-kit/express";
+import { webhookPlugin } from "@webhook-kit/fastify";
+import { webhookMiddleware as koaWebhook } from "@webhook-kit/koa";
+import express from "express";
+import Fastify from "fastify";
+import Koa from "koa";
+import { afterEach, describe, expect, it } from "vitest";
+import { eulabel, passportEvent, signedDelivery } from "../support/deliveries.js";
+import { send } from "../support/http.js";
+
+// One path rule for every adapter (core's matchesPath): one trailing slash and escapes of unreserved
+// characters name the configured path; case, a second slash or another segment do not.
+const PATH = "/webhooks/eulabel";
+const SAME = ["/webhooks/eulabel", "/webhooks/eulabel/", "/w%65bhooks/eulabel", "/webhooks/%65ulabel/?x=1"];
+const OTHER = ["/Webhooks/eulabel", "/webhooks/eulabel//", "/webhooks/eulabelx", "/webhooks%2Feulabel"];
+
+type Start = (receiver: ReceiverCore) => Promise<http.Server>;
+
+const listen = async (server: http.Server) => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+};
+
+const adapters: Record<string, Start> = {
+  "node:http (createNodeHandler)": (r) => listen(http.createServer(createNodeHandler(r, { path: PATH }))),
+  express: (r) => listen(http.createServer(express().use(expressWebhook(r, { path: PATH })))),
+  koa: (r) => listen(http.createServer(new Koa().use(koaWebhook(r, { path: PATH })).callback())),
+  fastify: async (r) => {
+    const app = Fastify();
+    await app.register(webhookPlugin, { receiver: r, path: PATH });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    return app.server;
+  },
+  // The app's own ignoreTrailingSlash already routes the slash twin: the plugin must not register it again.
+  "fastify (ignoreTrailingSlash)": async (r) => {
+    const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } });
+    await app.register(webhookPlugin, { receiver: r, path: PATH });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    return app.server;
+  },
+};
+
+let running: http.Server | undefined;
+afterEach(async () => {
+  running?.closeAllConnections();
+  await new Promise((resolve) => running?.close(resolve));
+  running = undefined;
+});
+
+describe.each(Object.entries(adapters))("%s matches its path by core's rule", (_name, start) => {
+  it("receives at the configured path's equivalents and at no other path", async () => {
+    const receiver = createReceiver({ provider: eulabel() });
+    const seen: string[] = [];
+    receiver.on("*", (event) => {
+      seen.push(event.id);
+    });
+    running = await start(receiver);
+    const { port } = running.address() as { port: number };
+    const post = async (path: string) => {
+      const delivery = await signedDelivery(passportEvent());
+      return (await send(`http://127.0.0.1:${port}${path}`, delivery)).status;
+    };
+    for (const path of SAME) expect([path, await post(path)]).toEqual([path, 200]);
+    for (const path of OTHER) expect([path, await post(path)]).toEqual([path, 404]);
+    expect(seen).toHaveLength(SAME.length);
+  });
+});
