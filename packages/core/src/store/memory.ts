@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { ClaimResult, IdempotencyStore } from "./types.js";
+import type { ClaimResult, IdempotencyStore, StoreDeadline } from "./types.js";
 
 export interface MemoryStoreOptions {
   /**
@@ -102,7 +102,8 @@ export class MemoryStore implements IdempotencyStore {
     return this.size < this.#max;
   }
 
-  async claim(key: string, { leaseMs }: { leaseMs: number }): Promise<ClaimResult> {
+  // `deadline` is accepted and ignored: every call settles at once, without I/O (`inProcess`).
+  async claim(key: string, { leaseMs }: { leaseMs: number } & StoreDeadline): Promise<ClaimResult> {
     const entry = this.#live(key);
     if (entry?.state === "completed") return { status: "completed" };
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - this.#now() };
@@ -128,7 +129,11 @@ export class MemoryStore implements IdempotencyStore {
     return undefined;
   }
 
-  async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
+  async complete(
+    key: string,
+    token: string,
+    { retentionMs }: { retentionMs: number } & StoreDeadline,
+  ): Promise<boolean> {
     const entry = this.#owned(key, token);
     if (!entry) return false;
     // Moved, not copied: the claim's slot becomes the completed key's, so the total never grows here.
@@ -139,13 +144,17 @@ export class MemoryStore implements IdempotencyStore {
     return true;
   }
 
-  async release(key: string, token: string): Promise<boolean> {
+  async release(key: string, token: string, _options?: StoreDeadline): Promise<boolean> {
     if (!this.#owned(key, token)) return false;
     this.#claims.delete(key);
     return true;
   }
 
-  async renew(key: string, token: string, { leaseMs }: { leaseMs: number }): Promise<boolean> {
+  async renew(
+    key: string,
+    token: string,
+    { leaseMs }: { leaseMs: number } & StoreDeadline,
+  ): Promise<boolean> {
     const entry = this.#owned(key, token);
     if (!entry) return false;
     entry.expiresAt = this.#now() + leaseMs;
