@@ -70,6 +70,20 @@ export function describeQueueConformance(
       expect(await queue.enqueue(delivery())).toBe("queued");
     });
 
+    it("an enqueue whose deadline has passed writes nothing (when the queue honours deadlines)", async () => {
+      const { queue } = await setup();
+      const d = delivery();
+      const past = { deadline: Date.now() - 1 };
+      if (!queue.honoursDeadline) {
+        // Not declared: the receiver bounds each enqueue itself; the option must still be accepted.
+        expect(await queue.enqueue(d, past)).toBe("queued");
+        return;
+      }
+      expect(await queue.enqueue(delivery())).toBe("queued"); // connected: a late write would now be quick
+      await expect(queue.enqueue(d, past)).rejects.toThrow();
+      expect(await queue.enqueue(d, { deadline: Date.now() + 5_000 })).toBe("queued");
+    });
+
     it("20 concurrent enqueues of one key: exactly one is queued and one job runs", async () => {
       const { queue, peer, consume } = await setup();
       const d = delivery();

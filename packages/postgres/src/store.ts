@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ClaimResult, IdempotencyStore, StoreDeadline } from "@webhook-kit/core";
+import type { CallDeadline, ClaimResult, IdempotencyStore } from "@webhook-kit/core";
 import type pg from "pg";
 import { Batching } from "./batching.js";
 import { PostgresStoreError, type PostgresStoreOperation } from "./errors.js";
@@ -203,7 +203,7 @@ COMMIT;`;
     if (problem) throw new PostgresStoreError("createSchema", "schema", problem, { maybeApplied: false });
   }
 
-  async claim(key: string, { leaseMs, deadline }: { leaseMs: number } & StoreDeadline): Promise<ClaimResult> {
+  async claim(key: string, { leaseMs, deadline }: { leaseMs: number } & CallDeadline): Promise<ClaimResult> {
     const item: ClaimItem = {
       key: keyOf("claim", key),
       token: randomUUID(),
@@ -269,7 +269,7 @@ COMMIT;`;
   async complete(
     key: string,
     token: string,
-    { retentionMs, deadline }: { retentionMs: number } & StoreDeadline,
+    { retentionMs, deadline }: { retentionMs: number } & CallDeadline,
   ): Promise<boolean> {
     const stored = keyOf("complete", key);
     const retention = ms("retentionMs", retentionMs); // validated once, before anything is retried
@@ -319,7 +319,7 @@ COMMIT;`;
     return items.map((item) => done.has(item.key));
   }
 
-  async release(key: string, token: string, options?: StoreDeadline): Promise<boolean> {
+  async release(key: string, token: string, options?: CallDeadline): Promise<boolean> {
     const stored = keyOf("release", key);
     if (!isToken(token)) return false;
     return this.#write("release", this.#sql.release, [stored, token], options?.deadline);
@@ -328,7 +328,7 @@ COMMIT;`;
   async renew(
     key: string,
     token: string,
-    { leaseMs, deadline }: { leaseMs: number } & StoreDeadline,
+    { leaseMs, deadline }: { leaseMs: number } & CallDeadline,
   ): Promise<boolean> {
     const stored = keyOf("renew", key);
     const lease = ms("leaseMs", leaseMs);

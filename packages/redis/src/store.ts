@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ClaimResult, IdempotencyStore, StoreDeadline } from "@webhook-kit/core";
+import type { CallDeadline, ClaimResult, IdempotencyStore } from "@webhook-kit/core";
 import { RedisStoreError, type RedisStoreOperation } from "./errors.js";
 import { Readiness, type RedisClient } from "./readiness.js";
 import { COMMANDS } from "./scripts.js";
@@ -98,7 +98,7 @@ export class RedisStore implements IdempotencyStore {
     return this.#retries.size;
   }
 
-  async claim(key: string, { leaseMs, deadline }: { leaseMs: number } & StoreDeadline): Promise<ClaimResult> {
+  async claim(key: string, { leaseMs, deadline }: { leaseMs: number } & CallDeadline): Promise<ClaimResult> {
     const token = randomUUID();
     const lease = ms("leaseMs", leaseMs);
     let reply: unknown;
@@ -125,7 +125,7 @@ export class RedisStore implements IdempotencyStore {
   async complete(
     key: string,
     token: string,
-    { retentionMs, deadline }: { retentionMs: number } & StoreDeadline,
+    { retentionMs, deadline }: { retentionMs: number } & CallDeadline,
   ): Promise<boolean> {
     const retention = ms("retentionMs", retentionMs); // validated once, before anything is retried
     const send = (by: number | undefined) =>
@@ -133,7 +133,7 @@ export class RedisStore implements IdempotencyStore {
     return (await this.#withRetries(send, deadline)) === 1;
   }
 
-  async release(key: string, token: string, options?: StoreDeadline): Promise<boolean> {
+  async release(key: string, token: string, options?: CallDeadline): Promise<boolean> {
     const send = (by: number | undefined) => this.#call("release", by, COMMANDS.release.name, key, token);
     return (await this.#withRetries(send, options?.deadline)) === 1;
   }
@@ -141,7 +141,7 @@ export class RedisStore implements IdempotencyStore {
   async renew(
     key: string,
     token: string,
-    { leaseMs, deadline }: { leaseMs: number } & StoreDeadline,
+    { leaseMs, deadline }: { leaseMs: number } & CallDeadline,
   ): Promise<boolean> {
     // Not retried in the background: the receiver renews again at the next interval.
     const lease = ms("leaseMs", leaseMs);

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { ClaimResult, IdempotencyStore, StoreDeadline } from "./types.js";
+import type { CallDeadline, ClaimResult, IdempotencyStore } from "./types.js";
 
 export interface MemoryStoreOptions {
   /**
@@ -103,7 +103,7 @@ export class MemoryStore implements IdempotencyStore {
   }
 
   // `deadline` is accepted and ignored: every call settles at once, without I/O (`inProcess`).
-  async claim(key: string, { leaseMs }: { leaseMs: number } & StoreDeadline): Promise<ClaimResult> {
+  async claim(key: string, { leaseMs }: { leaseMs: number } & CallDeadline): Promise<ClaimResult> {
     const entry = this.#live(key);
     if (entry?.state === "completed") return { status: "completed" };
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - this.#now() };
@@ -132,7 +132,7 @@ export class MemoryStore implements IdempotencyStore {
   async complete(
     key: string,
     token: string,
-    { retentionMs }: { retentionMs: number } & StoreDeadline,
+    { retentionMs }: { retentionMs: number } & CallDeadline,
   ): Promise<boolean> {
     const entry = this.#owned(key, token);
     if (!entry) return false;
@@ -144,17 +144,13 @@ export class MemoryStore implements IdempotencyStore {
     return true;
   }
 
-  async release(key: string, token: string, _options?: StoreDeadline): Promise<boolean> {
+  async release(key: string, token: string, _options?: CallDeadline): Promise<boolean> {
     if (!this.#owned(key, token)) return false;
     this.#claims.delete(key);
     return true;
   }
 
-  async renew(
-    key: string,
-    token: string,
-    { leaseMs }: { leaseMs: number } & StoreDeadline,
-  ): Promise<boolean> {
+  async renew(key: string, token: string, { leaseMs }: { leaseMs: number } & CallDeadline): Promise<boolean> {
     const entry = this.#owned(key, token);
     if (!entry) return false;
     entry.expiresAt = this.#now() + leaseMs;

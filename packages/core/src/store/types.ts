@@ -5,12 +5,13 @@ export type ClaimResult =
   | { status: "completed" };
 
 /**
- * When a store call must be settled by: an absolute time in ms since epoch (`Date.now()`'s clock). The
- * receiver passes `Date.now() + storeTimeoutMs` with every call. A number, not an AbortSignal: it costs no
+ * When a store (or queue) call must be settled by: an absolute time in ms since epoch (`Date.now()`'s
+ * clock). The receiver passes `Date.now() + storeTimeoutMs` with every store call (`queueTimeoutMs` with
+ * every enqueue). A number, not an AbortSignal: it costs no
  * allocation on the hot path, and a store can compare it with `Date.now()` or hand `deadline - Date.now()`
  * to its driver's own timeout.
  */
-export interface StoreDeadline {
+export interface CallDeadline {
   /** Absent when the store is used directly: the store then applies its own documented default budget. */
   deadline?: number | undefined;
 }
@@ -32,11 +33,11 @@ export interface IdempotencyStore {
    */
   readonly honoursDeadline?: boolean;
   /** Atomically claims `key` for `leaseMs`, unless it is completed or held by a live lease. */
-  claim(key: string, options: { leaseMs: number } & StoreDeadline): Promise<ClaimResult>;
+  claim(key: string, options: { leaseMs: number } & CallDeadline): Promise<ClaimResult>;
   /** Marks the claim done and remembers it for `retentionMs`. False when `token` no longer owns it. */
-  complete(key: string, token: string, options: { retentionMs: number } & StoreDeadline): Promise<boolean>;
+  complete(key: string, token: string, options: { retentionMs: number } & CallDeadline): Promise<boolean>;
   /** Forgets a failed attempt so the sender's retry runs again. False when `token` no longer owns it. */
-  release(key: string, token: string, options?: StoreDeadline): Promise<boolean>;
+  release(key: string, token: string, options?: CallDeadline): Promise<boolean>;
   /** Extends a live claim's lease while handlers run. False when `token` no longer owns it. */
-  renew(key: string, token: string, options: { leaseMs: number } & StoreDeadline): Promise<boolean>;
+  renew(key: string, token: string, options: { leaseMs: number } & CallDeadline): Promise<boolean>;
 }
