@@ -1,7 +1,6 @@
 import { fileURLToPath } from "node:url";
+import { describeReceiverConformance, remoteTarget as remote } from "@webhook-kit/testing/conformance";
 import { describe, expect, it } from "vitest";
-import { describeReceiverConformance } from "./conformance/receiver-suite.js";
-import { remote } from "./conformance/targets.js";
 import { passportEvent, SECRET, signedDelivery } from "./support/deliveries.js";
 import { send } from "./support/http.js";
 import { useNextApp } from "./support/next-server.js";

@@ -1,8 +1,8 @@
 import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { passportEvent, SECRET, signedDelivery } from "../support/deliveries.js";
-import { floodUntilAnswered } from "../support/flood.js";
-import { send } from "../support/http.js";
+import { passportEvent, SECRET, signedDelivery } from "./deliveries.js";
+import { floodUntilAnswered } from "./flood.js";
+import { send } from "./http.js";
 import type { ScenarioName } from "./scenarios.js";
 import type { ConformanceTarget, ScenarioTarget } from "./targets.js";
 

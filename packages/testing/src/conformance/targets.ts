@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { SECRET } from "../support/deliveries.js";
-import { send } from "../support/http.js";
 import type { AdapterUnderTest } from "./adapter.js";
+import { SECRET } from "./deliveries.js";
+import { send } from "./http.js";
 import { CONTROL_HEADER, createScenario, type ScenarioControl, type ScenarioName } from "./scenarios.js";
 
 /** One scenario's receiver, served: where to deliver, and how to steer and observe it. */
