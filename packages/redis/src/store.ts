@@ -3,7 +3,6 @@ import type { CallDeadline, ClaimResult, IdempotencyStore } from "@webhook-kit/c
 import { RedisStoreError, type RedisStoreOperation } from "./errors.js";
 import { Readiness, type RedisClient } from "./readiness.js";
 import { COMMANDS } from "./scripts.js";
-import { WriteBatching } from "./write-batching.js";
 import { WriteRetries } from "./write-retries.js";
 
 export interface RedisStoreOptions {
@@ -24,11 +23,6 @@ export interface RedisStoreOptions {
    * Safe because each acts only for its own token. 0 turns it off. Default 30 000 ms.
    */
   retryWritesForMs?: number;
-  /**
-   * Send the commands of one event-loop turn in one socket write (single-node clients; a Cluster is left
-   * alone). Saves a syscall per command under concurrency; costs no latency. Default true.
-   */
-  batchWrites?: boolean;
 }
 
 type ScriptCommand = (key: string, ...args: (string | number)[]) => Promise<unknown>;
@@ -60,7 +54,6 @@ export class RedisStore implements IdempotencyStore {
   readonly #timeoutMs: number;
   readonly #readiness: Readiness;
   readonly #retries: WriteRetries;
-  readonly #batching: WriteBatching | undefined;
 
   constructor(options: RedisStoreOptions) {
     if (!options?.client || typeof options.client.defineCommand !== "function") {
@@ -80,7 +73,6 @@ export class RedisStore implements IdempotencyStore {
     }
     this.#retries = new WriteRetries(retryFor);
     this.#readiness = new Readiness(this.#client);
-    this.#batching = options.batchWrites === false ? undefined : new WriteBatching(this.#client);
     for (const { name, lua } of Object.values(COMMANDS)) {
       if (typeof (this.#client as unknown as Record<string, unknown>)[name] !== "function") {
         this.#client.defineCommand(name, { numberOfKeys: 1, lua });
@@ -206,7 +198,6 @@ export class RedisStore implements IdempotencyStore {
         if (settled) return;
         const fn = (this.#client as unknown as Record<string, ScriptCommand>)[command] as ScriptCommand;
         sent = true;
-        this.#batching?.hold();
         fn.call(this.#client, this.redisKey(key), ...args).then((reply) => {
           if (settled) return;
           settled = true;

@@ -31,8 +31,13 @@ const SETTLE_MS = 400;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * The behaviour every `DeliveryQueue` owes the receiver and its workers. Adding a queue is one call:
- * `describeQueueConformance("MyQueue", async () => ({ queue: new MyQueue(...) }))`.
+ * The behaviour every `DeliveryQueue` owes the receiver and its workers. `factory` makes a fresh, empty
+ * queue for each test.
+ *
+ * @example
+ * describeQueueConformance("MyQueue", async () => ({ queue: new MyQueue(), close: () => cleanUp() }), {
+ *   storesData: true,
+ * });
  */
 export function describeQueueConformance(
   name: string,
@@ -416,7 +421,12 @@ async function waitFor(probe: () => boolean | Promise<boolean>, timeoutMs = 10_0
 
 let sequence = 0;
 
-/** A delivery with a fresh namespaced key (colons included, as the receiver makes them). */
+/**
+ * A delivery with a fresh namespaced key (colons included, as the receiver makes them).
+ *
+ * @example
+ * expect(await queue.enqueue(sampleDelivery({ senderAttempt: 2 }))).toBe("queued");
+ */
 export function delivery(overrides: Partial<QueuedDelivery> = {}): QueuedDelivery {
   sequence += 1;
   const hash = randomBytes(16).toString("hex");

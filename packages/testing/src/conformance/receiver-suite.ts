@@ -31,8 +31,12 @@ function stalledUpload(url: string, headers: Record<string, string>) {
 }
 
 /**
- * Every row of the contract table (shared/spec/receiver.md), driven over real HTTP through one target: an
- * adapter in this process, or real `next start` serving the same scenarios (test/conformance/scenarios.ts).
+ * Every row of the receiver contract's table (the README's "What each request gets"), driven over real HTTP
+ * through one target: an adapter in this process (`inProcessTarget`, or `describeAdapterConformance`), or a
+ * server in another process whose routes serve the same scenarios (`remoteTarget` + `scenarioRegistry`).
+ *
+ * @example
+ * describeReceiverConformance(remoteTarget("my-framework dev server", () => baseUrl, "/conformance"));
  */
 export function describeReceiverConformance(target: ConformanceTarget): void {
   describe(`receiver contract via ${target.name}`, () => {

@@ -22,8 +22,12 @@ export interface StoreHarness {
 const LONG = 60_000;
 
 /**
- * The behaviour every `IdempotencyStore` owes the receiver. Adding a store is one call:
- * `describeStoreConformance("MyStore", async () => ({ store: new MyStore(), leaseMs: 100, advance: sleep }))`.
+ * The behaviour every `IdempotencyStore` owes the receiver, deadlines included (for a store that declares
+ * `honoursDeadline`). `factory` makes a fresh store for each test.
+ *
+ * @example
+ * const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+ * describeStoreConformance("MyStore", async () => ({ store: new MyStore(), leaseMs: 100, advance: sleep }));
  */
 export function describeStoreConformance(
   name: string,
