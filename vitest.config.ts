@@ -9,6 +9,7 @@ export default defineConfig({
     // Tests run against the sources; subprocess tests (examples, CLI, multi-process) use the built dist.
     alias: [
       { find: /^@webhook-kit\/core\/node$/, replacement: src("core", "node/index.ts") },
+      { find: /^@webhook-kit\/testing\/conformance$/, replacement: src("testing", "conformance/index.ts") },
       { find: /^@webhook-kit\/([a-z-]+)$/, replacement: src("$1") },
     ],
   },

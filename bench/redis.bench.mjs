@@ -4,7 +4,9 @@
 // dist: run `pnpm build` first.
 //   node bench/redis.bench.mjs
 // Env: BENCH_DURATION=5 (s per row), BENCH_ROUNDS=3, BENCH_CONNECTIONS=50, BENCH_BODIES=200000,
-// REDIS_URL (default: 127.0.0.1:6379 if it answers, else a redis-server of its own), BENCH_AUTOPIPELINING=1,
+// REDIS_URL (default: 127.0.0.1:6379 if it answers, else a redis-server of its own),
+// BENCH_REDIS_WRITES=1 (only the RedisStore row, with and without ioredis' enableAutoPipelining, which
+// createRedisClient turns on: it replaced a hand-written write batching that measured no better),
 // DATABASE_URL (default: postgres://postgres@127.0.0.1:5432/test), BENCH_PG_POOL=10 (PostgresStore pool size).
 import { fork, spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
@@ -65,10 +67,10 @@ async function receiverHandler(kind) {
   const { createReceiver, MemoryStore, providers } = await import("@webhook-kit/core");
   const { createNodeHandler } = await import("@webhook-kit/core/node");
   let store = new MemoryStore({ maxEntries: 1_000_000 });
-  if (kind === "redis") {
+  if (kind.startsWith("redis")) {
     const { createRedisClient, RedisStore } = await import("@webhook-kit/redis");
     const client = createRedisClient(process.env.REDIS_URL, {
-      enableAutoPipelining: process.env.BENCH_AUTOPIPELINING === "1",
+      enableAutoPipelining: kind !== "redis-plain",
     });
     client.on("error", (err) => console.error("redis:", err.message));
     store = new RedisStore({ client, prefix: process.env.PREFIX });
@@ -110,14 +112,9 @@ async function main() {
   const deliveries = signedDeliveries(POOL);
   const prefix = `webhook-kit-bench:${process.pid}:${randomBytes(3).toString("hex")}:`;
   const pgTable = `webhook_kit_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const rows = [
-    { name: "(a) bare node:http + HMAC + JSON.parse", kind: "bare" },
-    { name: "(b) receiver, node:http, MemoryStore", kind: "memory" },
-    { name: "(c) receiver, node:http, RedisStore", kind: "redis" },
-    { name: "(d) receiver, node:http, PostgresStore", kind: "postgres" },
-    { name: "(e) receiver, node:http, PostgresStore, synchronous_commit=off", kind: "postgres-async" },
-  ];
+  const rows = process.env.BENCH_REDIS_WRITES === "1" ? redisWriteRows() : allRows();
   const observer = new Redis(redis.url);
+
   try {
     for (const row of rows) {
       row.child = fork(self, ["serve", row.kind], {
@@ -132,16 +129,18 @@ async function main() {
     // Rows take turns (a b c a b c …) so a change in machine load hits every row alike.
     for (let round = 0; round < ROUNDS; round++) {
       for (const row of rows) {
-        const before = row.kind === "redis" ? await evalshaCalls(observer) : 0;
-        const redisCpuBefore = row.kind === "redis" ? await redisCpuMicros(observer) : 0;
+        const before = row.kind.startsWith("redis") ? await evalshaCalls(observer) : 0;
+        const redisCpuBefore = row.kind.startsWith("redis") ? await redisCpuMicros(observer) : 0;
         const pgCpuBefore = row.kind.startsWith("postgres") ? await postgresCpuMicros(row.kind) : 0;
         const counted = await childCounters(row.child);
         const result = await drive(autocannon, row, deliveries, DURATION_S / ROUNDS);
         const after = await childCounters(row.child);
         result.serverCpu = after.cpu - counted.cpu;
         result.statements = after.statements - counted.statements;
-        result.scripts = row.kind === "redis" ? (await evalshaCalls(observer)) - before : 0;
-        result.redisCpu = row.kind === "redis" ? (await redisCpuMicros(observer)) - redisCpuBefore : 0;
+        result.scripts = row.kind.startsWith("redis") ? (await evalshaCalls(observer)) - before : 0;
+        result.redisCpu = row.kind.startsWith("redis")
+          ? (await redisCpuMicros(observer)) - redisCpuBefore
+          : 0;
         result.pgCpu = row.kind.startsWith("postgres")
           ? (await postgresCpuMicros(row.kind)) - pgCpuBefore
           : 0;
@@ -159,8 +158,39 @@ async function main() {
     await dropTable(pgTable);
   }
   for (const row of rows) summarise(row, deliveries.length);
-  print(rows);
+  if (process.env.BENCH_REDIS_WRITES === "1") printRedisWrites(rows);
+  else print(rows);
   // A missed target is reported in the table, not as a failure: req/s depends on the machine's load.
+}
+
+function allRows() {
+  return [
+    { name: "(a) bare node:http + HMAC + JSON.parse", kind: "bare" },
+    { name: "(b) receiver, node:http, MemoryStore", kind: "memory" },
+    { name: "(c) receiver, node:http, RedisStore", kind: "redis" },
+    { name: "(d) receiver, node:http, PostgresStore", kind: "postgres" },
+    { name: "(e) receiver, node:http, PostgresStore, synchronous_commit=off", kind: "postgres-async" },
+  ];
+}
+
+function redisWriteRows() {
+  return [
+    { name: "RedisStore, createRedisClient (enableAutoPipelining)", kind: "redis" },
+    { name: "RedisStore, enableAutoPipelining: false", kind: "redis-plain" },
+  ];
+}
+
+function printRedisWrites(rows) {
+  console.log(
+    `\n### RedisStore writes: ${DURATION_S} s per row in ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections\n`,
+  );
+  console.log("| row | req/s | p99 ms | non-2xx/errors | receiver CPU µs/req | Redis CPU µs/req |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const row of rows) {
+    console.log(
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${row.serverCpu.toFixed(1)} | ${row.redisCpu.toFixed(1)} |`,
+    );
+  }
 }
 
 async function drive(autocannon, row, deliveries, durationS) {
@@ -193,7 +223,7 @@ function summarise(row, pool) {
   row.rps = row.total / sum((r) => r.seconds);
   row.p99 = p99s[Math.floor(p99s.length / 2)];
   row.bad = sum((r) => r.bad);
-  const trips = row.kind === "redis" ? sum((r) => r.scripts) : sum((r) => r.statements);
+  const trips = row.kind.startsWith("redis") ? sum((r) => r.scripts) : sum((r) => r.statements);
   row.roundTrips = (trips / row.total).toFixed(2);
   row.serverCpu = sum((r) => r.serverCpu) / row.total;
   row.redisCpu = sum((r) => r.redisCpu) / row.total;
@@ -239,7 +269,7 @@ function print(rows) {
     const toRedis =
       row.kind === "redis" || row.kind.startsWith("postgres") ? (row.rps / redis.rps).toFixed(2) : "";
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${toRedis} | ${row.roundTrips} | ${row.serverCpu.toFixed(1)} | ${row.kind === "redis" ? row.redisCpu.toFixed(1) : row.kind.startsWith("postgres") ? row.pgCpu.toFixed(1) : ""} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${toRedis} | ${row.roundTrips} | ${row.serverCpu.toFixed(1)} | ${row.kind.startsWith("redis") ? row.redisCpu.toFixed(1) : row.kind.startsWith("postgres") ? row.pgCpu.toFixed(1) : ""} |`,
     );
   }
   if (rows.some((r) => r.repeated)) {

@@ -63,12 +63,13 @@ async function sharedStore() {
   const { createRedisClient, RedisStore } = await import("@webhook-kit/redis");
   const client = createRedisClient(SERVER_URL);
   client.on("error", () => {});
-  return new RedisStore({ client, prefix: PREFIX, operationTimeoutMs: 1_000 });
+  return new RedisStore({ client, prefix: PREFIX, defaultTimeoutMs: 1_000 });
 }
 
 const receiver = createReceiver({
   provider,
   queue,
+  storeTimeoutMs: 1_000,
   logger: false,
   ...(ROLE === "receiver" && { store: await sharedStore() }),
   onError: (error) => {

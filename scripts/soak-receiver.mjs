@@ -34,10 +34,11 @@ client.on("error", () => {
 const store =
   process.env.SOAK_RECEIVER_STORE === "memory"
     ? Object.assign(new MemoryStore(), { pendingWrites: 0 })
-    : new RedisStore({ client, prefix: PREFIX, operationTimeoutMs: 1_000 });
+    : new RedisStore({ client, prefix: PREFIX, defaultTimeoutMs: 1_000 });
 const receiver = createReceiver({
   provider,
   store,
+  storeTimeoutMs: 1_000,
   onError: (error) => {
     stats.onError[error.code] = (stats.onError[error.code] ?? 0) + 1;
   },

@@ -1,20 +1,20 @@
 import { fileURLToPath } from "node:url";
+import { describeReceiverConformance, remoteTarget as remote } from "@webhook-kit/testing/conformance";
 import { describe, expect, it } from "vitest";
-import { describeReceiverConformance } from "./conformance/receiver-suite.js";
-import { remote } from "./conformance/targets.js";
 import { passportEvent, SECRET, signedDelivery } from "./support/deliveries.js";
 import { send } from "./support/http.js";
 import { useNextApp } from "./support/next-server.js";
 
 // SLOW (one `next build` of test/fixtures/next-app, skipped while its inputs are unchanged, then one
 // `next start`): the receiver conformance rows against real Next.js, App Router on the Node.js and Edge
-// runtimes and Pages Router, with the scenarios built inside Next from test/conformance/scenarios.ts.
+// runtimes and Pages Router, with the scenarios built inside Next from
+// packages/testing/src/conformance/scenarios.ts.
 
 const APP = fileURLToPath(new URL("./fixtures/next-app", import.meta.url));
 const next = useNextApp(APP, {
   env: { CONFORMANCE_SECRET: SECRET },
   readyPath: "/conformance/plain/ready",
-  alsoHash: ["test/conformance/scenarios.ts"],
+  alsoHash: ["packages/testing/src/conformance/scenarios.ts"],
 });
 
 describeReceiverConformance(remote("next start, App Router (Node.js runtime)", next.base, "/conformance"));

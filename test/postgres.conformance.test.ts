@@ -1,7 +1,7 @@
 import { createPostgresPool, PostgresStore } from "@webhook-kit/postgres";
+import { describeStoreConformance } from "@webhook-kit/testing/conformance";
 import type pg from "pg";
 import { afterAll, beforeAll } from "vitest";
-import { describeStoreConformance } from "./conformance/store-suite.js";
 import { dropTables, type SharedPostgres, sharedPostgres, uniqueTable } from "./support/postgres.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

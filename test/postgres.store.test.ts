@@ -237,7 +237,7 @@ describe("PostgresStore on the shared PostgreSQL", () => {
     const client = new pg.Client({ connectionString: postgres.url });
     expect(() => new PostgresStore({ pool: client as unknown as pg.Pool })).toThrow(/pg\.Pool/);
     expect(() => new PostgresStore({ pool: {} as pg.Pool })).toThrow(/pg\.Pool/);
-    expect(() => new PostgresStore({ pool, operationTimeoutMs: 0 })).toThrow(/operationTimeoutMs/);
+    expect(() => new PostgresStore({ pool, defaultTimeoutMs: 0 })).toThrow(/defaultTimeoutMs/);
     expect(() => new PostgresStore({ pool, retryWritesForMs: -1 })).toThrow(/retryWritesForMs/);
     expect(() => new PostgresStore({ pool, sweepEvery: 1.5 })).toThrow(/sweepEvery/);
     // Nothing reached the database.
@@ -413,7 +413,7 @@ describe("PostgresStore on the shared PostgreSQL", () => {
     const store = new PostgresStore({
       pool: track(createPostgresPool(postgres.url)),
       table: name,
-      operationTimeoutMs: 300,
+      defaultTimeoutMs: 300,
     });
     const other = new PostgresStore({ pool: track(createPostgresPool(postgres.url)), table: name });
     await store.createSchema();
@@ -442,7 +442,7 @@ describe("PostgresStore on the shared PostgreSQL", () => {
     const name = table("exhausted");
     // pg's default pool: no connectionTimeoutMillis, so it would wait for a connection forever.
     const pool = track(new pg.Pool({ connectionString: postgres.url, max: 2 }));
-    const store = new PostgresStore({ pool, table: name, operationTimeoutMs: 300 });
+    const store = new PostgresStore({ pool, table: name, defaultTimeoutMs: 300 });
     await store.createSchema();
     const held = [await pool.connect(), await pool.connect()];
     const started = Date.now();
@@ -486,14 +486,14 @@ describe("PostgresStore fails fast and recovers alone", () => {
     console.info(`[fail-fast] nothing listening → rejected after ${elapsed} ms`);
   });
 
-  it("gives up after operationTimeoutMs when the server accepts connections but never answers, even with pg's defaults", async () => {
+  it("gives up after defaultTimeoutMs when the server accepts connections but never answers, even with pg's defaults", async () => {
     const sockets: net.Socket[] = [];
     const silent = net.createServer((socket) => sockets.push(socket)); // a hung server: TCP up, no replies
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = silent.address() as AddressInfo;
       const pool = track(new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/test` }));
-      const store = new PostgresStore({ pool, operationTimeoutMs: 400 });
+      const store = new PostgresStore({ pool, defaultTimeoutMs: 400 });
       const started = Date.now();
       const error = await failure(store.claim("k", { leaseMs: LONG }));
       const elapsed = Date.now() - started;
@@ -503,6 +503,31 @@ describe("PostgresStore fails fast and recovers alone", () => {
       expect(elapsed).toBeGreaterThanOrEqual(350);
       expect(elapsed).toBeLessThan(1_400);
       console.info(`[fail-fast] hung server → rejected after ${elapsed} ms (budget 400 ms)`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it("a receiver's deadline bounds the call, not the store's default: 503 by storeTimeoutMs on a hung server", async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const pool = track(new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/test` }));
+      const store = new PostgresStore({ pool, defaultTimeoutMs: 10_000 });
+      const direct = Date.now();
+      const error = await failure(store.claim("k", { leaseMs: LONG, deadline: Date.now() + 300 }));
+      expect(error.reason).toBe("timeout");
+      expect(Date.now() - direct).toBeLessThan(1_000);
+      // The receiver sets no timer around a store that honours deadlines: the store's own must fire.
+      const receiver = createReceiver({ provider: eulabel(), store, storeTimeoutMs: 300 });
+      const wire = await signedDelivery(passportEvent());
+      const started = Date.now();
+      const response = await receiver.handle({ method: "POST", headers: wire.headers, rawBody: wire.body });
+      expect(response.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(1_000);
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();
@@ -564,7 +589,7 @@ describe("PostgresStore fails fast and recovers alone", () => {
     }, 60_000);
 
     it("a completion that failed while PostgreSQL was down is written once it is back", async () => {
-      const store = new PostgresStore({ pool, operationTimeoutMs: 500 });
+      const store = new PostgresStore({ pool, defaultTimeoutMs: 500 });
       const token = await claimedToken(store, "late-complete");
       await postgres.kill();
       await failure(store.complete("late-complete", token, { retentionMs: LONG }));

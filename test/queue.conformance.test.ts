@@ -1,6 +1,6 @@
 import { MemoryQueue } from "@webhook-kit/core";
+import { describeQueueConformance } from "@webhook-kit/testing/conformance";
 import { afterAll, beforeAll } from "vitest";
-import { describeQueueConformance } from "./conformance/queue-suite.js";
 import { postgresHarness, redisHarness } from "./support/bullmq.js";
 import { type SharedPostgres, sharedPostgres } from "./support/postgres.js";
 import { type SharedRedis, sharedRedis } from "./support/redis.js";

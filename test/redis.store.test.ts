@@ -103,7 +103,7 @@ describe("RedisStore on the shared Redis", () => {
     const client = track(createRedisClient(redis.url, { lazyConnect: true }));
     expect(() => new RedisStore({ client, prefix: "app:{x}:" })).toThrow(/prefix/);
     expect(() => new RedisStore({ client: {} as Redis })).toThrow(/ioredis/);
-    expect(() => new RedisStore({ client, operationTimeoutMs: 0 })).toThrow(/operationTimeoutMs/);
+    expect(() => new RedisStore({ client, defaultTimeoutMs: 0 })).toThrow(/defaultTimeoutMs/);
     expect(() => new RedisStore({ client, retryWritesForMs: -1 })).toThrow(/retryWritesForMs/);
   });
 
@@ -115,9 +115,10 @@ describe("RedisStore on the shared Redis", () => {
     expect(client.options.port).toBe(redis.port);
     const fromOptions = track(createRedisClient({ port: redis.port, lazyConnect: true }));
     expect(fromOptions.options.commandTimeout).toBe(1_000);
+    expect(fromOptions.options.enableAutoPipelining).toBe(true);
   });
 
-  it("sends the commands of one event-loop turn in one socket write (batchWrites, on by default)", async () => {
+  it("sends the commands of one event-loop turn in one socket write (createRedisClient: auto-pipelining)", async () => {
     const client = track(createRedisClient(redis.url));
     await until("ready", async () => (client.status === "ready" ? true : undefined));
     const socket = client.stream as unknown as {
@@ -140,9 +141,8 @@ describe("RedisStore on the shared Redis", () => {
       Array.from({ length: 50 }, (_, i) => store.claim(`batch-${i}`, { leaseMs: LONG })),
     );
     expect(results.every((r) => r.status === "claimed")).toBe(true);
-    // 50 concurrent claims: one writev (plus at most one stray single write), not 50 syscalls.
+    // 50 concurrent claims: one or two socket writes, not 50 syscalls.
     expect(writes.single + writes.vectored).toBeLessThanOrEqual(2);
-    expect(writes.vectored).toBe(1);
   });
 
   it("a lazyConnect client is connected by the first store call", async () => {
@@ -192,7 +192,7 @@ describe("RedisStore on a private Redis: round trips, lost replies", () => {
 
   it("a claim whose reply never came is handed back once Redis answers, not held for the whole lease", async () => {
     const admin = track(new Redis(redis.url));
-    const store = new RedisStore({ client: track(createRedisClient(redis.url)), operationTimeoutMs: 300 });
+    const store = new RedisStore({ client: track(createRedisClient(redis.url)), defaultTimeoutMs: 300 });
     const other = new RedisStore({ client: track(createRedisClient(redis.url)) });
     // Writes (scripts included) wait 800 ms in Redis: the claim outlives its budget, then is applied anyway.
     await admin.call("CLIENT", "PAUSE", "800", "WRITE");
@@ -244,20 +244,20 @@ describe("RedisStore fails fast and recovers alone", () => {
 
   it("stays bounded with ioredis defaults too (offline queue, 20 retries per request)", async () => {
     const port = await freePort();
-    const store = new RedisStore({ client: track(new Redis(port, "127.0.0.1")), operationTimeoutMs: 300 });
+    const store = new RedisStore({ client: track(new Redis(port, "127.0.0.1")), defaultTimeoutMs: 300 });
     const started = Date.now();
     await expect(store.claim("k", { leaseMs: LONG })).rejects.toBeInstanceOf(RedisStoreError);
     await expect(store.complete("k", "t", { retentionMs: LONG })).rejects.toBeInstanceOf(RedisStoreError);
     expect(Date.now() - started).toBeLessThan(2 * 300 + 500);
   });
 
-  it("gives up after operationTimeoutMs when the server accepts connections but never answers", async () => {
+  it("gives up after defaultTimeoutMs when the server accepts connections but never answers", async () => {
     const sockets: net.Socket[] = [];
     const silent = net.createServer((socket) => sockets.push(socket)); // a hung Redis: TCP up, no replies
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = silent.address() as AddressInfo;
-      const store = new RedisStore({ client: track(new Redis(port, "127.0.0.1")), operationTimeoutMs: 400 });
+      const store = new RedisStore({ client: track(new Redis(port, "127.0.0.1")), defaultTimeoutMs: 400 });
       const started = Date.now();
       const error = (await store.claim("k", { leaseMs: LONG }).catch((e: unknown) => e)) as RedisStoreError;
       const elapsed = Date.now() - started;
@@ -270,6 +270,52 @@ describe("RedisStore fails fast and recovers alone", () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();
+    }
+  });
+
+  it("a receiver's deadline bounds the call, not the store's default: 503 by storeTimeoutMs on a hung server", async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const client = track(new Redis(port, "127.0.0.1"));
+      const store = new RedisStore({ client, defaultTimeoutMs: 10_000 });
+      const direct = Date.now();
+      const error = (await store
+        .claim("k", { leaseMs: LONG, deadline: Date.now() + 300 })
+        .catch((e: unknown) => e)) as RedisStoreError;
+      expect(error).toBeInstanceOf(RedisStoreError);
+      expect(error.reason).toBe("timeout");
+      expect(Date.now() - direct).toBeLessThan(1_000);
+      // The receiver sets no timer around a store that honours deadlines: the store's own must fire.
+      const receiver = createReceiver({ provider: eulabel(), store, storeTimeoutMs: 300 });
+      const wire = await signedDelivery(passportEvent());
+      const started = Date.now();
+      const response = await receiver.handle({ method: "POST", headers: wire.headers, rawBody: wire.body });
+      expect(response.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it("a call whose deadline has already passed sends nothing", async () => {
+    const redis = await sharedRedis();
+    try {
+      const client = track(createRedisClient(redis.url));
+      const store = new RedisStore({ client, prefix: uniquePrefix("past") });
+      await store.claim("warm", { leaseMs: 1_000 }); // connection ready
+      const error = (await store
+        .claim("k", { leaseMs: LONG, deadline: Date.now() - 1 })
+        .catch((e: unknown) => e)) as RedisStoreError;
+      expect(error.reason).toBe("timeout");
+      expect(error.sent).toBe(false);
+      expect(store.pendingWrites).toBe(0); // nothing sent: nothing to hand back
+      expect((await store.claim("k", { leaseMs: LONG })).status).toBe("claimed");
+    } finally {
+      await redis.release();
     }
   });
 
@@ -295,7 +341,7 @@ describe("RedisStore fails fast and recovers alone", () => {
       redis = await startPrivateRedis({ durable: true });
       const store = new RedisStore({
         client: track(createRedisClient(redis.url)),
-        operationTimeoutMs: 1_000,
+        defaultTimeoutMs: 1_000,
       });
       const receiver = createReceiver({ provider: eulabel(), store });
       receiver.on("passport.published", (event) => {
@@ -341,7 +387,7 @@ describe("RedisStore fails fast and recovers alone", () => {
 
     it("a completion that failed while Redis was down is written once Redis is back", async () => {
       const client = track(createRedisClient(redis.url));
-      const store = new RedisStore({ client, operationTimeoutMs: 500 });
+      const store = new RedisStore({ client, defaultTimeoutMs: 500 });
       const token = await claimedToken(store, "late-complete");
       await redis.kill();
       await expect(store.complete("late-complete", token, { retentionMs: LONG })).rejects.toBeInstanceOf(

@@ -1,9 +1,9 @@
 import { MemoryStore } from "@webhook-kit/core";
 import { createRedisClient, failFastRedisOptions, RedisStore } from "@webhook-kit/redis";
+import { describeStoreConformance } from "@webhook-kit/testing/conformance";
 import type { Redis } from "ioredis";
 import { Redis as Redis6 } from "ioredis6";
 import { afterAll, beforeAll } from "vitest";
-import { describeStoreConformance } from "./conformance/store-suite.js";
 import { deleteKeys, type SharedRedis, sharedRedis, uniquePrefix } from "./support/redis.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

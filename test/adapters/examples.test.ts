@@ -1,8 +1,8 @@
 import http from "node:http";
+import type { RunningAdapter } from "@webhook-kit/testing/conformance";
 import type { FastifyInstance } from "fastify";
 import type Koa from "koa";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunningAdapter } from "../conformance/adapter.js";
 import { listenOn } from "../conformance/servers/listen.js";
 import { passportEvent, SECRET, signedDelivery } from "../support/deliveries.js";
 import { send } from "../support/http.js";

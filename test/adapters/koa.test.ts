@@ -1,9 +1,9 @@
 import http from "node:http";
 import { createReceiver, sign } from "@webhook-kit/core";
 import { webhookMiddleware } from "@webhook-kit/koa";
+import type { RunningAdapter } from "@webhook-kit/testing/conformance";
 import Koa from "koa";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunningAdapter } from "../conformance/adapter.js";
 import { koaBody, koaBodyParser } from "../conformance/servers/koa-parsers.js";
 import { listenOn } from "../conformance/servers/listen.js";
 import { eulabel, passportEvent, SECRET, signedDelivery } from "../support/deliveries.js";

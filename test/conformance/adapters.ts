@@ -1,9 +1,9 @@
 import http from "node:http";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
+import type { AdapterUnderTest } from "@webhook-kit/testing/conformance";
 import express from "express";
 import express4 from "express4";
-import type { AdapterUnderTest } from "./adapter.js";
 import { fastifyAdapter } from "./servers/fastify.js";
 import { koa2Adapter, koaAdapter } from "./servers/koa.js";
 import { listenOn } from "./servers/listen.js";

@@ -157,6 +157,51 @@ describe("receiver.handle()", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it("passes one deadline, storeTimeoutMs ahead, with every store call; none to an in-process store", async () => {
+    const inner = new MemoryStore();
+    const seen: (number | undefined)[] = [];
+    const saw = <T>(deadline: number | undefined, answer: Promise<T>) => {
+      seen.push(deadline);
+      return answer;
+    };
+    const remote: IdempotencyStore = {
+      claim: (k, o) => saw(o.deadline, inner.claim(k, o)),
+      complete: (k, t, o) => saw(o.deadline, inner.complete(k, t, o)),
+      release: (k, t, o) => saw(o?.deadline, inner.release(k, t)),
+      renew: (k, t, o) => saw(o.deadline, inner.renew(k, t, o)),
+    };
+    const receiver = createReceiver({ provider: provider(), store: remote, storeTimeoutMs: 700 });
+    receiver.on("*", () => {});
+    const before = Date.now();
+    expect((await receiver.handle(await request(passportEvent()))).status).toBe(200);
+    expect(seen).toHaveLength(2); // claim, complete
+    for (const deadline of seen) {
+      expect(deadline).toBeGreaterThanOrEqual(before + 700);
+      expect(deadline).toBeLessThanOrEqual(Date.now() + 700);
+    }
+    const local = new MemoryStore();
+    const claim = vi.spyOn(local, "claim");
+    const plain = createReceiver({ provider: provider(), store: local });
+    plain.on("*", () => {});
+    await plain.handle(await request(passportEvent()));
+    expect(claim.mock.calls[0]?.[1].deadline).toBeUndefined();
+  });
+
+  it("sets no timer of its own around a store that honours deadlines: the store's answer decides", async () => {
+    const inner = new MemoryStore();
+    // Declares honoursDeadline, then answers late: the receiver waits for it rather than racing it.
+    const late: IdempotencyStore = {
+      honoursDeadline: true,
+      claim: (k, o) => new Promise((resolve) => setTimeout(() => resolve(inner.claim(k, o)), 150)),
+      complete: (k, t, o) => inner.complete(k, t, o),
+      release: (k, t) => inner.release(k, t),
+      renew: (k, t, o) => inner.renew(k, t, o),
+    };
+    const receiver = createReceiver({ provider: provider(), store: late, storeTimeoutMs: 50 });
+    receiver.on("*", () => {});
+    expect((await receiver.handle(await request(passportEvent()))).status).toBe(200);
+  });
+
   it("answers 200 when handlers succeed even if recording completion fails, and tells onError", async () => {
     const store = new MemoryStore();
     store.complete = () => Promise.reject(new Error("write failed"));

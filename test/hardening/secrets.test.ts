@@ -265,7 +265,7 @@ describe("secrets and expected signatures never leak", () => {
     const client = createRedisClient(`redis://127.0.0.1:${deadPort}`, { lazyConnect: false });
     client.on("error", (error) => collect("redis client error", error));
     try {
-      const store = new RedisStore({ client, operationTimeoutMs: 150, retryWritesForMs: 0 });
+      const store = new RedisStore({ client, defaultTimeoutMs: 150, retryWritesForMs: 0 });
       expect(
         note(
           "503 redis",

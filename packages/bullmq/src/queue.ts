@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  type CallDeadline,
   type ConsumeOptions,
   DEFAULT_RETENTION_MS,
   type DeadLetter,
@@ -35,7 +36,10 @@ export interface BullMQQueueCommonOptions {
    * Default 24 h (`DEFAULT_RETENTION_MS`). Dead letters are never removed automatically.
    */
   completedRetentionMs?: number;
-  /** Upper bound on one call (`enqueue`, readiness included); then it rejects with `BullMQQueueError`. Default 2000. */
+  /**
+   * Upper bound on one call (readiness included); then it rejects with `BullMQQueueError`. An `enqueue` from
+   * a receiver carries the receiver's deadline (`queueTimeoutMs`) and uses that instead. Default 2000.
+   */
   timeoutMs?: number;
   /**
    * A running job's lock, renewed every half of it while the job runs. A worker that dies (SIGKILL, OOM,
@@ -103,6 +107,8 @@ const DEFAULT_LIMIT = 100;
  * });
  */
 export class BullMQQueue implements DeliveryQueue {
+  /** `enqueue` settles by its deadline: the receiver sets no timer of its own around it. */
+  readonly honoursDeadline = true;
   /** The BullMQ queue name. */
   readonly name: string;
   /** Where the jobs live. */
@@ -141,7 +147,7 @@ export class BullMQQueue implements DeliveryQueue {
       options.onError ?? ((error) => console.warn(`@webhook-kit/bullmq (${this.name}): ${error.message}`));
   }
 
-  async enqueue(delivery: QueuedDelivery): Promise<"queued" | "duplicate"> {
+  async enqueue(delivery: QueuedDelivery, options?: CallDeadline): Promise<"queued" | "duplicate"> {
     if (typeof delivery.key !== "string" || delivery.key === "")
       throw new TypeError("BullMQQueue.enqueue: delivery.key must be a non-empty string.");
     const id = jobIdFromKey(delivery.key);
@@ -152,7 +158,9 @@ export class BullMQQueue implements DeliveryQueue {
       attempt: 1,
       done: [],
     };
-    return this.#call("enqueue", this.#timeoutMs, async (queue) => {
+    const deadline = options?.deadline;
+    const budgetMs = deadline === undefined ? this.#timeoutMs : deadline - Date.now();
+    return this.#call("enqueue", budgetMs, async (queue) => {
       // BullMQ answers an add with an existing id by returning that id and changing nothing: reading the
       // nonce back tells whether this call wrote the job. A job gone between the two reads (removed, or a
       // zero retention) is added again rather than reported as queued without a job behind it.
@@ -287,6 +295,10 @@ export class BullMQQueue implements DeliveryQueue {
     timeoutMs: number,
     run: (queue: JobQueue) => Promise<T>,
   ): Promise<T> {
+    if (!(timeoutMs > 0)) {
+      const why = `${operation}: its deadline had passed before it started; nothing was written.`;
+      throw new BullMQQueueError(operation, "timeout", why);
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

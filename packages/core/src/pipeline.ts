@@ -84,7 +84,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       payload = result.value;
     }
 
-    const claim = await rt.storeCall("claim", () => store.claim(key, { leaseMs }));
+    const claim = await rt.storeCall("claim", (deadline) => store.claim(key, { leaseMs, deadline }));
     if (claim.status === "completed") {
       logger.info({ provider: provider.name, type, id: key }, "duplicate delivery acknowledged");
       return acknowledge("duplicate");

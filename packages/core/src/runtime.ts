@@ -15,8 +15,11 @@ export interface Runtime<E extends EventSchemas = EventSchemas> {
   readonly sha256Hex: DeliveryContext["sha256Hex"];
   /** Logs at error and tells `onError`; never throws. */
   report(error: WebhookError, event?: WebhookEvent, level?: "warn" | "error"): void;
-  /** A store call within `storeTimeoutMs`; any failure becomes 503 store_unavailable. */
-  storeCall<T>(what: string, call: () => Promise<T>): Promise<T>;
+  /**
+   * A store call within `storeTimeoutMs`, handed its deadline (undefined for an in-process store); any
+   * failure becomes 503 store_unavailable.
+   */
+  storeCall<T>(what: string, call: (deadline: number | undefined) => Promise<T>): Promise<T>;
   /** Keeps a promise that outlives its request, so `idle()` can wait for it. */
   track(work: Promise<unknown>): void;
   idle(): Promise<void>;
@@ -53,16 +56,7 @@ export function createRuntime<E extends EventSchemas>(
         logger.error({ err: hookError }, "onError threw");
       }
     },
-    // An in-process store cannot hang on I/O: no timer and no wrapper, only its failures mapped to 503.
-    storeCall: settings.store.inProcess
-      ? async (_what, call) => {
-          try {
-            return await call();
-          } catch (cause) {
-            throw storeUnavailable(cause);
-          }
-        }
-      : (what, call) => bounded(ticker, settings.storeTimeoutMs, `store ${what}`, call, storeUnavailable),
+    storeCall: storeCaller(settings, ticker),
     track(work) {
       // A tracked promise never rejects unhandled: failures were reported by whoever made it.
       const settled = work.then(
@@ -76,4 +70,30 @@ export function createRuntime<E extends EventSchemas>(
       while (background.size > 0) await Promise.allSettled([...background]);
     },
   };
+}
+
+/**
+ * One time budget per store call, one timer at most: an in-process store cannot hang on I/O (no deadline,
+ * no timer); a store that honours its deadline settles by it (no timer here); any other is bounded here.
+ */
+function storeCaller(settings: Settings<EventSchemas>, ticker: Ticker): Runtime["storeCall"] {
+  const { store, storeTimeoutMs } = settings;
+  if (store.inProcess || store.honoursDeadline) {
+    const withDeadline = !store.inProcess;
+    return async (_what, call) => {
+      try {
+        return await call(withDeadline ? Date.now() + storeTimeoutMs : undefined);
+      } catch (cause) {
+        throw storeUnavailable(cause);
+      }
+    };
+  }
+  return (what, call) =>
+    bounded(
+      ticker,
+      storeTimeoutMs,
+      `store ${what}`,
+      () => call(Date.now() + storeTimeoutMs),
+      storeUnavailable,
+    );
 }

@@ -9,7 +9,7 @@ export type PostgresStoreOperation =
 
 /**
  * Why a store call reached no verdict:
- * - "timeout": no answer within `operationTimeoutMs` (pool exhausted, a slow or locked statement, a hung server);
+ * - "timeout": no answer by the call's deadline (or `defaultTimeoutMs`) (pool exhausted, a slow or locked statement, a hung server);
  * - "unavailable": no connection could be had, or PostgreSQL answered with an error;
  * - "schema": the table is missing or does not have the columns this version expects. The message says how to fix it.
  */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ClaimResult, IdempotencyStore } from "@webhook-kit/core";
+import type { CallDeadline, ClaimResult, IdempotencyStore } from "@webhook-kit/core";
 import type pg from "pg";
 import { Batching } from "./batching.js";
 import { PostgresStoreError, type PostgresStoreOperation } from "./errors.js";
@@ -32,10 +32,11 @@ export interface PostgresStoreOptions {
   /** Schema (namespace) of the table: a lower-case SQL identifier. Default `"public"`. */
   schema?: string;
   /**
-   * Upper bound on one store call, waiting for a pool connection included. Past it the call rejects with
-   * `PostgresStoreError` and the receiver answers 503. Default 1 500 ms (below the receiver's 2 s storeTimeoutMs).
+   * The budget of a call made without a `deadline` (the store used directly; background retries), waiting
+   * for a pool connection included. Calls from a receiver carry its deadline (`storeTimeoutMs`) and use that
+   * instead. Past it the call rejects with `PostgresStoreError`. Default 2 000 ms. Replaces `operationTimeoutMs`.
    */
-  operationTimeoutMs?: number;
+  defaultTimeoutMs?: number;
   /**
    * A `complete` or `release` that fails (PostgreSQL restarting, a timeout) keeps being retried in the
    * background this long, so handlers that already ran are still recorded as done once the database is back;
@@ -60,7 +61,7 @@ export interface PostgresStoreOptions {
 
 const DEFAULT_TABLE = "webhook_kit_idempotency";
 const DEFAULT_SCHEMA = "public";
-const DEFAULT_OPERATION_TIMEOUT_MS = 1_500;
+const DEFAULT_TIMEOUT_MS = 2_000;
 const DEFAULT_RETRY_WRITES_FOR_MS = 30_000;
 const DEFAULT_SWEEP_EVERY = 100;
 const DEFAULT_SWEEP_BATCH = 1_000;
@@ -80,7 +81,9 @@ interface Outcome {
 type LateOutcome = Outcome | { error: unknown };
 
 interface RunOptions {
-  /** Default operationTimeoutMs. */
+  /** When the call must be settled by (ms since epoch); default: `budgetMs` from now. */
+  deadline?: number | undefined;
+  /** Used without a deadline; default defaultTimeoutMs. */
   budgetMs?: number;
   /** Called with the real outcome of a statement that was still running when the budget passed. */
   late?: (outcome: LateOutcome) => void;
@@ -109,6 +112,8 @@ const ignore = () => {};
  * });
  */
 export class PostgresStore implements IdempotencyStore {
+  /** Every call settles by its deadline: the receiver sets no timer of its own around it. */
+  readonly honoursDeadline = true;
   readonly #pool: pg.Pool;
   readonly #name: TableName;
   readonly #sql: Statements;
@@ -135,11 +140,7 @@ export class PostgresStore implements IdempotencyStore {
       schema: identifier("schema", options.schema ?? DEFAULT_SCHEMA, MAX_SCHEMA_LENGTH),
     };
     this.#sql = statements(this.#name);
-    this.#timeoutMs = positive(
-      "operationTimeoutMs",
-      options.operationTimeoutMs,
-      DEFAULT_OPERATION_TIMEOUT_MS,
-    );
+    this.#timeoutMs = positive("defaultTimeoutMs", options.defaultTimeoutMs, DEFAULT_TIMEOUT_MS);
     this.#retries = new WriteRetries(
       atLeastZero("retryWritesForMs", options.retryWritesForMs, DEFAULT_RETRY_WRITES_FOR_MS),
     );
@@ -202,8 +203,14 @@ COMMIT;`;
     if (problem) throw new PostgresStoreError("createSchema", "schema", problem, { maybeApplied: false });
   }
 
-  async claim(key: string, { leaseMs }: { leaseMs: number }): Promise<ClaimResult> {
-    const item: ClaimItem = { key: keyOf("claim", key), token: randomUUID(), lease: ms("leaseMs", leaseMs) };
+  async claim(key: string, { leaseMs, deadline }: { leaseMs: number } & CallDeadline): Promise<ClaimResult> {
+    const item: ClaimItem = {
+      key: keyOf("claim", key),
+      token: randomUUID(),
+      lease: ms("leaseMs", leaseMs),
+      deadline,
+    };
+    refuseIfPast("claim", deadline); // before batching, so one late call cannot fail its turn's batch
     let row: ClaimRow | undefined;
     try {
       row = await (this.#claims ? this.#claims.add(item) : this.#sendClaims([item]).then((rows) => rows[0]));
@@ -239,6 +246,7 @@ COMMIT;`;
 
   /** One statement for the claims of one turn: the single-key form for one, `claimMany` for several. */
   async #sendClaims(items: ClaimItem[]): Promise<(ClaimRow | undefined)[]> {
+    const deadline = earliest(items);
     const late = (outcome: LateOutcome) => {
       if (!("rows" in outcome)) {
         if (!databaseError(outcome.error)) for (const item of items) this.#handBack(item);
@@ -250,12 +258,19 @@ COMMIT;`;
     const [first] = items as [ClaimItem];
     const result =
       items.length === 1
-        ? await this.#run("claim", this.#sql.claim, [first.key, first.token, first.lease], { late })
-        : await this.#run("claim", this.#sql.claimMany, columns(items, "key", "token", "lease"), { late });
+        ? await this.#run("claim", this.#sql.claim, [first.key, first.token, first.lease], { late, deadline })
+        : await this.#run("claim", this.#sql.claimMany, columns(items, "key", "token", "lease"), {
+            late,
+            deadline,
+          });
     return claimRows(items.length, result.rows);
   }
 
-  async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
+  async complete(
+    key: string,
+    token: string,
+    { retentionMs, deadline }: { retentionMs: number } & CallDeadline,
+  ): Promise<boolean> {
     const stored = keyOf("complete", key);
     const retention = ms("retentionMs", retentionMs); // validated once, before anything is retried
     if (!isToken(token)) return false;
@@ -263,12 +278,14 @@ COMMIT;`;
       key: stored,
       token,
       retention,
+      deadline,
       retry: () =>
         this.#retries.schedule(() =>
           this.#run("complete", this.#sql.complete, [stored, token, retention], { patient: true }),
         ),
     };
     try {
+      refuseIfPast("complete", deadline);
       return await (this.#completes
         ? this.#completes.add(item)
         : this.#sendCompletes([item]).then((done) => done[0]!));
@@ -280,6 +297,7 @@ COMMIT;`;
 
   /** One statement for the completions of one turn. */
   async #sendCompletes(items: CompleteItem[]): Promise<boolean[]> {
+    const deadline = earliest(items);
     // Still running when the callers gave up: retried only if it then fails.
     const late = (outcome: LateOutcome) => {
       if ("error" in outcome) for (const item of items) item.retry();
@@ -290,31 +308,33 @@ COMMIT;`;
         "complete",
         this.#sql.complete,
         [first.key, first.token, first.retention],
-        {
-          late,
-        },
+        { late, deadline },
       );
       return [result.rowCount === 1];
     }
     const values = columns(items, "key", "token", "retention");
     const done = new Set(
-      (await this.#run("complete", this.#sql.completeMany, values, { late })).rows.map((r) => r[0]),
+      (await this.#run("complete", this.#sql.completeMany, values, { late, deadline })).rows.map((r) => r[0]),
     );
     return items.map((item) => done.has(item.key));
   }
 
-  async release(key: string, token: string): Promise<boolean> {
+  async release(key: string, token: string, options?: CallDeadline): Promise<boolean> {
     const stored = keyOf("release", key);
     if (!isToken(token)) return false;
-    return this.#write("release", this.#sql.release, [stored, token]);
+    return this.#write("release", this.#sql.release, [stored, token], options?.deadline);
   }
 
-  async renew(key: string, token: string, { leaseMs }: { leaseMs: number }): Promise<boolean> {
+  async renew(
+    key: string,
+    token: string,
+    { leaseMs, deadline }: { leaseMs: number } & CallDeadline,
+  ): Promise<boolean> {
     const stored = keyOf("renew", key);
     const lease = ms("leaseMs", leaseMs);
     if (!isToken(token)) return false;
     // Not retried in the background: the receiver renews again at the next interval.
-    return (await this.#run("renew", this.#sql.renew, [stored, token, lease])).rowCount === 1;
+    return (await this.#run("renew", this.#sql.renew, [stored, token, lease], { deadline })).rowCount === 1;
   }
 
   /**
@@ -352,12 +372,17 @@ COMMIT;`;
    * lands or `retryWritesForMs` passes. A statement still running when the caller gave up is retried only if
    * it then fails, so a slow database is not handed a second copy of every write.
    */
-  async #write(operation: "release", statement: Statement, values: unknown[]): Promise<boolean> {
+  async #write(
+    operation: "release",
+    statement: Statement,
+    values: unknown[],
+    deadline: number | undefined,
+  ): Promise<boolean> {
     const retry = () =>
       this.#retries.schedule(() => this.#run(operation, statement, values, { patient: true }));
     try {
       const late = (outcome: LateOutcome) => "error" in outcome && retry();
-      return (await this.#run(operation, statement, values, { late })).rowCount === 1;
+      return (await this.#run(operation, statement, values, { late, deadline })).rowCount === 1;
     } catch (error) {
       if (shouldRetryNow(error)) retry();
       throw error;
@@ -388,8 +413,9 @@ COMMIT;`;
   }
 
   /**
-   * One statement on a pool connection, bounded by the budget from the moment it is called, waiting for a
-   * connection included. A connection that arrives after the caller gave up goes straight back unused; a
+   * One statement on a pool connection, settled by its deadline (default: the budget from now), waiting for
+   * a connection included; nothing starts once it has passed. The only timer of the call: the receiver sets
+   * none around a store that honours deadlines. A connection that arrives after the caller gave up goes straight back unused; a
    * statement still running when the caller gives up keeps its connection until it ends (or is destroyed
    * after ABANDON_AFTER_BUDGETS budgets), so the pool never hands out a busy connection.
    */
@@ -399,7 +425,12 @@ COMMIT;`;
     values: unknown[],
     options: RunOptions = {},
   ): Promise<Outcome> {
-    const { budgetMs = this.#timeoutMs, late, patient = false } = options;
+    const { deadline, late, patient = false } = options;
+    const budgetMs = deadline === undefined ? (options.budgetMs ?? this.#timeoutMs) : deadline - Date.now();
+    const past = pastDeadline(operation, budgetMs);
+    if (past) return Promise.reject(past);
+    // A statement's connection is destroyed only well past the default budget, however short the deadline.
+    const abandonMs = Math.max(budgetMs, this.#timeoutMs) * ABANDON_AFTER_BUDGETS;
     return new Promise<Outcome>((resolve, reject) => {
       let settled = false;
       let running = false;
@@ -414,7 +445,7 @@ COMMIT;`;
           new PostgresStoreError(
             operation,
             "timeout",
-            `PostgresStore.${operation}: no answer from PostgreSQL within ${budgetMs} ms; ${waiting}`,
+            `PostgresStore.${operation}: no answer from PostgreSQL within ${Math.round(budgetMs)} ms; ${waiting}`,
             { maybeApplied: running },
           ),
         );
@@ -445,7 +476,7 @@ COMMIT;`;
           };
           const abandon = setTimeout(
             () => giveBack(new Error("PostgresStore: statement abandoned")),
-            budgetMs * ABANDON_AFTER_BUDGETS,
+            abandonMs,
           );
           abandon.unref?.();
           const query = { ...statement, values, rowMode: "array" } as pg.QueryArrayConfig;
@@ -513,11 +544,13 @@ interface ClaimItem {
   key: string;
   token: string;
   lease: number;
+  deadline: number | undefined;
 }
 interface CompleteItem {
   key: string;
   token: string;
   retention: number;
+  deadline: number | undefined;
   /** Schedules this completion's background retries. */
   retry(): void;
 }
@@ -530,6 +563,34 @@ function claimRows(count: number, rows: Rows): (ClaimRow | undefined)[] {
     if (code !== 0) out[Number(n) - 1] = [Number(code), Number(remaining)];
   }
   return out;
+}
+
+/**
+ * A batch's deadline: the earliest of its calls'. A receiver gives every call of one turn the same budget,
+ * so they are all but equal; none means the default budget.
+ */
+function earliest(items: readonly { deadline: number | undefined }[]): number | undefined {
+  let first: number | undefined;
+  for (const { deadline } of items) {
+    if (deadline !== undefined && (first === undefined || deadline < first)) first = deadline;
+  }
+  return first;
+}
+
+/** The timeout error of a call whose deadline has already passed (nothing was started), if it has. */
+function pastDeadline(operation: PostgresStoreOperation, budgetMs: number): PostgresStoreError | undefined {
+  if (budgetMs > 0) return undefined;
+  return new PostgresStoreError(
+    operation,
+    "timeout",
+    `PostgresStore.${operation}: its deadline had passed before it started; nothing was sent`,
+    { maybeApplied: false },
+  );
+}
+
+function refuseIfPast(operation: PostgresStoreOperation, deadline: number | undefined): void {
+  const past = deadline === undefined ? undefined : pastDeadline(operation, deadline - Date.now());
+  if (past) throw past;
 }
 
 /** Parallel arrays, one per field: how `claimMany` / `completeMany` take their input. */

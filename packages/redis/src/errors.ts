@@ -17,7 +17,7 @@ export type RedisStoreOperation = "claim" | "complete" | "release" | "renew";
 export class RedisStoreError extends Error {
   override readonly name = "RedisStoreError";
   readonly operation: RedisStoreOperation;
-  /** "timeout": no answer within `operationTimeoutMs`; "unavailable": the client refused or Redis errored. */
+  /** "timeout": no answer by the call's deadline (or `defaultTimeoutMs`); "unavailable": the client refused or Redis errored. */
   readonly reason: "timeout" | "unavailable";
   /**
    * Whether the command was handed to the client. False: Redis never saw it (known down, or closed). True:

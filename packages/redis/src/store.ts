@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { ClaimResult, IdempotencyStore } from "@webhook-kit/core";
+import type { CallDeadline, ClaimResult, IdempotencyStore } from "@webhook-kit/core";
 import { RedisStoreError, type RedisStoreOperation } from "./errors.js";
 import { keyText } from "./key-text.js";
 import { Readiness, type RedisClient } from "./readiness.js";
 import { COMMANDS } from "./scripts.js";
-import { WriteBatching } from "./write-batching.js";
 import { WriteRetries } from "./write-retries.js";
 
 export interface RedisStoreOptions {
@@ -13,10 +12,11 @@ export interface RedisStoreOptions {
   /** Prepended to every key, e.g. one per app or environment. No `{` or `}`. Default `"webhook-kit:"`. */
   prefix?: string;
   /**
-   * Upper bound on one store call, waiting for a connection included. Past it the call rejects with
-   * `RedisStoreError` and the receiver answers 503. Default 1 500 ms (below the receiver's 2 s storeTimeoutMs).
+   * The budget of a call made without a `deadline` (the store used directly; background retries), waiting
+   * for a connection included. Calls from a receiver carry its deadline (`storeTimeoutMs`) and use that
+   * instead. Past it the call rejects with `RedisStoreError`. Default 2 000 ms. Replaces `operationTimeoutMs`.
    */
-  operationTimeoutMs?: number;
+  defaultTimeoutMs?: number;
   /**
    * A `complete` or `release` that fails (Redis restarting, a timeout) keeps being retried in the background
    * this long, so handlers that already ran are still recorded as done once Redis is back; a `claim` that
@@ -24,17 +24,12 @@ export interface RedisStoreOptions {
    * Safe because each acts only for its own token. 0 turns it off. Default 30 000 ms.
    */
   retryWritesForMs?: number;
-  /**
-   * Send the commands of one event-loop turn in one socket write (single-node clients; a Cluster is left
-   * alone). Saves a syscall per command under concurrency; costs no latency. Default true.
-   */
-  batchWrites?: boolean;
 }
 
 type ScriptCommand = (key: string, ...args: (string | number)[]) => Promise<unknown>;
 
 const DEFAULT_PREFIX = "webhook-kit:";
-const DEFAULT_OPERATION_TIMEOUT_MS = 1_500;
+const DEFAULT_TIMEOUT_MS = 2_000;
 const DEFAULT_RETRY_WRITES_FOR_MS = 30_000;
 
 /**
@@ -53,12 +48,13 @@ const DEFAULT_RETRY_WRITES_FOR_MS = 30_000;
  * });
  */
 export class RedisStore implements IdempotencyStore {
+  /** Every call settles by its deadline: the receiver sets no timer of its own around it. */
+  readonly honoursDeadline = true;
   readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #readiness: Readiness;
   readonly #retries: WriteRetries;
-  readonly #batching: WriteBatching | undefined;
 
   constructor(options: RedisStoreOptions) {
     if (!options?.client || typeof options.client.defineCommand !== "function") {
@@ -71,18 +67,13 @@ export class RedisStore implements IdempotencyStore {
     }
     this.#client = options.client;
     this.#prefix = prefix;
-    this.#timeoutMs = positive(
-      "operationTimeoutMs",
-      options.operationTimeoutMs,
-      DEFAULT_OPERATION_TIMEOUT_MS,
-    );
+    this.#timeoutMs = positive("defaultTimeoutMs", options.defaultTimeoutMs, DEFAULT_TIMEOUT_MS);
     const retryFor = options.retryWritesForMs ?? DEFAULT_RETRY_WRITES_FOR_MS;
     if (!Number.isFinite(retryFor) || retryFor < 0) {
       throw new TypeError(`RedisStore: retryWritesForMs must be ≥ 0, got ${String(retryFor)}`);
     }
     this.#retries = new WriteRetries(retryFor);
     this.#readiness = new Readiness(this.#client);
-    this.#batching = options.batchWrites === false ? undefined : new WriteBatching(this.#client);
     for (const { name, lua } of Object.values(COMMANDS)) {
       if (typeof (this.#client as unknown as Record<string, unknown>)[name] !== "function") {
         this.#client.defineCommand(name, { numberOfKeys: 1, lua });
@@ -100,18 +91,19 @@ export class RedisStore implements IdempotencyStore {
     return this.#retries.size;
   }
 
-  async claim(key: string, { leaseMs }: { leaseMs: number }): Promise<ClaimResult> {
+  async claim(key: string, { leaseMs, deadline }: { leaseMs: number } & CallDeadline): Promise<ClaimResult> {
     const token = randomUUID();
     const lease = ms("leaseMs", leaseMs);
     let reply: unknown;
     try {
-      reply = await this.#call("claim", COMMANDS.claim.name, key, token, lease);
+      reply = await this.#call("claim", deadline, COMMANDS.claim.name, key, token, lease);
     } catch (error) {
-      // A claim that reached Redis may have been applied with its reply lost (Redis died mid-flight, a
-      // timeout). Nobody will run it, so hand it back as soon as Redis answers instead of blocking the
-      // sender's retries for the whole lease. One that never left the process needs nothing.
+      // A claim that reached Redis may have been applied with its reply lost (Redis died mid-flight, or it
+      // landed after the deadline, when the receiver had already answered 503). Nobody will run it, so hand
+      // it back as soon as Redis answers: the sender's retry then claims it instead of meeting 409 for the
+      // whole lease. One that never left the process (deadline already past, Redis down) needs nothing.
       if (!(error instanceof RedisStoreError) || error.sent) {
-        this.#retries.schedule(() => this.#call("release", COMMANDS.release.name, key, token));
+        this.#retries.schedule(() => this.#call("release", undefined, COMMANDS.release.name, key, token));
       }
       throw error;
     }
@@ -123,39 +115,57 @@ export class RedisStore implements IdempotencyStore {
     throw unexpected("claim", reply);
   }
 
-  async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
+  async complete(
+    key: string,
+    token: string,
+    { retentionMs, deadline }: { retentionMs: number } & CallDeadline,
+  ): Promise<boolean> {
     const retention = ms("retentionMs", retentionMs); // validated once, before anything is retried
-    const send = () => this.#call("complete", COMMANDS.complete.name, key, token, retention);
-    return (await this.#withRetries(send)) === 1;
+    const send = (by: number | undefined) =>
+      this.#call("complete", by, COMMANDS.complete.name, key, token, retention);
+    return (await this.#withRetries(send, deadline)) === 1;
   }
 
-  async release(key: string, token: string): Promise<boolean> {
-    const send = () => this.#call("release", COMMANDS.release.name, key, token);
-    return (await this.#withRetries(send)) === 1;
+  async release(key: string, token: string, options?: CallDeadline): Promise<boolean> {
+    const send = (by: number | undefined) => this.#call("release", by, COMMANDS.release.name, key, token);
+    return (await this.#withRetries(send, options?.deadline)) === 1;
   }
 
-  async renew(key: string, token: string, { leaseMs }: { leaseMs: number }): Promise<boolean> {
+  async renew(
+    key: string,
+    token: string,
+    { leaseMs, deadline }: { leaseMs: number } & CallDeadline,
+  ): Promise<boolean> {
     // Not retried in the background: the receiver renews again at the next interval.
-    return (await this.#call("renew", COMMANDS.renew.name, key, token, ms("leaseMs", leaseMs))) === 1;
+    const lease = ms("leaseMs", leaseMs);
+    return (await this.#call("renew", deadline, COMMANDS.renew.name, key, token, lease)) === 1;
   }
 
-  /** The caller still sees the failure (so it can log it); the write keeps trying behind it. */
-  async #withRetries(send: () => Promise<unknown>): Promise<unknown> {
+  /**
+   * The caller still sees the failure (so it can log it); the write keeps trying behind it, each retry with
+   * the default budget (the caller's deadline was the caller's).
+   */
+  async #withRetries(
+    send: (deadline: number | undefined) => Promise<unknown>,
+    deadline: number | undefined,
+  ): Promise<unknown> {
     try {
-      return await send();
+      return await send(deadline);
     } catch (error) {
-      this.#retries.schedule(send);
+      this.#retries.schedule(() => send(undefined));
       throw error;
     }
   }
 
   /**
-   * One script call, bounded by operationTimeoutMs from the moment it is made, waiting for a connection
-   * included. Written as one hand-rolled promise (no Promise.race, no async wrappers): it is on every
-   * delivery's hot path twice.
+   * One script call, settled by `deadline` (default: defaultTimeoutMs from now), waiting for a connection
+   * included; nothing is sent once it has passed. The only timer of the call: the receiver sets none around
+   * a store that honours deadlines. Written as one hand-rolled promise (no Promise.race, no async wrappers):
+   * it is on every delivery's hot path twice.
    */
   #call(
     operation: RedisStoreOperation,
+    deadline: number | undefined,
     command: string,
     key: string,
     ...args: (string | number)[]
@@ -163,21 +173,15 @@ export class RedisStore implements IdempotencyStore {
     if (typeof key !== "string" || key === "") {
       return Promise.reject(new TypeError(`RedisStore.${operation}: key must be a non-empty string`));
     }
+    const budgetMs = deadline === undefined ? this.#timeoutMs : deadline - Date.now();
+    if (!(budgetMs > 0)) return Promise.reject(timedOut(operation, budgetMs, this.#client.status, false));
     return new Promise((resolve, reject) => {
       let settled = false;
       let sent = false;
       const timer = setTimeout(() => {
         settled = true;
-        const status = this.#client.status;
-        reject(
-          new RedisStoreError(
-            operation,
-            "timeout",
-            `RedisStore.${operation}: no answer from Redis within ${this.#timeoutMs} ms (client status: ${status})`,
-            { sent },
-          ),
-        );
-      }, this.#timeoutMs);
+        reject(timedOut(operation, budgetMs, this.#client.status, sent));
+      }, budgetMs);
       const fail = (error: unknown) => {
         if (settled) return;
         settled = true;
@@ -195,7 +199,6 @@ export class RedisStore implements IdempotencyStore {
         if (settled) return;
         const fn = (this.#client as unknown as Record<string, ScriptCommand>)[command] as ScriptCommand;
         sent = true;
-        this.#batching?.hold();
         fn.call(this.#client, this.redisKey(key), ...args).then((reply) => {
           if (settled) return;
           settled = true;
@@ -222,6 +225,24 @@ function ms(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new RangeError(`RedisStore: ${name} must be > 0 ms, got ${String(value)}`);
   return Math.ceil(value);
+}
+
+function timedOut(
+  operation: RedisStoreOperation,
+  budgetMs: number,
+  status: string,
+  sent: boolean,
+): RedisStoreError {
+  const why =
+    budgetMs > 0
+      ? `no answer from Redis within ${Math.round(budgetMs)} ms`
+      : "its deadline had passed before it started; nothing was sent";
+  return new RedisStoreError(
+    operation,
+    "timeout",
+    `RedisStore.${operation}: ${why} (client status: ${status})`,
+    { sent },
+  );
 }
 
 function unexpected(operation: RedisStoreOperation, reply: unknown): RedisStoreError {

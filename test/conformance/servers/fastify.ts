@@ -1,6 +1,6 @@
 import { webhookPlugin } from "@webhook-kit/fastify";
+import type { AdapterUnderTest } from "@webhook-kit/testing/conformance";
 import Fastify from "fastify";
-import type { AdapterUnderTest } from "../adapter.js";
 
 /** Fastify 5 on its own server (its request handling, not a node:http bridge), the plugin registered. */
 export const fastifyAdapter: AdapterUnderTest = {

@@ -1,8 +1,8 @@
 import http from "node:http";
 import { webhookMiddleware } from "@webhook-kit/koa";
+import type { AdapterUnderTest } from "@webhook-kit/testing/conformance";
 import Koa from "koa";
 import Koa2 from "koa2";
-import type { AdapterUnderTest } from "../adapter.js";
 import { koaBodyParser } from "./koa-parsers.js";
 import { listenOn } from "./listen.js";
 

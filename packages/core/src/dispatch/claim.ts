@@ -9,7 +9,9 @@ import type { Runtime } from "../runtime.js";
 export async function completeClaim(rt: Runtime, event: WebhookEvent, token: string): Promise<void> {
   const { store, retentionMs } = rt.settings;
   try {
-    const owned = await rt.storeCall("complete", () => store.complete(event.id, token, { retentionMs }));
+    const owned = await rt.storeCall("complete", (deadline) =>
+      store.complete(event.id, token, { retentionMs, deadline }),
+    );
     if (!owned) rt.report(claimLost(event.id), event, "warn");
   } catch (error) {
     rt.report(error as WebhookError, event);
@@ -19,7 +21,7 @@ export async function completeClaim(rt: Runtime, event: WebhookEvent, token: str
 /** Forgets a failed attempt so the sender's retry runs it again. False when that could not be done. */
 export function releaseClaim(rt: Runtime, key: string, token: string): Promise<boolean> {
   return rt
-    .storeCall("release", () => rt.settings.store.release(key, token))
+    .storeCall("release", (deadline) => rt.settings.store.release(key, token, { deadline }))
     .then(
       (owned) => owned,
       () => false,

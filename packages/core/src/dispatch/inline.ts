@@ -62,7 +62,7 @@ async function runClaimed(
   let renewal: ReturnType<typeof rt.ticker.after> | undefined;
   const renew = () => {
     renewal = rt.ticker.after(leaseMs / 3, renew);
-    rt.storeCall("renew", () => store.renew(event.id, token, { leaseMs })).then(
+    rt.storeCall("renew", (deadline) => store.renew(event.id, token, { leaseMs, deadline })).then(
       (owned) => owned || logger.warn({ id: event.id }, "lease lost while handlers ran"),
       (err: unknown) => logger.warn({ id: event.id, err }, "lease renewal failed"),
     );

@@ -1,4 +1,5 @@
 import type { PayloadIssue } from "../errors.js";
+import type { CallDeadline } from "../store/types.js";
 
 /**
  * What is kept of one verified delivery: enough for any worker, on any machine, to rebuild its event and
@@ -80,11 +81,16 @@ export interface DeadLetter {
  */
 export interface DeliveryQueue {
   /**
+   * True when `enqueue` settles by the `deadline` it is given and starts no write past it: the receiver then
+   * sets no timer of its own around it. Leave unset and the receiver bounds each enqueue itself.
+   */
+  readonly honoursDeadline?: boolean;
+  /**
    * Writes one delivery durably before resolving. "duplicate" when a job with this key is already queued,
    * running, completed (within the queue's retention) or dead: never a second job for one key.
    * Rejects when the write could not be confirmed.
    */
-  enqueue(delivery: QueuedDelivery): Promise<"queued" | "duplicate">;
+  enqueue(delivery: QueuedDelivery, options?: CallDeadline): Promise<"queued" | "duplicate">;
   /** Starts handing jobs to `processor`, in this process, until the consumer is closed. */
   consume(processor: JobProcessor, options: ConsumeOptions): QueueConsumer;
   /** Dead letters, newest first. */

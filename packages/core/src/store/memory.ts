@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { StoreFullError } from "../errors.js";
-import type { ClaimResult, IdempotencyStore } from "./types.js";
+import type { CallDeadline, ClaimResult, IdempotencyStore } from "./types.js";
 
 export interface MemoryStoreOptions {
   /**
@@ -103,7 +103,8 @@ export class MemoryStore implements IdempotencyStore {
     return this.size < this.#max;
   }
 
-  async claim(key: string, { leaseMs }: { leaseMs: number }): Promise<ClaimResult> {
+  // `deadline` is accepted and ignored: every call settles at once, without I/O (`inProcess`).
+  async claim(key: string, { leaseMs }: { leaseMs: number } & CallDeadline): Promise<ClaimResult> {
     const entry = this.#live(key);
     if (entry?.state === "completed") return { status: "completed" };
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - this.#now() };
@@ -129,7 +130,11 @@ export class MemoryStore implements IdempotencyStore {
     return undefined;
   }
 
-  async complete(key: string, token: string, { retentionMs }: { retentionMs: number }): Promise<boolean> {
+  async complete(
+    key: string,
+    token: string,
+    { retentionMs }: { retentionMs: number } & CallDeadline,
+  ): Promise<boolean> {
     const entry = this.#owned(key, token);
     if (!entry) return false;
     // Moved, not copied: the claim's slot becomes the completed key's, so the total never grows here.
@@ -140,13 +145,13 @@ export class MemoryStore implements IdempotencyStore {
     return true;
   }
 
-  async release(key: string, token: string): Promise<boolean> {
+  async release(key: string, token: string, _options?: CallDeadline): Promise<boolean> {
     if (!this.#owned(key, token)) return false;
     this.#claims.delete(key);
     return true;
   }
 
-  async renew(key: string, token: string, { leaseMs }: { leaseMs: number }): Promise<boolean> {
+  async renew(key: string, token: string, { leaseMs }: { leaseMs: number } & CallDeadline): Promise<boolean> {
     const entry = this.#owned(key, token);
     if (!entry) return false;
     entry.expiresAt = this.#now() + leaseMs;

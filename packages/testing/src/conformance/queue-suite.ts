@@ -31,8 +31,13 @@ const SETTLE_MS = 400;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * The behaviour every `DeliveryQueue` owes the receiver and its workers. Adding a queue is one call:
- * `describeQueueConformance("MyQueue", async () => ({ queue: new MyQueue(...) }))`.
+ * The behaviour every `DeliveryQueue` owes the receiver and its workers. `factory` makes a fresh, empty
+ * queue for each test.
+ *
+ * @example
+ * describeQueueConformance("MyQueue", async () => ({ queue: new MyQueue(), close: () => cleanUp() }), {
+ *   storesData: true,
+ * });
  */
 export function describeQueueConformance(
   name: string,
@@ -68,6 +73,20 @@ export function describeQueueConformance(
       expect(await queue.enqueue(d)).toBe("duplicate");
       expect(await peer.enqueue({ ...d, body: '{"other":true}' })).toBe("duplicate");
       expect(await queue.enqueue(delivery())).toBe("queued");
+    });
+
+    it("an enqueue whose deadline has passed writes nothing (when the queue honours deadlines)", async () => {
+      const { queue } = await setup();
+      const d = delivery();
+      const past = { deadline: Date.now() - 1 };
+      if (!queue.honoursDeadline) {
+        // Not declared: the receiver bounds each enqueue itself; the option must still be accepted.
+        expect(await queue.enqueue(d, past)).toBe("queued");
+        return;
+      }
+      expect(await queue.enqueue(delivery())).toBe("queued"); // connected: a late write would now be quick
+      await expect(queue.enqueue(d, past)).rejects.toThrow();
+      expect(await queue.enqueue(d, { deadline: Date.now() + 5_000 })).toBe("queued");
     });
 
     it("20 concurrent enqueues of one key: exactly one is queued and one job runs", async () => {
@@ -402,7 +421,12 @@ async function waitFor(probe: () => boolean | Promise<boolean>, timeoutMs = 10_0
 
 let sequence = 0;
 
-/** A delivery with a fresh namespaced key (colons included, as the receiver makes them). */
+/**
+ * A delivery with a fresh namespaced key (colons included, as the receiver makes them).
+ *
+ * @example
+ * expect(await queue.enqueue(sampleDelivery({ senderAttempt: 2 }))).toBe("queued");
+ */
 export function delivery(overrides: Partial<QueuedDelivery> = {}): QueuedDelivery {
   sequence += 1;
   const hash = randomBytes(16).toString("hex");

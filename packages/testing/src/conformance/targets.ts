@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { SECRET } from "../support/deliveries.js";
-import { send } from "../support/http.js";
 import type { AdapterUnderTest } from "./adapter.js";
+import { SECRET } from "./deliveries.js";
+import { send } from "./http.js";
 import { CONTROL_HEADER, createScenario, type ScenarioControl, type ScenarioName } from "./scenarios.js";
 
 /** One scenario's receiver, served: where to deliver, and how to steer and observe it. */
@@ -32,7 +32,12 @@ export interface ConformanceTarget {
 
 const PATH = "/webhooks/eulabel";
 
-/** An adapter started in this process, one server per scenario opened. */
+/**
+ * An adapter started in this process, one server per scenario opened.
+ *
+ * @example
+ * describeReceiverConformance(inProcessTarget({ name: "node:http", start: (receiver, path) => serve(receiver, path) }));
+ */
 export function inProcess(adapter: AdapterUnderTest): ConformanceTarget {
   return {
     name: adapter.name,
@@ -56,7 +61,11 @@ export function inProcess(adapter: AdapterUnderTest): ConformanceTarget {
 
 /**
  * A server started elsewhere (real `next start`) whose routes build the same scenarios: `${base()}${prefix}/
- * <scenario>/<instance>`. Each open gets a fresh instance id, so a fresh receiver and store.
+ * <scenario>/<instance>`. Each open gets a fresh instance id, so a fresh receiver and store. Its routes sign
+ * with `CONFORMANCE_SECRET` (see `scenarioRegistry`).
+ *
+ * @example
+ * describeReceiverConformance(remoteTarget("my-framework", () => server.url, "/conformance"));
  */
 export function remote(
   name: string,

@@ -1,8 +1,8 @@
 import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { passportEvent, SECRET, signedDelivery } from "../support/deliveries.js";
-import { floodUntilAnswered } from "../support/flood.js";
-import { send } from "../support/http.js";
+import { passportEvent, SECRET, signedDelivery } from "./deliveries.js";
+import { floodUntilAnswered } from "./flood.js";
+import { send } from "./http.js";
 import type { ScenarioName } from "./scenarios.js";
 import type { ConformanceTarget, ScenarioTarget } from "./targets.js";
 
@@ -31,8 +31,12 @@ function stalledUpload(url: string, headers: Record<string, string>) {
 }
 
 /**
- * Every row of the contract table (shared/spec/receiver.md), driven over real HTTP through one target: an
- * adapter in this process, or real `next start` serving the same scenarios (test/conformance/scenarios.ts).
+ * Every row of the receiver contract's table (the README's "What each request gets"), driven over real HTTP
+ * through one target: an adapter in this process (`inProcessTarget`, or `describeAdapterConformance`), or a
+ * server in another process whose routes serve the same scenarios (`remoteTarget` + `scenarioRegistry`).
+ *
+ * @example
+ * describeReceiverConformance(remoteTarget("my-framework dev server", () => baseUrl, "/conformance"));
  */
 export function describeReceiverConformance(target: ConformanceTarget): void {
   describe(`receiver contract via ${target.name}`, () => {

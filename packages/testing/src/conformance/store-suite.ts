@@ -22,8 +22,12 @@ export interface StoreHarness {
 const LONG = 60_000;
 
 /**
- * The behaviour every `IdempotencyStore` owes the receiver. Adding a store is one call:
- * `describeStoreConformance("MyStore", async () => ({ store: new MyStore(), leaseMs: 100, advance: sleep }))`.
+ * The behaviour every `IdempotencyStore` owes the receiver, deadlines included (for a store that declares
+ * `honoursDeadline`). `factory` makes a fresh store for each test.
+ *
+ * @example
+ * const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+ * describeStoreConformance("MyStore", async () => ({ store: new MyStore(), leaseMs: 100, advance: sleep }));
  */
 export function describeStoreConformance(
   name: string,
@@ -191,6 +195,42 @@ export function describeStoreConformance(
       expect((await store.claim(c, { leaseMs: LONG })).status).toBe("claimed");
       // Another key's token owns nothing here.
       expect(await store.complete(c, ta, { retentionMs: LONG })).toBe(false);
+    });
+
+    // A store that declares `honoursDeadline` is trusted by the receiver to settle by the deadline it passes.
+    it("a call whose deadline has passed starts nothing: it rejects and the key stays free", async () => {
+      const { store, key } = await setup();
+      const k = key();
+      const past = { leaseMs: LONG, deadline: Date.now() - 1 };
+      if (!store.honoursDeadline) {
+        // Not declared: the receiver bounds each call itself; the option must still be accepted.
+        expect((await store.claim(k, past)).status).toBe("claimed");
+        return;
+      }
+      await expect(store.claim(k, past)).rejects.toThrow();
+      const token = claimedToken(await store.claim(k, { leaseMs: LONG }));
+      await expect(store.renew(k, token, past)).rejects.toThrow();
+      expect(await store.complete(k, token, { retentionMs: LONG })).toBe(true);
+    });
+
+    it("a claim with a short deadline settles by it, and one that gave up never wedges the key", async () => {
+      const { store, peer, key } = await setup();
+      if (!store.honoursDeadline) return; // the receiver's own timer bounds such a store
+      const k = key();
+      const started = Date.now();
+      const first = await store.claim(k, { leaseMs: LONG, deadline: started + 1 }).catch(() => undefined);
+      // Settled by the deadline, give or take a timer's tick and the event loop under load.
+      expect(Date.now() - started).toBeLessThan(250);
+      if (first?.status === "claimed") return; // answered in time: an ordinary claim
+      // It gave up. If the claim landed anyway, nobody runs it: the sender's retry must be able to claim
+      // it soon, not meet in_progress for the whole (long) lease.
+      const until = Date.now() + 3_000;
+      let retry = await peer.claim(k, { leaseMs: LONG });
+      while (retry.status === "in_progress" && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        retry = await peer.claim(k, { leaseMs: LONG });
+      }
+      expect(retry.status).toBe("claimed");
     });
 
     it("issues a distinct token for every claim, across store handles", async () => {

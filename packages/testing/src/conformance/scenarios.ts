@@ -80,7 +80,12 @@ export function isScenario(name: string): name is ScenarioName {
   return (SCENARIOS as readonly string[]).includes(name);
 }
 
-/** A fresh receiver for one scenario (its own MemoryStore), signed deliveries checked against `secret`. */
+/**
+ * A fresh receiver for one scenario (its own MemoryStore), signed deliveries checked against `secret`.
+ *
+ * @example
+ * const { receiver, calls } = createScenario("plain", CONFORMANCE_SECRET);
+ */
 export function createScenario(name: ScenarioName, secret: string): Scenario {
   const calls: string[] = [];
   let release: () => void = () => {};
@@ -114,7 +119,15 @@ export function createScenario(name: ScenarioName, secret: string): Scenario {
 /** The header that turns a request to a scenario's route into a control call (never a delivery). */
 export const CONTROL_HEADER = "x-conformance-control";
 
-/** One scenario instance per (scenario, instance id): each test gets fresh state without a new server. */
+/**
+ * One scenario instance per (scenario, instance id): each test gets fresh state without a new server. The
+ * routes of a `remoteTarget` server look their receiver up here, with `CONFORMANCE_SECRET`.
+ *
+ * @example
+ * const scenarioFor = scenarioRegistry(() => CONFORMANCE_SECRET);
+ * // in the route for `${prefix}/:scenario/:instance`:
+ * const scenario = scenarioFor(params.scenario, params.instance); // its `receiver`, `control(action)`
+ */
 export function scenarioRegistry(secret: () => string) {
   const instances = new Map<string, Scenario>();
   return (name: string, instance: string): Scenario | undefined => {

@@ -1,0 +1,56 @@
+import type http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ReceiverCore } from "@webhook-kit/core";
+import { describeReceiverConformance } from "./receiver-suite.js";
+import { inProcess } from "./targets.js";
+
+/** A running server that serves one receiver at `url` (http://127.0.0.1:<port><path>). */
+export interface RunningAdapter {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** One framework, as the receiver conformance suite drives it. */
+export interface AdapterUnderTest {
+  name: string;
+  /** Start a real server on 127.0.0.1, port 0, serving `receiver` at `path` (see `listen`). */
+  start(receiver: ReceiverCore, path: string): Promise<RunningAdapter>;
+}
+
+/**
+ * Every row of the receiver contract, over real HTTP, through an adapter started in this process: one
+ * server per test, each on a receiver built for that row (allow-lists, a failing handler, a slow store…).
+ *
+ * @example
+ * import http from "node:http";
+ * import { createNodeHandler } from "@webhook-kit/core/node";
+ * import { describeAdapterConformance, listen } from "@webhook-kit/testing/conformance";
+ *
+ * describeAdapterConformance("node:http", {
+ *   start: (receiver, path) => listen(http.createServer(createNodeHandler(receiver, { path })), path),
+ * });
+ */
+export function describeAdapterConformance(name: string, adapter: Omit<AdapterUnderTest, "name">): void {
+  describeReceiverConformance(inProcess({ name, start: adapter.start }));
+}
+
+/**
+ * Listens on 127.0.0.1, port 0; answers the URL of `path` and a `close` that also ends kept-alive and
+ * half-sent connections (so a test never waits for a client's socket to time out).
+ *
+ * @example
+ * const running = await listen(http.createServer(app), "/webhooks");
+ * await running.close();
+ */
+export async function listen(server: http.Server, path: string): Promise<RunningAdapter> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
