@@ -16,8 +16,7 @@ export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_STORE_TIMEOUT_MS = 2_000;
 /** A handler still running after this fails its attempt (inline) or its job run (worker). */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 5 * 60_000;
-/** Used when a provider does not document how long it waits. Most senders wait 10 s or more. */
-export const DEFAULT_SENDER_TIMEOUT_MS = 10_000;
+export { DEFAULT_SENDER_TIMEOUT_MS } from "./providers/time.js";
 
 export interface ReceiverOptions<E extends EventSchemas> {
   /** A preset (`providers.eulabel({ secret })`) or `defineProvider(...)`. */

@@ -1,9 +1,9 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { CryptoProvider } from "../crypto.js";
 import { toHex, utf8 } from "../encoding.js";
-import { DEFAULT_SENDER_TIMEOUT_MS } from "../options.js";
 import type { SignatureScheme } from "../signature/scheme.js";
 import { retentionForSchedule } from "./retention.js";
+import { DEFAULT_SENDER_TIMEOUT_MS } from "./time.js";
 
 /**
  * Event type → validator of its payload: any Standard Schema (zod 3.24+, zod 4, valibot, arktype, …).

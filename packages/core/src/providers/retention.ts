@@ -1,4 +1,4 @@
-import { MINUTE } from "./shared.js";
+import { MINUTE } from "./time.js";
 
 /**
  * How long a body-hash key must live: until the sender's last attempt has ended (every delay between

@@ -1,9 +1,7 @@
 import { invalidPayload } from "../errors.js";
 import type { DeliveryContext } from "./define.js";
 
-export const SECOND = 1_000;
-export const MINUTE = 60 * SECOND;
-export const HOUR = 60 * MINUTE;
+export { HOUR, MINUTE, SECOND } from "./time.js";
 
 /** A user override of how one delivery is identified. */
 export type IdempotencyKeyFn = (

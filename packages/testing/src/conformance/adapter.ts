@@ -1,21 +1,9 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ReceiverCore } from "@webhook-kit/core";
 import { describeReceiverConformance } from "./receiver-suite.js";
-import { inProcess } from "./targets.js";
+import { type AdapterUnderTest, inProcess, type RunningAdapter } from "./targets.js";
 
-/** A running server that serves one receiver at `url` (http://127.0.0.1:<port><path>). */
-export interface RunningAdapter {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** One framework, as the receiver conformance suite drives it. */
-export interface AdapterUnderTest {
-  name: string;
-  /** Start a real server on 127.0.0.1, port 0, serving `receiver` at `path` (see `listen`). */
-  start(receiver: ReceiverCore, path: string): Promise<RunningAdapter>;
-}
+export type { AdapterUnderTest, RunningAdapter } from "./targets.js";
 
 /**
  * Every row of the receiver contract, over real HTTP, through an adapter started in this process: one

@@ -1,8 +1,21 @@
 import { randomBytes } from "node:crypto";
-import type { AdapterUnderTest } from "./adapter.js";
+import type { ReceiverCore } from "@webhook-kit/core";
 import { SECRET } from "./deliveries.js";
 import { send } from "./http.js";
 import { CONTROL_HEADER, createScenario, type ScenarioControl, type ScenarioName } from "./scenarios.js";
+
+/** A running server that serves one receiver at `url` (http://127.0.0.1:<port><path>). */
+export interface RunningAdapter {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** One framework, as the receiver conformance suite drives it. */
+export interface AdapterUnderTest {
+  name: string;
+  /** Start a real server on 127.0.0.1, port 0, serving `receiver` at `path` (see `listen`). */
+  start(receiver: ReceiverCore, path: string): Promise<RunningAdapter>;
+}
 
 /** One scenario's receiver, served: where to deliver, and how to steer and observe it. */
 export interface ScenarioTarget {
