@@ -1,6 +1,7 @@
 import { type CryptoProvider, defaultCrypto } from "./crypto.js";
 import { WebhookError } from "./errors.js";
 import type { AnyEvent, WebhookEvent } from "./events.js";
+import { chain, type MaybePromise } from "./maybe.js";
 import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-delivery.js";
 import { type EventSchemas, hasher, type Provider } from "./provider.js";
 import type { Verified } from "./signature/scheme.js";
@@ -22,17 +23,18 @@ export function lowerCased(headers: Readonly<Record<string, string>>): Readonly<
 }
 
 /** The provider's signature check, as a WebhookError (401) when it fails; else what the scheme computed. */
-export async function checkSignature(
+export function checkSignature(
   provider: Provider,
   request: WebhookRequest,
   crypto: CryptoProvider,
   now: number,
   logger?: Logger,
-): Promise<Verified> {
-  const verdict = await provider.signature.verify(request, { crypto, now });
-  if (verdict.ok) return verdict;
-  logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
-  throw new WebhookError(verdict.code, verdict.message);
+): MaybePromise<Verified> {
+  return chain(provider.signature.verify(request, { crypto, now }), (verdict) => {
+    if (verdict.ok) return verdict;
+    logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
+    throw new WebhookError(verdict.code, verdict.message);
+  });
 }
 
 export interface VerifyDeliveryOptions {
