@@ -119,26 +119,25 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
 
   return {
     /** Never throws. `arrivedAt` (performance.now()) is when the request's headers arrived. */
-    async receive(
+    receive(
       head: WebhookRequestHead,
       readBody: BodyReader,
       arrivedAt = performance.now(),
     ): Promise<WebhookResponse> {
-      try {
-        return await decide(head, readBody, arrivedAt);
-      } catch (error) {
-        if (!isWebhookError(error)) {
-          logger.error({ err: error }, "unexpected error while handling a webhook");
-          return errorResponse(
-            new WebhookError("internal_error", "Unexpected error; see the receiver's logs."),
-          );
-        }
-        if (error.code === "store_unavailable") outage(error);
-        else if (error.code === "body_already_consumed") {
-          logger.error({ provider: provider.name, err: error.cause }, error.message);
-        }
-        return errorResponse(error);
-      }
+      return decide(head, readBody, arrivedAt).catch(answer);
     },
   };
+
+  /** Every failure as the contract's response; an outage or a consumed body is also logged, once. */
+  function answer(error: unknown): WebhookResponse {
+    if (!isWebhookError(error)) {
+      logger.error({ err: error }, "unexpected error while handling a webhook");
+      return errorResponse(new WebhookError("internal_error", "Unexpected error; see the receiver's logs."));
+    }
+    if (error.code === "store_unavailable") outage(error);
+    else if (error.code === "body_already_consumed") {
+      logger.error({ provider: provider.name, err: error.cause }, error.message);
+    }
+    return errorResponse(error);
+  }
 }
