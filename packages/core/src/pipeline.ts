@@ -5,7 +5,7 @@ import { parseDelivery, schemaMismatch, validateDelivery } from "./parse-deliver
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import { storeStep } from "./store-step.js";
-import type { WebhookRequestHead, WebhookResponse } from "./types.js";
+import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { checkSignature, lowerCased } from "./verify-delivery.js";
 
 /** Supplies the exact bytes once the header checks passed; throws a WebhookError (413, 408, …) when it cannot. */
@@ -26,7 +26,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     arrivedAt: number,
   ): Promise<WebhookResponse> => {
     const headers = lowerCased(head.headers);
-    if (head.method.toUpperCase() !== "POST") {
+    if (head.method !== "POST" && head.method.toUpperCase() !== "POST") {
       throw new WebhookError("method_not_allowed", `Webhooks are delivered with POST, not ${head.method}.`);
     }
     if (isAllowed && !isAllowed(head.remoteAddress)) {
@@ -61,7 +61,10 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       throw isWebhookError(error) ? error : bodyAborted(error);
     }
     if (rawBody.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
-    const request = { ...head, headers, rawBody };
+    const request: WebhookRequest = { method: head.method, headers, rawBody };
+    if (head.path !== undefined) request.path = head.path;
+    if (head.remoteAddress !== undefined) request.remoteAddress = head.remoteAddress;
+    if (head.receivedAt !== undefined) request.receivedAt = head.receivedAt;
     const receivedAt = head.receivedAt ?? rt.settings.now();
     const checked = checkSignature(provider, request, crypto, receivedAt, logger);
     const verified = checked instanceof Promise ? await checked : checked;

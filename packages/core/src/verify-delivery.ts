@@ -7,10 +7,18 @@ import { type EventSchemas, hasher, type Provider } from "./provider.js";
 import type { Verified } from "./signature/scheme.js";
 import type { Logger, WebhookRequest } from "./types.js";
 
+function hasUpperCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
 /** Header names as the contract promises them (lower-case), whatever a hand-built request or gateway sent. */
 export function lowerCased(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   for (const name in headers) {
-    if (/[A-Z]/.test(name)) {
+    if (hasUpperCase(name)) {
       const out: Record<string, string> = {};
       for (const [key, value] of Object.entries(headers)) {
         const lower = key.toLowerCase();
