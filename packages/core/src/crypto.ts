@@ -1,3 +1,5 @@
+import { ONE_SHOT_MAX_BYTES, oneShotHmac } from "./one-shot-hmac.js";
+
 /**
  * The few primitives verification needs. Node's `crypto` is used when the runtime has it (fast, sync);
  * Edge runtimes and browsers-like workers fall back to Web Crypto. Injectable for tests.
@@ -17,7 +19,7 @@ interface NodeCryptoLike {
   createHash(alg: string): { update(d: Uint8Array): { digest(): Uint8Array; digest(enc: "hex"): string } };
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
   /** One-shot digest (Node ≥ 20.12): no Hash object per call. */
-  hash?(alg: string, data: Uint8Array, encoding: "hex"): string;
+  hash?(alg: string, data: Uint8Array, encoding: "hex" | "binary"): string;
 }
 
 function loadNodeCrypto(): NodeCryptoLike | undefined {
@@ -50,8 +52,11 @@ export function nodeCrypto(node: NodeCryptoLike): CryptoProvider {
     return key;
   };
   const hash = node.hash?.bind(node);
+  const fast = hash && oneShotHmac(hash);
+  const slow = (alg: string, key: Uint8Array, data: Uint8Array) =>
+    node.createHmac(alg, keyFor(key)).update(data).digest();
   return {
-    hmac: (alg, key, data) => node.createHmac(alg, keyFor(key)).update(data).digest(),
+    hmac: fast ? (alg, key, data) => (data.length <= ONE_SHOT_MAX_BYTES ? fast : slow)(alg, key, data) : slow,
     sha256: (data) => node.createHash("sha256").update(data).digest(),
     sha256Hex: hash
       ? (data) => hash("sha256", data, "hex")
