@@ -26,12 +26,12 @@ async function webhookContext(
   instance.route({
     method: METHODS,
     url: path,
-    handler: async (request, reply) => {
-      const response = await handleNodeRequest(receiver, request.raw, {
-        remoteAddress: request.ip,
-        framework: "Fastify",
-      });
-      return reply.code(response.status).headers(response.headers).send(response.body);
+    // Not async: Fastify then has no promise of ours to wrap; the reply is sent when core answers.
+    handler: (request, reply) => {
+      handleNodeRequest(receiver, request.raw, { remoteAddress: request.ip, framework: "Fastify" }).then(
+        (response) => reply.code(response.status).headers(response.headers).send(response.body),
+        (error: unknown) => reply.send(error),
+      );
     },
   });
 }

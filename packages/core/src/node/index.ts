@@ -16,8 +16,8 @@ export interface NodeRequestOptions {
   remoteAddress?: string | undefined;
   /** Name of the framework, for the "how to mount" message. */
   framework?: string;
-  /** How to fix a consumed body in this framework. */
-  mountHint?: string;
+  /** How to fix a consumed body in this framework; a function is only called when the hint is needed. */
+  mountHint?: string | (() => string);
 }
 
 /** Node already lower-cases names and joins repeats; only array values (set-cookie and kin) need a copy. */
@@ -77,7 +77,8 @@ export async function handleNodeRequest(
   const response = await receiver.receive(head, () => {
     if (options.rawBody) return options.rawBody;
     if (options.bodyParsed || req.readableEnded) {
-      throw bodyConsumed(options.framework, options.mountHint);
+      const hint = options.mountHint;
+      throw bodyConsumed(options.framework, typeof hint === "function" ? hint() : hint);
     }
     reading = true;
     return readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
