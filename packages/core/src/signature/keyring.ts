@@ -51,8 +51,9 @@ export function keyring(options: KeyOptions, platform: string) {
   ): boolean | Promise<boolean> => {
     for (let i = from; i < keys.length; i++) {
       const expected = crypto.hmac(algorithm, keys[i]!, content);
-      if (expected instanceof Promise) {
-        return expected.then(
+      // Any promise or thenable an injected provider returns, not only a native Promise.
+      if (!(expected instanceof Uint8Array)) {
+        return Promise.resolve(expected).then(
           (bytes) => matches(crypto, bytes, candidates) || matchFrom(i + 1, crypto, content, candidates),
         );
       }
