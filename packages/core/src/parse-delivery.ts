@@ -1,5 +1,6 @@
 import { decodeUtf8 } from "./encoding.js";
 import { invalidPayload } from "./errors.js";
+import { chain, type MaybePromise } from "./maybe.js";
 import { type DeliveryContext, deliveryContext, type JsonObject, type Provider } from "./providers/define.js";
 import { type PayloadValidation as Validation, validatePayload } from "./schema.js";
 
@@ -35,14 +36,14 @@ export function parseJsonObject(text: string): JsonObject {
  * From verified bytes to a routable delivery: strict UTF-8 JSON object, the provider's event type and the
  * key of this one delivery. The schema is checked apart (`validateDelivery`): a queue parks what fails it.
  */
-export async function parseDelivery(
+export function parseDelivery(
   provider: Provider,
   namespace: string,
   headers: Readonly<Record<string, string>>,
   rawBody: Uint8Array,
   sha256Hex: DeliveryContext["sha256Hex"],
   signedContent?: Uint8Array,
-): Promise<ParsedDelivery> {
+): MaybePromise<ParsedDelivery> {
   let text: string;
   try {
     text = decodeUtf8(rawBody);
@@ -63,16 +64,24 @@ export async function parseDelivery(
     ]);
   }
   context.type = type;
-  const rawKey = await provider.idempotencyKey(context);
-  if (typeof rawKey !== "string" || rawKey === "") {
-    throw invalidPayload(`The delivery carries no id that identifies this ${provider.name} event.`, [
-      { path: "id", message: "missing delivery id" },
-    ]);
-  }
-  // Keys are namespaced per endpoint and bounded in size: a sender-chosen id cannot bloat the store.
-  let key = `${namespace}:${rawKey}`;
-  if (key.length > MAX_KEY_LENGTH) key = `${namespace}:sha256:${await sha256Hex(rawKey)}`;
-  return { type, text, context, key, attempt: provider.attempt?.(context) };
+  return chain(provider.idempotencyKey(context), (rawKey) => {
+    if (typeof rawKey !== "string" || rawKey === "") {
+      throw invalidPayload(`The delivery carries no id that identifies this ${provider.name} event.`, [
+        { path: "id", message: "missing delivery id" },
+      ]);
+    }
+    const parsed = (key: string): ParsedDelivery => ({
+      type,
+      text,
+      context,
+      key,
+      attempt: provider.attempt?.(context),
+    });
+    // Keys are namespaced per endpoint and bounded in size: a sender-chosen id cannot bloat the store.
+    const key = `${namespace}:${rawKey}`;
+    if (key.length <= MAX_KEY_LENGTH) return parsed(key);
+    return sha256Hex(rawKey).then((hash) => parsed(`${namespace}:sha256:${hash}`));
+  });
 }
 
 /** The payload handlers receive, checked against its event's schema when the provider has one. */

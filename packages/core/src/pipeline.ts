@@ -15,7 +15,8 @@ import type { WebhookEvent } from "./events.js";
 import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
-import type { WebhookRequestHead, WebhookResponse } from "./types.js";
+import { storeStep } from "./store-step.js";
+import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { checkSignature, lowerCased } from "./verify-delivery.js";
 
 /** Supplies the exact bytes once the header checks passed; throws a WebhookError (413, 408, …) when it cannot. */
@@ -27,7 +28,7 @@ export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
  * dispatch. Adapters only supply a body reader. Never throws: every outcome is a response.
  */
 export function createPipeline(rt: Runtime, dispatch: Dispatch) {
-  const { provider, namespace, store, logger, crypto, leaseMs, maxBodyBytes, isAllowed, rejectInvalid } =
+  const { provider, namespace, logger, crypto, leaseMs, maxBodyBytes, isAllowed, rejectInvalid } =
     rt.settings;
 
   const decide = async (
@@ -36,7 +37,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     arrivedAt: number,
   ): Promise<WebhookResponse> => {
     const headers = lowerCased(head.headers);
-    if (head.method.toUpperCase() !== "POST") {
+    if (head.method !== "POST" && head.method.toUpperCase() !== "POST") {
       throw methodNotAllowed(head.method);
     }
     if (isAllowed && !isAllowed(head.remoteAddress)) {
@@ -55,18 +56,25 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     const declared = headers["content-length"];
     if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
 
+    // Every step below may answer at once (node:crypto, sync validators, MemoryStore): only a real promise
+    // is awaited, so such a delivery costs no microtask per step.
     let rawBody: Uint8Array;
     try {
-      rawBody = await readBody();
+      const read = readBody();
+      rawBody = read instanceof Promise ? await read : read;
     } catch (error) {
       throw isWebhookError(error) ? error : bodyAborted(error);
     }
     if (rawBody.length > maxBodyBytes) throw tooLarge(maxBodyBytes);
-    const request = { ...head, headers, rawBody };
+    const request: WebhookRequest = { method: head.method, headers, rawBody };
+    if (head.path !== undefined) request.path = head.path;
+    if (head.remoteAddress !== undefined) request.remoteAddress = head.remoteAddress;
+    if (head.receivedAt !== undefined) request.receivedAt = head.receivedAt;
     const receivedAt = head.receivedAt ?? rt.settings.now();
-    const verified = await checkSignature(provider, request, crypto, receivedAt, logger);
+    const checked = checkSignature(provider, request, crypto, receivedAt, logger);
+    const verified = checked instanceof Promise ? await checked : checked;
 
-    const parsed = await parseDelivery(
+    const parsing = parseDelivery(
       provider,
       namespace,
       headers,
@@ -74,17 +82,18 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       rt.sha256Hex,
       verified.signedContent,
     );
+    const parsed = parsing instanceof Promise ? await parsing : parsing;
     const { type, key, context } = parsed;
     let payload: unknown = context.body;
     if (rejectInvalid) {
-      const checked = validateDelivery(provider, context);
-      // Most validators answer synchronously: await only a real Promise, saving a tick per delivery.
-      const result = checked instanceof Promise ? await checked : checked;
+      const validating = validateDelivery(provider, context);
+      const result = validating instanceof Promise ? await validating : validating;
       if (!result.ok) throw schemaMismatch(type, result.issues);
       payload = result.value;
     }
 
-    const claim = await rt.storeCall("claim", (deadline) => store.claim(key, { leaseMs, deadline }));
+    const claiming = storeStep(rt, "claim", (s, deadline) => s.claim(key, { leaseMs, deadline }));
+    const claim = claiming instanceof Promise ? await claiming : claiming;
     if (claim.status === "completed") {
       logger.info({ provider: provider.name, type, id: key }, "duplicate delivery acknowledged");
       return acknowledge("duplicate");
@@ -94,7 +103,8 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     }
     const event: WebhookEvent = { id: key, type, payload, provider: provider.name, receivedAt, headers };
     if (parsed.attempt !== undefined) event.attempt = parsed.attempt;
-    return dispatch({ parsed, event, text: parsed.text, token: claim.token, arrivedAt });
+    const response = dispatch({ parsed, event, text: parsed.text, token: claim.token, arrivedAt });
+    return response instanceof Promise ? await response : response;
   };
 
   // An outage answers every request 503: log the first with its cause, then one line per 10 s with a count,
@@ -115,24 +125,25 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
 
   return {
     /** Never throws. `arrivedAt` (performance.now()) is when the request's headers arrived. */
-    async receive(
+    receive(
       head: WebhookRequestHead,
       readBody: BodyReader,
       arrivedAt = performance.now(),
     ): Promise<WebhookResponse> {
-      try {
-        return await decide(head, readBody, arrivedAt);
-      } catch (error) {
-        if (!isWebhookError(error)) {
-          logger.error({ err: error }, "unexpected error while handling a webhook");
-          return errorResponse(internalError());
-        }
-        if (error.code === "store_unavailable") outage(error);
-        else if (error.code === "body_already_consumed") {
-          logger.error({ provider: provider.name, err: error.cause }, error.message);
-        }
-        return errorResponse(error);
-      }
+      return decide(head, readBody, arrivedAt).catch(answer);
     },
   };
+
+  /** Every failure as the contract's response; an outage or a consumed body is also logged, once. */
+  function answer(error: unknown): WebhookResponse {
+    if (!isWebhookError(error)) {
+      logger.error({ err: error }, "unexpected error while handling a webhook");
+      return errorResponse(internalError());
+    }
+    if (error.code === "store_unavailable") outage(error);
+    else if (error.code === "body_already_consumed") {
+      logger.error({ provider: provider.name, err: error.cause }, error.message);
+    }
+    return errorResponse(error);
+  }
 }

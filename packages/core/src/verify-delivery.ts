@@ -1,15 +1,24 @@
 import { type CryptoProvider, defaultCrypto } from "./crypto.js";
 import { invalidConfig, schemaMismatch, signatureRejected } from "./errors.js";
 import type { AnyEvent, WebhookEvent } from "./events.js";
+import { chain, type MaybePromise } from "./maybe.js";
 import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { type EventSchemas, hasher, type Provider } from "./providers/define.js";
 import type { Verified } from "./signature/scheme.js";
 import type { Logger, WebhookRequest } from "./types.js";
 
+function hasUpperCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
 /** Header names as the contract promises them (lower-case), whatever a hand-built request or gateway sent. */
 export function lowerCased(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   for (const name in headers) {
-    if (/[A-Z]/.test(name)) {
+    if (hasUpperCase(name)) {
       const out: Record<string, string> = {};
       for (const [key, value] of Object.entries(headers)) {
         const lower = key.toLowerCase();
@@ -22,17 +31,18 @@ export function lowerCased(headers: Readonly<Record<string, string>>): Readonly<
 }
 
 /** The provider's signature check, as a WebhookError (401) when it fails; else what the scheme computed. */
-export async function checkSignature(
+export function checkSignature(
   provider: Provider,
   request: WebhookRequest,
   crypto: CryptoProvider,
   now: number,
   logger?: Logger,
-): Promise<Verified> {
-  const verdict = await provider.signature.verify(request, { crypto, now });
-  if (verdict.ok) return verdict;
-  logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
-  throw signatureRejected(verdict.code, verdict.message);
+): MaybePromise<Verified> {
+  return chain(provider.signature.verify(request, { crypto, now }), (verdict) => {
+    if (verdict.ok) return verdict;
+    logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
+    throw signatureRejected(verdict.code, verdict.message);
+  });
 }
 
 export interface VerifyDeliveryOptions {

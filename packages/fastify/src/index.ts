@@ -23,12 +23,12 @@ async function webhookContext(
 ): Promise<void> {
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser("*", (_request, _payload, done) => done(null));
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const response = await handleNodeRequest(receiver, request.raw, {
-      remoteAddress: request.ip,
-      framework: "Fastify",
-    });
-    return reply.code(response.status).headers(response.headers).send(response.body);
+  // Not async: Fastify then has no promise of ours to wrap; the reply is sent when core answers.
+  const handler = (request: FastifyRequest, reply: FastifyReply): void => {
+    handleNodeRequest(receiver, request.raw, { remoteAddress: request.ip, framework: "Fastify" }).then(
+      (response) => reply.code(response.status).headers(response.headers).send(response.body),
+      (error: unknown) => reply.send(error),
+    );
   };
   instance.route({ method: METHODS, url: path, handler });
   // Core's path rule ignores one trailing slash; Fastify's router already decodes unreserved escapes.

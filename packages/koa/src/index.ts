@@ -53,7 +53,7 @@ export function webhookMiddleware(
       bodyParsed: consumed,
       remoteAddress: ctx.ip || undefined,
       framework: "Koa",
-      mountHint: mountHint(typeof kept === "string" ? kept : "not_kept", options.path ?? ctx.path),
+      mountHint: () => mountHint(typeof kept === "string" ? kept : "not_kept", options.path ?? ctx.path),
     });
     ctx.status = response.status;
     ctx.set(response.headers);

@@ -1,8 +1,11 @@
 import { handlerFailed, type WebhookError } from "../errors.js";
 import type { WebhookEvent } from "../events.js";
+import { chain, isThenable, type MaybePromise, settle } from "../maybe.js";
 import { acknowledge } from "../response.js";
 import type { Route } from "../router.js";
 import type { Runtime } from "../runtime.js";
+import { storeStep } from "../store-step.js";
+import type { WebhookResponse } from "../types.js";
 import { completeClaim, releaseClaim } from "./claim.js";
 import { type HandlerFailure, runRoutes, summarize } from "./run-handlers.js";
 import type { Dispatch } from "./types.js";
@@ -13,37 +16,47 @@ import type { Dispatch } from "./types.js";
  */
 export function inlineDispatch(rt: Runtime): Dispatch {
   const { logger, provider, ack, ackDeadlineMs } = rt.settings;
-  return async ({ event, token, arrivedAt }) => {
+  const handled = (failure: WebhookError | undefined) => {
+    if (failure) throw failure;
+    return acknowledge("handled");
+  };
+  return ({ event, token, arrivedAt }) => {
     const routes = rt.router.routes(event.type);
     if (routes.length === 0) {
       logger.info(
         { provider: provider.name, type: event.type, id: event.id },
         "no handler for event type; acknowledged",
       );
-      await completeClaim(rt, event, token);
-      return acknowledge("unhandled");
+      return chain(completeClaim(rt, event, token), () => acknowledge("unhandled"));
     }
     const outcome = runClaimed(rt, routes, event, token);
-    if (ack === "immediate") return acceptedInBackground(rt, outcome, event);
+    if (ack === "immediate") return acceptedInBackground(rt, Promise.resolve(outcome), event);
+    // Settled already (sync handlers, MemoryStore): no deadline to race.
+    if (!isThenable(outcome)) return logHandled(rt, event, handled(outcome));
     const remaining = ackDeadlineMs - (performance.now() - arrivedAt);
-    const first = await new Promise<WebhookError | undefined | "deadline">((resolve) => {
+    return new Promise<WebhookError | undefined | "deadline">((resolve) => {
       const deadline = rt.ticker.after(remaining, () => resolve("deadline"));
       outcome.then((result) => {
         rt.ticker.cancel(deadline);
         resolve(result);
       });
-    });
-    if (first === "deadline") {
+    }).then((first) => {
+      if (first !== "deadline") return logHandled(rt, event, handled(first));
       logger.warn(
         { provider: provider.name, type: event.type, id: event.id, ackDeadlineMs },
         "handlers passed the ack deadline; answered 202",
       );
       return acceptedInBackground(rt, outcome, event);
-    }
-    if (first) throw first;
-    logger.info({ provider: provider.name, type: event.type, id: event.id }, "webhook handled");
-    return acknowledge("handled");
+    });
   };
+}
+
+function logHandled(rt: Runtime, event: WebhookEvent, response: WebhookResponse): WebhookResponse {
+  rt.settings.logger.info(
+    { provider: rt.settings.provider.name, type: event.type, id: event.id },
+    "webhook handled",
+  );
+  return response;
 }
 
 function acceptedInBackground(rt: Runtime, outcome: Promise<WebhookError | undefined>, event: WebhookEvent) {
@@ -51,36 +64,59 @@ function acceptedInBackground(rt: Runtime, outcome: Promise<WebhookError | undef
   return acknowledge("processing");
 }
 
-/** Runs handlers under a renewed lease, then completes or releases the claim. Never rejects. */
-async function runClaimed(
+/**
+ * Runs handlers under a renewed lease, then completes or releases the claim. Never rejects. Settles at once
+ * when the handlers and the store do (no lease renewal is needed then: nothing ran long).
+ */
+function runClaimed(
   rt: Runtime,
   routes: readonly Route[],
   event: WebhookEvent,
   token: string,
-): Promise<WebhookError | undefined> {
-  const { store, leaseMs, logger, handlerTimeoutMs } = rt.settings;
-  let renewal: ReturnType<typeof rt.ticker.after> | undefined;
+): MaybePromise<WebhookError | undefined> {
+  const { leaseMs, handlerTimeoutMs, logger } = rt.settings;
+  const failures = runRoutes(routes, event, rt.ticker, handlerTimeoutMs);
+  if (!isThenable(failures)) return settleClaim(rt, routes, event, token, failures);
   const renew = () => {
     renewal = rt.ticker.after(leaseMs / 3, renew);
-    rt.storeCall("renew", (deadline) => store.renew(event.id, token, { leaseMs, deadline })).then(
+    settle(
+      () => storeStep(rt, "renew", (store, deadline) => store.renew(event.id, token, { leaseMs, deadline })),
       (owned) => owned || logger.warn({ id: event.id }, "lease lost while handlers ran"),
       (err: unknown) => logger.warn({ id: event.id, err }, "lease renewal failed"),
     );
   };
-  renewal = rt.ticker.after(leaseMs / 3, renew);
+  let renewal = rt.ticker.after(leaseMs / 3, renew);
   // Renewal stops with the handlers' time limit: a handler that never settles cannot hold the event forever.
-  const failures = await runRoutes(routes, event, rt.ticker, handlerTimeoutMs);
-  rt.ticker.cancel(renewal);
-  if (failures.length === 0) {
-    await completeClaim(rt, event, token);
-    return undefined;
-  }
+  return failures.then((list) => {
+    rt.ticker.cancel(renewal);
+    return settleClaim(rt, routes, event, token, list);
+  });
+}
+
+/** Completes the claim after success, or logs the failures and releases it for the sender's retry. */
+function settleClaim(
+  rt: Runtime,
+  routes: readonly Route[],
+  event: WebhookEvent,
+  token: string,
+  failures: HandlerFailure[],
+): MaybePromise<WebhookError | undefined> {
+  if (failures.length === 0) return chain(completeClaim(rt, event, token), () => undefined);
   for (const { id, error } of failures)
-    logger.error({ err: error, type: event.type, id: event.id, handler: id }, "webhook handler failed");
-  const released = await releaseClaim(rt, event.id, token);
-  const cause = new AggregateError(
-    failures.map((f) => f.error),
-    summarize(failures, routes.length, event.type),
+    rt.settings.logger.error(
+      { err: error, type: event.type, id: event.id, handler: id },
+      "webhook handler failed",
+    );
+  return chain(releaseClaim(rt, event.id, token), (released) =>
+    handlerFailed(
+      failures.length,
+      routes.length,
+      event.type,
+      released,
+      new AggregateError(
+        failures.map((f) => f.error),
+        summarize(failures, routes.length, event.type),
+      ),
+    ),
   );
-  return handlerFailed(failures.length, routes.length, event.type, released, cause);
 }

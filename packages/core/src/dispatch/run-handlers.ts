@@ -1,5 +1,6 @@
 import { handlerTimeout } from "../errors.js";
 import type { WebhookEvent } from "../events.js";
+import { isThenable, type MaybePromise } from "../maybe.js";
 import type { Route } from "../router.js";
 import type { Ticker } from "../ticker.js";
 
@@ -12,7 +13,8 @@ export interface HandlerFailure {
  * Runs routes concurrently within one shared `timeoutMs` (they start together, so one timer serves all);
  * a handler that has not settled by then fails with handler_timeout (it cannot be stopped, but it no longer
  * holds the delivery). `onSuccess` hears of each success as it happens, so a durable job can record it
- * before the others finish. A handler that returns a non-promise settles at once, with no microtask.
+ * before the others finish. When every handler returns a non-promise, the failures come back at once: no
+ * promise, no timer.
  */
 export function runRoutes(
   routes: readonly Route[],
@@ -20,13 +22,26 @@ export function runRoutes(
   ticker: Ticker,
   timeoutMs: number,
   onSuccess?: (id: string) => void,
-): Promise<HandlerFailure[]> {
+): MaybePromise<HandlerFailure[]> {
+  const startedAt = performance.now();
+  const failures: HandlerFailure[] = [];
+  const pending: [Route, PromiseLike<unknown>][] = [];
+  for (const route of routes) {
+    try {
+      const result = route.handler(event);
+      if (isThenable(result)) pending.push([route, result]);
+      else onSuccess?.(route.id);
+    } catch (error) {
+      failures.push({ id: route.id, error });
+    }
+  }
+  if (pending.length === 0) return failures;
   return new Promise((resolve) => {
-    const failures: HandlerFailure[] = [];
-    const settled = routes.map(() => false);
-    let left = routes.length;
-    const timer = ticker.after(timeoutMs, () => {
-      routes.forEach((route, i) => {
+    let left = pending.length;
+    const settled = pending.map(() => false);
+    // Counted from when the handlers started, as if the timer had been set before calling them.
+    const timer = ticker.after(timeoutMs - (performance.now() - startedAt), () => {
+      pending.forEach(([route], i) => {
         if (settled[i]) return;
         settled[i] = true;
         failures.push({ id: route.id, error: handlerTimeout(route.id, event.type, timeoutMs) });
@@ -34,7 +49,7 @@ export function runRoutes(
       left = 0;
       resolve(failures);
     });
-    routes.forEach((route, i) => {
+    pending.forEach(([route, result], i) => {
       const finish = (failed: boolean, error?: unknown) => {
         if (settled[i]) return;
         settled[i] = true;
@@ -46,13 +61,10 @@ export function runRoutes(
         }
       };
       try {
-        const result = route.handler(event) as { then?: unknown } | undefined;
-        if (result !== null && typeof result?.then === "function") {
-          (result as PromiseLike<unknown>).then(
-            () => finish(false),
-            (error: unknown) => finish(true, error),
-          );
-        } else finish(false);
+        result.then(
+          () => finish(false),
+          (error: unknown) => finish(true, error),
+        );
       } catch (error) {
         finish(true, error);
       }

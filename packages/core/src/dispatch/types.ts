@@ -1,4 +1,5 @@
 import type { WebhookEvent } from "../events.js";
+import type { MaybePromise } from "../maybe.js";
 import type { ParsedDelivery } from "../parse-delivery.js";
 import type { WebhookResponse } from "../types.js";
 
@@ -15,4 +16,4 @@ export interface ClaimedDelivery {
 }
 
 /** How a claimed delivery reaches its handlers, and what the sender hears. Never throws but WebhookErrors. */
-export type Dispatch = (delivery: ClaimedDelivery) => Promise<WebhookResponse>;
+export type Dispatch = (delivery: ClaimedDelivery) => MaybePromise<WebhookResponse>;

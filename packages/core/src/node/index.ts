@@ -1,17 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import getRawBody from "raw-body";
-import { bodyAborted, bodyConsumed, bodyTimeout, notFound, tooLarge } from "../errors.js";
+import { bodyConsumed, notFound } from "../errors.js";
 import { matchesPath } from "../path.js";
 import type { ReceiverCore } from "../receiver.js";
 import { errorResponse } from "../response.js";
-import { Ticker, tickPeriod } from "../ticker.js";
 import type { WebhookRequestHead, WebhookResponse } from "../types.js";
+import { lingerThenDestroy, readNodeBody } from "./body.js";
 
 /** The path rule adapters share (one trailing slash, escapes of unreserved characters). */
 export { matchesPath } from "../path.js";
-
-/** How long a refused upload may keep its socket while the error response drains, before it is cut. */
-const LINGER_MS = 2_000;
+export { readNodeBody };
 
 export interface NodeRequestOptions {
   /** The exact bytes, when an upstream parser kept them (e.g. a `verify` hook that stored `req.rawBody`). */
@@ -22,8 +19,8 @@ export interface NodeRequestOptions {
   remoteAddress?: string | undefined;
   /** Name of the framework, for the "how to mount" message. */
   framework?: string;
-  /** How to fix a consumed body in this framework. */
-  mountHint?: string;
+  /** How to fix a consumed body in this framework; a function is only called when the hint is needed. */
+  mountHint?: string | (() => string);
 }
 
 /** Node already lower-cases names and joins repeats; only array values (set-cookie and kin) need a copy. */
@@ -43,47 +40,6 @@ function copyHeaders(headers: IncomingMessage["headers"]): Record<string, string
   return out;
 }
 
-// Body timeouts almost never fire; one coarse ticker per timeout value replaces a timer per request.
-const tickers = new Map<number, Ticker>();
-function tickerFor(timeoutMs: number): Ticker {
-  let ticker = tickers.get(timeoutMs);
-  if (!ticker) {
-    ticker = new Ticker(tickPeriod(timeoutMs));
-    tickers.set(timeoutMs, ticker);
-  }
-  return ticker;
-}
-
-/**
- * Reads the body with raw-body: refused once `limit` is passed, cut off after `timeoutMs`.
- *
- * @example
- * const bytes = await readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
- */
-export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const ticker = tickerFor(timeoutMs);
-    const timeout = ticker.after(timeoutMs, () => {
-      reject(bodyTimeout(timeoutMs));
-      // A stalled client must not hold memory or a socket: stop reading, then cut it after a short grace.
-      req.pause();
-      lingerThenDestroy(req);
-    });
-    const length = req.headers["content-length"];
-    getRawBody(req, length === undefined ? { limit } : { limit, length }, (error, body) => {
-      ticker.cancel(timeout);
-      if (!error) return resolve(body);
-      const type = (error as { type?: string }).type;
-      if (type === "entity.too.large") {
-        lingerThenDestroy(req);
-        return reject(tooLarge(limit));
-      }
-      if (type === "stream.not.readable") return reject(bodyConsumed());
-      reject(bodyAborted(error));
-    });
-  });
-}
-
 /** The path of a request target: origin-form (`/a?b`) or absolute-form (`http://host/a?b`, via proxies). */
 function pathOf(url = ""): string {
   let path = url;
@@ -96,15 +52,6 @@ function pathOf(url = ""): string {
   }
   const query = path.indexOf("?");
   return query === -1 ? path : path.slice(0, query);
-}
-
-function lingerThenDestroy(req: IncomingMessage): void {
-  req.resume(); // discard what still arrives, never buffer it
-  const timer = setTimeout(() => req.socket?.destroy(), LINGER_MS);
-  timer.unref();
-  const clear = () => clearTimeout(timer);
-  req.once("end", clear);
-  req.once("close", clear);
 }
 
 /**
@@ -133,7 +80,8 @@ export async function handleNodeRequest(
   const response = await receiver.receive(head, () => {
     if (options.rawBody) return options.rawBody;
     if (options.bodyParsed || req.readableEnded) {
-      throw bodyConsumed(options.framework, options.mountHint);
+      const hint = options.mountHint;
+      throw bodyConsumed(options.framework, typeof hint === "function" ? hint() : hint);
     }
     reading = true;
     return readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
@@ -155,6 +103,12 @@ export function writeNodeResponse(res: ServerResponse, response: WebhookResponse
   res.end(response.body);
 }
 
+/** Only a socket already gone can land here; never leave a live response hanging. */
+function cutShort(res: ServerResponse): void {
+  if (!res.headersSent) res.writeHead(500);
+  res.end();
+}
+
 /**
  * A `node:http` listener: `http.createServer(createNodeHandler(receiver))`. With `path`, other paths get 404.
  *
@@ -174,12 +128,15 @@ export function createNodeHandler(
       );
       return;
     }
-    handleNodeRequest(receiver, req)
-      .then((response) => writeNodeResponse(res, response))
-      .catch(() => {
-        // Only a socket already gone can land here; never leave a live response hanging.
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
+    handleNodeRequest(receiver, req).then(
+      (response) => {
+        try {
+          writeNodeResponse(res, response);
+        } catch {
+          cutShort(res);
+        }
+      },
+      () => cutShort(res),
+    );
   };
 }

@@ -14,6 +14,11 @@ export const carries = (value: string | undefined): value is string =>
  * verifies, exactly as with several secrets. Hex and base64 never contain a comma, so splitting is safe.
  */
 export function commaEntries(value: string): string[] {
+  // The usual single entry: no split, no array of parts.
+  if (!value.includes(",")) {
+    const entry = value.trim();
+    return entry === "" ? [] : [entry];
+  }
   const entries: string[] = [];
   for (const part of value.split(",")) {
     const entry = part.trim();
@@ -32,8 +37,9 @@ export type PrefixReader = (text: string) => string | undefined;
 export function prefixReader(prefix = "", required = false): PrefixReader {
   if (prefix === "") return (text) => text;
   const lower = prefix.toLowerCase();
-  return (text) =>
-    text.toLowerCase().startsWith(lower) ? text.slice(lower.length) : required ? undefined : text;
+  const has = (text: string) =>
+    text.startsWith(prefix) || text.slice(0, prefix.length).toLowerCase() === lower;
+  return (text) => (has(text) ? text.slice(prefix.length) : required ? undefined : text);
 }
 
 /** Every signature text in one header value: each comma entry, its prefix read. */

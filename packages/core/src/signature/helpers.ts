@@ -34,8 +34,10 @@ export function verify(
   request: WebhookRequest,
   context: Partial<VerifyContext> = {},
 ): Promise<VerifyOutcome> {
-  return provider.signature.verify(request, {
-    crypto: context.crypto ?? defaultCrypto(),
-    now: context.now ?? request.receivedAt ?? Date.now(),
-  });
+  return Promise.resolve(
+    provider.signature.verify(request, {
+      crypto: context.crypto ?? defaultCrypto(),
+      now: context.now ?? request.receivedAt ?? Date.now(),
+    }),
+  );
 }

@@ -23,6 +23,13 @@ export interface KeyOptions {
   platform?: string;
 }
 
+function matches(crypto: CryptoProvider, expected: Uint8Array, candidates: readonly Uint8Array[]): boolean {
+  for (const candidate of candidates) {
+    if (candidate.length === expected.length && crypto.timingSafeEqual(expected, candidate)) return true;
+  }
+  return false;
+}
+
 /**
  * The secrets of one scheme and everything done with them, shared by every scheme. The secrets become key
  * bytes once, at configuration time (a bad secret fails here, naming `platform`).
@@ -35,6 +42,25 @@ export function keyring(options: KeyOptions, platform: string) {
   const algorithm = options.algorithm ?? "sha256";
   const encoding = options.encoding ?? "hex";
   const keys = encodeSecrets(options.secret, options.secretEncoding ?? "utf8", platform);
+  // Synchronous with node:crypto; Web Crypto answers later, and the remaining secrets are tried once it has.
+  const matchFrom = (
+    from: number,
+    crypto: CryptoProvider,
+    content: Uint8Array,
+    candidates: readonly Uint8Array[],
+  ): boolean | Promise<boolean> => {
+    for (let i = from; i < keys.length; i++) {
+      const expected = crypto.hmac(algorithm, keys[i]!, content);
+      // Any promise or thenable an injected provider returns, not only a native Promise.
+      if (!(expected instanceof Uint8Array)) {
+        return Promise.resolve(expected).then(
+          (bytes) => matches(crypto, bytes, candidates) || matchFrom(i + 1, crypto, content, candidates),
+        );
+      }
+      if (matches(crypto, expected, candidates)) return true;
+    }
+    return false;
+  };
   return {
     algorithm,
     /** One signature's bytes from its text (exactly as given); undefined when malformed or of the wrong length. */
@@ -44,17 +70,8 @@ export function keyring(options: KeyOptions, platform: string) {
      * time (the injected provider's `timingSafeEqual`, lengths already equal by construction); stopping at
      * the first match only reveals *that* a signature matched, which the response says anyway.
      */
-    async match(crypto: CryptoProvider, content: Uint8Array, candidates: readonly Uint8Array[]) {
-      if (candidates.length === 0) return false;
-      for (const key of keys) {
-        const expected = await crypto.hmac(algorithm, key, content);
-        for (const candidate of candidates) {
-          if (candidate.length === expected.length && crypto.timingSafeEqual(expected, candidate))
-            return true;
-        }
-      }
-      return false;
-    },
+    match: (crypto: CryptoProvider, content: Uint8Array, candidates: readonly Uint8Array[]) =>
+      candidates.length > 0 && matchFrom(0, crypto, content, candidates),
     /** The signature text of `content` under the secret `input.secretIndex` names (default the first). */
     async sign(content: Uint8Array, input: Pick<SignInput, "secretIndex" | "crypto">) {
       const key = keys[input.secretIndex ?? 0] ?? keys[0]!;

@@ -44,7 +44,8 @@ export interface SignedDelivery {
  */
 export interface SignatureScheme {
   readonly name: string;
-  verify(request: WebhookRequest, context: VerifyContext): Promise<VerifyOutcome>;
+  /** May answer synchronously (the built-in HMAC schemes do with node:crypto); callers await either. */
+  verify(request: WebhookRequest, context: VerifyContext): VerifyOutcome | Promise<VerifyOutcome>;
   sign(input: SignInput): Promise<SignedDelivery>;
 }
 

@@ -31,6 +31,30 @@ interface Entry {
   expiresAt: number;
 }
 
+/** The store's methods as plain calls: what they compute, without the promise the interface wraps it in. */
+export type SyncStore = {
+  [M in "claim" | "complete" | "release" | "renew"]: (
+    ...args: Parameters<IdempotencyStore[M]>
+  ) => Awaited<ReturnType<IdempotencyStore[M]>>;
+};
+
+const synchronous = new WeakMap<object, SyncStore>();
+
+/**
+ * MemoryStore's methods as plain calls, for the receiver's hot path (no promise, no microtask per call).
+ * Undefined for any other store, and for one whose methods were replaced (a subclass, a test spy): those
+ * must be the ones that run.
+ */
+export function syncStore(store: IdempotencyStore): SyncStore | undefined {
+  const own = MemoryStore.prototype;
+  const untouched =
+    store.claim === own.claim &&
+    store.complete === own.complete &&
+    store.release === own.release &&
+    store.renew === own.renew;
+  return untouched ? synchronous.get(store) : undefined;
+}
+
 /** How often, at most, the default warning repeats while live keys keep being evicted. */
 const WARN_EVERY_MS = 60_000;
 
@@ -64,6 +88,12 @@ export class MemoryStore implements IdempotencyStore {
     this.#onEvict = options.onEvict ?? evictionWarning(max, options.logger ?? console, this.#now);
     // Evictions are made by #makeRoom, which knows about claims; `max` here is only a backstop.
     this.#completed = new LRUCache<string, Entry>({ max });
+    synchronous.set(this, {
+      claim: (key, o) => this.#claim(key, o),
+      complete: (key, token, o) => this.#complete(key, token, o),
+      release: (key, token) => this.#release(key, token),
+      renew: (key, token, o) => this.#renew(key, token, o),
+    });
   }
 
   /** Number of keys held (in progress, completed, or expired and not yet dropped). */
@@ -104,7 +134,11 @@ export class MemoryStore implements IdempotencyStore {
   }
 
   // `deadline` is accepted and ignored: every call settles at once, without I/O (`inProcess`).
-  async claim(key: string, { leaseMs }: { leaseMs: number } & CallDeadline): Promise<ClaimResult> {
+  async claim(key: string, options: { leaseMs: number } & CallDeadline): Promise<ClaimResult> {
+    return this.#claim(key, options);
+  }
+
+  #claim(key: string, { leaseMs }: { leaseMs: number }): ClaimResult {
     const entry = this.#live(key);
     if (entry?.state === "completed") return { status: "completed" };
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - this.#now() };
@@ -133,8 +167,12 @@ export class MemoryStore implements IdempotencyStore {
   async complete(
     key: string,
     token: string,
-    { retentionMs }: { retentionMs: number } & CallDeadline,
+    options: { retentionMs: number } & CallDeadline,
   ): Promise<boolean> {
+    return this.#complete(key, token, options);
+  }
+
+  #complete(key: string, token: string, { retentionMs }: { retentionMs: number }): boolean {
     const entry = this.#owned(key, token);
     if (!entry) return false;
     // Moved, not copied: the claim's slot becomes the completed key's, so the total never grows here.
@@ -146,12 +184,20 @@ export class MemoryStore implements IdempotencyStore {
   }
 
   async release(key: string, token: string, _options?: CallDeadline): Promise<boolean> {
+    return this.#release(key, token);
+  }
+
+  #release(key: string, token: string): boolean {
     if (!this.#owned(key, token)) return false;
     this.#claims.delete(key);
     return true;
   }
 
-  async renew(key: string, token: string, { leaseMs }: { leaseMs: number } & CallDeadline): Promise<boolean> {
+  async renew(key: string, token: string, options: { leaseMs: number } & CallDeadline): Promise<boolean> {
+    return this.#renew(key, token, options);
+  }
+
+  #renew(key: string, token: string, { leaseMs }: { leaseMs: number }): boolean {
     const entry = this.#owned(key, token);
     if (!entry) return false;
     entry.expiresAt = this.#now() + leaseMs;

@@ -1,0 +1,45 @@
+// One server of octokit.bench.mjs under the same load, optionally profiled, for finding where time goes:
+//   node bench/profile-server.mjs <kind> [seconds] [profile-dir]
+// e.g. `node bench/profile-server.mjs kit 6 /tmp/prof` writes a .cpuprofile (open it in Chrome DevTools).
+// Kinds are those of octokit.bench.mjs (bare, octokit, kit, fastify-kit, …). Uses the built dist.
+import { fork } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { measure } from "./lib.mjs";
+
+const [kind = "kit", seconds = "6", dir] = process.argv.slice(2);
+const SECRET = "bench_github_secret";
+
+// ≈ 1.1 KB bodies, distinct per request, each with a fresh delivery id: the new-event path every time.
+const traffic = [];
+for (let i = 0; i < 50_000; i++) {
+  const after = createHmac("sha1", "x").update(String(i)).digest("hex");
+  const body = JSON.stringify({ ref: "refs/heads/main", after, pad: "y".repeat(1000) });
+  traffic.push({
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+    },
+  });
+}
+
+const script = fileURLToPath(new URL("./octokit.bench.mjs", import.meta.url));
+const execArgv = dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+const child = fork(script, ["serve", kind], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+const [{ port }] = await once(child, "message");
+const url = `http://127.0.0.1:${port}/hook`;
+await measure(url, traffic, { duration: 1 }); // warm-up
+child.send("reset");
+await once(child, "message");
+const result = await measure(url, traffic, { duration: Number(seconds) });
+child.send("cpu");
+const [{ usPerRequest }] = await once(child, "message");
+console.log(
+  `${kind}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.bad} non-2xx, ${usPerRequest.toFixed(1)} µs CPU per request`,
+);
+child.kill("SIGINT"); // a clean exit writes the profile
+await once(child, "exit");
