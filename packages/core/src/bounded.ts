@@ -16,7 +16,8 @@ export function bounded<T>(
     const timeout = ticker.after(ms, () => reject(fail(new Error(`${what} timed out after ${ms} ms`))));
     let pending: Promise<T>;
     try {
-      pending = call();
+      // Promise.resolve: a store written in plain JS may answer with a value, not a promise.
+      pending = Promise.resolve(call());
     } catch (cause) {
       pending = Promise.reject(cause);
     }

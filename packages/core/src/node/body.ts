@@ -31,7 +31,13 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
     if (length !== undefined && length > limit) return reject(tooLarge(limit));
     const state = (req as { _readableState?: { encoding?: unknown; decoder?: unknown } })._readableState;
     if (state?.encoding || state?.decoder) {
-      return reject(bodyAborted(new Error("the request stream has an encoding set: its bytes are decoded")));
+      // A mounting mistake, not the client's: 500 and logged, never a 4xx a sender may treat as final.
+      return reject(
+        bodyConsumed(
+          undefined,
+          "Something called req.setEncoding() before it, so the bytes arrive decoded as text: mount the webhook before that middleware, or keep the raw bytes.",
+        ),
+      );
     }
     if (!req.readable) return reject(bodyConsumed());
 

@@ -69,7 +69,13 @@ const WARN_EVERY_MS = 60_000;
  * const receiver = createReceiver({ provider, store: new MemoryStore({ maxEntries: 50_000 }) });
  */
 export class MemoryStore implements IdempotencyStore {
-  readonly inProcess = true;
+  /**
+   * True while the methods are MemoryStore's own: then no call can wait on I/O and the receiver spends no
+   * time budget on it. A subclass or spy that replaces one may wait, so it is timed like any remote store.
+   */
+  get inProcess(): boolean {
+    return syncStore(this) !== undefined;
+  }
   readonly #tokenPrefix = `${globalThis.crypto.randomUUID()}:`;
   #claimCount = 0;
   readonly #max: number;

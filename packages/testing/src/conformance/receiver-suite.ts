@@ -183,6 +183,18 @@ export function describeReceiverConformance(target: ConformanceTarget): void {
       expect(await s.calls()).toEqual([`passport.enriched@${event.timestamp}`]);
     });
 
+    it("verifies the bytes as sent: pretty-printed JSON with \\u escapes and non-ASCII text (an adapter that re-serialises fails here)", async () => {
+      const s = await open();
+      const event = passportEvent("passport.enriched", {
+        note: "Ch\u00e2teau Mus\u00e9e \u2014 Gr\u00fcner Veltliner \u2713",
+      });
+      // JSON.stringify(JSON.parse(body)) gives other bytes: no indentation, no newline, "â" for "\\u00e2".
+      const body = `${JSON.stringify(event, null, 2).replace("Ch\u00e2teau", "Ch\\u00e2teau")}\n`;
+      const first = await post(s.url, body);
+      expect(first.status, "the adapter handed core other bytes than the sender signed").toBe(200);
+      expect(await s.calls()).toEqual([`passport.enriched@${event.timestamp}`]);
+    });
+
     it("keeps two events about one passport apart (the payload id names the passport)", async () => {
       const s = await open();
       await post(s.url, passportEvent("passport.draft_created"));
