@@ -234,6 +234,21 @@ describe("receiver.handle()", () => {
     expect(renew.mock.calls.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('ack: "immediate" answers before a CPU-bound sync handler runs, and the handler still runs', async () => {
+    const receiver = createReceiver({ provider: provider(), ack: "immediate" });
+    let ran = 0;
+    receiver.on("*", () => {
+      const until = performance.now() + 300;
+      while (performance.now() < until) {} // busy: blocks the event loop
+      ran += 1;
+    });
+    const started = performance.now();
+    expect((await receiver.handle(await request(passportEvent()))).status).toBe(202);
+    expect(performance.now() - started).toBeLessThan(150);
+    await receiver.idle();
+    expect(ran).toBe(1);
+  });
+
   it("bounds sender-chosen keys: an enormous id is hashed", async () => {
     const store = new MemoryStore();
     const claim = vi.spyOn(store, "claim");

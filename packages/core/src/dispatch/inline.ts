@@ -29,8 +29,14 @@ export function inlineDispatch(rt: Runtime): Dispatch {
       );
       return chain(completeClaim(rt, event, token), () => acknowledge("unhandled"));
     }
+    if (ack === "immediate") {
+      // Handlers start once the answer is on its way: a CPU-bound sync handler must not hold the 202 back.
+      const later = new Promise<WebhookError | undefined>((resolve) => {
+        setTimeout(() => resolve(runClaimed(rt, routes, event, token)), 0);
+      });
+      return acceptedInBackground(rt, later, event);
+    }
     const outcome = runClaimed(rt, routes, event, token);
-    if (ack === "immediate") return acceptedInBackground(rt, Promise.resolve(outcome), event);
     // Settled already (sync handlers, MemoryStore): no deadline to race.
     if (!isThenable(outcome)) return logHandled(rt, event, handled(outcome));
     const remaining = ackDeadlineMs - (performance.now() - arrivedAt);
