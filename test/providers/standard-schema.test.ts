@@ -1,4 +1,3 @@
-import type { StandardSchemaV1 } from "@standard-schema/spec";
 import {
   createReceiver,
   defineProvider,
@@ -139,7 +138,12 @@ describe("validatePayload", () => {
 
   it("never repeats a key name the sender chose: record keys and refused keys become *, their messages withheld (zod 3, zod 4, valibot)", () => {
     const markup = "ZZ<img src=x onerror=alert(1)>";
-    const cases: [string, StandardSchemaV1, unknown, { path: string; message: string | RegExp }[]][] = [
+    const cases: [
+      string,
+      Parameters<typeof validatePayload>[0],
+      unknown,
+      { path: string; message: string | RegExp }[],
+    ][] = [
       [
         "zod 3 record",
         z3.object({ m: z3.record(z3.string(), z3.number()) }),

@@ -83,7 +83,7 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
       });
       const signed = content(sent.id, sent.timestamp, request.rawBody);
       if (!(await ring.match(crypto, signed, candidates))) return invalid;
-      if (unit !== undefined) return inFinerUnit("webhook-timestamp", unit);
+      if (seconds === undefined) return unit === undefined ? invalid : inFinerUnit("webhook-timestamp", unit);
       return withinTolerance(seconds, now, tolerance) ? OK : outOfRange("webhook-timestamp", tolerance);
     },
     async sign(input) {
