@@ -16,6 +16,41 @@ import { send } from "../support/http.js";
 const PATH = "/webhooks/eulabel";
 const SAME = ["/webhooks/eulabel", "/webhooks/eulabel/", "/w%65bhooks/eulabel", "/webhooks/%65ulabel/?x=1"];
 const OTHER = ["/Webhooks/eulabel", "/webhooks/eulabel//", "/webhooks/eulabelx", "/webhooks%2Feulabel"];
+// A fragment is not part of the path (RFC 3986 §3.5); a client that sends one anyway still names the path.
+const SAME_WITH_FRAGMENT = [
+  "/webhooks/eulabel#",
+  "/webhooks/eulabel#x",
+  "/webhooks/eulabel/#x",
+  "/webhooks/eulabel?x=1#y",
+];
+const OTHER_WITH_FRAGMENT = ["/webhooks/eulabelx#", "/webhooks#/eulabel"];
+
+/** Sends the request target as written: `http.request(url)` would drop the fragment before it left. */
+function sendRaw(
+  port: number,
+  target: string,
+  delivery: { headers: Record<string, string>; body: Uint8Array },
+) {
+  return new Promise<number>((resolve, reject) => {
+    const body = Buffer.from(delivery.body);
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: target,
+        method: "POST",
+        agent: false,
+        headers: { ...delivery.headers, "content-length": String(body.length) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
 
 type Start = (receiver: ReceiverCore) => Promise<http.Server>;
 
@@ -65,6 +100,9 @@ describe.each(Object.entries(adapters))("%s matches its path by core's rule", (_
     };
     for (const path of SAME) expect([path, await post(path)]).toEqual([path, 200]);
     for (const path of OTHER) expect([path, await post(path)]).toEqual([path, 404]);
-    expect(seen).toHaveLength(SAME.length);
+    const postRaw = async (target: string) => sendRaw(port, target, await signedDelivery(passportEvent()));
+    for (const target of SAME_WITH_FRAGMENT) expect([target, await postRaw(target)]).toEqual([target, 200]);
+    for (const target of OTHER_WITH_FRAGMENT) expect([target, await postRaw(target)]).toEqual([target, 404]);
+    expect(seen).toHaveLength(SAME.length + SAME_WITH_FRAGMENT.length);
   });
 });

@@ -1,4 +1,4 @@
-import { MemoryStore } from "@webhook-kit/core";
+import { isWebhookError, MemoryQueue, type MemoryQueueOptions, MemoryStore } from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
 
 // MemoryStore's own options (the claim/complete/release/renew contract is test/conformance/store-suite.ts).
@@ -12,13 +12,50 @@ async function claimed(store: MemoryStore, key: string, leaseMs = LONG): Promise
 }
 
 describe("MemoryStore options", () => {
-  it("refuses a maxEntries that is not a positive integer, naming the value", () => {
-    for (const maxEntries of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => new MemoryStore({ maxEntries }), String(maxEntries)).toThrow(
-        new TypeError(`MemoryStore: maxEntries must be a positive integer, got ${String(maxEntries)}`),
-      );
+  it("refuses a maxEntries that is not an integer from 1 to 5 000 000 with invalid_config, naming the value", () => {
+    for (const maxEntries of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 5_000_001, 1e9]) {
+      let thrown: unknown;
+      const started = Date.now();
+      try {
+        new MemoryStore({ maxEntries });
+      } catch (error) {
+        thrown = error;
+      }
+      // 1e9 made lru-cache preallocate until the process died; 1e8 took 28 s and 1.6 GB.
+      expect(Date.now() - started, String(maxEntries)).toBeLessThan(1_000);
+      expect(isWebhookError(thrown), String(maxEntries)).toBe(true);
+      expect(thrown).toMatchObject({
+        code: "invalid_config",
+        message: `MemoryStore: maxEntries must be an integer from 1 to 5000000 (above that, use @webhook-kit/redis or @webhook-kit/postgres), got ${String(maxEntries)}.`,
+      });
     }
     expect(new MemoryStore({ maxEntries: 1 }).size).toBe(0);
+    expect(new MemoryStore({ maxEntries: 5_000_000 }).size).toBe(0);
+  });
+
+  it("MemoryQueue refuses out-of-range options the same way", () => {
+    const refused: [string, MemoryQueueOptions][] = [
+      ["maxCompleted", { maxCompleted: 1e9 }],
+      ["maxCompleted", { maxCompleted: 0 }],
+      ["maxPending", { maxPending: Number.NaN }],
+      ["maxPending", { maxPending: -1 }],
+      ["maxDeadLetters", { maxDeadLetters: 1.5 }],
+      ["retentionMs", { retentionMs: -1 }],
+      ["retentionMs", { retentionMs: Number.NaN }],
+    ];
+    for (const [name, options] of refused) {
+      let thrown: unknown;
+      try {
+        new MemoryQueue(options);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isWebhookError(thrown), name).toBe(true);
+      expect((thrown as Error).message).toMatch(new RegExp(`^MemoryQueue: ${name} must be `));
+    }
+    expect(
+      () => new MemoryQueue({ maxCompleted: 1, maxPending: 1, maxDeadLetters: 1, retentionMs: 1 }),
+    ).not.toThrow();
   });
 
   /** A key claimed and completed: the kind of entry maxEntries may push out (running claims never are). */

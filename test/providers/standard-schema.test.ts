@@ -13,7 +13,7 @@ import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { z as z4 } from "zod";
 import { z as z3 } from "zod3";
-import { validatePayload } from "../../packages/core/src/schema.js";
+import { type PayloadValidation, validatePayload } from "../../packages/core/src/schema.js";
 import { json, recordAll, request, SECRET, signed } from "./support.js";
 
 /** The same order schema in three libraries: `total` arrives as a string and leaves as a number. */
@@ -133,6 +133,83 @@ describe("validatePayload", () => {
     expect(validatePayload(z3.object({ ok: z3.boolean() }).strict(), { ok: 1 })).toEqual({
       ok: false,
       issues: [{ path: "ok", message: "Expected boolean, received number" }],
+    });
+  });
+
+  it("never repeats a key name the sender chose: record keys and refused keys become *, their messages withheld (zod 3, zod 4, valibot)", () => {
+    const markup = "ZZ<img src=x onerror=alert(1)>";
+    const cases: [
+      string,
+      Parameters<typeof validatePayload>[0],
+      unknown,
+      { path: string; message: string | RegExp }[],
+    ][] = [
+      [
+        "zod 3 record",
+        z3.object({ m: z3.record(z3.string(), z3.number()) }),
+        { m: { [markup]: "x" } },
+        [{ path: "m.*", message: "Expected number, received string" }],
+      ],
+      [
+        "zod 4 record",
+        z4.object({ m: z4.record(z4.string(), z4.number()) }),
+        { m: { [markup]: "x" } },
+        [{ path: "m.*", message: "Invalid input: expected number, received string" }],
+      ],
+      [
+        "valibot record",
+        v.object({ m: v.record(v.string(), v.number()) }),
+        { m: { [markup]: "x" } },
+        [{ path: "m.*", message: /value, so it is withheld/ }],
+      ],
+      [
+        "zod 3 record with enum keys",
+        z3.object({ m: z3.record(z3.enum(["a", "b"]), z3.number()) }),
+        { m: { ZZKEY: 1 } },
+        [{ path: "m.*", message: /withheld/ }],
+      ],
+      [
+        "valibot strictObject",
+        v.strictObject({ a: v.number() }),
+        { a: 1, ZZKEY: 1 },
+        [{ path: "*", message: /withheld/ }],
+      ],
+      [
+        "valibot record with picklist keys",
+        v.record(v.picklist(["a"]), v.number()),
+        { ZZKEY: 1 },
+        [{ path: "*", message: /withheld/ }],
+      ],
+    ];
+    for (const [name, schema, payload, issues] of cases) {
+      const result = validatePayload(schema, payload) as PayloadValidation;
+      expect(JSON.stringify(result), name).not.toMatch(/ZZ/);
+      expect(result, name).toEqual({
+        ok: false,
+        issues: issues.map(({ path, message }) => ({
+          path,
+          message: typeof message === "string" ? message : expect.stringMatching(message),
+        })),
+      });
+    }
+  });
+
+  it("keeps what the schema declared: a missing field (even quoted), an array index, a field of the payload", () => {
+    expect(validatePayload(v.object({ email: v.string() }), {})).toEqual({
+      ok: false,
+      issues: [{ path: "email", message: 'Invalid key: Expected "email" but received undefined' }],
+    });
+    expect(validatePayload(z4.object({ "weird key": z4.string() }), {})).toMatchObject({
+      issues: [{ path: "weird key" }],
+    });
+    expect(
+      validatePayload(z4.object({ items: z4.array(z4.object({ sku: z4.string() })) }), {
+        items: [{ sku: "a" }, { sku: 1 }],
+      }),
+    ).toMatchObject({ issues: [{ path: "items.1.sku" }] });
+    // An object's numeric key is the sender's: only an array's index is shown.
+    expect(validatePayload(z3.record(z3.string(), z3.number()), { "4111111111111111": "x" })).toMatchObject({
+      issues: [{ path: "*" }],
     });
   });
 

@@ -63,6 +63,17 @@ describe("providers.standardWebhooks (and Svix)", () => {
     expect(json((await receiver.handle(request(forged))).body).error).toBe("invalid_signature");
   });
 
+  it("names the unit for a microsecond webhook-timestamp too; a forged one stays invalid", async () => {
+    const receiver = createReceiver({ provider: provider(), now: () => NOW * 1000 });
+    const inUs = await signed(provider(), paid, { id: "msg_us", timestamp: NOW * 1_000_000 });
+    const res = await receiver.handle(request(inUs));
+    expect([res.status, json(res.body).error]).toEqual([401, "timestamp_out_of_range"]);
+    expect(json(res.body).message).toMatch(/microseconds \(16 digits\).*seconds/);
+    const forger = providers.standardWebhooks({ secret: "whsec_b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA==" });
+    const forged = await signed(forger, paid, { id: "msg_us", timestamp: NOW * 1_000_000 });
+    expect(json((await receiver.handle(request(forged))).body).error).toBe("invalid_signature");
+  });
+
   it("uses the injected clock for the ±5 min window", async () => {
     const wire = await signed(provider(), paid, { id: "msg_old", timestamp: NOW });
     const late = createReceiver({ provider: provider(), now: () => (NOW + 301) * 1000 });

@@ -46,6 +46,24 @@ describe("providers.stripe", () => {
     expect(json(res.body).error).toBe("invalid_signature");
   });
 
+  it.each([
+    ["milliseconds", 1_000, /milliseconds \(13 digits\).*seconds/],
+    ["microseconds", 1_000_000, /microseconds \(16 digits\).*seconds/],
+  ])(
+    "names the unit when t= is signed in %s; a forged one stays invalid_signature",
+    async (_unit, scale, message) => {
+      const receiver = createReceiver({ provider: provider(), now: () => NOW * 1000 });
+      const wire = await signed(provider(), pretty(customerCreated("evt_unit")), { timestamp: NOW * scale });
+      const res = await receiver.handle(request(wire));
+      expect([res.status, json(res.body).error]).toEqual([401, "timestamp_out_of_range"]);
+      expect(json(res.body).message).toMatch(message);
+      expect(res.body).not.toContain(String(NOW * scale));
+      const forger = providers.stripe({ secret: "whsec_other" });
+      const forged = await signed(forger, pretty(customerCreated("evt_unit")), { timestamp: NOW * scale });
+      expect(json((await receiver.handle(request(forged))).body).error).toBe("invalid_signature");
+    },
+  );
+
   it.each([["t=abc,v1=00"], ["v1=00"], ["t=1700000000"], ["garbage"], [`t=Infinity,v1=${"0".repeat(64)}`]])(
     "treats %s as invalid, never a crash",
     async (value) => {

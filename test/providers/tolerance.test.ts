@@ -77,7 +77,9 @@ describe("the signed timestamp is 1–12 ASCII digits, nothing else", () => {
   it.each([
     ["a letter before", `x${T}`],
     ["a letter after", `${T}x`],
-    ["13 digits", `${T}000`],
+    ["14 digits", `${T}0000`],
+    ["15 digits", `${T}00000`],
+    ["17 digits", `${T}0000000`],
     ["exponent notation", "1.774e9"],
     ["a sign", `+${T}`],
     ["a negative number", "-5"],
@@ -86,6 +88,14 @@ describe("the signed timestamp is 1–12 ASCII digits, nothing else", () => {
   ])("refuses %s as invalid_signature, even correctly signed", async (_, ts) => {
     const outcome = await verify(scheme, deliveryWith(ts), { now: T * 1000 });
     expect(outcome).toMatchObject({ ok: false, code: "invalid_signature" });
+  });
+
+  it.each([
+    ["13 digits (milliseconds)", `${T}000`, /milliseconds \(13 digits\)/],
+    ["16 digits (microseconds)", `${T}000000`, /microseconds \(16 digits\)/],
+  ])("refuses %s correctly signed as timestamp_out_of_range naming the unit", async (_, ts, message) => {
+    const outcome = await verify(scheme, deliveryWith(ts), { now: T * 1000 });
+    expect(outcome).toMatchObject({ ok: false, code: "timestamp_out_of_range", message });
   });
 
   it("accepts the same delivery with a plain timestamp of 1 to 12 digits", async () => {

@@ -59,9 +59,9 @@ export interface ReceiverOptions<E extends EventSchemas> {
    * store (two senders on the same preset) need different namespaces.
    */
   namespace?: string;
-  /** A completed key is remembered this long. Default: the provider's. */
+  /** A completed key is remembered this long (ms, at most 366 days). Default: the provider's. */
   retentionMs?: number;
-  /** An in-progress claim holds this long without renewal. Default: the provider's, else 30 s. Renewed while handlers run. */
+  /** An in-progress claim holds this long without renewal (ms, at most 1 h). Default: the provider's, else 30 s. Renewed while handlers run. */
   leaseMs?: number;
   /** A store call that takes longer fails with 503 store_unavailable. Default 2 s. */
   storeTimeoutMs?: number;

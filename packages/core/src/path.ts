@@ -5,6 +5,7 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
  * The one rule every adapter matches its configured path with: percent-escapes of unreserved characters
  * are decoded (Fastify's router does so: `/w%65bhooks` is `/webhooks`), and one trailing slash is ignored
  * (Express's default routing does so: `/webhooks/` is `/webhooks`). Case and every other byte count.
+ * `requestPath` is the path alone: the adapters cut it at "?" and at "#" (a fragment is not part of it).
  *
  * @example
  * matchesPath("/webhooks/", "/webhooks"); // true

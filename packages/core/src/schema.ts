@@ -33,9 +33,46 @@ function toValidation(result: StandardSchemaV1.Result<unknown>, input: unknown):
     ok: false,
     issues: result.issues.map((issue) => {
       const keys = pathKeys(issue.path);
-      return { path: keys.join("."), message: safeMessage(issue.message, valueAt(input, keys)) };
+      const path = shownPath(keys, input, issue.message);
+      const message = path.quotedKey ? KEY_WITHHELD : safeMessage(issue.message, valueAt(input, keys));
+      return { path: path.text, message };
     }),
   };
+}
+
+/** What stands for a key of the payload that an error body does not repeat. */
+const HIDDEN_KEY = "*";
+const KEY_WITHHELD =
+  "invalid or unexpected key (the validator's message quoted a key name from the payload, so it is withheld)";
+/** A key shaped like a field name: shown when the payload has it and the message does not complain about it. */
+const FIELD_NAME = /^[A-Za-z_$][A-Za-z0-9_$-]{0,39}$/;
+
+/**
+ * The issue's path as an error body shows it. A key the payload does not have came from the schema (a
+ * missing field) and is shown. A key the payload has may be the sender's own choice (a record's key, an
+ * unknown key of a strict object), so it is shown only when it is an index into an array, or shaped like a
+ * field name (`FIELD_NAME`) and not quoted by the message (a validator quotes the key it refuses); any
+ * other becomes `*`. `quotedKey`: the message names a key so replaced, and is withheld.
+ */
+function shownPath(
+  keys: readonly string[],
+  input: unknown,
+  message: string,
+): { text: string; quotedKey: boolean } {
+  let container = input;
+  let quotedKey = false;
+  const shown = keys.map((key) => {
+    const here = container;
+    const present = here !== null && typeof here === "object" && Object.hasOwn(here, key);
+    container = present ? (here as Record<string, unknown>)[key] : undefined;
+    if (!present) return key;
+    if (Array.isArray(here) && /^(0|[1-9]\d*)$/.test(key)) return key;
+    const quotedAsName = message.includes(`'${key}'`) || message.includes(`"${key}"`);
+    if (FIELD_NAME.test(key) && !quotedAsName) return key;
+    if (quotedAsName || (key !== "" && quotes(message, key))) quotedKey = true;
+    return HIDDEN_KEY;
+  });
+  return { text: shown.join("."), quotedKey };
 }
 
 /** ["data", 0, "id"] or [{ key: "data" }, …] → ["data", "0", "id"] (the spec allows either form of segment). */

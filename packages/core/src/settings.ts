@@ -14,6 +14,7 @@ import {
   type ReceiverOptions,
 } from "./options.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
+import { checkDuration, checkTiming, MAX_LEASE_MS, MAX_RETENTION_MS } from "./providers/timing.js";
 import type { DeliveryQueue } from "./queue/types.js";
 import { MemoryStore } from "./store/memory.js";
 import type { IdempotencyStore } from "./store/types.js";
@@ -54,6 +55,12 @@ export function positiveInteger(name: string, value: number | undefined, fallbac
   return Math.floor(value);
 }
 
+/** An option bounded above (retention, lease): the option when given, else the provider's (already checked). */
+function boundedDuration(name: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  return Math.max(1, Math.floor(checkDuration("createReceiver", name, value, max)));
+}
+
 /** Validates the options once, at start-up, and fills every default from the provider or the kit. */
 export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions<E>): Settings<E> {
   const provider = options.provider;
@@ -81,6 +88,8 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
   if (options.invalidPayload === "park" && !queue) {
     throw invalidConfig(`invalidPayload: "park" needs a queue to park dead letters in; pass \`queue\`.`);
   }
+  // A provider built without defineProvider (a spread preset with an override) is checked here too.
+  checkTiming(`createReceiver: provider "${String(provider.name)}"`, provider);
   const namespace = options.namespace ?? provider.name;
   if (typeof namespace !== "string" || namespace === "" || namespace.length > 64) {
     throw invalidConfig("namespace must be a non-empty string of at most 64 characters.");
@@ -110,12 +119,18 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
       options.handlerTimeoutMs,
       DEFAULT_HANDLER_TIMEOUT_MS,
     ),
-    retentionMs: positiveInteger(
+    retentionMs: boundedDuration(
       "retentionMs",
       options.retentionMs,
-      provider.retentionMs ?? DEFAULT_RETENTION_MS,
+      Math.ceil(provider.retentionMs ?? DEFAULT_RETENTION_MS),
+      MAX_RETENTION_MS,
     ),
-    leaseMs: positiveInteger("leaseMs", options.leaseMs, provider.leaseMs ?? DEFAULT_LEASE_MS),
+    leaseMs: boundedDuration(
+      "leaseMs",
+      options.leaseMs,
+      Math.ceil(provider.leaseMs ?? DEFAULT_LEASE_MS),
+      MAX_LEASE_MS,
+    ),
     storeTimeoutMs,
     queueTimeoutMs: positiveInteger("queueTimeoutMs", options.queueTimeoutMs, storeTimeoutMs),
     isAllowed: allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined,

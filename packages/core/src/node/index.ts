@@ -50,8 +50,10 @@ function pathOf(url = ""): string {
       path = slash === -1 ? "/" : path.slice(slash);
     }
   }
-  const query = path.indexOf("?");
-  return query === -1 ? path : path.slice(0, query);
+  // The path ends at the query or at a fragment (RFC 3986 §3.3): a client that sends "#…" (it should not)
+  // still names the same path, as Express, Koa and Fastify read it.
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
 }
 
 /**

@@ -4,6 +4,7 @@ import { toHex, utf8 } from "../encoding.js";
 import type { SignatureScheme } from "../signature/scheme.js";
 import { retentionForSchedule } from "./retention.js";
 import { DEFAULT_SENDER_TIMEOUT_MS } from "./time.js";
+import { checkTiming } from "./timing.js";
 
 /**
  * Event type → validator of its payload: any Standard Schema (zod 3.24+, zod 4, valibot, arktype, …).
@@ -67,19 +68,19 @@ export interface ProviderDefinition<E extends EventSchemas> {
   payload?(delivery: DeliveryContext & { type: string }): unknown;
   /** What the signature covers, in words (e.g. "the raw body"), for people and tools to read. */
   signs?: string;
-  /** How long the sender waits for an answer (ms): the ack deadline is derived from it. */
+  /** How long the sender waits for an answer (ms, > 0, at most 1 h): the ack deadline is derived from it. */
   timeoutMs?: number;
   /**
-   * The sender's retry schedule: the delay before each attempt (ms), the first 0. `retentionMs` is derived
+   * The sender's retry schedule: the delay before each attempt (ms, finite, ≥ 0), the first 0. `retentionMs` is derived
    * from it when not given, and `@webhook-kit/testing` replays it.
    */
   retrySchedule?: readonly number[];
   /**
-   * How long a completed key is remembered (ms): longer than the sender's whole retry schedule. Default:
+   * How long a completed key is remembered (ms, > 0, at most 366 days): longer than the sender's whole retry schedule. Default:
    * `retentionForSchedule(retrySchedule, timeoutMs)` when there is a schedule, else the receiver's default.
    */
   retentionMs?: number;
-  /** How long an in-progress claim holds before another process may take it over (ms). */
+  /** How long an in-progress claim holds before another process may take it over (ms, > 0, at most 1 h). */
   leaseMs?: number;
   /** The sender's published source addresses (CIDR), if any. */
   allowedIps?: readonly string[];
@@ -104,8 +105,12 @@ export interface Provider<E extends EventSchemas = EventSchemas> extends Provide
  *   timeoutMs: 15_000,
  *   retrySchedule: [0, 60_000, 600_000], // retention: the last attempt + a quarter, at least 10 min
  * });
+ *
+ * Throws `invalid_config` when a timing fact is out of range: `timeoutMs` and `leaseMs` finite, > 0, at most
+ * 1 h; each `retrySchedule` delay finite and ≥ 0; `retentionMs` (given or derived) finite, > 0, at most 366 days.
  */
 export function defineProvider<const E extends EventSchemas>(definition: ProviderDefinition<E>): Provider<E> {
+  checkTiming("defineProvider", definition);
   const { retrySchedule, retentionMs } = definition;
   if (retentionMs !== undefined || retrySchedule === undefined) {
     return { ...definition, kind: "webhook-kit/provider" };
@@ -113,7 +118,7 @@ export function defineProvider<const E extends EventSchemas>(definition: Provide
   const timeoutMs = definition.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS;
   return {
     ...definition,
-    retentionMs: retentionForSchedule(retrySchedule, timeoutMs),
+    retentionMs: retentionForSchedule(retrySchedule, timeoutMs, "defineProvider"),
     kind: "webhook-kit/provider",
   };
 }

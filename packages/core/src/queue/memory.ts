@@ -1,4 +1,6 @@
 import { LRUCache } from "lru-cache";
+import { checkDuration, MAX_RETENTION_MS } from "../providers/timing.js";
+import { entryCount } from "../store/memory.js";
 import type {
   ConsumeOptions,
   DeadLetter,
@@ -9,6 +11,7 @@ import type {
   QueuedDelivery,
 } from "./types.js";
 
+/** Each count is an integer from 1 to 5 000 000 and `retentionMs` at most 366 days; else `invalid_config`. */
 export interface MemoryQueueOptions {
   /** Jobs waiting, delayed or running at once; past it `enqueue` rejects (the receiver answers 503). Default 10 000. */
   maxPending?: number;
@@ -47,12 +50,14 @@ export class MemoryQueue implements DeliveryQueue {
   readonly #maxDead: number;
 
   constructor(options: MemoryQueueOptions = {}) {
-    this.#maxPending = options.maxPending ?? 10_000;
-    this.#maxDead = options.maxDeadLetters ?? 10_000;
-    this.#completed = new LRUCache({
-      max: options.maxCompleted ?? 100_000,
-      ttl: options.retentionMs ?? 86_400_000,
-    });
+    this.#maxPending = entryCount("MemoryQueue", "maxPending", options.maxPending, 10_000);
+    this.#maxDead = entryCount("MemoryQueue", "maxDeadLetters", options.maxDeadLetters, 10_000);
+    const max = entryCount("MemoryQueue", "maxCompleted", options.maxCompleted, 100_000);
+    const ttl =
+      options.retentionMs === undefined
+        ? 86_400_000
+        : checkDuration("MemoryQueue", "retentionMs", options.retentionMs, MAX_RETENTION_MS);
+    this.#completed = new LRUCache({ max, ttl });
   }
 
   async enqueue(delivery: QueuedDelivery): Promise<"queued" | "duplicate"> {

@@ -5,8 +5,8 @@ import { fail, missingHeader, OK, type SignatureScheme } from "./scheme.js";
 import type { SecretEncoding, SecretInput } from "./secrets.js";
 import {
   checkTolerance,
-  inMilliseconds,
-  looksLikeMilliseconds,
+  finerUnit,
+  inFinerUnit,
   nowInSeconds,
   outOfRange,
   parseUnixSeconds,
@@ -72,8 +72,9 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
         "The webhook-signature header matches no configured secret over id.timestamp.body, or webhook-id / webhook-timestamp is missing. Pass the exact raw body and the endpoint's whsec_ secret.",
       );
       if (!sent.id || sent.timestamp === undefined) return invalid;
-      // A millisecond timestamp is checked like any other: only a signature that matches learns the unit.
-      if (seconds === undefined && !looksLikeMilliseconds(sent.timestamp)) return invalid;
+      // A ms or µs timestamp is checked like any other: only a signature that matches learns the unit.
+      const unit = seconds === undefined ? finerUnit(sent.timestamp) : undefined;
+      if (seconds === undefined && unit === undefined) return invalid;
       // Space-separated by the standard; a repeated header arrives joined with ", " ("v1,a, v1,b"), which
       // leaves a trailing comma on every entry but the last. Base64 never ends in a comma.
       const candidates = sent.signature.split(/\s+/).flatMap((token) => {
@@ -82,7 +83,7 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
       });
       const signed = content(sent.id, sent.timestamp, request.rawBody);
       if (!(await ring.match(crypto, signed, candidates))) return invalid;
-      if (seconds === undefined) return inMilliseconds("webhook-timestamp");
+      if (seconds === undefined) return unit === undefined ? invalid : inFinerUnit("webhook-timestamp", unit);
       return withinTolerance(seconds, now, tolerance) ? OK : outOfRange("webhook-timestamp", tolerance);
     },
     async sign(input) {

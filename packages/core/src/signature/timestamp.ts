@@ -19,14 +19,24 @@ export const outOfRange = (subject: string, toleranceSeconds: number): VerifyOut
     `${subject} is more than ${toleranceSeconds} s away from this server's clock: a replayed delivery, or a clock out of sync (check NTP).`,
   );
 
-/** 13 digits: a millisecond clock (2001–2286) where the sender's scheme defines seconds. */
-export const looksLikeMilliseconds = (text: string): boolean => /^[0-9]{13}$/.test(text);
+/** A clock finer than seconds, told by its digit count between 2001 and 2286: what a sender wrote by mistake. */
+export type FinerUnit = "milliseconds" | "microseconds";
 
-/** A valid signature over a millisecond timestamp: the window cannot be checked, so say which unit is due. */
-export const inMilliseconds = (subject: string): VerifyOutcome =>
+/** 13 digits: milliseconds; 16 digits: microseconds (2001–2286 both); anything else: undefined. */
+export function finerUnit(text: string): FinerUnit | undefined {
+  if (/^[0-9]{13}$/.test(text)) return "milliseconds";
+  if (/^[0-9]{16}$/.test(text)) return "microseconds";
+  return undefined;
+}
+
+/**
+ * A valid signature over a timestamp in a finer unit than seconds: the window cannot be checked, so say
+ * which unit is due. Only ever answered after the signature matched: a forged one stays invalid_signature.
+ */
+export const inFinerUnit = (subject: string, unit: FinerUnit): VerifyOutcome =>
   fail(
     "timestamp_out_of_range",
-    `${subject} looks like milliseconds (13 digits); this scheme signs Unix time in seconds. Make the sender write Math.floor(Date.now() / 1000).`,
+    `${subject} looks like ${unit} (${unit === "milliseconds" ? 13 : 16} digits); this scheme signs Unix time in seconds. Make the sender write Math.floor(Date.now() / 1000).`,
   );
 
 export const nowInSeconds = (): number => Math.floor(Date.now() / 1000);

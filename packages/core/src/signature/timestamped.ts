@@ -11,7 +11,16 @@ import {
 } from "./header-list.js";
 import { type KeyOptions, keyring } from "./keyring.js";
 import { mismatch, missingHeader, OK, type SignatureScheme } from "./scheme.js";
-import { checkTolerance, nowInSeconds, outOfRange, parseUnixSeconds, withinTolerance } from "./timestamp.js";
+import {
+  checkTolerance,
+  type FinerUnit,
+  finerUnit,
+  inFinerUnit,
+  nowInSeconds,
+  outOfRange,
+  parseUnixSeconds,
+  withinTolerance,
+} from "./timestamp.js";
 
 /** The pieces a timestamped scheme signs: the timestamp exactly as sent, and the exact raw body. */
 export interface TimestampedParts {
@@ -110,15 +119,20 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
       const parsed = parse(request, value);
       const candidates = parsed.signatures.flatMap((text) => ring.decode(text) ?? []);
       let expired = false;
+      let unit: FinerUnit | undefined;
       for (const timestamp of parsed.timestamps) {
         const seconds = parseUnixSeconds(timestamp);
-        if (seconds === undefined) continue;
+        const finer = seconds === undefined ? finerUnit(timestamp) : undefined;
+        if (seconds === undefined && finer === undefined) continue;
         const signed = content({ timestamp, body: request.rawBody });
         if (!(await ring.match(crypto, signed, candidates))) continue;
-        if (withinTolerance(seconds, now, tolerance)) return OK;
-        expired = true;
+        // A ms or µs timestamp is signed but cannot be placed in the window: only its unit is reported.
+        if (finer !== undefined) unit = finer;
+        else if (withinTolerance(seconds as number, now, tolerance)) return OK;
+        else expired = true;
       }
       // Checked after the signature so an attacker learns nothing about the window from forged requests.
+      if (unit !== undefined) return inFinerUnit("The signed timestamp", unit);
       if (expired) return outOfRange("The signed timestamp", tolerance);
       return mismatch(`${header} header`, "the signed timestamp and body");
     },
