@@ -123,3 +123,27 @@ describe("createReceiver checks a provider's timing facts too (a provider spread
     }
   });
 });
+
+describe("createReceiver and work() refuse durations Node's timers cannot keep", () => {
+  // A timer past 2^31 − 1 ms fires at once: an ack deadline of 30 days would answer every delivery at once.
+  const provider = providers.eulabel({ secret: SECRET });
+  it.each([
+    ["ackDeadlineMs", { ackDeadlineMs: 30 * 24 * 3_600_000 }],
+    ["handlerTimeoutMs", { handlerTimeoutMs: 2 ** 31 }],
+    ["storeTimeoutMs", { storeTimeoutMs: Number.POSITIVE_INFINITY }],
+    ["bodyTimeoutMs", { bodyTimeoutMs: 1e12 }],
+  ])("%s", (name, options) => {
+    const refused = refusal(() => createReceiver({ provider, ...options }));
+    expect(refused.code).toBe("invalid_config");
+    expect(refused.message).toContain(`${name} must be a positive number`);
+    expect(refused.message).toContain("at most 2147483647");
+  });
+
+  it("work({ handlerTimeoutMs }) too", async () => {
+    const { MemoryQueue } = await import("@webhook-kit/core");
+    const receiver = createReceiver({ provider, queue: new MemoryQueue() });
+    expect(refusal(() => receiver.work({ handlerTimeoutMs: 40 * 24 * 3_600_000 })).code).toBe(
+      "invalid_config",
+    );
+  });
+});

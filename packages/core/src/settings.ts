@@ -47,10 +47,15 @@ export function deadlineFromTimeout(timeoutMs: number): number {
   return Math.max(1, timeoutMs - Math.max(2_000, Math.ceil(timeoutMs * 0.2)));
 }
 
+/** Node's longest timer (≈ 24.8 days): a longer one fires at once, so a bigger duration would mean "now". */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw invalidConfig(`${name} must be a positive number of ms/bytes, got ${String(value)}.`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw invalidConfig(
+      `${name} must be a positive number of ms/bytes/count, at most ${MAX_TIMER_MS} (as ms ≈ 24.8 days, Node's longest timer), got ${String(value)}.`,
+    );
   }
   return Math.floor(value);
 }
