@@ -5,13 +5,16 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createReceiver, providers, utf8Bytes, verify } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
-import { platforms } from "@webhook-kit/testing";
+import { fixtures, platforms, signDelivery } from "@webhook-kit/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useColour } from "../packages/testing/src/cli/style.js";
 
 const CLI = fileURLToPath(new URL("../packages/testing/dist/cli.js", import.meta.url));
 const SECRET = "whsec_cli_test_secret";
 const ESC = "\u001b[";
+// A control character other than a line feed: what must never reach a terminal from a sender.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 interface Run {
   code: number | null;
@@ -351,6 +354,20 @@ describe("webhook-kit listen + send", () => {
     expect(wrongPath.stdout).toContain("404 not_found — check the path in --url.");
     listener.child.kill("SIGTERM");
     expect(await listener.exited).toBe(0);
+  });
+
+  it("listen prints a signed id, type and payload with their control characters escaped", async () => {
+    const listener = await startListener(["--provider", "generic", "--secret", SECRET]);
+    const hostile = "evt_\u001b]0;PWNED\u0007\u001b[2J\u009b31m";
+    const payload = { ...fixtures.generic["user.created"], id: hostile, note: "\u009b2J\u007f" };
+    const signed = await signDelivery(providers.generic({ secret: SECRET }), payload);
+    const res = await fetch(listener.url, { method: "POST", headers: signed.headers, body: signed.body });
+    expect(res.status).toBe(200);
+    await waitFor(() => (listener.output.text.includes("user.created") ? true : undefined));
+    await waitFor(() => (listener.output.text.includes("note") ? true : undefined));
+    expect(listener.output.text).toContain("evt_\\x1b]0;PWNED\\x07\\x1b[2J\\x9b31m");
+    expect(listener.output.text).toContain('"note": "\\x9b2J\\x7f"');
+    expect(listener.output.text).not.toMatch(CONTROL);
   });
 
   it("a receiver without a handler for the type answers handled:false: shown as not handled, exit 3", async () => {
