@@ -553,6 +553,44 @@ describe("webhook-kit listen + send", () => {
   });
 });
 
+describe("webhook-kit send --retry: a schedule node's timers cannot wait out", () => {
+  it.each([
+    ["0,3000000000", "3000000000"],
+    ["0,-5", "-5"],
+    ["0,NaN", "NaN"],
+  ])("schedule %s is a usage error (exit 2) before anything is sent", async (schedule, shown) => {
+    const target = await recorder(() => [500, '{"error":"internal_error"}']);
+    const res = await run(
+      ["send", "--provider", "./acme-schedule.mjs", "--secret", SECRET, "--url", target.url, "--retry"],
+      { cwd: FIXTURES, env: { ACME_SCHEDULE: schedule } },
+    );
+    expect(res.code, res.stdout + res.stderr).toBe(2);
+    expect(res.stderr).toContain(`retry schedule: delay #2 is ${shown} ms`);
+    expect(res.stderr).not.toContain("TimeoutOverflowWarning");
+    expect(target.seen).toHaveLength(0);
+  });
+
+  it("a long delay is fine once --time-scale brings it under the limit", async () => {
+    const target = await recorder(() => [204, ""]);
+    const res = await run(
+      [
+        "send",
+        "--provider",
+        "./acme-schedule.mjs",
+        "--secret",
+        SECRET,
+        "--url",
+        target.url,
+        "--retry",
+        "--time-scale",
+        "0.000001",
+      ],
+      { cwd: FIXTURES, env: { ACME_SCHEDULE: "0,3000000000" } },
+    );
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+  });
+});
+
 describe("webhook-kit --provider ./module.mjs", () => {
   it("listens, lists and sends with a custom provider module: its fixtures, profile and factory secret", async () => {
     const listener = await startListener(["--provider", `${FIXTURES}acme.mjs`, "--secret", SECRET]);

@@ -227,6 +227,30 @@ describe("sendDelivery", () => {
     expect(times[3]! - times[2]!).toBeGreaterThanOrEqual(290);
   });
 
+  it("refuses, before sending, a delay a timer cannot wait (over 2^31 − 1 ms scaled), negative or NaN", async () => {
+    let hits = 0;
+    const url = await serve((_req, res) => {
+      hits += 1;
+      res.writeHead(500).end();
+    });
+    const provider = providers.eudr({ secret: SECRET });
+    const payload = fixtures.eudr["supplier.created"];
+    for (const schedule of [
+      [0, 2 ** 31],
+      [0, -1],
+      [0, Number.NaN],
+      [0, Number.POSITIVE_INFINITY],
+    ]) {
+      await expect(sendDelivery(url, provider, payload, { schedule })).rejects.toThrow(
+        /^sendDelivery: retry schedule: delay #2 is /,
+      );
+    }
+    expect(hits).toBe(0);
+    // Scaled under the limit, the same delay is fine.
+    const scaled = await sendDelivery(url, provider, payload, { schedule: [0, 2 ** 31], timeScale: 1e-8 });
+    expect(scaled.attempts).toHaveLength(2);
+  });
+
   it("gives up after the schedule and reports each failure, including timeouts and refused connections", async () => {
     const url = await serve((_req, res) => {
       setTimeout(() => res.writeHead(200).end(), 500);
