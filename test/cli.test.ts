@@ -197,10 +197,32 @@ describe("webhook-kit CLI: usage, --version, --list-events", () => {
       /^eudr +providers\.eudr signs the raw body\n +sender waits 10 s · 4 attempts over 36 s · keys kept 12 min · 3 example events$/m,
     );
     expect(res.stdout).toMatch(/^shipping .*\n .* 6 attempts over 31 min \(assumed\) · keys kept 72 h/m);
+    // What the kit assumes is marked as such: eulabel-inbound borrows EUlabel's schedule; generic, shipping
+    // and Stripe publish no timeout; Stripe's delays are a doubling that fits its documented 3 days.
+    expect(res.stdout).toMatch(
+      /^eulabel-inbound .*\n +sender waits 30 s · 6 attempts over [^·]+ \(assumed\) ·/m,
+    );
+    expect(res.stdout).toMatch(/^eulabel .*\n +sender waits 30 s · 6 attempts over [^·(]+ ·/m);
+    for (const name of ["generic", "shipping", "stripe"])
+      expect(res.stdout).toMatch(new RegExp(`^${name} .*\\n +sender waits 10 s \\(assumed\\) ·`, "m"));
+    expect(res.stdout).toMatch(/^stripe .*\n .* 7 attempts over [^·]+ \(assumed\) ·/m);
+    expect(res.stdout).toMatch(/^github .*\n +sender waits 10 s · 1 attempt ·/m);
     const json = JSON.parse((await run(["providers", "--json"])).stdout) as {
       name: string;
       retentionMs: number;
+      assumedTimeout: boolean;
+      assumedSchedule: boolean;
     }[];
+    expect(json.filter((summary) => summary.assumedSchedule).map((summary) => summary.name)).toEqual([
+      "eulabel-inbound",
+      "shipping",
+      "stripe",
+    ]);
+    expect(json.filter((summary) => summary.assumedTimeout).map((summary) => summary.name)).toEqual([
+      "generic",
+      "shipping",
+      "stripe",
+    ]);
     expect(json.map((summary) => summary.name)).toEqual(Object.keys(platforms));
     expect(json.find((summary) => summary.name === "eulabel")?.retentionMs).toBe(
       providers.eulabel({ secret: SECRET }).retentionMs,
