@@ -392,6 +392,14 @@ describe("webhook-kit listen + send", () => {
     expect(listener.output.text).not.toMatch(CONTROL);
   });
 
+  it("send prints the answer of the server at --url with its control characters escaped", async () => {
+    const target = await recorder(() => [502, "bad gateway \u001b]0;PWNED\u0007\u001b[2J\u009b31m"]);
+    const res = await run(["send", "--provider", "eudr", "--secret", SECRET, "--url", target.url]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain("502 bad gateway \\x1b]0;PWNED\\x07\\x1b[2J\\x9b31m");
+    expect(res.stdout).not.toMatch(CONTROL);
+  });
+
   it("a receiver without a handler for the type answers handled:false: shown as not handled, exit 3", async () => {
     const receiver = createReceiver({ provider: providers.eudr({ secret: SECRET }) });
     const server = http.createServer(createNodeHandler(receiver));
