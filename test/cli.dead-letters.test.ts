@@ -166,6 +166,57 @@ describe.each(backends)("webhook-kit dead-letters on $label", ({ flag, harness, 
   }, 60_000);
 });
 
+// A control character other than a line feed: what must never reach a terminal from a sender.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+describe("webhook-kit dead-letters: what a sender controls is printed inert", () => {
+  // A signed delivery's id, type and a handler's error text come from outside: printed raw, escapes in them
+  // would retitle the terminal and clear the screen of whoever runs `dead-letters list`.
+  const HOSTILE = "evt_\u001b]0;PWNED\u0007\u001b[2J\u009b31m\u007f";
+  const SHOWN = "evt_\\x1b]0;PWNED\\x07\\x1b[2J\\x9b31m\\x7f";
+
+  it("list, replay and remove escape control characters in text; --json keeps the exact strings", async () => {
+    const h = redisHarness(redis.url);
+    const hostile = delivery({ key: `eulabel:${HOSTILE}`, type: `passport.${HOSTILE}` });
+    try {
+      await h.queue.enqueue(hostile);
+      const consumer = h.queue.consume(
+        async () => ({
+          status: "dead",
+          error: `handler failed: ${HOSTILE}`,
+          done: [],
+          issues: [{ path: HOSTILE, message: HOSTILE }],
+        }),
+        { concurrency: 1 },
+      );
+      await waitFor(async () => (await h.queue.listDeadLetters()).length === 1);
+      await consumer.close();
+      const base = ["--redis", redis.url, "--queue", h.name];
+      const list = await run(["dead-letters", "list", ...base]);
+      expect(list.code).toBe(0);
+      expect(list.stdout).not.toMatch(CONTROL);
+      expect(list.stdout).toContain(`key    eulabel:${SHOWN}`);
+      expect(list.stdout).toContain(`passport.${SHOWN}`);
+      expect(list.stdout).toContain(`error  handler failed: ${SHOWN}`);
+      expect(list.stdout).toContain(`issue  ${SHOWN}: ${SHOWN}`);
+      const json = await run(["dead-letters", "list", ...base, "--json"]);
+      expect((JSON.parse(json.stdout) as DeadLetter[])[0]?.key).toBe(`eulabel:${HOSTILE}`);
+      for (const action of ["replay", "remove"]) {
+        const unknown = await run(["dead-letters", action, `nope:${HOSTILE}`, ...base]);
+        expect(unknown.code).toBe(2);
+        expect(unknown.stderr).not.toMatch(CONTROL);
+        expect(unknown.stderr).toContain(`no dead letter with key "nope:${SHOWN}"`);
+      }
+      const replayed = await run(["dead-letters", "replay", `eulabel:${HOSTILE}`, ...base]);
+      expect(replayed.code).toBe(0);
+      expect(replayed.stdout).toContain(`replayed eulabel:${SHOWN}`);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+});
+
 describe("webhook-kit dead-letters: usage and an unreachable queue", () => {
   it.each([
     [["dead-letters"], "needs an action"],
@@ -180,6 +231,44 @@ describe("webhook-kit dead-letters: usage and an unreachable queue", () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain(message);
   });
+
+  it.each([
+    [["dead-letters", "replay", "--redis", "redis://x", "--queue", "q"], "needs the key of a dead letter"],
+    [["dead-letters", "remove", "--redis", "redis://x", "--queue", "q"], "needs the key of a dead letter"],
+    [["dead-letters", "list", "--redis", "redis://a", "--queue", "q", "--limit", "0"], "--limit must be"],
+    [["dead-letters", "list", "--queue", "q"], "exactly one of --redis"],
+    [["dead-letters", "list", "--redis", "redis://a", "--queue", "q", "--bogus"], "Unknown option --bogus"],
+  ])("--json: %j exits 2 with one JSON document on stdout", async (args, message) => {
+    const res = await run([...args, "--json"]);
+    expect(res.code).toBe(2);
+    const doc = JSON.parse(res.stdout) as { error: string; message: string };
+    expect(doc.error).toBe("usage");
+    expect(doc.message).toContain(message);
+    expect(res.stderr).toContain(message);
+  });
+
+  it.each(["list", "replay", "remove"])(
+    "--json: %s on a Redis that does not answer exits 1 with one JSON document on stdout",
+    async (action) => {
+      const port = await freePort();
+      const key = action === "list" ? [] : ["eulabel:any"];
+      const res = await run([
+        "dead-letters",
+        action,
+        ...key,
+        "--redis",
+        `redis://127.0.0.1:${port}`,
+        "--queue",
+        "any",
+        "--json",
+      ]);
+      expect(res.code).toBe(1);
+      const doc = JSON.parse(res.stdout) as { error: string; message: string };
+      expect(doc.error).toBe("queue_error");
+      expect(doc.message).toMatch(/redis/i);
+    },
+    30_000,
+  );
 
   it("a Redis that does not answer: exit 1 with the reason, not a hang", async () => {
     const port = await freePort();

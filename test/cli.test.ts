@@ -5,13 +5,16 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createReceiver, providers, utf8Bytes, verify } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
-import { platforms } from "@webhook-kit/testing";
+import { fixtures, platforms, signDelivery } from "@webhook-kit/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useColour } from "../packages/testing/src/cli/style.js";
 
 const CLI = fileURLToPath(new URL("../packages/testing/dist/cli.js", import.meta.url));
 const SECRET = "whsec_cli_test_secret";
 const ESC = "\u001b[";
+// A control character other than a line feed: what must never reach a terminal from a sender.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 interface Run {
   code: number | null;
@@ -194,10 +197,32 @@ describe("webhook-kit CLI: usage, --version, --list-events", () => {
       /^eudr +providers\.eudr signs the raw body\n +sender waits 10 s · 4 attempts over 36 s · keys kept 12 min · 3 example events$/m,
     );
     expect(res.stdout).toMatch(/^shipping .*\n .* 6 attempts over 31 min \(assumed\) · keys kept 72 h/m);
+    // What the kit assumes is marked as such: eulabel-inbound borrows EUlabel's schedule; generic, shipping
+    // and Stripe publish no timeout; Stripe's delays are a doubling that fits its documented 3 days.
+    expect(res.stdout).toMatch(
+      /^eulabel-inbound .*\n +sender waits 30 s · 6 attempts over [^·]+ \(assumed\) ·/m,
+    );
+    expect(res.stdout).toMatch(/^eulabel .*\n +sender waits 30 s · 6 attempts over [^·(]+ ·/m);
+    for (const name of ["generic", "shipping", "stripe"])
+      expect(res.stdout).toMatch(new RegExp(`^${name} .*\\n +sender waits 10 s \\(assumed\\) ·`, "m"));
+    expect(res.stdout).toMatch(/^stripe .*\n .* 7 attempts over [^·]+ \(assumed\) ·/m);
+    expect(res.stdout).toMatch(/^github .*\n +sender waits 10 s · 1 attempt ·/m);
     const json = JSON.parse((await run(["providers", "--json"])).stdout) as {
       name: string;
       retentionMs: number;
+      assumedTimeout: boolean;
+      assumedSchedule: boolean;
     }[];
+    expect(json.filter((summary) => summary.assumedSchedule).map((summary) => summary.name)).toEqual([
+      "eulabel-inbound",
+      "shipping",
+      "stripe",
+    ]);
+    expect(json.filter((summary) => summary.assumedTimeout).map((summary) => summary.name)).toEqual([
+      "generic",
+      "shipping",
+      "stripe",
+    ]);
     expect(json.map((summary) => summary.name)).toEqual(Object.keys(platforms));
     expect(json.find((summary) => summary.name === "eulabel")?.retentionMs).toBe(
       providers.eulabel({ secret: SECRET }).retentionMs,
@@ -351,6 +376,28 @@ describe("webhook-kit listen + send", () => {
     expect(wrongPath.stdout).toContain("404 not_found — check the path in --url.");
     listener.child.kill("SIGTERM");
     expect(await listener.exited).toBe(0);
+  });
+
+  it("listen prints a signed id, type and payload with their control characters escaped", async () => {
+    const listener = await startListener(["--provider", "generic", "--secret", SECRET]);
+    const hostile = "evt_\u001b]0;PWNED\u0007\u001b[2J\u009b31m";
+    const payload = { ...fixtures.generic["user.created"], id: hostile, note: "\u009b2J\u007f" };
+    const signed = await signDelivery(providers.generic({ secret: SECRET }), payload);
+    const res = await fetch(listener.url, { method: "POST", headers: signed.headers, body: signed.body });
+    expect(res.status).toBe(200);
+    await waitFor(() => (listener.output.text.includes("user.created") ? true : undefined));
+    await waitFor(() => (listener.output.text.includes("note") ? true : undefined));
+    expect(listener.output.text).toContain("evt_\\x1b]0;PWNED\\x07\\x1b[2J\\x9b31m");
+    expect(listener.output.text).toContain('"note": "\\x9b2J\\x7f"');
+    expect(listener.output.text).not.toMatch(CONTROL);
+  });
+
+  it("send prints the answer of the server at --url with its control characters escaped", async () => {
+    const target = await recorder(() => [502, "bad gateway \u001b]0;PWNED\u0007\u001b[2J\u009b31m"]);
+    const res = await run(["send", "--provider", "eudr", "--secret", SECRET, "--url", target.url]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain("502 bad gateway \\x1b]0;PWNED\\x07\\x1b[2J\\x9b31m");
+    expect(res.stdout).not.toMatch(CONTROL);
   });
 
   it("a receiver without a handler for the type answers handled:false: shown as not handled, exit 3", async () => {
@@ -533,6 +580,44 @@ describe("webhook-kit listen + send", () => {
     expect(hits).toBe(3);
     // --retry repeats one delivery: the same bytes on every attempt.
     expect(new Set(target.seen.map((r) => r.body)).size).toBe(1);
+  });
+});
+
+describe("webhook-kit send --retry: a schedule node's timers cannot wait out", () => {
+  it.each([
+    ["0,3000000000", "3000000000"],
+    ["0,-5", "-5"],
+    ["0,NaN", "NaN"],
+  ])("schedule %s is a usage error (exit 2) before anything is sent", async (schedule, shown) => {
+    const target = await recorder(() => [500, '{"error":"internal_error"}']);
+    const res = await run(
+      ["send", "--provider", "./acme-schedule.mjs", "--secret", SECRET, "--url", target.url, "--retry"],
+      { cwd: FIXTURES, env: { ACME_SCHEDULE: schedule } },
+    );
+    expect(res.code, res.stdout + res.stderr).toBe(2);
+    expect(res.stderr).toContain(`retry schedule: delay #2 is ${shown} ms`);
+    expect(res.stderr).not.toContain("TimeoutOverflowWarning");
+    expect(target.seen).toHaveLength(0);
+  });
+
+  it("a long delay is fine once --time-scale brings it under the limit", async () => {
+    const target = await recorder(() => [204, ""]);
+    const res = await run(
+      [
+        "send",
+        "--provider",
+        "./acme-schedule.mjs",
+        "--secret",
+        SECRET,
+        "--url",
+        target.url,
+        "--retry",
+        "--time-scale",
+        "0.000001",
+      ],
+      { cwd: FIXTURES, env: { ACME_SCHEDULE: "0,3000000000" } },
+    );
+    expect(res.code, res.stdout + res.stderr).toBe(0);
   });
 });
 

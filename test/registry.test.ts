@@ -20,6 +20,11 @@ const facts = (provider: Provider) => ({
 });
 
 const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), "utf8");
+/** core/src/providers/<file>.ts for presets whose key is not their file name. */
+const presetFile: Record<string, string> = {
+  eulabelInbound: "eulabel-inbound",
+  standardWebhooks: "standard-webhooks",
+};
 
 describe("one registry: core's presets and testing's platforms match one to one", () => {
   it("every preset in core's `providers` has a testing entry, and every entry names a preset", () => {
@@ -44,6 +49,19 @@ describe("one registry: core's presets and testing's platforms match one to one"
     expect(schedule?.[0]).toBe(0);
   });
 
+  it.each(entries)(
+    "$name: a schedule stated here is marked assumed; so is one its preset assumes",
+    (platform) => {
+      if (platform.retrySchedule !== undefined) expect(platform.assumed?.retrySchedule).toBe(true);
+      // Core's own comment says where a preset's schedule is not the sender's published one.
+      const source = read(`packages/core/src/providers/${presetFile[platform.preset] ?? platform.preset}.ts`);
+      const assumedInCore = /schedule is documented|is assumed|delays unpublished/.test(source);
+      expect(platform.assumed?.retrySchedule === true, `${platform.name} schedule`).toBe(
+        assumedInCore || platform.retrySchedule !== undefined,
+      );
+    },
+  );
+
   it.each(presetKeys)("%s: says what it signs, and keeps keys past its sender's last attempt", (key) => {
     const provider = preset(key)({ secret: SECRET });
     expect(provider.signs).toMatch(/\S/);
@@ -67,6 +85,9 @@ describe("the docs list what the registry holds", () => {
       const key = /^`(\w+)`/.exec(row[1]!)![1]!;
       const provider = preset(key)({ secret: SECRET });
       expect(row[6]!.startsWith(`${duration(provider.timeoutMs!)} `), `${key} timeout: ${row[6]}`).toBe(true);
+      // "(assumed)" in the docs exactly where the registry says the timeout is the kit's assumption.
+      const assumed = entries.filter((platform) => platform.preset === key && platform.assumed?.timeoutMs);
+      expect(row[6]!.includes("(assumed)"), `${key} timeout assumed: ${row[6]}`).toBe(assumed.length > 0);
       expect(row[7], `${key} retention`).toBe(duration(provider.retentionMs!));
     }
   });

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import http from "node:http";
 import { createReceiver, type Provider, providers, type ReceiverCore } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
@@ -142,6 +143,28 @@ describe("signDelivery", () => {
     await expect(signDelivery(provider, { action: "opened" })).rejects.toThrow(/options\.event/);
   });
 
+  it("github: also the legacy SHA-1 X-Hub-Signature GitHub sends, which the receiver never verifies", async () => {
+    const provider = providers.github({ secret: [SECRET, "whsec_rotated"] });
+    const wire = await signDelivery(provider, fixtures.github.ping);
+    const hmac = (algorithm: string, key: string) =>
+      createHmac(algorithm, key).update(wire.body).digest("hex");
+    expect(wire.headers["x-hub-signature"]).toBe(`sha1=${hmac("sha1", SECRET)}`);
+    expect(wire.headers["x-hub-signature-256"]).toBe(`sha256=${hmac("sha256", SECRET)}`);
+    const rotated = await signDelivery(provider, fixtures.github.ping, { secretIndex: 1 });
+    expect(rotated.headers["x-hub-signature"]).toBe(
+      `sha1=${createHmac("sha1", "whsec_rotated").update(rotated.body).digest("hex")}`,
+    );
+    // Verification reads SHA-256 only: a valid SHA-1 alone, or beside a wrong SHA-256, is refused.
+    const receiver = createReceiver({ provider });
+    const post = (headers: Record<string, string>) =>
+      receiver.handle({ method: "POST", headers, rawBody: wire.body });
+    const { "x-hub-signature-256": _sha256, ...sha1Only } = wire.headers;
+    expect((await post(sha1Only)).status).toBe(401);
+    const wrong = { ...wire.headers, "x-hub-signature-256": `sha256=${"0".repeat(64)}` };
+    expect((await post(wrong)).status).toBe(401);
+    expect((await post(wire.headers)).status).toBe(200);
+  });
+
   it("eudr: the platform's headers — event, endpoint id, ISO timestamp, User-Agent — and compact JSON", async () => {
     const wire = await signDelivery(providers.eudr({ secret: SECRET }), fixtures.eudr["supplier.created"], {
       webhookId: "wh_x",
@@ -225,6 +248,30 @@ describe("sendDelivery", () => {
     ]);
     expect(new Set(bodies).size).toBe(1);
     expect(times[3]! - times[2]!).toBeGreaterThanOrEqual(290);
+  });
+
+  it("refuses, before sending, a delay a timer cannot wait (over 2^31 − 1 ms scaled), negative or NaN", async () => {
+    let hits = 0;
+    const url = await serve((_req, res) => {
+      hits += 1;
+      res.writeHead(500).end();
+    });
+    const provider = providers.eudr({ secret: SECRET });
+    const payload = fixtures.eudr["supplier.created"];
+    for (const schedule of [
+      [0, 2 ** 31],
+      [0, -1],
+      [0, Number.NaN],
+      [0, Number.POSITIVE_INFINITY],
+    ]) {
+      await expect(sendDelivery(url, provider, payload, { schedule })).rejects.toThrow(
+        /^sendDelivery: retry schedule: delay #2 is /,
+      );
+    }
+    expect(hits).toBe(0);
+    // Scaled under the limit, the same delay is fine.
+    const scaled = await sendDelivery(url, provider, payload, { schedule: [0, 2 ** 31], timeScale: 1e-8 });
+    expect(scaled.attempts).toHaveLength(2);
   });
 
   it("gives up after the schedule and reports each failure, including timeouts and refused connections", async () => {

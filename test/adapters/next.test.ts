@@ -43,5 +43,42 @@ describe("@webhook-kit/next: webhookApiRoute behind a custom server", () => {
     const read = await signedDelivery(passportEvent());
     const refused = await send(url, { headers: read.headers, body: read.body });
     expect([refused.status, refused.json.error]).toEqual([500, "body_already_consumed"]);
+    // Next's route config cannot turn a custom server's parser off: the message names what can.
+    expect(refused.json.message).toContain("express.raw");
+    expect(refused.json.message).toContain("req.rawBody");
+    expect(refused.json.message).not.toContain("bodyParser: false");
+  });
+
+  it("verifies the exact bytes a custom server kept: express.raw's Buffer req.body, or req.rawBody", async () => {
+    const keepers = {
+      raw: [express4.raw({ type: "*/*" })],
+      verify: [
+        express4.json({
+          verify: (req, _res, buffer) => {
+            (req as { rawBody?: Buffer }).rawBody = buffer;
+          },
+        }),
+      ],
+    };
+    for (const [label, parsers] of Object.entries(keepers)) {
+      const receiver = createReceiver({ provider: eulabel() });
+      const ran: string[] = [];
+      receiver.on("passport.published", (event) => {
+        ran.push(event.id);
+      });
+      const app = express4();
+      app.use(...parsers);
+      app.post("/api/webhooks", webhookApiRoute(receiver));
+      const url = await serve(http.createServer(app), "/api/webhooks");
+      const delivery = await signedDelivery(passportEvent());
+      const res = await send(url, { headers: delivery.headers, body: delivery.body });
+      expect([label, res.status], JSON.stringify(res.json)).toEqual([label, 200]);
+      await receiver.idle();
+      expect(ran, label).toHaveLength(1);
+      // The kept bytes are still checked: a forged signature is refused, not waved through.
+      const forged = { ...delivery.headers, "x-eulabel-signature": `sha256=${"0".repeat(64)}` };
+      const refused = await send(url, { headers: forged, body: delivery.body });
+      expect([label, refused.status]).toEqual([label, 401]);
+    }
   });
 });

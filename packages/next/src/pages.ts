@@ -2,14 +2,23 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleNodeRequest, writeNodeResponse } from "@webhook-kit/core/node";
 import { type ReceiverSource, resolver } from "./source.js";
 
-const MOUNT_HINT =
+/** What a custom server's body parser may have left on the request. */
+type ParsedRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; _body?: unknown };
+
+const NEXT_HINT =
   "In the Next.js Pages Router, add `export const config = { api: { bodyParser: false } }` to this API route file.";
+const CUSTOM_SERVER_FIX =
+  'keep the exact bytes there: app.use(express.raw({ type: "*/*" })) before this route, or express.json({ verify: (req, _res, buf) => { req.rawBody = buf } }), or mount the parser on other paths only.';
+const CUSTOM_SERVER_HINT = `Your custom server's body parser read it first, and Next's route config cannot turn that off: ${CUSTOM_SERVER_FIX}`;
+const PAGES_HINT = `${NEXT_HINT} Behind a custom server whose parser reads first, ${CUSTOM_SERVER_FIX}`;
 
 /**
  * A Pages Router API route (Node.js runtime). Next's body parser must be off for the route, so core reads
  * the exact bytes; left on, every delivery is answered at once with a 500 `body_already_consumed` that says so.
- * The client address is the socket's (Next's `req` is node's IncomingMessage). Like `webhookRoute`, it
- * takes the receiver or a function that makes it on the first request.
+ * Behind a custom server (Express) whose parser runs first, the bytes it kept are verified: a Buffer
+ * `req.body` (`express.raw`) or a Buffer `req.rawBody` (a parser's `verify` hook). The client address is the
+ * socket's (Next's `req` is node's IncomingMessage). Like `webhookRoute`, it takes the receiver or a function
+ * that makes it on the first request.
  *
  * @example
  * // pages/api/webhooks/eulabel.ts
@@ -22,13 +31,25 @@ export function webhookApiRoute(
   source: ReceiverSource,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const receiver = resolver(source);
-  return async (req, res) => {
+  return async (request, res) => {
+    const req = request as ParsedRequest;
+    // body-parser (Express, Connect) marks its reads with `_body`; Next's own parser does not, and never
+    // leaves a Buffer on `req.body` (it parses JSON, forms and text), so a Buffer is a custom server's bytes.
+    const customServer = req._body === true;
     const response = await handleNodeRequest(receiver(), req, {
+      rawBody:
+        req.rawBody instanceof Uint8Array
+          ? req.rawBody
+          : req.body instanceof Uint8Array
+            ? req.body
+            : undefined,
       // Not `req.body !== undefined`: Next sets it only after reading, but a custom server's parser may set
       // it without reading (body-parser 1.x puts {} on a type it skips). A read leaves the stream flowing or ended.
-      bodyParsed: req.readableFlowing !== null || req.readableEnded,
-      framework: "the Next.js Pages Router",
-      mountHint: MOUNT_HINT,
+      bodyParsed: customServer || req.readableFlowing !== null || req.readableEnded,
+      framework: customServer
+        ? "the custom server in front of the Next.js Pages Router"
+        : "the Next.js Pages Router",
+      mountHint: customServer ? CUSTOM_SERVER_HINT : PAGES_HINT,
     });
     writeNodeResponse(res, response);
   };

@@ -33,6 +33,8 @@ export interface SendDeliveryOptions extends SignDeliveryInput {
   /**
    * Delays before each attempt (ms, unscaled). Default: the platform profile's (a `platform` override, or an
    * assumed one where the platform publishes none), else the provider's `retrySchedule`, else one attempt.
+   * Each delay must be a finite number ≥ 0 and, times `timeScale`, at most 2^31 − 1 ms (a RangeError
+   * before anything is sent otherwise).
    */
   schedule?: readonly number[];
   /** Stop after this many attempts (≤ the schedule's length). */
@@ -46,6 +48,25 @@ export interface SendDeliveryOptions extends SignDeliveryInput {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The longest wait `setTimeout` honours (2^31 − 1 ms, about 24.8 days); past it Node fires after 1 ms. */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * Refuses a schedule that cannot be replayed as written, before anything is sent: a delay that is not a
+ * number ≥ 0, or one that, scaled, is longer than a timer can wait.
+ */
+function checkSchedule(schedule: readonly number[], scale: number): void {
+  for (const [index, delay] of schedule.entries()) {
+    const where = `retry schedule: delay #${index + 1} is ${delay} ms`;
+    if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0)
+      throw new RangeError(`sendDelivery: ${where}; every delay must be a finite number of ms ≥ 0.`);
+    if (delay * scale > MAX_DELAY_MS)
+      throw new RangeError(
+        `sendDelivery: ${where}${scale === 1 ? "" : ` (× timeScale ${scale})`}, longer than a timer can wait (${MAX_DELAY_MS} ms, about 24.8 days); shorten it or pass a smaller timeScale.`,
+      );
+  }
+}
 
 /**
  * Sends a signed delivery to `url` the way the platform does: same bytes on every attempt (re-signed with a
@@ -72,6 +93,7 @@ export async function sendDelivery(
     0,
     options.maxAttempts ?? Number.POSITIVE_INFINITY,
   );
+  checkSchedule(schedule, scale);
   const timeoutMs = options.timeoutMs ?? provider.timeoutMs ?? 10_000;
   const doFetch = options.fetch ?? globalThis.fetch;
   // One id for every attempt: a retry is the same delivery.

@@ -1,6 +1,8 @@
 import { z } from "zod/v4";
+import { toHex } from "../encoding.js";
 import { hmacSignature } from "../signature/hmac.js";
-import type { SecretInput } from "../signature/secrets.js";
+import type { SignatureScheme } from "../signature/scheme.js";
+import { encodeSecrets, type SecretInput } from "../signature/secrets.js";
 import {
   asString,
   defineProvider,
@@ -52,6 +54,41 @@ export type GithubProviderEvents<E extends EventSchemas, R extends GithubRouting
 >;
 
 /**
+ * GitHub's scheme: verifies `X-Hub-Signature-256` only; `sign` also writes the legacy SHA-1
+ * `X-Hub-Signature` GitHub still sends beside it, so signed test deliveries carry both headers as the wire does.
+ */
+function githubSignature(secret: SecretInput): SignatureScheme {
+  const sha256 = hmacSignature({
+    header: "x-hub-signature-256",
+    prefix: "sha256=",
+    prefixRequired: true,
+    encoding: "hex",
+    secret,
+    platform: "GitHub",
+  });
+  const keys = encodeSecrets(secret, "utf8", "GitHub");
+  return {
+    name: sha256.name,
+    verify: sha256.verify,
+    async sign(input) {
+      const signed = await sha256.sign(input);
+      // SHA-1 is in Web Crypto everywhere core runs; never the CryptoProvider, which verification uses.
+      const key = await globalThis.crypto.subtle.importKey(
+        "raw",
+        (keys[input.secretIndex ?? 0] ?? keys[0]!) as BufferSource,
+        { name: "HMAC", hash: "SHA-1" },
+        false,
+        ["sign"],
+      );
+      const sha1 = new Uint8Array(
+        await globalThis.crypto.subtle.sign("HMAC", key, input.body as BufferSource),
+      );
+      return { ...signed, headers: { "x-hub-signature": `sha1=${toHex(sha1)}`, ...signed.headers } };
+    },
+  };
+}
+
+/**
  * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body, `X-GitHub-Event` names the event and
  * `X-GitHub-Delivery` (a GUID, kept by redeliveries) identifies the delivery. GitHub does not retry on its
  * own; redeliveries are manual within 3 days, so keys are kept as long.
@@ -75,14 +112,7 @@ export function github<
   const routing = options.routing ?? "event.action";
   return defineProvider({
     name: "github",
-    signature: hmacSignature({
-      header: "x-hub-signature-256",
-      prefix: "sha256=",
-      prefixRequired: true,
-      encoding: "hex",
-      secret: options.secret,
-      platform: "GitHub",
-    }),
+    signature: githubSignature(options.secret),
     signs: "the raw body",
     // Only validators exist at run time; the rest of GithubEvents is types (absent entries route unvalidated).
     events: { ...githubEvents, ...options.events } as GithubProviderEvents<E, R>,

@@ -1,5 +1,6 @@
 import type { DeadLetter, DeliveryQueue } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
+import { printable as p } from "./printable.js";
 import type { Style } from "./style.js";
 import { UsageError } from "./usage-error.js";
 
@@ -55,7 +56,7 @@ export async function deadLetters(
         : await queue.removeDeadLetter(key as string);
     if (!found) {
       const message = `no dead letter with key "${key}" in ${queueLabel(args)} (see dead-letters list).`;
-      io.stderr.write(`${s.bad("error:")} ${message}\n`);
+      io.stderr.write(`${s.bad("error:")} ${p(message)}\n`);
       // A script reading --json gets one JSON document on stdout whatever happened.
       if (args.json) line(io, JSON.stringify({ error: "no_such_dead_letter", key, message }));
       return 2;
@@ -65,8 +66,8 @@ export async function deadLetters(
       line(
         io,
         action === "replay"
-          ? `${s.ok("↻")} replayed ${key}: back on the queue from attempt 1; handlers already done are skipped`
-          : `${s.ok("✓")} removed ${key}`,
+          ? `${s.ok("↻")} replayed ${p(key as string)}: back on the queue from attempt 1; handlers already done are skipped`
+          : `${s.ok("✓")} removed ${p(key as string)}`,
       );
     return 0;
   } finally {
@@ -84,12 +85,14 @@ function parseLimit(value: string | undefined): number {
 
 const queueLabel = (args: DeadLetterArgs) => `queue "${args.queue}"`;
 
+/** Everything a dead letter holds came from a sender or a handler: printed through `printable`. */
+
 function printLetters(io: CliIo, s: Style, letters: readonly DeadLetter[], label: string, now: number) {
   if (letters.length === 0) {
-    line(io, `no dead letters in ${label}`);
+    line(io, `no dead letters in ${p(label)}`);
     return;
   }
-  line(io, `${letters.length} dead letter${letters.length === 1 ? "" : "s"} in ${label}, newest first`);
+  line(io, `${letters.length} dead letter${letters.length === 1 ? "" : "s"} in ${p(label)}, newest first`);
   for (const letter of letters) {
     const attempts = `${letter.attempts} attempt${letter.attempts === 1 ? "" : "s"}`;
     const age =
@@ -97,12 +100,13 @@ function printLetters(io: CliIo, s: Style, letters: readonly DeadLetter[], label
     line(io, "");
     line(
       io,
-      `${s.bad("✗")} ${s.bold(letter.type || "(unknown type)")}  ${s.dim(`${letter.provider}  ${attempts}  ${age}`)}`,
+      `${s.bad("✗")} ${s.bold(p(letter.type || "(unknown type)"))}  ${s.dim(`${p(letter.provider)}  ${attempts}  ${age}`)}`,
     );
-    line(io, `  key    ${letter.key}`);
-    line(io, `  error  ${letter.error}`);
-    if (letter.done.length > 0) line(io, `  done   ${letter.done.join(", ")}`);
-    for (const issue of letter.issues ?? []) line(io, `  issue  ${issue.path || "(root)"}: ${issue.message}`);
+    line(io, `  key    ${p(letter.key)}`);
+    line(io, `  error  ${p(letter.error)}`);
+    if (letter.done.length > 0) line(io, `  done   ${p(letter.done.join(", "))}`);
+    for (const issue of letter.issues ?? [])
+      line(io, `  issue  ${p(issue.path || "(root)")}: ${p(issue.message)}`);
   }
 }
 

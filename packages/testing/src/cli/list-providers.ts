@@ -8,8 +8,11 @@ export interface ProviderSummary {
   preset: string;
   signs: string | undefined;
   timeoutMs: number | undefined;
-  /** The sender's schedule, or the one testing assumes where the preset states none (`assumed`). */
+  /** Whether the timeout is the kit's assumption (the platform publishes none). */
+  assumedTimeout: boolean;
+  /** The sender's schedule, or the one testing assumes where the preset states none. */
   retrySchedule: readonly number[] | undefined;
+  /** Whether the schedule is an assumption (the preset's, or testing's where the preset states none). */
   assumedSchedule: boolean;
   retentionMs: number | undefined;
   examples: number;
@@ -25,8 +28,11 @@ export function providerSummaries(): ProviderSummary[] {
       preset: platform.preset,
       signs: provider.signs,
       timeoutMs: provider.timeoutMs,
+      assumedTimeout: platform.assumed?.timeoutMs === true,
       retrySchedule: provider.retrySchedule ?? platform.retrySchedule,
-      assumedSchedule: provider.retrySchedule === undefined && platform.retrySchedule !== undefined,
+      assumedSchedule:
+        platform.assumed?.retrySchedule === true ||
+        (provider.retrySchedule === undefined && platform.retrySchedule !== undefined),
       retentionMs: provider.retentionMs,
       examples: Object.keys(platform.fixtures).length,
     };
@@ -42,7 +48,7 @@ function describe(summary: ProviderSummary, indent: string): string {
       }${summary.assumedSchedule ? " (assumed)" : ""}`
     : "retries unpublished";
   const timing = [
-    `sender waits ${summary.timeoutMs === undefined ? "?" : duration(summary.timeoutMs)}`,
+    `sender waits ${summary.timeoutMs === undefined ? "?" : duration(summary.timeoutMs)}${summary.assumedTimeout ? " (assumed)" : ""}`,
     attempts,
     `keys kept ${summary.retentionMs === undefined ? "?" : duration(summary.retentionMs)}`,
     `${summary.examples} example event${summary.examples === 1 ? "" : "s"}`,

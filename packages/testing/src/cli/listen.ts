@@ -4,6 +4,7 @@ import { createReceiver, type Logger } from "@webhook-kit/core";
 import { handleNodeRequest, matchesPath, writeNodeResponse } from "@webhook-kit/core/node";
 import { deliveryOutcome } from "../outcome.js";
 import type { CliIo, CommonArgs } from "./io.js";
+import { printable as p } from "./printable.js";
 import { resolveProvider } from "./providers.js";
 import { summariseBody } from "./report.js";
 import { parseNumber } from "./sign-options.js";
@@ -23,27 +24,30 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
     debug: () => {},
     info: () => {},
     // Refusals carry a `code` and are printed with their status below; other warnings (deadline, lease) here.
-    warn: (obj, msg) => "code" in obj || line(io, s.dim(`${time()} ${msg ?? ""} ${JSON.stringify(obj)}`)),
-    error: (obj, msg) => line(io, s.bad(`${time()} ${msg ?? ""} ${JSON.stringify(obj)}`)),
+    // Log fields can hold what a sender sent (a type, an id): printed through `printable`, like the rest.
+    warn: (obj, msg) =>
+      "code" in obj || line(io, s.dim(`${time()} ${p(msg ?? "")} ${p(JSON.stringify(obj))}`)),
+    error: (obj, msg) => line(io, s.bad(`${time()} ${p(msg ?? "")} ${p(JSON.stringify(obj))}`)),
   };
   const receiver = createReceiver({ provider, logger });
   receiver.on("*", (event) => {
-    line(io, `${s.ok("✓")} ${time()} ${s.bold(event.type)} ${s.dim(event.id)}`);
-    line(io, JSON.stringify(event.payload, null, 2));
+    line(io, `${s.ok("✓")} ${time()} ${s.bold(p(event.type))} ${s.dim(p(event.id))}`);
+    // JSON escapes C0 controls but leaves DEL and C1 (\x9b is a CSI) as they are.
+    line(io, p(JSON.stringify(event.payload, null, 2)));
   });
   const server = http.createServer((req, res) => {
     if (args.path !== undefined && !matchesPath((req.url ?? "").split("?")[0] ?? "", args.path)) {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not_found"}');
       line(
         io,
-        `${s.bad("✗")} ${time()} 404 ${req.method ?? ""} ${(req.url ?? "").split("?")[0]} (listening on ${args.path})`,
+        `${s.bad("✗")} ${time()} 404 ${p(req.method ?? "")} ${p((req.url ?? "").split("?")[0] ?? "")} (listening on ${args.path})`,
       );
       return;
     }
     handleNodeRequest(receiver, req).then((response) => {
       writeNodeResponse(res, response);
       if (response.status >= 300) {
-        line(io, `${s.bad("✗")} ${time()} ${response.status} ${errorText(response.body)}`);
+        line(io, `${s.bad("✗")} ${time()} ${response.status} ${p(errorText(response.body))}`);
       } else if (deliveryOutcome(response.status, response.body) === "duplicate") {
         line(io, `${s.warn("↺")} ${time()} duplicate delivery acknowledged; nothing ran`);
       }

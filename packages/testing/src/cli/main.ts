@@ -4,6 +4,7 @@ import type { CliIo, CommonArgs } from "./io.js";
 import { listEvents } from "./list-events.js";
 import { listProviders } from "./list-providers.js";
 import { listen } from "./listen.js";
+import { printable } from "./printable.js";
 import { send } from "./send.js";
 import { signCommand } from "./sign.js";
 import { style, useColour } from "./style.js";
@@ -53,9 +54,26 @@ function argumentError(error: unknown): UsageError {
   return new UsageError(message.split(". ")[0] ?? message);
 }
 
+/**
+ * Whether the run is `dead-letters … --json`, read leniently so an argument error is answered in JSON too: a
+ * script reading its stdout gets one JSON document whatever happened.
+ */
+function deadLettersJson(argv: readonly string[]): boolean {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options,
+    allowPositionals: true,
+    strict: false,
+  });
+  return positionals[0] === "dead-letters" && values.json === true;
+}
+
 /** Runs the CLI; resolves to the exit code (0 ok, 1 not delivered, 2 usage, 3 acknowledged but nothing ran). */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const s = style(useColour(io.stdout.isTTY, io.env));
+  const json = (error: "usage" | "queue_error", message: string) => {
+    if (deadLettersJson(argv)) io.stdout.write(`${JSON.stringify({ error, message })}\n`);
+  };
   try {
     let parsed: ReturnType<
       typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>
@@ -102,11 +120,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (error) {
     if (error instanceof UsageError) {
       // One line for the problem, one for what to do: the whole usage is one --help away.
-      io.stderr.write(`${s.bad("error:")} ${error.message}\n`);
-      io.stderr.write(`${s.dim("hint:")} ${error.hint ?? 'run "webhook-kit --help" for usage.'}\n`);
+      io.stderr.write(`${s.bad("error:")} ${printable(error.message)}\n`);
+      io.stderr.write(
+        `${s.dim("hint:")} ${printable(error.hint ?? 'run "webhook-kit --help" for usage.')}\n`,
+      );
+      json("usage", error.message);
       return 2;
     }
-    io.stderr.write(`${s.bad("error:")} ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`${s.bad("error:")} ${printable(message)}\n`);
+    // Only dead-letters reaches a queue; its other failures (a missing @webhook-kit/bullmq) are the same kind.
+    json("queue_error", message);
     return 1;
   }
 }

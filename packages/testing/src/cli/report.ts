@@ -1,11 +1,15 @@
 import type { DeliveryOutcome } from "../outcome.js";
 import { deliveryOutcome } from "../outcome.js";
 import type { DeliveryAttempt, DeliveryResult } from "../send-delivery.js";
+import { printable } from "./printable.js";
 import type { Style } from "./style.js";
 
 const MAX_SUMMARY = 300;
 
-/** The receiver's answer on one line: compact JSON, or the text with its line breaks folded. */
+/**
+ * The receiver's answer on one line: compact JSON, or the text with its line breaks folded; control
+ * characters shown as escapes (the answer is whatever the server at --url chose to send).
+ */
 export function summariseBody(body: string | undefined): string {
   if (!body || body.trim() === "") return "(empty body)";
   let text: string;
@@ -14,7 +18,7 @@ export function summariseBody(body: string | undefined): string {
   } catch {
     text = body.replace(/\s+/g, " ").trim();
   }
-  return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY)}…` : text;
+  return printable(text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY)}…` : text);
 }
 
 const MARKS: Record<DeliveryOutcome, (s: Style) => string> = {
@@ -31,7 +35,9 @@ const MARKS: Record<DeliveryOutcome, (s: Style) => string> = {
 export function attemptLine(a: DeliveryAttempt, s: Style): string {
   const outcome = deliveryOutcome(a.status, a.responseBody);
   const answer =
-    a.status !== undefined ? `${a.status} ${summariseBody(a.responseBody)}` : (a.error ?? "no response");
+    a.status !== undefined
+      ? `${a.status} ${summariseBody(a.responseBody)}`
+      : printable(a.error ?? "no response");
   return `${MARKS[outcome](s)} attempt ${a.attempt} → ${answer} ${s.dim(`(${a.durationMs} ms)`)}`;
 }
 
@@ -102,7 +108,7 @@ export function verdict(
 
 function failureHint(last: DeliveryAttempt | undefined): string {
   if (!last) return ".";
-  if (last.status === undefined) return `: ${last.error ?? "no response"}.`;
+  if (last.status === undefined) return `: ${printable(last.error ?? "no response")}.`;
   let code = "";
   try {
     code = String((JSON.parse(last.responseBody ?? "") as { error?: unknown }).error ?? "");
@@ -114,5 +120,5 @@ function failureHint(last: DeliveryAttempt | undefined): string {
     invalid_payload: "the body does not fit the receiver's schema for this event; see the issues above.",
   };
   const hint = hints[code] ?? (last.status === 404 ? "check the path in --url." : undefined);
-  return `: ${last.status}${code ? ` ${code}` : ""}${hint ? ` — ${hint}` : "."}`;
+  return `: ${last.status}${code ? ` ${printable(code)}` : ""}${hint ? ` — ${hint}` : "."}`;
 }

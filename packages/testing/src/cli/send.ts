@@ -61,6 +61,12 @@ export async function send(args: CommonArgs, io: CliIo, s: Style): Promise<numbe
   } catch (error) {
     // signDelivery refuses what it cannot sign (e.g. GitHub without an event): the user's input.
     if (error instanceof TypeError) throw new UsageError(error.message);
+    // A schedule that cannot be replayed (a module's platform.retrySchedule or its provider's).
+    if (error instanceof RangeError)
+      throw new UsageError(
+        error.message.replace(/^sendDelivery: /, ""),
+        `Fix the retrySchedule of ${args.provider}${args.retry ? ", or shrink it with --time-scale" : ""}.`,
+      );
     throw error;
   }
   const { line: closing, code } = verdict(

@@ -26,7 +26,8 @@ Commands:
            schedule and how long keys are kept.
   dead-letters
            The deliveries a BullMQ queue gave up on (needs @webhook-kit/bullmq): list them (type, key,
-           attempts, last error, age), replay one from attempt 1, or remove it.
+           attempts, last error, age), replay one from attempt 1, or remove it. With --json, every
+           outcome is one JSON document on stdout (an error: { "error": code, "message" }).
 
 Options:
   --provider     ${providerNames.join(", ")} (see webhook-kit providers),
@@ -42,5 +43,6 @@ Options:
 
 Exit codes: 0 handled (or delivered), 1 not delivered, 2 usage error, 3 acknowledged but nothing ran
 (duplicate, or no handler for the type); dead-letters: 1 queue unreachable, 2 no such key.
-Colour only on a terminal; NO_COLOR turns it off.
+Colour only on a terminal; NO_COLOR turns it off. Control characters in what a sender sent (ids,
+types, errors) are printed as escapes (\\x1b); --json output is exact.
 `;

@@ -58,6 +58,12 @@ export interface TestPlatform<
   fresh(payload: Json, now: number): Json;
   /** A delivery id in the platform's format, made from 32 hex digits. */
   deliveryId(hex: string): string;
+  /**
+   * Which of the preset's sender facts are this kit's assumption, not the platform's documentation (core's
+   * `providers/*.ts` comments say why): `webhook-kit providers` marks them "(assumed)". A `retrySchedule`
+   * stated here is always one.
+   */
+  assumed?: { timeoutMs?: boolean; retrySchedule?: boolean };
 }
 
 /** A platform as written in its file: wire details left out are the common ones (compact JSON, no extra headers). */

@@ -8,6 +8,8 @@ export const eulabelInbound = definePlatform({
   preset: "eulabelInbound",
   create: (secret) => providers.eulabelInbound({ secret }),
   userAgent: "webhook-kit-testing/0.1 (PIM/CMS push)",
+  // No schedule is documented for inbound pushes: the preset assumes EUlabel's own.
+  assumed: { retrySchedule: true },
   headers: (payload) => present("x-webhook-event", payload.event, payload.type),
   fresh: newTimestamp,
   /** Invented: EUlabel's overview names item.create / item.update but shows no payload. */

@@ -23,6 +23,8 @@ export const generic = definePlatform({
   preset: "generic",
   create: (secret) => providers.generic({ secret }),
   userAgent: "ExampleAPI-Webhooks/1.0",
+  // The guide says "respond quickly": the preset's 10 s is the common floor among senders.
+  assumed: { timeoutMs: true },
   headers: (payload, options) => ({
     // The webhook's id, the same on every event (per the X-Webhook-* guide).
     "x-webhook-id": options.webhookId ?? "wh_123456",

@@ -12,6 +12,8 @@ export const shipping = definePlatform({
   userAgent: "webhook-kit-testing/0.1 (shipping API)",
   // The preset states no schedule ("several times with exponential backoff"): an assumed doubling from 1 min.
   retrySchedule: [0, MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE, 16 * MINUTE],
+  // Its guide gives no timeout either: the preset's 10 s is assumed.
+  assumed: { timeoutMs: true, retrySchedule: true },
   fresh: newTimestamp,
   /** The shipping guide's example without its placeholder signature (signDelivery embeds the real one). */
   fixtures: {

@@ -24,6 +24,8 @@ export const stripe = definePlatform({
   preset: "stripe",
   create: (secret) => providers.stripe({ secret }),
   userAgent: "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+  // Stripe publishes neither a timeout nor its delays ("up to 3 days with an exponential back off").
+  assumed: { timeoutMs: true, retrySchedule: true },
   // Stripe sends indented JSON with a trailing newline, and signs every attempt anew.
   serialise: (payload) => `${JSON.stringify(payload, null, 2)}\n`,
   resignEachAttempt: true,
