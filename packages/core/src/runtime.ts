@@ -5,6 +5,7 @@ import type { EventSchemas } from "./providers/define.js";
 import { type DeliveryContext, hasher } from "./providers/define.js";
 import { Router } from "./router.js";
 import type { Settings } from "./settings.js";
+import { MemoryStore, syncStore } from "./store/memory.js";
 import { Ticker, tickPeriod } from "./ticker.js";
 
 /** What the receiver's modules share: settings, the handler registry, one ticker, reporting, background work. */
@@ -78,8 +79,11 @@ export function createRuntime<E extends EventSchemas>(
  */
 function storeCaller(settings: Settings<EventSchemas>, ticker: Ticker): Runtime["storeCall"] {
   const { store, storeTimeoutMs } = settings;
-  if (store.inProcess || store.honoursDeadline) {
-    const withDeadline = !store.inProcess;
+  // A MemoryStore counts as in-process only as itself (not behind a Proxy, a subclass or a spy, which may
+  // wait): its `inProcess` read through a Proxy would answer for the target.
+  const inProcess = store instanceof MemoryStore ? syncStore(store) !== undefined : store.inProcess === true;
+  if (inProcess || store.honoursDeadline) {
+    const withDeadline = !inProcess;
     return async (_what, call) => {
       try {
         return await call(withDeadline ? Date.now() + storeTimeoutMs : undefined);

@@ -67,7 +67,7 @@ function shownPath(
     container = present ? (here as Record<string, unknown>)[key] : undefined;
     if (!present) return key;
     if (Array.isArray(here) && /^(0|[1-9]\d*)$/.test(key)) return key;
-    const quotedAsName = message.includes(`'${key}'`) || message.includes(`"${key}"`);
+    const quotedAsName = quotedIn(message, key);
     if (FIELD_NAME.test(key) && !quotedAsName) return key;
     if (quotedAsName || (key !== "" && quotes(message, key))) quotedKey = true;
     return HIDDEN_KEY;
@@ -117,15 +117,26 @@ function safeMessage(message: string, value: unknown): string {
 
 /**
  * Whether `message` quotes one of the object's own keys, as zod's strict objects do ("Unrecognized key(s)
- * in object: 'x'", zod 4: `Unrecognized key: "x"`): the sender chose those names. Only quoted names count,
- * so a schema's own message that mentions a field in plain words is kept.
+ * in object: 'x'", zod 4: `Unrecognized key: "x"`): the sender chose those names. A field-like name counts
+ * only when quoted, so a schema's own message that mentions a field in plain words is kept; any other key
+ * (markup, spaces, symbols) counts wherever it appears.
  */
 function quotesKey(message: string, value: object): boolean {
-  if (!message.includes("'") && !message.includes('"')) return false;
+  if (Array.isArray(value)) return false; // indexes are not names a sender chose
   for (const key in value) {
-    if (message.includes(`'${key}'`) || message.includes(`"${key}"`)) return true;
+    if (key === "") continue;
+    // A field-like name counts only when quoted; any other key counts wherever it appears as a token.
+    if (FIELD_NAME.test(key) ? quotedIn(message, key) : quotes(message, key)) return true;
   }
   return false;
+}
+
+/** The quote pairs validators (and custom messages) wrap a name in. */
+const QUOTE_PAIRS = ["''", '""', "``", "«»", "“”", "‘’", "‹›"] as const;
+
+/** Whether `message` quotes `key` in any common style ('x', "x", `x`, «x», “x”, ‘x’). */
+function quotedIn(message: string, key: string): boolean {
+  return QUOTE_PAIRS.some((pair) => message.includes(`${pair[0]}${key}${pair[1]}`));
 }
 
 /** `text` as a whole token of `message` (so the value 1 is found in "received 1", not in "expected 10"). */

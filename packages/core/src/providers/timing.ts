@@ -37,14 +37,16 @@ export function checkRetrySchedule(where: string, schedule: unknown): readonly n
       where,
     );
   }
-  schedule.forEach((delay: unknown, index) => {
+  // A plain loop, not forEach: forEach skips the holes of a sparse array ([0, , 60_000]).
+  for (let index = 0; index < schedule.length; index++) {
+    const delay: unknown = schedule[index];
     if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0) {
       throw invalidConfig(
         `retrySchedule[${index}] must be a finite number of ms ≥ 0, got ${described(delay)}.`,
         where,
       );
     }
-  });
+  }
   return schedule;
 }
 

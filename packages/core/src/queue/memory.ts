@@ -56,7 +56,8 @@ export class MemoryQueue implements DeliveryQueue {
     const ttl =
       options.retentionMs === undefined
         ? 86_400_000
-        : checkDuration("MemoryQueue", "retentionMs", options.retentionMs, MAX_RETENTION_MS);
+        : // lru-cache takes whole ms only: a fractional retention is rounded up, never refused by lru-cache.
+          Math.ceil(checkDuration("MemoryQueue", "retentionMs", options.retentionMs, MAX_RETENTION_MS));
     this.#completed = new LRUCache({ max, ttl });
   }
 

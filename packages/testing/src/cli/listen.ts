@@ -33,7 +33,8 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
   receiver.on("*", (event) => {
     line(io, `${s.ok("✓")} ${time()} ${s.bold(p(event.type))} ${s.dim(p(event.id))}`);
     // JSON escapes C0 controls but leaves DEL and C1 (\x9b is a CSI) as they are.
-    line(io, p(JSON.stringify(event.payload, null, 2)));
+    // Escaped line by line: the indentation's own newlines stay newlines.
+    line(io, JSON.stringify(event.payload, null, 2).split("\n").map(p).join("\n"));
   });
   const server = http.createServer((req, res) => {
     if (args.path !== undefined && !matchesPath((req.url ?? "").split("?")[0] ?? "", args.path)) {

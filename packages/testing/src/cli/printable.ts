@@ -1,6 +1,8 @@
 // C0 controls, DEL, C1 controls, and the bidi embeddings/overrides/isolates that reorder what a line shows.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// Lone surrogates too: a terminal shows each as "�", so two different keys would print alike.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const visible = (char: string): string => {
   const code = char.charCodeAt(0);
@@ -19,5 +21,5 @@ const visible = (char: string): string => {
  * printable("evt_\u001b]0;PWNED\u0007"); // "evt_\\x1b]0;PWNED\\x07"
  */
 export function printable(text: string): string {
-  return text.replace(UNSAFE, visible);
+  return text.replace(UNSAFE, visible).replace(LONE_SURROGATE, visible);
 }
