@@ -1,7 +1,7 @@
 // Shared benchmark plumbing: servers run in a child process (so client and server do not share an event
 // loop), autocannon drives them from this one, every row in the same run, reported as ratios.
 import { fork } from "node:child_process";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { providers, sign } from "@webhook-kit/core";
 import autocannon from "autocannon";
@@ -222,4 +222,17 @@ export function readBody(req, limit = 1024 * 1024) {
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
+}
+
+/** A GitHub push as GitHub sends it: a fresh X-GitHub-Delivery and the SHA-256 signature over `body`. */
+export function githubDelivery(secret, body) {
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // node:http server, on GitHub push deliveries of ≈ 1.1 KB, each with a fresh X-GitHub-Delivery and distinct
 // bytes, so every deduplicating row runs its new-event path. Same run, alternating rounds, ratios to bare.
 // Uses the built dist: `pnpm build` first.   node bench/octokit.bench.mjs
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac } from "node:crypto";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { createNodeMiddleware, Webhooks } from "@octokit/webhooks";
@@ -16,6 +16,7 @@ import Fastify from "fastify";
 import Koa from "koa";
 import {
   benchRedis,
+  githubDelivery,
   handVerified,
   measureGroup,
   printCpu,
@@ -69,18 +70,7 @@ function pushBody(i) {
 
 function deliveries(count = Number(process.env.BENCH_BODIES ?? 100_000)) {
   const out = [];
-  for (let i = 0; i < count; i++) {
-    const body = pushBody(i);
-    out.push({
-      body,
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "push",
-        "x-github-delivery": randomUUID(),
-        "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
-      },
-    });
-  }
+  for (let i = 0; i < count; i++) out.push(githubDelivery(SECRET, pushBody(i)));
   return out;
 }
 

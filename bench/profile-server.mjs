@@ -3,10 +3,10 @@
 // e.g. `node bench/profile-server.mjs kit 6 /tmp/prof` writes a .cpuprofile (open it in Chrome DevTools).
 // Kinds are those of octokit.bench.mjs (bare, octokit, kit, fastify-kit, …). Uses the built dist.
 import { fork } from "node:child_process";
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { measure } from "./lib.mjs";
+import { githubDelivery, measure } from "./lib.mjs";
 
 const [kind = "kit", seconds = "6", dir] = process.argv.slice(2);
 const SECRET = "bench_github_secret";
@@ -15,16 +15,9 @@ const SECRET = "bench_github_secret";
 const traffic = [];
 for (let i = 0; i < 50_000; i++) {
   const after = createHmac("sha1", "x").update(String(i)).digest("hex");
-  const body = JSON.stringify({ ref: "refs/heads/main", after, pad: "y".repeat(1000) });
-  traffic.push({
-    body,
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": "push",
-      "x-github-delivery": randomUUID(),
-      "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
-    },
-  });
+  traffic.push(
+    githubDelivery(SECRET, JSON.stringify({ ref: "refs/heads/main", after, pad: "y".repeat(1000) })),
+  );
 }
 
 const script = fileURLToPath(new URL("./octokit.bench.mjs", import.meta.url));
