@@ -7,8 +7,6 @@ export interface WebhookMiddlewareOptions {
   path?: string;
 }
 
-type WithRawBody = Request & { rawBody?: unknown };
-
 const MOUNT_HINT =
   'Register webhookMiddleware before express.json(), or keep the bytes: express.json({ verify: keepRawBody }) from "@webhook-kit/express".';
 
@@ -24,10 +22,9 @@ export function webhookMiddleware(
 ): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (options.path !== undefined && !matchesPath(req.path, options.path)) return next();
-    const raw = (req as WithRawBody).rawBody;
+    // The bytes a parser kept (`req.rawBody`, an `express.raw` Buffer) and whether one read the stream are
+    // core's to see: handleNodeRequest reads what Connect-style parsers leave.
     handleNodeRequest(receiver, req, {
-      rawBody: raw instanceof Uint8Array ? raw : req.body instanceof Uint8Array ? req.body : undefined,
-      bodyParsed: streamWasRead(req),
       remoteAddress: req.ip,
       framework: "Express",
       mountHint: MOUNT_HINT,
@@ -35,15 +32,6 @@ export function webhookMiddleware(
       res.status(response.status).set(response.headers).send(response.body);
     }, next);
   };
-}
-
-/**
- * Whether a body parser really read the request stream. Not `req.body !== undefined`: body-parser 1.x
- * (Express 4) sets `req.body = {}` even for a content type it skips without reading a byte. body-parser
- * marks a read with `req._body = true`; any reader leaves the stream flowing, paused or ended.
- */
-function streamWasRead(req: Request): boolean {
-  return (req as { _body?: unknown })._body === true || req.readableFlowing !== null || req.readableEnded;
 }
 
 /**

@@ -50,7 +50,6 @@ export function webhookMiddleware(
     const kept = consumed ? keptBytes(ctx) : undefined;
     const response = await handleNodeRequest(receiver, ctx.req, {
       rawBody: kept instanceof Uint8Array ? kept : undefined,
-      bodyParsed: consumed,
       remoteAddress: ctx.ip || undefined,
       framework: "Koa",
       mountHint: () => mountHint(typeof kept === "string" ? kept : "not_kept", options.path ?? ctx.path),

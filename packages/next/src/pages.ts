@@ -3,7 +3,7 @@ import { handleNodeRequest, writeNodeResponse } from "@webhook-kit/core/node";
 import { type ReceiverSource, resolver } from "./source.js";
 
 /** What a custom server's body parser may have left on the request. */
-type ParsedRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; _body?: unknown };
+type ParsedRequest = IncomingMessage & { _body?: unknown };
 
 const NEXT_HINT =
   "In the Next.js Pages Router, add `export const config = { api: { bodyParser: false } }` to this API route file.";
@@ -33,19 +33,11 @@ export function webhookApiRoute(
   const receiver = resolver(source);
   return async (request, res) => {
     const req = request as ParsedRequest;
-    // body-parser (Express, Connect) marks its reads with `_body`; Next's own parser does not, and never
-    // leaves a Buffer on `req.body` (it parses JSON, forms and text), so a Buffer is a custom server's bytes.
+    // body-parser (Express, Connect) marks its reads with `_body`; Next's own parser does not.
     const customServer = req._body === true;
+    // Bytes a custom server's parser kept (a Buffer `req.body` or `req.rawBody`), and whether the stream was
+    // read, are core's to see; only the words of the fix depend on who read it.
     const response = await handleNodeRequest(receiver(), req, {
-      rawBody:
-        req.rawBody instanceof Uint8Array
-          ? req.rawBody
-          : req.body instanceof Uint8Array
-            ? req.body
-            : undefined,
-      // Not `req.body !== undefined`: Next sets it only after reading, but a custom server's parser may set
-      // it without reading (body-parser 1.x puts {} on a type it skips). A read leaves the stream flowing or ended.
-      bodyParsed: customServer || req.readableFlowing !== null || req.readableEnded,
       framework: customServer
         ? "the custom server in front of the Next.js Pages Router"
         : "the Next.js Pages Router",

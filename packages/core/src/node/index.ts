@@ -11,9 +11,16 @@ export { matchesPath } from "../path.js";
 export { readNodeBody };
 
 export interface NodeRequestOptions {
-  /** The exact bytes, when an upstream parser kept them (e.g. a `verify` hook that stored `req.rawBody`). */
+  /**
+   * The exact bytes, when an upstream parser kept them. Default: what a Connect-style parser (body-parser,
+   * `express.raw`/`json`) left — a Buffer `req.rawBody` (a `verify` hook) or a Buffer `req.body`.
+   */
   rawBody?: Uint8Array | undefined;
-  /** True when an upstream parser already read the stream; each adapter knows its framework's parsers. */
+  /**
+   * True when an upstream parser already read the stream. Default: body-parser's `req._body` mark, or a
+   * stream left flowing or ended (`req.body !== undefined` is no sign: body-parser 1.x sets `{}` on a
+   * content type it skips without reading a byte).
+   */
   bodyParsed?: boolean;
   /** The client address as the framework resolves it (honours Express/Koa "trust proxy"). */
   remoteAddress?: string | undefined;
@@ -38,6 +45,20 @@ function copyHeaders(headers: IncomingMessage["headers"]): Record<string, string
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;
+}
+
+/** What a Connect-style body parser may leave on the request. */
+type ParsedByConnect = IncomingMessage & { body?: unknown; rawBody?: unknown; _body?: unknown };
+
+/** The exact bytes a parser kept: a Buffer `req.rawBody` first (a `verify` hook), else a Buffer `req.body`. */
+function keptRawBody(req: ParsedByConnect): Uint8Array | undefined {
+  if (req.rawBody instanceof Uint8Array) return req.rawBody;
+  return req.body instanceof Uint8Array ? req.body : undefined;
+}
+
+/** Whether something upstream read the stream: body-parser marks it with `_body`; any reader leaves it flowing or ended. */
+function streamWasRead(req: ParsedByConnect): boolean {
+  return req._body === true || req.readableFlowing !== null || req.readableEnded;
 }
 
 /** The path of a request target: origin-form (`/a?b`) or absolute-form (`http://host/a?b`, via proxies). */
@@ -80,8 +101,9 @@ export async function handleNodeRequest(
   if (req.url !== undefined) head.path = pathOf(req.url);
   let reading = false;
   const response = await receiver.receive(head, () => {
-    if (options.rawBody) return options.rawBody;
-    if (options.bodyParsed || req.readableEnded) {
+    const kept = options.rawBody ?? keptRawBody(req);
+    if (kept) return kept;
+    if ((options.bodyParsed ?? streamWasRead(req)) || req.readableEnded) {
       const hint = options.mountHint;
       throw bodyConsumed(options.framework, typeof hint === "function" ? hint() : hint);
     }
