@@ -33,3 +33,25 @@ export function bounded<T>(
     );
   });
 }
+
+/** Who keeps a call's time budget: nobody (in-process, no I/O), the callee (it honours its deadline), or here. */
+export type BudgetKeeper = "none" | "callee" | "here";
+
+/**
+ * One time budget per call to a store or a queue, one timer at most: the callee gets the deadline and, when
+ * it honours it, settles by it on its own; otherwise `bounded` keeps it here. Any failure becomes `fail(cause)`.
+ */
+export function withinBudget<T>(
+  ticker: Ticker,
+  ms: number,
+  what: string,
+  keeper: BudgetKeeper,
+  call: (deadline: number | undefined) => Promise<T>,
+  fail: (cause: unknown) => Error,
+): Promise<T> {
+  if (keeper === "here") return bounded(ticker, ms, what, () => call(Date.now() + ms), fail);
+  const deadline = keeper === "callee" ? Date.now() + ms : undefined;
+  return new Promise<T>((resolve) => resolve(call(deadline))).catch((cause: unknown) => {
+    throw fail(cause);
+  });
+}

@@ -1,4 +1,4 @@
-import { bounded } from "./bounded.js";
+import { withinBudget } from "./bounded.js";
 import { storeUnavailable, type WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
 import type { EventSchemas } from "./providers/define.js";
@@ -73,31 +73,13 @@ export function createRuntime<E extends EventSchemas>(
   };
 }
 
-/**
- * One time budget per store call, one timer at most: an in-process store cannot hang on I/O (no deadline,
- * no timer); a store that honours its deadline settles by it (no timer here); any other is bounded here.
- */
+/** One time budget per store call, one timer at most (see `withinBudget`). */
 function storeCaller(settings: Settings<EventSchemas>, ticker: Ticker): Runtime["storeCall"] {
   const { store, storeTimeoutMs } = settings;
   // A MemoryStore counts as in-process only as itself (not behind a Proxy, a subclass or a spy, which may
   // wait): its `inProcess` read through a Proxy would answer for the target.
   const inProcess = store instanceof MemoryStore ? syncStore(store) !== undefined : store.inProcess === true;
-  if (inProcess || store.honoursDeadline) {
-    const withDeadline = !inProcess;
-    return async (_what, call) => {
-      try {
-        return await call(withDeadline ? Date.now() + storeTimeoutMs : undefined);
-      } catch (cause) {
-        throw storeUnavailable(cause);
-      }
-    };
-  }
+  const keeper = inProcess ? "none" : store.honoursDeadline ? "callee" : "here";
   return (what, call) =>
-    bounded(
-      ticker,
-      storeTimeoutMs,
-      `store ${what}`,
-      () => call(Date.now() + storeTimeoutMs),
-      storeUnavailable,
-    );
+    withinBudget(ticker, storeTimeoutMs, `store ${what}`, keeper, call, storeUnavailable);
 }

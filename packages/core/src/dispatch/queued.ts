@@ -1,6 +1,6 @@
-import { bounded } from "../bounded.js";
+import { withinBudget } from "../bounded.js";
 import { queueUnavailable } from "../errors.js";
-import type { DeliveryQueue, QueuedDelivery } from "../queue/types.js";
+import type { QueuedDelivery } from "../queue/types.js";
 import { acknowledge } from "../response.js";
 import type { Runtime } from "../runtime.js";
 import { completeClaim, releaseClaim } from "./claim.js";
@@ -27,7 +27,14 @@ export function queuedDispatch(rt: Runtime): Dispatch {
     if (parsed.attempt !== undefined) job.senderAttempt = parsed.attempt;
     let result: "queued" | "duplicate";
     try {
-      result = await enqueueBy(queue, job, queueTimeoutMs, rt.ticker);
+      result = await withinBudget(
+        rt.ticker,
+        queueTimeoutMs,
+        "queue write",
+        queue.honoursDeadline ? "callee" : "here",
+        (deadline) => queue.enqueue(job, { deadline }),
+        queueUnavailable,
+      );
     } catch (error) {
       await releaseClaim(rt, event.id, token);
       throw error;
@@ -44,30 +51,6 @@ export function queuedDispatch(rt: Runtime): Dispatch {
     logger.debug({ provider: provider.name, type: event.type, id: event.id }, "delivery queued");
     return acknowledge("queued");
   };
-}
-
-/** One time budget per enqueue, one timer: the queue's own when it honours its deadline, else the ticker's. */
-async function enqueueBy(
-  queue: DeliveryQueue,
-  job: QueuedDelivery,
-  timeoutMs: number,
-  ticker: Runtime["ticker"],
-): Promise<"queued" | "duplicate"> {
-  const deadline = Date.now() + timeoutMs;
-  if (!queue.honoursDeadline) {
-    return bounded(
-      ticker,
-      timeoutMs,
-      "queue write",
-      () => queue.enqueue(job, { deadline }),
-      queueUnavailable,
-    );
-  }
-  try {
-    return await queue.enqueue(job, { deadline });
-  } catch (cause) {
-    throw queueUnavailable(cause);
-  }
 }
 
 /** Credentials a proxy or client adds never reach the queue (kept for days, shown by queue dashboards). */
