@@ -1,7 +1,8 @@
 import http from "node:http";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
-import type { AdapterUnderTest } from "@webhook-kit/testing/conformance";
+import { webhookApiRoute } from "@webhook-kit/next";
+import type { AdapterUnderTest, BeforeWebhook } from "@webhook-kit/testing/conformance";
 import express from "express";
 import express4 from "express4";
 import { fastifyAdapter } from "./servers/fastify.js";
@@ -13,8 +14,9 @@ export const listen = listenOn;
 
 const expressAdapter: AdapterUnderTest = {
   name: "express",
-  start: (receiver, path) => {
+  start: (receiver, path, before) => {
     const app = express();
+    if (before) app.use(connectStyle(before));
     app.use(webhookMiddleware(receiver, { path }));
     app.use(express.json());
     return listen(http.createServer(app), path);
@@ -24,22 +26,59 @@ const expressAdapter: AdapterUnderTest = {
 /** Express 4 still runs in many apps: the same middleware must behave the same there. */
 const express4Adapter: AdapterUnderTest = {
   name: "express@4",
-  start: (receiver, path) => {
+  start: (receiver, path, before) => {
     const app = express4();
+    if (before) app.use(connectStyle(before));
     app.use(webhookMiddleware(receiver, { path }) as unknown as express4.RequestHandler);
     app.use(express4.json());
     return listen(http.createServer(app), path);
   },
 };
 
+/** `before` as Connect-style middleware: runs, then hands on. */
+const connectStyle =
+  (before: BeforeWebhook) => (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => {
+    before(req, res);
+    next();
+  };
+
+/** A plain listener with `before` called first, as a wrapper around it would. */
+const wrapped =
+  (before: BeforeWebhook | undefined, listener: http.RequestListener): http.RequestListener =>
+  (req, res) => {
+    before?.(req, res);
+    listener(req, res);
+  };
+
 const nodeHttpAdapter: AdapterUnderTest = {
   name: "node:http",
-  start: (receiver, path) => listen(http.createServer(createNodeHandler(receiver, { path })), path),
+  start: (receiver, path, before) =>
+    listen(http.createServer(wrapped(before, createNodeHandler(receiver, { path }))), path),
+};
+
+/**
+ * The Pages Router's API route function on plain node:http (Next hands it node's req and res): the rows about
+ * a response already sent need the route in-process; the contract's rows also run under real `next start`.
+ */
+const nextPagesAdapter: AdapterUnderTest = {
+  name: "next pages (webhookApiRoute)",
+  start: (receiver, path, before) => {
+    const route = webhookApiRoute(receiver);
+    return listen(
+      http.createServer(
+        wrapped(before, (req, res) => {
+          void route(req, res);
+        }),
+      ),
+      path,
+    );
+  },
 };
 
 /** `receiver.fetch()` behind a minimal Request/Response bridge, as Hono/Bun/Deno would call it. */
 const fetchAdapter: AdapterUnderTest = {
   name: "fetch",
+  returnsResponse: true,
   start: (receiver, path) =>
     listen(
       http.createServer(async (req, res) => {
@@ -72,6 +111,7 @@ export const adapters: AdapterUnderTest[] = [
   expressAdapter,
   express4Adapter,
   nodeHttpAdapter,
+  nextPagesAdapter,
   fetchAdapter,
   koaAdapter,
   koa2Adapter,

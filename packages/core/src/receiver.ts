@@ -6,7 +6,7 @@ import { type BodyReader, createPipeline } from "./pipeline.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
 import { createRuntime } from "./runtime.js";
 import { resolveSettings } from "./settings.js";
-import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
+import type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { fetchHandler } from "./web/fetch.js";
 import { type DeliveryWorker, startWorker, type WorkOptions } from "./worker.js";
 
@@ -16,6 +16,11 @@ export interface ReceiverCore {
   readonly maxBodyBytes: number;
   readonly bodyTimeoutMs: number;
   readonly ackDeadlineMs: number;
+  /**
+   * The receiver's logger (never throws), for what an adapter sees after core answered: e.g. a response that
+   * something mounted before it already sent. Optional, so a hand-written ReceiverCore still fits.
+   */
+  readonly logger?: Logger;
   /**
    * The whole decision for one request: header checks first, then `readBody` (only if they pass), then
    * verification, parsing, dedupe and dispatch. Adapters supply the reader. Never throws.
@@ -69,7 +74,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
   const rt = createRuntime(settings, options.onError);
   const dispatch = settings.queue ? queuedDispatch(rt) : inlineDispatch(rt);
   const { receive } = createPipeline(rt, dispatch);
-  const { maxBodyBytes, bodyTimeoutMs, ackDeadlineMs } = settings;
+  const { maxBodyBytes, bodyTimeoutMs, ackDeadlineMs, logger } = settings;
   const types = (type: string | readonly string[]) => (typeof type === "string" ? [type] : type);
 
   const receiver: Receiver<E> = {
@@ -77,6 +82,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     maxBodyBytes,
     bodyTimeoutMs,
     ackDeadlineMs,
+    logger,
     on(type: string | readonly string[], handler: Handler<never>, handlerOptions?: HandlerOptions) {
       rt.router.add(types(type), handler as Handler<WebhookEvent>, handlerOptions?.id);
       return receiver;

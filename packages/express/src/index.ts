@@ -1,5 +1,5 @@
 import type { ReceiverCore } from "@webhook-kit/core";
-import { handleNodeRequest, matchesPath } from "@webhook-kit/core/node";
+import { handleNodeRequest, matchesPath, sendNodeResponse } from "@webhook-kit/core/node";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
 export interface WebhookMiddlewareOptions {
@@ -28,9 +28,15 @@ export function webhookMiddleware(
       remoteAddress: req.ip,
       framework: "Express",
       mountHint: MOUNT_HINT,
-    }).then((response) => {
-      res.status(response.status).set(response.headers).send(response.body);
-    }, next);
+    }).then(
+      // Never a throw from here: a response a timeout middleware already sent is logged, not re-sent.
+      (response) =>
+        sendNodeResponse(res, response, receiver, {
+          framework: "Express",
+          write: () => res.status(response.status).set(response.headers).send(response.body),
+        }),
+      next,
+    );
   };
 }
 

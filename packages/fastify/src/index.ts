@@ -1,5 +1,5 @@
 import type { ReceiverCore } from "@webhook-kit/core";
-import { handleNodeRequest } from "@webhook-kit/core/node";
+import { answeredElsewhere, handleNodeRequest } from "@webhook-kit/core/node";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import fp from "fastify-plugin";
 
@@ -26,7 +26,11 @@ async function webhookContext(
   // Not async: Fastify then has no promise of ours to wrap; the reply is sent when core answers.
   const handler = (request: FastifyRequest, reply: FastifyReply): void => {
     handleNodeRequest(receiver, request.raw, { remoteAddress: request.ip, framework: "Fastify" }).then(
-      (response) => reply.code(response.status).headers(response.headers).send(response.body),
+      (response) => {
+        // A hook that answered first (a response timeout) keeps its answer; ours is logged, not re-sent.
+        if (answeredElsewhere(reply.raw, response, receiver, "Fastify")) return;
+        reply.code(response.status).headers(response.headers).send(response.body);
+      },
       (error: unknown) => reply.send(error),
     );
   };

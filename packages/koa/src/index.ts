@@ -1,5 +1,5 @@
 import type { ReceiverCore } from "@webhook-kit/core";
-import { handleNodeRequest, matchesPath } from "@webhook-kit/core/node";
+import { answeredElsewhere, handleNodeRequest, matchesPath } from "@webhook-kit/core/node";
 import type { Context, Middleware } from "koa";
 
 export interface WebhookMiddlewareOptions {
@@ -54,6 +54,8 @@ export function webhookMiddleware(
       framework: "Koa",
       mountHint: () => mountHint(typeof kept === "string" ? kept : "not_kept", options.path ?? ctx.path),
     });
+    // Koa itself skips writes to a sent response; saying so in the log is ours.
+    if (answeredElsewhere(ctx.res, response, receiver, "Koa")) return;
     ctx.status = response.status;
     ctx.set(response.headers);
     ctx.body = response.body;

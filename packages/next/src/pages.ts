@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { handleNodeRequest, writeNodeResponse } from "@webhook-kit/core/node";
+import { handleNodeRequest, sendNodeResponse } from "@webhook-kit/core/node";
 import { type ReceiverSource, resolver } from "./source.js";
 
 /** What a custom server's body parser may have left on the request. */
@@ -37,12 +37,13 @@ export function webhookApiRoute(
     const customServer = req._body === true;
     // Bytes a custom server's parser kept (a Buffer `req.body` or `req.rawBody`), and whether the stream was
     // read, are core's to see; only the words of the fix depend on who read it.
-    const response = await handleNodeRequest(receiver(), req, {
+    const receiving = receiver();
+    const response = await handleNodeRequest(receiving, req, {
       framework: customServer
         ? "the custom server in front of the Next.js Pages Router"
         : "the Next.js Pages Router",
       mountHint: customServer ? CUSTOM_SERVER_HINT : PAGES_HINT,
     });
-    writeNodeResponse(res, response);
+    sendNodeResponse(res, response, receiving, { framework: "Next.js Pages Router" });
   };
 }

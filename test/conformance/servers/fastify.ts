@@ -5,8 +5,14 @@ import Fastify from "fastify";
 /** Fastify 5 on its own server (its request handling, not a node:http bridge), the plugin registered. */
 export const fastifyAdapter: AdapterUnderTest = {
   name: "fastify",
-  start: async (receiver, path) => {
+  start: async (receiver, path, before) => {
     const app = Fastify({ forceCloseConnections: true });
+    if (before) {
+      app.addHook("onRequest", (request, reply, done) => {
+        before(request.raw, reply.raw);
+        done();
+      });
+    }
     await app.register(webhookPlugin, { receiver, path });
     await app.listen({ port: 0, host: "127.0.0.1" });
     const address = app.server.address();

@@ -9,8 +9,14 @@ import { listenOn } from "./listen.js";
 /** Koa 3 as an app would mount it: the webhook first, the app's body parser after it. */
 export const koaAdapter: AdapterUnderTest = {
   name: "koa",
-  start: (receiver, path) => {
+  start: (receiver, path, before) => {
     const app = new Koa();
+    if (before) {
+      app.use((ctx, next) => {
+        before(ctx.req, ctx.res);
+        return next();
+      });
+    }
     app.use(webhookMiddleware(receiver, { path }));
     app.use(koaBodyParser());
     return listenOn(http.createServer(app.callback()), path);
@@ -20,8 +26,14 @@ export const koaAdapter: AdapterUnderTest = {
 /** Koa 2 (the "koa2" alias of npm:koa@^2), which the package's peer range still covers: the same mounting. */
 export const koa2Adapter: AdapterUnderTest = {
   name: "koa@2",
-  start: (receiver, path) => {
+  start: (receiver, path, before) => {
     const app = new Koa2();
+    if (before) {
+      app.use((ctx, next) => {
+        before(ctx.req, ctx.res);
+        return next();
+      });
+    }
     app.use(webhookMiddleware(receiver, { path }) as unknown as Parameters<typeof app.use>[0]);
     app.use(koaBodyParser() as unknown as Parameters<typeof app.use>[0]);
     return listenOn(http.createServer(app.callback()), path);

@@ -4,11 +4,12 @@ import { matchesPath } from "../path.js";
 import type { ReceiverCore } from "../receiver.js";
 import { errorResponse } from "../response.js";
 import type { WebhookRequestHead, WebhookResponse } from "../types.js";
+import { answeredElsewhere, cutShort, sendNodeResponse, writeNodeResponse } from "./answer.js";
 import { lingerThenDestroy, readNodeBody } from "./body.js";
 
 /** The path rule adapters share (one trailing slash, escapes of unreserved characters). */
 export { matchesPath } from "../path.js";
-export { readNodeBody };
+export { answeredElsewhere, readNodeBody, sendNodeResponse, writeNodeResponse };
 
 export interface NodeRequestOptions {
   /**
@@ -117,23 +118,6 @@ export async function handleNodeRequest(
 }
 
 /**
- * Copies a WebhookResponse onto a node:http response.
- *
- * @example
- * writeNodeResponse(res, await handleNodeRequest(receiver, req));
- */
-export function writeNodeResponse(res: ServerResponse, response: WebhookResponse): void {
-  res.writeHead(response.status, response.headers);
-  res.end(response.body);
-}
-
-/** Only a socket already gone can land here; never leave a live response hanging. */
-function cutShort(res: ServerResponse): void {
-  if (!res.headersSent) res.writeHead(500);
-  res.end();
-}
-
-/**
  * A `node:http` listener: `http.createServer(createNodeHandler(receiver))`. With `path`, other paths get 404.
  *
  * @example
@@ -153,13 +137,7 @@ export function createNodeHandler(
       return;
     }
     handleNodeRequest(receiver, req).then(
-      (response) => {
-        try {
-          writeNodeResponse(res, response);
-        } catch {
-          cutShort(res);
-        }
-      },
+      (response) => sendNodeResponse(res, response, receiver),
       () => cutShort(res),
     );
   };

@@ -1,13 +1,16 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
+import { describeAdapterRows } from "./adapter-suite.js";
 import { describeReceiverConformance } from "./receiver-suite.js";
 import { type AdapterUnderTest, inProcess, type RunningAdapter } from "./targets.js";
 
-export type { AdapterUnderTest, RunningAdapter } from "./targets.js";
+export type { AdapterUnderTest, BeforeWebhook, RunningAdapter } from "./targets.js";
 
 /**
  * Every row of the receiver contract, over real HTTP, through an adapter started in this process: one
- * server per test, each on a receiver built for that row (allow-lists, a failing handler, a slow store…).
+ * server per test, each on a receiver built for that row (allow-lists, a failing handler, a slow store…);
+ * then the adapter's own rows (a response its app already sent, refusals that never read the body,
+ * malformed heads).
  *
  * @example
  * import http from "node:http";
@@ -15,11 +18,16 @@ export type { AdapterUnderTest, RunningAdapter } from "./targets.js";
  * import { describeAdapterConformance, listen } from "@webhook-kit/testing/conformance";
  *
  * describeAdapterConformance("node:http", {
- *   start: (receiver, path) => listen(http.createServer(createNodeHandler(receiver, { path })), path),
+ *   start: (receiver, path, before) => {
+ *     const handler = createNodeHandler(receiver, { path });
+ *     return listen(http.createServer((req, res) => (before?.(req, res), handler(req, res))), path);
+ *   },
  * });
  */
 export function describeAdapterConformance(name: string, adapter: Omit<AdapterUnderTest, "name">): void {
-  describeReceiverConformance(inProcess({ name, start: adapter.start }));
+  const target = inProcess({ name, ...adapter });
+  describeReceiverConformance(target);
+  describeAdapterRows(target);
 }
 
 /**

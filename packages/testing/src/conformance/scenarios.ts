@@ -1,6 +1,7 @@
 import {
   createReceiver,
   type IdempotencyStore,
+  type Logger,
   providers,
   type ReceiverCore,
   type ReceiverOptions,
@@ -50,7 +51,20 @@ export interface Scenario {
   receiver: ReceiverCore;
   /** `${type}@${payload.timestamp}` of every handler run, in order. */
   calls: string[];
-  control(action: ScenarioControl): Promise<{ calls: string[] }>;
+  /** `${level}: ${message}` of every line the receiver (and its adapter) logged, in order. */
+  logs: string[];
+  control(action: ScenarioControl): Promise<{ calls: string[]; logs: string[] }>;
+}
+
+/** Keeps each line for the suite to read, and still prints warnings and errors as the default does. */
+function recordingLogger(logs: string[]): Logger {
+  const record =
+    (level: keyof Logger) =>
+    (obj: object, msg?: string): void => {
+      logs.push(`${level}: ${msg ?? ""}`);
+      if (level === "warn" || level === "error") console.error(`[webhook-kit] ${level}: ${msg ?? ""}`, obj);
+    };
+  return { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") };
 }
 
 const brokenStore: IdempotencyStore = {
@@ -88,13 +102,18 @@ export function isScenario(name: string): name is ScenarioName {
  */
 export function createScenario(name: ScenarioName, secret: string): Scenario {
   const calls: string[] = [];
+  const logs: string[] = [];
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
   let failing = name === "failing";
   const secrets = name === "rotation" ? ["new-secret", secret] : secret;
-  const receiver = createReceiver({ provider: providers.eulabel({ secret: secrets }), ...OPTIONS[name] });
+  const receiver = createReceiver({
+    provider: providers.eulabel({ secret: secrets }),
+    logger: recordingLogger(logs),
+    ...OPTIONS[name],
+  });
   const handler = async (event: { type: string; payload: unknown }) => {
     calls.push(`${event.type}@${(event.payload as { timestamp?: string }).timestamp}`);
     if (name === "gated") await gate;
@@ -107,11 +126,12 @@ export function createScenario(name: ScenarioName, secret: string): Scenario {
   return {
     receiver,
     calls,
+    logs,
     async control(action) {
       if (action === "release") release();
       if (action === "succeed") failing = false;
       if (action === "idle") await receiver.idle();
-      return { calls: [...calls] };
+      return { calls: [...calls], logs: [...logs] };
     },
   };
 }

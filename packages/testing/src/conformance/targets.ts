@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ReceiverCore } from "@webhook-kit/core";
 import { SECRET } from "./deliveries.js";
 import { send } from "./http.js";
@@ -10,11 +11,25 @@ export interface RunningAdapter {
   close(): Promise<void>;
 }
 
+/**
+ * The app's own middleware, mounted before the webhook (e.g. a response timeout that answers 503 itself):
+ * called with the node:http request and response, then the request goes on to the webhook.
+ */
+export type BeforeWebhook = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** One framework, as the receiver conformance suite drives it. */
 export interface AdapterUnderTest {
   name: string;
-  /** Start a real server on 127.0.0.1, port 0, serving `receiver` at `path` (see `listen`). */
-  start(receiver: ReceiverCore, path: string): Promise<RunningAdapter>;
+  /**
+   * Start a real server on 127.0.0.1, port 0, serving `receiver` at `path` (see `listen`). With `before`,
+   * mount it as the framework's middleware (hook, wrapper) in front of the webhook.
+   */
+  start(receiver: ReceiverCore, path: string, before?: BeforeWebhook): Promise<RunningAdapter>;
+  /**
+   * The adapter writes no node:http response (a fetch bridge returns a `Response`): the rows about a response
+   * someone else already sent do not apply.
+   */
+  returnsResponse?: true;
 }
 
 /** One scenario's receiver, served: where to deliver, and how to steer and observe it. */
@@ -22,6 +37,8 @@ export interface ScenarioTarget {
   url: string;
   /** Every handler run so far, as `${type}@${payload.timestamp}`. */
   calls(): Promise<string[]>;
+  /** Every line the receiver and its adapter logged so far, as `${level}: ${message}`. */
+  logs(): Promise<string[]>;
   /** Opens the "gated" scenario's gate. */
   release(): Promise<void>;
   /** Makes the "failing" scenario's handlers succeed from now on. */
@@ -34,7 +51,10 @@ export interface ScenarioTarget {
 /** Something the receiver conformance suite runs its rows against. */
 export interface ConformanceTarget {
   name: string;
-  open(scenario: ScenarioName): Promise<ScenarioTarget>;
+  /** With `before`, the app's middleware runs in front of the webhook (only targets with `mountsBefore`). */
+  open(scenario: ScenarioName, before?: BeforeWebhook): Promise<ScenarioTarget>;
+  /** `open` honours `before`: the rows about a response someone else already sent run. */
+  mountsBefore?: true;
   /**
    * The platform reads the whole request body before the route runs (Next.js's Edge runtime under
    * `next start`), so the receiver cannot refuse mid-stream or time out a stalled body. The suite pins that
@@ -54,15 +74,19 @@ const PATH = "/webhooks/eulabel";
 export function inProcess(adapter: AdapterUnderTest): ConformanceTarget {
   return {
     name: adapter.name,
-    async open(name) {
+    ...(adapter.returnsResponse ? {} : { mountsBefore: true as const }),
+    async open(name, before) {
       const scenario = createScenario(name, SECRET);
-      const running = await adapter.start(scenario.receiver, PATH);
+      const running = await (before
+        ? adapter.start(scenario.receiver, PATH, before)
+        : adapter.start(scenario.receiver, PATH));
       const steer = async (action: ScenarioControl) => {
         await scenario.control(action);
       };
       return {
         url: running.url,
         calls: async () => [...scenario.calls],
+        logs: async () => [...scenario.logs],
         release: () => steer("release"),
         succeed: () => steer("succeed"),
         idle: () => steer("idle"),
@@ -91,14 +115,15 @@ export function remote(
     ...options,
     async open(scenario) {
       const url = `${base()}${prefix}/${scenario}/${randomBytes(6).toString("hex")}`;
-      const control = async (action: ScenarioControl): Promise<string[]> => {
+      const control = async (action: ScenarioControl) => {
         const res = await send(url, { method: "POST", headers: { [CONTROL_HEADER]: action } });
         if (res.status !== 200) throw new Error(`control ${action} on ${url}: ${res.status} ${res.text}`);
-        return (res.json as { calls: string[] }).calls;
+        return res.json as { calls: string[]; logs?: string[] };
       };
       return {
         url,
-        calls: () => control("calls"),
+        calls: async () => (await control("calls")).calls,
+        logs: async () => (await control("calls")).logs ?? [],
         release: async () => void (await control("release")),
         succeed: async () => void (await control("succeed")),
         idle: async () => void (await control("idle")),

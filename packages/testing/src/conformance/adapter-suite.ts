@@ -1,0 +1,150 @@
+import http, { type ServerResponse } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { passportEvent, signedDelivery } from "./deliveries.js";
+import { send } from "./http.js";
+import type { ScenarioName } from "./scenarios.js";
+import type { BeforeWebhook, ConformanceTarget, ScenarioTarget } from "./targets.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it holds; a generous deadline, so a busy machine only makes it slower. */
+async function eventually(what: string, probe: () => Promise<boolean>, deadlineMs = 20_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!(await probe())) {
+    if (Date.now() > until) throw new Error(`never happened: ${what}`);
+    await sleep(25);
+  }
+}
+
+/**
+ * A response-timeout middleware mounted before the webhook (the connect-timeout pattern): it answers 503
+ * itself, `afterMs` after the request arrived, or when `answerNow()` is called.
+ */
+function responseTimeout(afterMs?: number): { before: BeforeWebhook; answerNow(): void } {
+  const pending: ServerResponse[] = [];
+  const answer = (res: ServerResponse) => {
+    if (res.headersSent) return;
+    res.writeHead(503, { "content-type": "text/plain" });
+    res.end("timed out before the webhook answered");
+  };
+  return {
+    before: (_req, res) => {
+      if (afterMs === undefined) pending.push(res);
+      else setTimeout(() => answer(res), afterMs);
+    },
+    answerNow: () => {
+      for (const res of pending.splice(0)) answer(res);
+    },
+  };
+}
+
+/** Records what would end a real process: an uncaught exception or an unhandled rejection. */
+function watchForCrashes() {
+  const crashes: string[] = [];
+  const record = (error: unknown) => {
+    crashes.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  };
+  process.on("uncaughtException", record);
+  process.on("unhandledRejection", record);
+  return {
+    crashes,
+    stop() {
+      process.off("uncaughtException", record);
+      process.off("unhandledRejection", record);
+    },
+  };
+}
+
+/** Declares `length` bytes, sends the first, then nothing; resolves with the first answer. */
+function stalledUpload(url: string, headers: Record<string, string>, length = 100) {
+  return new Promise<{ status: number; close(): void }>((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: "POST", headers: { ...headers, "content-length": String(length) }, agent: false },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, close: () => req.destroy() });
+      },
+    );
+    req.on("error", reject);
+    req.write("{");
+  });
+}
+
+const DROPPED = /already (sent|answered)/i;
+
+/**
+ * The rows about how an adapter sits in its framework, over real HTTP: a response someone else already sent,
+ * refusals that never read the body, malformed heads. Run by `describeAdapterConformance` with the receiver
+ * contract's rows; a third-party adapter meets them the same way.
+ *
+ * @example
+ * describeAdapterRows(inProcessTarget({ name: "my-framework", start: (receiver, path, before) => serve(receiver, path, before) }));
+ */
+export function describeAdapterRows(target: ConformanceTarget): void {
+  describe(`adapter rows via ${target.name}`, () => {
+    const opened: ScenarioTarget[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((t) => t.close()));
+    });
+
+    async function open(scenario: ScenarioName = "plain", before?: BeforeWebhook) {
+      const served = await target.open(scenario, before);
+      opened.push(served);
+      return served;
+    }
+
+    async function post(url: string, payload: unknown = passportEvent()) {
+      const { body, headers } = await signedDelivery(payload);
+      return send(url, { headers, body });
+    }
+
+    if (target.mountsBefore) {
+      it("survives a response a timeout middleware already sent while an unsigned body stalled: logs, never throws", async () => {
+        const watch = watchForCrashes();
+        try {
+          // The middleware answers at 50 ms; the webhook's own 408 comes at bodyTimeoutMs (200 ms) or later.
+          const s = await open("short-body-timeout", responseTimeout(50).before);
+          const upload = await stalledUpload(s.url, { "content-type": "application/json" });
+          expect(upload.status).toBe(503);
+          await eventually(
+            "the adapter logs that its answer was dropped",
+            async () => watch.crashes.length > 0 || (await s.logs()).some((line) => DROPPED.test(line)),
+          );
+          expect(watch.crashes, "what would end the process").toEqual([]);
+          upload.close();
+          expect((await post(s.url)).status, "the server still answers").toBe(200);
+        } finally {
+          watch.stop();
+        }
+      });
+
+      it("survives a response a timeout middleware sent while a handler ran: logs; the retry is a duplicate", async () => {
+        const watch = watchForCrashes();
+        try {
+          const timeout = responseTimeout();
+          const s = await open("gated", timeout.before);
+          const event = passportEvent();
+          const first = post(s.url, event);
+          await eventually("the handler starts", async () => (await s.calls()).length === 1);
+          timeout.answerNow();
+          expect((await first).status).toBe(503);
+          await s.release();
+          await eventually(
+            "the adapter logs that its answer was dropped",
+            async () => watch.crashes.length > 0 || (await s.logs()).some((line) => DROPPED.test(line)),
+          );
+          expect(watch.crashes, "what would end the process").toEqual([]);
+          await s.idle();
+          // Handled once and recorded: the sender's retry after the 503 is acknowledged, not run again.
+          expect((await post(s.url, event)).json).toEqual({ received: true, duplicate: true });
+          expect(await s.calls()).toHaveLength(1);
+        } finally {
+          watch.stop();
+        }
+      });
+    } else {
+      it.skip("a response someone else already sent: not applicable, the adapter returns a Response", () => {});
+    }
+  });
+}
