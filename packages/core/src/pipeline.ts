@@ -24,7 +24,7 @@ export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
 
 /**
  * The receiver's whole decision for one request, in the contract's order, each step once:
- * method → allow-list → encoding → declared length → body → signature → JSON, type, key → schema → claim →
+ * method → allow-list → declared length → encoding → body → signature → JSON, type, key → schema → claim →
  * dispatch. Adapters only supply a body reader. Never throws: every outcome is a response.
  */
 export function createPipeline(rt: Runtime, dispatch: Dispatch) {
@@ -47,14 +47,16 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       );
       throw ipNotAllowed(head.remoteAddress);
     }
+    // The size a body declares is refused first of what it says of itself: 413 then holds whatever else
+    // the head claims, and never waits on another check.
+    const declared = headers["content-length"];
+    if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
     const encoding = headers["content-encoding"];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
       // The signature covers the bytes as the sender made them; inflating first would verify other bytes
       // on some frameworks and not on others, and opens a decompression bomb. One answer everywhere.
       throw unsupportedEncoding(encoding);
     }
-    const declared = headers["content-length"];
-    if (declared !== undefined && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
 
     // Every step below may answer at once (node:crypto, sync validators, MemoryStore): only a real promise
     // is awaited, so such a delivery costs no microtask per step.

@@ -81,7 +81,8 @@ function pathOf(url = ""): string {
 /**
  * The whole Node path for adapters: hand the request to `receiver.receive()` with a reader that uses the
  * bytes a parser kept, or reads the stream with a limit and a timeout. Never waits on a consumed stream,
- * never re-serialises; a body refused unread (413) is drained and its connection closed.
+ * never re-serialises; a body refused before it was read (405, 403, 413, 415) is never read: its
+ * connection is closed.
  *
  * @example
  * // An adapter: convert, hand over, write back.
@@ -100,20 +101,28 @@ export async function handleNodeRequest(
   const remoteAddress = options.remoteAddress ?? req.socket?.remoteAddress;
   if (remoteAddress !== undefined) head.remoteAddress = remoteAddress;
   if (req.url !== undefined) head.path = pathOf(req.url);
-  let reading = false;
+  let asked = false;
   const response = await receiver.receive(head, () => {
+    asked = true;
     const kept = options.rawBody ?? keptRawBody(req);
     if (kept) return kept;
     if ((options.bodyParsed ?? streamWasRead(req)) || req.readableEnded) {
       const hint = options.mountHint;
       throw bodyConsumed(options.framework, typeof hint === "function" ? hint() : hint);
     }
-    reading = true;
     return readNodeBody(req, receiver.maxBodyBytes, receiver.bodyTimeoutMs);
   });
-  if (response.status !== 413 && response.status !== 408) return response;
-  // The body is refused unread: drain and close instead of keeping the connection for its bytes.
-  if (!reading && response.status === 413 && !req.readableEnded) lingerThenDestroy(req);
+  // Refused from the head (405, 403, 413, 415) while a body is still on its way: never read it, nor keep
+  // the connection for its bytes (Node would drain it for keep-alive, for as long as the client sends).
+  if (!asked && !req.complete && !streamWasRead(req)) {
+    lingerThenDestroy(req);
+    return closing(response);
+  }
+  // readNodeBody already cut a body refused mid-stream (413) or stalled (408).
+  return response.status === 413 || response.status === 408 ? closing(response) : response;
+}
+
+function closing(response: WebhookResponse): WebhookResponse {
   return { ...response, headers: { ...response.headers, connection: "close" } };
 }
 

@@ -51,10 +51,13 @@ export interface ScenarioTarget {
 /** Something the receiver conformance suite runs its rows against. */
 export interface ConformanceTarget {
   name: string;
-  /** With `before`, the app's middleware runs in front of the webhook (only targets with `mountsBefore`). */
+  /** With `before`, the app's middleware runs in front of the webhook (targets with `writesNodeResponse`). */
   open(scenario: ScenarioName, before?: BeforeWebhook): Promise<ScenarioTarget>;
-  /** `open` honours `before`: the rows about a response someone else already sent run. */
-  mountsBefore?: true;
+  /**
+   * The adapter writes node's response itself, so it decides the connection: `open` honours `before`, and
+   * the rows about a response already sent and about closing refused uploads run.
+   */
+  writesNodeResponse?: true;
   /**
    * The platform reads the whole request body before the route runs (Next.js's Edge runtime under
    * `next start`), so the receiver cannot refuse mid-stream or time out a stalled body. The suite pins that
@@ -74,7 +77,7 @@ const PATH = "/webhooks/eulabel";
 export function inProcess(adapter: AdapterUnderTest): ConformanceTarget {
   return {
     name: adapter.name,
-    ...(adapter.returnsResponse ? {} : { mountsBefore: true as const }),
+    ...(adapter.returnsResponse ? {} : { writesNodeResponse: true as const }),
     async open(name, before) {
       const scenario = createScenario(name, SECRET);
       const running = await (before
