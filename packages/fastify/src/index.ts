@@ -13,33 +13,34 @@ export interface WebhookPluginOptions {
 const METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /**
- * The encapsulated child context: its parser list holds one catch-all that leaves the stream untouched,
- * so core reads the exact bytes (limit while streaming, body timeout) as on plain node:http. The app's
- * own parsers, and the bodies its other routes parse, are not affected.
+ * The encapsulated child context. Core answers in the route's own `onRequest` hook: before Fastify looks at
+ * the Content-Type (it answers an empty or invalid one with its own 415, even on DELETE or OPTIONS) and
+ * before any parser, so core reads the exact bytes (limit while streaming, body timeout) as on node:http.
+ * The app's own parsers, hooks before ours, and the bodies its other routes parse are not affected.
  */
 async function webhookContext(
   instance: FastifyInstance,
   { receiver, path }: WebhookPluginOptions,
 ): Promise<void> {
-  instance.removeAllContentTypeParsers();
-  instance.addContentTypeParser("*", (_request, _payload, done) => done(null));
-  // Not async: Fastify then has no promise of ours to wrap; the reply is sent when core answers.
-  const handler = (request: FastifyRequest, reply: FastifyReply): void => {
-    handleNodeRequest(receiver, request.raw, { remoteAddress: request.ip, framework: "Fastify" }).then(
-      (response) => {
-        // A hook that answered first (a response timeout) keeps its answer; ours is logged, not re-sent.
-        if (answeredElsewhere(reply.raw, response, receiver, "Fastify")) return;
-        reply.code(response.status).headers(response.headers).send(response.body);
-      },
-      (error: unknown) => reply.send(error),
-    );
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const response = await handleNodeRequest(receiver, request.raw, {
+      remoteAddress: request.ip,
+      framework: "Fastify",
+    });
+    // A hook that answered first (a response timeout) keeps its answer; ours is logged, not re-sent.
+    if (answeredElsewhere(reply.raw, response, receiver, "Fastify")) return reply;
+    return reply.code(response.status).headers(response.headers).send(response.body);
   };
-  instance.route({ method: METHODS, url: path, handler });
+  // Never reached: the hook always answers. Kept because a route needs a handler.
+  const handler = (_request: FastifyRequest, reply: FastifyReply): void => {
+    if (!reply.sent) reply.code(500).send();
+  };
+  instance.route({ method: METHODS, url: path, onRequest, handler });
   // Core's path rule ignores one trailing slash; Fastify's router already decodes unreserved escapes.
   const twin = path.endsWith("/") ? path.slice(0, -1) : `${path}/`;
   if (twin === "") return;
   try {
-    instance.route({ method: METHODS, url: twin, handler });
+    instance.route({ method: METHODS, url: twin, onRequest, handler });
   } catch (error) {
     // The app's ignoreTrailingSlash already routes the twin here.
     if ((error as { code?: string }).code !== "FST_ERR_DUPLICATED_ROUTE") throw error;

@@ -152,6 +152,28 @@ export function describeAdapterRows(target: ConformanceTarget): void {
       return send(url, { headers, body });
     }
 
+    const oddTypes = ["", " ", "text", ";;;bogus", "application/json; charset"];
+    it("any Content-Type, even an invalid one, reaches the receiver: a signed delivery is 200", async () => {
+      const s = await open();
+      for (const type of oddTypes) {
+        const { body, headers } = await signedDelivery(passportEvent());
+        const res = await send(s.url, { headers: { ...headers, "content-type": type }, body });
+        expect(res.status, `Content-Type ${JSON.stringify(type)}: ${res.text}`).toBe(200);
+      }
+      expect(await s.calls()).toHaveLength(oddTypes.length);
+    });
+
+    it("DELETE and OPTIONS with an invalid Content-Type get the contract's 405 with Allow: POST", async () => {
+      const s = await open();
+      for (const method of ["DELETE", "OPTIONS"]) {
+        for (const type of oddTypes) {
+          const res = await send(s.url, { method, headers: { "content-type": type }, body: "{}" });
+          expect(res.status, `${method}, Content-Type ${JSON.stringify(type)}: ${res.text}`).toBe(405);
+          expect(res.headers.allow).toBe("POST");
+        }
+      }
+    });
+
     it("413 before 415: a compressed body declaring more than maxBodyBytes is refused for its size first", async () => {
       const s = await open("small-limit");
       const res = await send(s.url, {
