@@ -15,10 +15,12 @@ export function fetchHandler(receive: Receive, limits: { maxBodyBytes: number; b
     };
     if (options.remoteAddress !== undefined) head.remoteAddress = options.remoteAddress;
     const response = await receive(head, () => {
-      if (request.bodyUsed) {
+      // A stream locked by getReader() or tee() upstream is as unreadable here as one read to its end,
+      // though `bodyUsed` stays false: a mounting mistake (500, logged), never the sender's 400.
+      if (request.bodyUsed || request.body?.locked) {
         throw bodyConsumed(
           undefined,
-          "Pass the untouched Request to receiver.fetch(), or request.clone() before reading it (e.g. with await request.json()).",
+          "Pass the untouched Request to receiver.fetch(), or request.clone() before reading it (e.g. with await request.json(), request.body.getReader() or request.body.tee()).",
         );
       }
       return readWebBody(request, limits.maxBodyBytes, limits.bodyTimeoutMs);
