@@ -5,6 +5,7 @@ import { webhookMiddleware as expressWebhook } from "@webhook-kit/express";
 import { webhookPlugin } from "@webhook-kit/fastify";
 import { webhookMiddleware as koaWebhook } from "@webhook-kit/koa";
 import express from "express";
+import express4 from "express4";
 import Fastify from "fastify";
 import Koa from "koa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -104,5 +105,59 @@ describe.each(Object.entries(adapters))("%s matches its path by core's rule", (_
     for (const target of SAME_WITH_FRAGMENT) expect([target, await postRaw(target)]).toEqual([target, 200]);
     for (const target of OTHER_WITH_FRAGMENT) expect([target, await postRaw(target)]).toEqual([target, 404]);
     expect(seen).toHaveLength(SAME.length + SAME_WITH_FRAGMENT.length);
+  });
+});
+
+// Issue #24, item 6: `app.post(path, webhookMiddleware(r))` is routed by Express's router, not by core's
+// rule, and the two differ. The README states both; these pin what each accepts on Express 4 and 5.
+const EXPRESS_ROUTER_SAME = [
+  "/webhooks/eulabel",
+  "/webhooks/eulabel/",
+  "/WEBHOOKS/EULABEL",
+  "/webhooks/eulabel?x=1",
+];
+const EXPRESS_ROUTER_OTHER = [
+  "/w%65bhooks/eulabel",
+  "/webhooks/eulabel//",
+  "/webhooks%2Feulabel",
+  "/webhooks//eulabel",
+];
+
+describe.each([
+  ["express 5", () => express()],
+  ["express 4", () => express4() as unknown as express.Express],
+])("%s: app.post(path, webhookMiddleware(r)) follows Express's router", (_name, makeApp) => {
+  async function statuses(app: express.Express, paths: string[]) {
+    running = await listen(http.createServer(app));
+    const { port } = running.address() as { port: number };
+    const out: [string, number][] = [];
+    for (const path of paths) {
+      const delivery = await signedDelivery(passportEvent());
+      out.push([path, (await send(`http://127.0.0.1:${port}${path}`, delivery)).status]);
+    }
+    return out;
+  }
+
+  it("case-insensitive, one trailing slash, escapes not decoded", async () => {
+    const receiver = createReceiver({ provider: eulabel() });
+    receiver.on("*", () => {});
+    const app = makeApp();
+    app.post(PATH, expressWebhook(receiver));
+    const all = [...EXPRESS_ROUTER_SAME, ...EXPRESS_ROUTER_OTHER];
+    expect(await statuses(app, all)).toEqual(
+      all.map((path) => [path, EXPRESS_ROUTER_SAME.includes(path) ? 200 : 404]),
+    );
+  });
+
+  it('with app.set("case sensitive routing", true), case counts as in core\'s rule', async () => {
+    const receiver = createReceiver({ provider: eulabel() });
+    receiver.on("*", () => {});
+    const app = makeApp();
+    app.set("case sensitive routing", true);
+    app.post(PATH, expressWebhook(receiver));
+    expect(await statuses(app, ["/WEBHOOKS/EULABEL", "/webhooks/eulabel/"])).toEqual([
+      ["/WEBHOOKS/EULABEL", 404],
+      ["/webhooks/eulabel/", 200],
+    ]);
   });
 });
