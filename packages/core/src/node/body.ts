@@ -39,7 +39,8 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
         ),
       );
     }
-    if (!req.readable) return reject(bodyConsumed());
+    // Ended, or flowing (or paused) under another reader: what arrives next is only the rest of the body.
+    if (!req.readable || req.readableFlowing !== null) return reject(bodyConsumed());
 
     const chunks: Buffer[] = [];
     let received = 0;
