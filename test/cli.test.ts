@@ -392,6 +392,42 @@ describe("webhook-kit listen + send", () => {
     expect(listener.output.text).not.toMatch(CONTROL);
   });
 
+  it("listen escapes the invisible characters that reorder or break a line (U+200F, U+2028, …)", async () => {
+    const listener = await startListener(["--provider", "generic", "--secret", SECRET]);
+    const sneaky = "evt_\u200eA\u200fB\u061cC\u2028D\u2029E";
+    const payload = { ...fixtures.generic["user.created"], id: sneaky };
+    const signed = await signDelivery(providers.generic({ secret: SECRET }), payload);
+    const res = await fetch(listener.url, { method: "POST", headers: signed.headers, body: signed.body });
+    expect(res.status).toBe(200);
+    await waitFor(() => (listener.output.text.includes("user.created") ? true : undefined));
+    expect(listener.output.text).toContain("evt_\\u200eA\\u200fB\\u061cC\\u2028D\\u2029E");
+    expect(listener.output.text).not.toMatch(/[\u200e\u200f\u061c\u2028\u2029]/);
+  });
+
+  it("listen --path accepts a request target with a fragment, as every adapter does", async () => {
+    const listener = await startListener(["--provider", "generic", "--secret", SECRET, "--path", "/hooks"]);
+    const { port } = new URL(listener.url);
+    const signed = await signDelivery(
+      providers.generic({ secret: SECRET }),
+      fixtures.generic["user.created"],
+    );
+    const status = await new Promise<number>((resolve, reject) => {
+      const body = Buffer.from(signed.body);
+      const req = http.request(
+        { host: "127.0.0.1", port, path: "/hooks#frag", method: "POST", agent: false },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      for (const [name, value] of Object.entries(signed.headers)) req.setHeader(name, value);
+      req.setHeader("content-length", String(body.length));
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(status).toBe(200);
+  });
+
   it("send prints the answer of the server at --url with its control characters escaped", async () => {
     const target = await recorder(() => [502, "bad gateway \u001b]0;PWNED\u0007\u001b[2J\u009b31m"]);
     const res = await run(["send", "--provider", "eudr", "--secret", SECRET, "--url", target.url]);

@@ -62,8 +62,14 @@ function streamWasRead(req: ParsedByConnect): boolean {
   return req._body === true || req.readableFlowing !== null || req.readableEnded;
 }
 
-/** The path of a request target: origin-form (`/a?b`) or absolute-form (`http://host/a?b`, via proxies). */
-function pathOf(url = ""): string {
+/**
+ * The path of a request target: origin-form (`/a?b`) or absolute-form (`http://host/a?b`, via proxies),
+ * without its query or fragment: what every adapter matches its `path` against.
+ *
+ * @example
+ * requestPath("/webhooks/eulabel?x=1#y"); // "/webhooks/eulabel"
+ */
+export function requestPath(url = ""): string {
   let path = url;
   if (!path.startsWith("/")) {
     const scheme = path.indexOf("://");
@@ -100,7 +106,7 @@ export async function handleNodeRequest(
   };
   const remoteAddress = options.remoteAddress ?? req.socket?.remoteAddress;
   if (remoteAddress !== undefined) head.remoteAddress = remoteAddress;
-  if (req.url !== undefined) head.path = pathOf(req.url);
+  if (req.url !== undefined) head.path = requestPath(req.url);
   let asked = false;
   const response = await receiver.receive(head, () => {
     asked = true;
@@ -137,7 +143,7 @@ export function createNodeHandler(
   options: { path?: string } = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    if (options.path !== undefined && !matchesPath(pathOf(req.url), options.path)) {
+    if (options.path !== undefined && !matchesPath(requestPath(req.url), options.path)) {
       writeNodeResponse(
         res,
         // Says nothing of where webhooks are received: a scanner learns no path.

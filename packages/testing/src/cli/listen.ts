@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createReceiver, type Logger } from "@webhook-kit/core";
-import { handleNodeRequest, matchesPath, writeNodeResponse } from "@webhook-kit/core/node";
+import { handleNodeRequest, matchesPath, requestPath, sendNodeResponse } from "@webhook-kit/core/node";
 import { deliveryOutcome } from "../outcome.js";
 import type { CliIo, CommonArgs } from "./io.js";
 import { printable as p } from "./printable.js";
@@ -37,16 +37,15 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
     line(io, JSON.stringify(event.payload, null, 2).split("\n").map(p).join("\n"));
   });
   const server = http.createServer((req, res) => {
-    if (args.path !== undefined && !matchesPath((req.url ?? "").split("?")[0] ?? "", args.path)) {
+    // The path as every adapter reads it: without the query and without a fragment.
+    const path = requestPath(req.url);
+    if (args.path !== undefined && !matchesPath(path, args.path)) {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not_found"}');
-      line(
-        io,
-        `${s.bad("✗")} ${time()} 404 ${p(req.method ?? "")} ${p((req.url ?? "").split("?")[0] ?? "")} (listening on ${args.path})`,
-      );
+      line(io, `${s.bad("✗")} ${time()} 404 ${p(req.method ?? "")} ${p(path)} (listening on ${args.path})`);
       return;
     }
     handleNodeRequest(receiver, req).then((response) => {
-      writeNodeResponse(res, response);
+      sendNodeResponse(res, response, receiver);
       if (response.status >= 300) {
         line(io, `${s.bad("✗")} ${time()} ${response.status} ${p(errorText(response.body))}`);
       } else if (deliveryOutcome(response.status, response.body) === "duplicate") {

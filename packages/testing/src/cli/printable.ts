@@ -1,6 +1,8 @@
-// C0 controls, DEL, C1 controls, and the bidi embeddings/overrides/isolates that reorder what a line shows.
+// C0 controls, DEL, C1 controls; the bidi marks (U+061C, U+200E, U+200F), embeddings, overrides and
+// isolates that reorder what a line shows; and the line and paragraph separators (U+2028, U+2029), which
+// some terminals and log viewers break a line at.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 // Lone surrogates too: a terminal shows each as "�", so two different keys would print alike.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
