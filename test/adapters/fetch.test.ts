@@ -11,7 +11,11 @@ function recorded() {
 
 async function signedRequest() {
   const { body, headers } = await signedDelivery(passportEvent());
-  return new Request("http://127.0.0.1/webhooks/eulabel", { method: "POST", headers, body });
+  return new Request("http://127.0.0.1/webhooks/eulabel", {
+    method: "POST",
+    headers,
+    body: Buffer.from(body),
+  });
 }
 
 describe("receiver.fetch with a body something upstream locked", () => {
