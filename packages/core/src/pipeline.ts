@@ -16,6 +16,7 @@ import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import { storeStep } from "./store-step.js";
+import { throttled } from "./throttle.js";
 import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { checkSignature, lowerCased } from "./verify-delivery.js";
 
@@ -41,9 +42,12 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       throw methodNotAllowed(head.method);
     }
     if (isAllowed && !isAllowed(head.remoteAddress)) {
-      logger.warn(
-        { provider: provider.name, remoteAddress: head.remoteAddress },
-        "client address not allowed",
+      const { remoteAddress, remoteAddressFrom: addressFrom } = head;
+      refusedAddress((more) =>
+        logger.warn(
+          { provider: provider.name, remoteAddress, addressFrom },
+          `client address not allowed${more}`,
+        ),
       );
       throw ipNotAllowed(head.remoteAddress);
     }
@@ -109,21 +113,13 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     return response instanceof Promise ? await response : response;
   };
 
-  // An outage answers every request 503: log the first with its cause, then one line per 10 s with a count,
-  // not a stack per request (a 4 s Redis restart under load would otherwise print thousands of lines).
-  let quietUntil = 0;
-  let suppressed = 0;
-  const outage = (error: WebhookError) => {
-    const now = performance.now();
-    if (now < quietUntil) {
-      suppressed += 1;
-      return;
-    }
-    const more = suppressed > 0 ? ` (${suppressed} more since the last report)` : "";
-    logger.error({ err: error.cause }, `${error.message}${more}`);
-    quietUntil = now + 10_000;
-    suppressed = 0;
-  };
+  // An outage answers every request 503, a flood from outside the allow-list every request 403: the first
+  // is logged (an outage with its cause), then one line per 10 s with a count, not a line per request (a 4 s
+  // Redis restart under load would otherwise print thousands of stacks).
+  const outageReport = throttled(10_000);
+  const outage = (error: WebhookError) =>
+    outageReport((more) => logger.error({ err: error.cause }, `${error.message}${more}`));
+  const refusedAddress = throttled(10_000);
 
   return {
     /** Never throws. `arrivedAt` (performance.now()) is when the request's headers arrived. */

@@ -19,7 +19,13 @@ export interface WebhookResponse {
 }
 
 /** The request before its body was read: enough for the checks that must not wait for the body. */
-export type WebhookRequestHead = Omit<WebhookRequest, "rawBody">;
+export type WebhookRequestHead = Omit<WebhookRequest, "rawBody"> & {
+  /**
+   * Where `remoteAddress` came from, for the log line of a refusal: "socket", or e.g. "Express's trust proxy
+   * setting (X-Forwarded-For)" — a header-derived address is only as true as the proxy that wrote it.
+   */
+  remoteAddressFrom?: string;
+};
 
 /** pino-compatible: `logger.info(obj, msg)`. console works too. */
 export interface Logger {

@@ -104,8 +104,16 @@ export async function handleNodeRequest(
     method: req.method ?? "GET",
     headers: nodeHeaders(req),
   };
-  const remoteAddress = options.remoteAddress ?? req.socket?.remoteAddress;
-  if (remoteAddress !== undefined) head.remoteAddress = remoteAddress;
+  const socketAddress = req.socket?.remoteAddress;
+  const remoteAddress = options.remoteAddress ?? socketAddress;
+  if (remoteAddress !== undefined) {
+    head.remoteAddress = remoteAddress;
+    // A framework's address that differs from the socket's came from a header its proxy setting trusted.
+    head.remoteAddressFrom =
+      remoteAddress === socketAddress
+        ? "socket"
+        : `${options.framework ?? "the framework"}'s proxy setting (X-Forwarded-For)`;
+  }
   if (req.url !== undefined) head.path = requestPath(req.url);
   let asked = false;
   const response = await receiver.receive(head, () => {

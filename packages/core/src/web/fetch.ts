@@ -13,7 +13,10 @@ export function fetchHandler(receive: Receive, limits: { maxBodyBytes: number; b
       path: new URL(request.url).pathname,
       headers: headersToRecord(request.headers),
     };
-    if (options.remoteAddress !== undefined) head.remoteAddress = options.remoteAddress;
+    if (options.remoteAddress !== undefined) {
+      head.remoteAddress = options.remoteAddress;
+      head.remoteAddressFrom = "the remoteAddress option";
+    }
     const response = await receive(head, () => {
       // A stream locked by getReader() or tee() upstream is as unreadable here as one read to its end,
       // though `bodyUsed` stays false: a mounting mistake (500, logged), never the sender's 400.
