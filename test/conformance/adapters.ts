@@ -1,5 +1,6 @@
 import http from "node:http";
-import { createNodeHandler } from "@webhook-kit/core/node";
+import type { ReceiverCore } from "@webhook-kit/core";
+import { checkContinue, createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
 import { webhookApiRoute } from "@webhook-kit/next";
 import type { AdapterUnderTest, BeforeWebhook } from "@webhook-kit/testing/conformance";
@@ -12,6 +13,12 @@ import { listenOn } from "./servers/listen.js";
 /** Listens on 127.0.0.1:0 and returns the URL of `path`. */
 export const listen = listenOn;
 
+/** The server as an app should set it up: no `100 Continue` for a body the receiver refuses from its head. */
+const served = (server: http.Server, receiver: ReceiverCore, path: string) => {
+  server.on("checkContinue", checkContinue(receiver, { path }));
+  return listen(server, path);
+};
+
 const expressAdapter: AdapterUnderTest = {
   name: "express",
   start: (receiver, path, before) => {
@@ -19,7 +26,7 @@ const expressAdapter: AdapterUnderTest = {
     if (before) app.use(connectStyle(before));
     app.use(webhookMiddleware(receiver, { path }));
     app.use(express.json());
-    return listen(http.createServer(app), path);
+    return served(http.createServer(app), receiver, path);
   },
 };
 
@@ -31,7 +38,7 @@ const express4Adapter: AdapterUnderTest = {
     if (before) app.use(connectStyle(before));
     app.use(webhookMiddleware(receiver, { path }) as unknown as express4.RequestHandler);
     app.use(express4.json());
-    return listen(http.createServer(app), path);
+    return served(http.createServer(app), receiver, path);
   },
 };
 
@@ -53,7 +60,7 @@ const wrapped =
 const nodeHttpAdapter: AdapterUnderTest = {
   name: "node:http",
   start: (receiver, path, before) =>
-    listen(http.createServer(wrapped(before, createNodeHandler(receiver, { path }))), path),
+    served(http.createServer(wrapped(before, createNodeHandler(receiver, { path }))), receiver, path),
 };
 
 /**
@@ -64,14 +71,10 @@ const nextPagesAdapter: AdapterUnderTest = {
   name: "next pages (webhookApiRoute)",
   start: (receiver, path, before) => {
     const route = webhookApiRoute(receiver);
-    return listen(
-      http.createServer(
-        wrapped(before, (req, res) => {
-          void route(req, res);
-        }),
-      ),
-      path,
-    );
+    const listener = wrapped(before, (req, res) => {
+      void route(req, res);
+    });
+    return served(http.createServer(listener), receiver, path);
   },
 };
 

@@ -1,3 +1,4 @@
+import { checkContinue } from "@webhook-kit/core/node";
 import { webhookPlugin } from "@webhook-kit/fastify";
 import type { AdapterUnderTest } from "@webhook-kit/testing/conformance";
 import Fastify from "fastify";
@@ -14,6 +15,7 @@ export const fastifyAdapter: AdapterUnderTest = {
       });
     }
     await app.register(webhookPlugin, { receiver, path });
+    app.server.on("checkContinue", checkContinue(receiver, { path }));
     await app.listen({ port: 0, host: "127.0.0.1" });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : 0;

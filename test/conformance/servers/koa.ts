@@ -1,4 +1,5 @@
 import http from "node:http";
+import { checkContinue } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/koa";
 import type { AdapterUnderTest } from "@webhook-kit/testing/conformance";
 import Koa from "koa";
@@ -19,7 +20,9 @@ export const koaAdapter: AdapterUnderTest = {
     }
     app.use(webhookMiddleware(receiver, { path }));
     app.use(koaBodyParser());
-    return listenOn(http.createServer(app.callback()), path);
+    const server = http.createServer(app.callback());
+    server.on("checkContinue", checkContinue(receiver, { path }));
+    return listenOn(server, path);
   },
 };
 
@@ -36,6 +39,8 @@ export const koa2Adapter: AdapterUnderTest = {
     }
     app.use(webhookMiddleware(receiver, { path }) as unknown as Parameters<typeof app.use>[0]);
     app.use(koaBodyParser() as unknown as Parameters<typeof app.use>[0]);
-    return listenOn(http.createServer(app.callback()), path);
+    const server = http.createServer(app.callback());
+    server.on("checkContinue", checkContinue(receiver, { path }));
+    return listenOn(server, path);
   },
 };

@@ -6,10 +6,11 @@ import { errorResponse } from "../response.js";
 import type { WebhookRequestHead, WebhookResponse } from "../types.js";
 import { answeredElsewhere, cutShort, sendNodeResponse, writeNodeResponse } from "./answer.js";
 import { lingerThenDestroy, readNodeBody } from "./body.js";
+import { checkContinue } from "./continue.js";
 
 /** The path rule adapters share (one trailing slash, escapes of unreserved characters). */
 export { matchesPath } from "../path.js";
-export { answeredElsewhere, readNodeBody, sendNodeResponse, writeNodeResponse };
+export { answeredElsewhere, checkContinue, readNodeBody, sendNodeResponse, writeNodeResponse };
 
 export interface NodeRequestOptions {
   /**

@@ -74,6 +74,39 @@ function stalledUpload(url: string, headers: Record<string, string>, length = 10
 
 const DROPPED = /already (sent|answered)/i;
 
+/**
+ * Sends a head with `Expect: 100-continue`, sends the body only once the server says `100 Continue`, and
+ * resolves with every status line the server sent, in order (e.g. ["100", "200"] or ["413"]).
+ */
+function expectContinue(url: string, headers: Record<string, string>, body: Buffer, declared = body.length) {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise<string[]>((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    let answer = "";
+    let sentBody = false;
+    const lines = Object.entries({
+      host: `${hostname}:${port}`,
+      expect: "100-continue",
+      "content-length": String(declared),
+      connection: "close",
+      ...headers,
+    })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
+    socket.on("connect", () => socket.write(`POST ${pathname} HTTP/1.1\r\n${lines}\r\n`));
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString("latin1");
+      if (!sentBody && answer.startsWith("HTTP/1.1 100")) {
+        sentBody = true;
+        socket.write(body);
+      }
+    });
+    const done = () => resolve([...answer.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1] ?? ""));
+    socket.on("close", done);
+    socket.on("error", () => {});
+  });
+}
+
 interface Trickled {
   status: number;
   head: string;
@@ -185,6 +218,19 @@ export function describeAdapterRows(target: ConformanceTarget): void {
     });
 
     if (target.writesNodeResponse) {
+      it("Expect: 100-continue with a declared length over the limit: 413, never a 100 Continue inviting the upload", async () => {
+        const s = await open("small-limit");
+        const { headers } = await signedDelivery(passportEvent());
+        expect(await expectContinue(s.url, headers, Buffer.alloc(0), 10 * 1024 * 1024)).toEqual(["413"]);
+      });
+
+      it("Expect: 100-continue within the limit: 100 Continue, then the delivery is received", async () => {
+        const s = await open();
+        const { body, headers } = await signedDelivery(passportEvent());
+        expect(await expectContinue(s.url, headers, Buffer.from(body))).toEqual(["100", "200"]);
+        expect(await s.calls()).toHaveLength(1);
+      });
+
       const refusals: [string, ScenarioName, string, Record<string, string>, number][] = [
         ["405 for a PUT", "plain", "PUT", { "content-type": "application/json" }, 405],
         ["403 outside the allow-list", "allow-denied", "POST", { "content-type": "application/json" }, 403],

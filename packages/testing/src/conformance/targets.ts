@@ -21,8 +21,9 @@ export type BeforeWebhook = (req: IncomingMessage, res: ServerResponse) => void;
 export interface AdapterUnderTest {
   name: string;
   /**
-   * Start a real server on 127.0.0.1, port 0, serving `receiver` at `path` (see `listen`). With `before`,
-   * mount it as the framework's middleware (hook, wrapper) in front of the webhook.
+   * Start a real server on 127.0.0.1, port 0, serving `receiver` at `path` (see `listen`), set up as an app
+   * should: `server.on("checkContinue", checkContinue(receiver, { path }))` from `@webhook-kit/core/node`.
+   * With `before`, mount it as the framework's middleware (hook, wrapper) in front of the webhook.
    */
   start(receiver: ReceiverCore, path: string, before?: BeforeWebhook): Promise<RunningAdapter>;
   /**
