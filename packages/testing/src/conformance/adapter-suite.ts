@@ -133,13 +133,17 @@ function trickleUntilClosed(
     const lines = Object.entries({ host: `${hostname}:${port}`, "content-length": "1000000000", ...headers })
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join("");
-    socket.on("connect", () => socket.write(`${method} ${pathname} HTTP/1.1\r\n${lines}\r\n{`));
+    let timer: ReturnType<typeof setInterval> | undefined;
+    socket.on("connect", () => {
+      socket.write(`${method} ${pathname} HTTP/1.1\r\n${lines}\r\n{`);
+      // Only after the head: a byte queued before it (a slow connect) would make the request malformed.
+      timer = setInterval(() => {
+        if (!closed && socket.writable) socket.write("x");
+      }, 20);
+    });
     socket.on("data", (chunk: Buffer) => {
       answer += chunk.toString("latin1");
     });
-    const timer = setInterval(() => {
-      if (!closed && socket.writable) socket.write("x");
-    }, 20);
     const giveUp = setTimeout(() => {
       gaveUp = true;
       socket.destroy();
