@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { matchesPath } from "../path.js";
 import type { ReceiverCore } from "../receiver.js";
+import { requestPath } from "./request-path.js";
 
 /** What a head alone already refuses (core checks these again, and answers): no reason to invite a body. */
 function refusedFromHead(req: IncomingMessage, receiver: ReceiverCore): boolean {
@@ -26,8 +27,7 @@ export function checkContinue(
   options: { path?: string } = {},
 ): (this: Server, req: IncomingMessage, res: ServerResponse) => void {
   return function onCheckContinue(this: Server, req, res) {
-    const path = (req.url ?? "").split(/[?#]/)[0] ?? "";
-    const ours = options.path === undefined || matchesPath(path, options.path);
+    const ours = options.path === undefined || matchesPath(requestPath(req.url), options.path);
     if (!ours || !refusedFromHead(req, receiver)) res.writeContinue();
     this.emit("request", req, res);
   };

@@ -7,10 +7,11 @@ import type { WebhookRequestHead, WebhookResponse } from "../types.js";
 import { answeredElsewhere, cutShort, sendNodeResponse, writeNodeResponse } from "./answer.js";
 import { lingerThenDestroy, readNodeBody } from "./body.js";
 import { checkContinue } from "./continue.js";
+import { requestPath } from "./request-path.js";
 
 /** The path rule adapters share (one trailing slash, escapes of unreserved characters). */
 export { matchesPath } from "../path.js";
-export { answeredElsewhere, checkContinue, readNodeBody, sendNodeResponse, writeNodeResponse };
+export { answeredElsewhere, checkContinue, readNodeBody, requestPath, sendNodeResponse, writeNodeResponse };
 
 export interface NodeRequestOptions {
   /**
@@ -61,28 +62,6 @@ function keptRawBody(req: ParsedByConnect): Uint8Array | undefined {
 /** Whether something upstream read the stream: body-parser marks it with `_body`; any reader leaves it flowing or ended. */
 function streamWasRead(req: ParsedByConnect): boolean {
   return req._body === true || req.readableFlowing !== null || req.readableEnded;
-}
-
-/**
- * The path of a request target: origin-form (`/a?b`) or absolute-form (`http://host/a?b`, via proxies),
- * without its query or fragment: what every adapter matches its `path` against.
- *
- * @example
- * requestPath("/webhooks/eulabel?x=1#y"); // "/webhooks/eulabel"
- */
-export function requestPath(url = ""): string {
-  let path = url;
-  if (!path.startsWith("/")) {
-    const scheme = path.indexOf("://");
-    if (scheme !== -1) {
-      const slash = path.indexOf("/", scheme + 3);
-      path = slash === -1 ? "/" : path.slice(slash);
-    }
-  }
-  // The path ends at the query or at a fragment (RFC 3986 §3.3): a client that sends "#…" (it should not)
-  // still names the same path, as Express, Koa and Fastify read it.
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
 }
 
 /**
