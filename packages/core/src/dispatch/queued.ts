@@ -4,6 +4,7 @@ import type { QueuedDelivery } from "../queue/types.js";
 import { acknowledge } from "../response.js";
 import type { Runtime } from "../runtime.js";
 import { completeClaim, releaseClaim } from "./claim.js";
+import { pickHeaders } from "./job-headers.js";
 import type { Dispatch } from "./types.js";
 
 /**
@@ -20,7 +21,8 @@ export function queuedDispatch(rt: Runtime): Dispatch {
       provider: provider.name,
       type: event.type,
       body: text,
-      headers: storable(event.headers),
+      // An allow-list: a credential a proxy adds, or the signature, never reaches a job.
+      headers: pickHeaders(event.headers, rt.settings.queuedHeaders),
       receivedAt: event.receivedAt,
       retentionMs: rt.settings.retentionMs,
     };
@@ -51,14 +53,4 @@ export function queuedDispatch(rt: Runtime): Dispatch {
     logger.debug({ provider: provider.name, type: event.type, id: event.id }, "delivery queued");
     return acknowledge("queued");
   };
-}
-
-/** Credentials a proxy or client adds never reach the queue (kept for days, shown by queue dashboards). */
-const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|token|secret|password|api-?key|session/;
-
-/** The request's headers minus credentials: what a worker's event gets. */
-export function storable(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in headers) if (!CREDENTIAL.test(name)) out[name] = headers[name] as string;
-  return out;
 }

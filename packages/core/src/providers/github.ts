@@ -75,6 +75,8 @@ function githubSignature(secret: SecretInput): SignatureScheme {
   const keys = encodeSecrets(secret, "utf8", "GitHub");
   return {
     name: sha256.name,
+    // The legacy SHA-1 header is never verified, but it is a signature all the same: never stored.
+    headers: [...(sha256.headers ?? []), "x-hub-signature"],
     verify: sha256.verify,
     async sign(input) {
       const signed = await sha256.sign(input);
@@ -122,6 +124,13 @@ export function github<
     name: "github",
     signature: githubSignature(options.secret),
     signs: "the raw body",
+    deliveryHeaders: [
+      "x-github-event",
+      "x-github-delivery",
+      "x-github-hook-id",
+      "x-github-hook-installation-target-id",
+      "x-github-hook-installation-target-type",
+    ],
     // Only validators exist at run time; the rest of GithubEvents is types (absent entries route unvalidated).
     events: { ...githubEvents, ...options.events } as GithubProviderEvents<E, R>,
     eventType: ({ headers, body }) => {

@@ -65,6 +65,7 @@ export function standardWebhooks<const E extends EventSchemas = Record<never, ne
       headers: options.headers ?? "webhook",
     }),
     signs: "{webhook-id}.{webhook-timestamp}.{raw body}",
+    deliveryHeaders: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
     events: options.events ?? ({} as E),
     // The whole payload is signed, so routing it untyped lets no one choose its type.
     eventType: ({ body }) =>

@@ -65,6 +65,8 @@ export function bodyFieldSignature(options: BodyFieldSignatureOptions): Signatur
 
   return {
     name: `body-field-hmac-${ring.algorithm}`,
+    // In the body, not a header: the job keeps the body as signed (see SECURITY.md).
+    headers: [],
     async verify(request, { crypto }) {
       const found = findMember(request.rawBody, field);
       if (!found) return missing();
