@@ -2,6 +2,7 @@ import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
 import { deadLetter, invalidConfig, isWebhookError, type WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
+import { warnUnstableHandlers } from "./handler-ids.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./providers/define.js";
 import type { JobOutcome, JobProcessor, QueueConsumer, QueueJob } from "./queue/types.js";
@@ -45,6 +46,8 @@ export function backoffDelay(attempt: number, delayMs: number, maxDelayMs: numbe
 export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWorker {
   const { queue, provider, logger } = rt.settings;
   if (!queue) throw invalidConfig("receiver.work() needs a `queue` in createReceiver({ provider, queue }).");
+  // Handler ids (issue #18): name the handlers whose progress is only recorded as their type's unit.
+  warnUnstableHandlers(rt);
   const concurrency = positiveInteger("work: concurrency", options.concurrency, 8);
   const delayMs = positiveInteger("work: backoff.delayMs", options.backoff?.delayMs, 1_000);
   const maxDelayMs = positiveInteger("work: backoff.maxDelayMs", options.backoff?.maxDelayMs, 60 * 60_000);
