@@ -2,12 +2,12 @@ import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
 import { deadLetter, invalidConfig, isWebhookError, type WebhookError } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
-import { warnUnstableHandlers } from "./handler-ids.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./providers/define.js";
 import type { JobOutcome, JobProcessor, QueueConsumer, QueueJob } from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
 import { positiveInteger } from "./settings.js";
+import { warnUnstableHandlers } from "./unstable-handlers.js";
 
 export interface WorkOptions {
   /** Jobs run at once by this worker. Default 8. */
