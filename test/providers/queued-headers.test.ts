@@ -70,9 +70,15 @@ async function wire(platform: TestPlatform, provider: Provider, extra: Record<st
   return signed;
 }
 
-/** The signature's own values on the wire: whatever header they travel in, never stored. */
-function signatureValues(provider: Provider, headers: Record<string, string>): string[] {
-  return (provider.signature.headers ?? []).flatMap((name) => headers[name] ?? []);
+/** The signature's own values on the wire: whatever header they travel in (or the shipping body), never stored. */
+function signatureValues(
+  provider: Provider,
+  signed: { headers: Record<string, string>; text: string },
+): string[] {
+  const inHeaders = (provider.signature.headers ?? []).flatMap((name) => signed.headers[name] ?? []);
+  const inBody =
+    provider.name === "shipping" ? [(JSON.parse(signed.text) as { signature: string }).signature] : [];
+  return [...inHeaders, ...inBody];
 }
 
 describe("what a queued job holds: the headers the provider reads, content-type, what you ask for — never a credential or a signature", () => {
@@ -86,8 +92,8 @@ describe("what a queued job holds: the headers the provider reads, content-type,
     const [job] = queue.jobs;
     const stored = JSON.stringify(job);
     expect(stored).not.toContain(MARK);
-    const signatures = signatureValues(provider, signed.headers);
-    if (platform.name !== "shipping") expect(signatures.length).toBeGreaterThan(0);
+    const signatures = signatureValues(provider, signed);
+    expect(signatures.length).toBeGreaterThan(0);
     for (const value of signatures) expect(stored).not.toContain(value);
     const allowed = ["content-type", ...(provider.deliveryHeaders ?? [])];
     expect(Object.keys(job!.headers).filter((name) => !allowed.includes(name))).toEqual([]);
@@ -95,6 +101,32 @@ describe("what a queued job holds: the headers the provider reads, content-type,
     for (const name of provider.deliveryHeaders ?? [])
       if (signed.headers[name] !== undefined) expect(job!.headers[name]).toBe(signed.headers[name]);
     expect(job!.headers["content-type"]).toBe(signed.headers["content-type"]);
+  });
+
+  it("shipping (signature inside the body): the job keeps the body with that value emptied; the worker still runs it", async () => {
+    const provider = providers.shipping({ secret: SECRET });
+    const queue = new RecordingQueue();
+    const receiver = createReceiver({ provider, queue, logger: false });
+    const seen: WebhookEvent[] = [];
+    receiver.on("*", (event) => {
+      seen.push(event);
+    });
+    const signed = await wire(platforms.shipping as TestPlatform, provider);
+    expect(
+      (await receiver.handle({ method: "POST", headers: signed.headers, rawBody: signed.body })).status,
+    ).toBe(202);
+    const sent = JSON.parse(signed.text) as Record<string, unknown>;
+    expect(JSON.parse(queue.jobs[0]!.body)).toEqual({ ...sent, signature: "" });
+    // Byte for byte apart from the value: the rest of the body is what the sender signed.
+    expect(queue.jobs[0]!.body).toBe(signed.text.replace(sent.signature as string, ""));
+    const worker = receiver.work();
+    try {
+      for (let i = 0; i < 500 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      await worker.close();
+    }
+    expect(seen[0]?.payload).toMatchObject({ ...sent, signature: "" });
+    expect(await queue.listDeadLetters()).toEqual([]);
   });
 
   it("declares, per preset, the headers its sender documents beside the signature", () => {

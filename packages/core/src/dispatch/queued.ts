@@ -1,4 +1,5 @@
 import { withinBudget } from "../bounded.js";
+import { decodeUtf8 } from "../encoding.js";
 import { queueUnavailable } from "../errors.js";
 import type { QueuedDelivery } from "../queue/types.js";
 import { acknowledge } from "../response.js";
@@ -15,12 +16,14 @@ import type { Dispatch } from "./types.js";
 export function queuedDispatch(rt: Runtime): Dispatch {
   const { queue, queueTimeoutMs, logger, provider } = rt.settings;
   if (!queue) throw new TypeError("queuedDispatch needs settings.queue");
+  const redactBody = provider.signature.redactBody?.bind(provider.signature);
   return async ({ parsed, event, text, token }) => {
     const job: QueuedDelivery = {
       key: event.id,
       provider: provider.name,
       type: event.type,
-      body: text,
+      // A signature inside the body (shipping) is emptied: the job is never a delivery that verifies again.
+      body: redactBody ? decodeUtf8(redactBody(parsed.context.rawBody)) : text,
       // An allow-list: a credential a proxy adds, or the signature, never reaches a job.
       headers: pickHeaders(event.headers, rt.settings.queuedHeaders),
       receivedAt: event.receivedAt,
