@@ -463,7 +463,9 @@ describe("webhook-kit listen + send", () => {
     ]);
     expect(res.code, res.stdout).toBe(0);
     await waitFor(() => (listener.output.text.includes("✓") ? true : undefined));
-    expect(listener.output.text).toMatch(/✓ \S+ push github:sha256:[0-9a-f]{64}/);
+    expect(listener.output.text).toMatch(
+      /✓ \S+ push github:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/,
+    );
     expect(listener.output.text).toContain('"ref": "refs/heads/main"');
   });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type Provider, providers } from "@webhook-kit/core";
-import { platforms, type TestPlatform } from "@webhook-kit/testing";
+import { platforms, signDelivery, type TestPlatform } from "@webhook-kit/testing";
 import { describe, expect, it } from "vitest";
 import { duration } from "../packages/testing/src/cli/duration.js";
 
@@ -59,6 +59,20 @@ describe("one registry: core's presets and testing's platforms match one to one"
       expect(platform.assumed?.retrySchedule === true, `${platform.name} schedule`).toBe(
         assumedInCore || platform.retrySchedule !== undefined,
       );
+    },
+  );
+
+  it.each(entries)(
+    "$name: every header its deliveries carry besides the signature is one its preset declares (a queued job keeps those)",
+    async (platform) => {
+      const provider = platform.create(SECRET);
+      const [event, payload] = Object.entries(platform.fixtures)[0]!;
+      const wire = await signDelivery(provider, payload as Record<string, unknown>, { event });
+      const signature = provider.signature.headers ?? [];
+      const extra = Object.keys(wire.headers).filter(
+        (name) => !["content-type", "user-agent", ...signature].includes(name),
+      );
+      expect(extra.filter((name) => !(provider.deliveryHeaders ?? []).includes(name))).toEqual([]);
     },
   );
 

@@ -15,16 +15,25 @@ export function eulabelReceiver({ redisUrl, secret, queueName = "eulabel-webhook
   });
 
   // event.id is stable across attempts: make side effects idempotent on it (an upsert, a unique key).
-  receiver.on("passport.published", async (event) => {
-    log(
-      `published ${event.payload.id} (${event.payload.compliance.completeness} % complete), attempt ${event.attempt}`,
-    );
-  });
-  receiver.on(["passport.draft_created", "passport.enriched", "passport.updated"], async (event) => {
-    log(
-      `${event.type} ${event.payload.id}: missing ${event.payload.compliance.missingFields.length} field(s)`,
-    );
-  });
+  // Each { id } is what a job records the handler's success under: it must name the same handler next deploy.
+  receiver.on(
+    "passport.published",
+    async (event) => {
+      log(
+        `published ${event.payload.id} (${event.payload.compliance.completeness} % complete), attempt ${event.attempt}`,
+      );
+    },
+    { id: "log-published" },
+  );
+  receiver.on(
+    ["passport.draft_created", "passport.enriched", "passport.updated"],
+    async (event) => {
+      log(
+        `${event.type} ${event.payload.id}: missing ${event.payload.compliance.missingFields.length} field(s)`,
+      );
+    },
+    { id: "log-missing" },
+  );
 
   const close = async () => {
     await queue.close();

@@ -27,10 +27,14 @@ export async function createApp({
   const queue = new BullMQQueue({ postgres: databaseUrl, name: queueName });
 
   const receiver = createReceiver({ provider: providers.eulabel({ secret }), store, queue });
-  receiver.on("passport.published", (event) => {
-    const { id, compliance, passportUrl } = event.payload;
-    log(`published ${id}: ${compliance.status} → ${passportUrl}`);
-  });
+  receiver.on(
+    "passport.published",
+    (event) => {
+      const { id, compliance, passportUrl } = event.payload;
+      log(`published ${id}: ${compliance.status} → ${passportUrl}`);
+    },
+    { id: "log-published" },
+  );
   const worker = receiver.work({ concurrency: 4 });
 
   const server = http.createServer(createNodeHandler(receiver, { path: "/webhooks/eulabel" }));

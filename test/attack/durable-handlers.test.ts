@@ -60,16 +60,17 @@ describe("attack: handler ids must not follow registration order", () => {
     const queue = new MemoryQueue();
     const ran: string[] = [];
     let bFails = true;
-    // The same handler code in both deploys (as after a redeploy), plus a new one in v2.
-    const a = () => void ran.push("A");
-    const b = () => {
+    // The same handler code in both deploys (as after a redeploy), plus a new one in v2. Named, so each
+    // has an id of its own (handlers without a stable name rerun together: test/core/handler-ids.test.ts).
+    const sendMail = () => void ran.push("A");
+    const syncCrm = () => {
       if (bFails) throw new Error("B's dependency is down");
       ran.push("B");
     };
     // v1: A succeeds, B fails (its dependency is down): the job records A as done and is retried.
     const v1 = createReceiver({ provider: eulabel(), queue, logger: false });
-    v1.on("passport.published", a);
-    v1.on("passport.published", b);
+    v1.on("passport.published", sendMail);
+    v1.on("passport.published", syncCrm);
     const w1 = v1.work({ concurrency: 1, backoff: { delayMs: 400 } });
     expect((await deliver(v1, passportEvent())).status).toBe(202);
     await until(() => ran.includes("A"), "v1 A");
@@ -78,8 +79,8 @@ describe("attack: handler ids must not follow registration order", () => {
     bFails = false;
     const v2 = createReceiver({ provider: eulabel(), queue, logger: false });
     v2.on("passport.published", () => void ran.push("NEW"));
-    v2.on("passport.published", a);
-    v2.on("passport.published", b);
+    v2.on("passport.published", sendMail);
+    v2.on("passport.published", syncCrm);
     const w2 = v2.work({ concurrency: 1, backoff: { delayMs: 400 } });
     await until(() => ran.includes("B"), "v2 B");
     await w2.close();

@@ -233,7 +233,7 @@ describe("acknowledgement", () => {
     expect(late.errors.map((e) => e.code)).toEqual(["handler_failed"]);
     // The cause names each failed handler and its message (never the payload).
     expect((late.errors[0]!.cause as AggregateError).message).toMatch(
-      /^1 of 1 handler\(s\) for passport\.published failed — \S+: late$/,
+      /^1 of 1 handler\(s\) for passport\.published failed — \S+( \(an anonymous function\))?: late$/,
     );
     expect(late.logger.lines.find((l) => l.msg === "webhook handler failed")?.level).toBe("error");
     expect(logger.lines.filter((l) => l.msg === "webhook handled")).toHaveLength(0);

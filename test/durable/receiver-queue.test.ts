@@ -140,10 +140,11 @@ describe("receiver.work(): retries, per-handler progress, time limits, dead lett
   it("a retry re-runs only the handlers that failed", async () => {
     const { receiver } = durable();
     const runs = { mail: 0, crm: 0 };
-    receiver.on("passport.published", () => {
+    // Named handlers: each has an id of its own (see test/core/handler-ids.test.ts for the others).
+    receiver.on("passport.published", function sendMail() {
       runs.mail += 1;
     });
-    receiver.on("passport.published", () => {
+    receiver.on("passport.published", function syncCrm() {
       runs.crm += 1;
       if (runs.crm === 1) throw new Error("crm timeout");
     });

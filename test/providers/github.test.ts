@@ -51,15 +51,35 @@ describe("providers.github", () => {
     expect(seen.mock.calls[0]?.[0].type).toBe("issues");
   });
 
-  it("a captured body replayed under a fresh X-GitHub-Delivery (or another X-GitHub-Event) runs nothing", async () => {
+  it("keys on X-GitHub-Delivery by default: a Redeliver is a duplicate, byte-identical bodies under two GUIDs both run", async () => {
     const receiver = createReceiver({ provider: provider() });
     const seen = recordAll(receiver);
     const url = await listen(receiver);
-    const wire = await signed(provider(), opened, { headers: gh("issues", "guid-1") });
+    const blocked = { action: "blocked", blocked_user: { login: "spammer" }, organization: { login: "o" } };
+    const wire = await signed(provider(), blocked, { headers: gh("org_block", "guid-1") });
+    const answers = [];
+    for (const headers of [
+      gh("org_block", "guid-1"), // the delivery
+      gh("org_block", "guid-1"), // GitHub's "Redeliver": same GUID, same bytes
+      gh("org_block", "guid-2"), // block → unblock → block: the same bytes, a new delivery
+    ]) {
+      const res = await send(url, { headers: { ...wire.headers, ...headers }, body: wire.body });
+      answers.push(res.json);
+    }
+    expect(answers).toEqual([{ received: true }, { received: true, duplicate: true }, { received: true }]);
+    expect(seen.mock.calls.map(([e]) => e.id)).toEqual(["github:guid-1", "github:guid-2"]);
+  });
+
+  it("replayProtection: true keys on the body's SHA-256: a replay under a fresh GUID or event name runs nothing (nor a genuine repeat)", async () => {
+    const guarded = providers.github({ secret: SECRET, events, replayProtection: true });
+    const receiver = createReceiver({ provider: guarded });
+    const seen = recordAll(receiver);
+    const url = await listen(receiver);
+    const wire = await signed(guarded, opened, { headers: gh("issues", "guid-1") });
     const answers = [];
     for (const headers of [
       gh("issues", "guid-1"), // the delivery
-      gh("issues", "guid-1"), // GitHub's "Redeliver": same GUID, same bytes
+      gh("issues", "guid-1"), // GitHub's "Redeliver"
       gh("issues", "guid-attacker"), // a replay under a fresh, unsigned id
       gh("pull_request", "guid-attacker-2"), // … and under another unsigned event name
     ]) {
@@ -73,28 +93,14 @@ describe("providers.github", () => {
       { received: true, duplicate: true },
     ]);
     expect(seen).toHaveBeenCalledTimes(1);
-  });
-
-  it("two different bodies are two deliveries; replayProtection: false keys on X-GitHub-Delivery alone", async () => {
-    const receiver = createReceiver({ provider: provider() });
-    const seen = recordAll(receiver);
-    const other = { ...opened, issue: { number: 8 } };
-    for (const wire of [
-      await signed(provider(), opened, { headers: gh("issues", "guid-1") }),
-      await signed(provider(), other, { headers: gh("issues", "guid-2") }),
-    ])
-      expect(json((await receiver.handle(request(wire))).body)).toEqual({ received: true });
-    expect(seen).toHaveBeenCalledTimes(2);
-
-    const optOut = providers.github({ secret: SECRET, events, replayProtection: false });
-    const loose = createReceiver({ provider: optOut });
-    const ran = recordAll(loose);
-    const first = await signed(optOut, opened, { headers: gh("issues", "guid-1") });
-    const second = await signed(optOut, opened, { headers: gh("issues", "guid-2") });
-    for (const wire of [first, second])
-      expect(json((await loose.handle(request(wire))).body)).toEqual({ received: true });
-    expect(json((await loose.handle(request(first))).body)).toMatchObject({ duplicate: true });
-    expect(ran.mock.calls.map(([e]) => e.id)).toEqual(["github:guid-1", "github:guid-2"]);
+    expect(seen.mock.calls[0]?.[0].id).toMatch(/^github:sha256:[0-9a-f]{64}$/);
+    // Two different bodies are two deliveries.
+    const other = await signed(
+      guarded,
+      { ...opened, issue: { number: 8 } },
+      { headers: gh("issues", "guid-3") },
+    );
+    expect(json((await receiver.handle(request(other))).body)).toEqual({ received: true });
   });
 
   it("requires the sha256= prefix GitHub always sends", async () => {

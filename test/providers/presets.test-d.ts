@@ -2,6 +2,7 @@ import {
   createReceiver,
   defineProvider,
   providers,
+  STANDARD_WEBHOOKS_UNTYPED,
   stripeEvent,
   timestampedHmacSignature,
 } from "@webhook-kit/core";
@@ -64,6 +65,23 @@ describe("preset event names are closed unions with inferred payloads", () => {
     });
     github.on("ping", (event) => expectTypeOf(event.payload.zen).toEqualTypeOf<string>());
     github.on("issues.opened", (event) => expectTypeOf(event.payload.issue.number).toEqualTypeOf<number>());
+  });
+
+  it("Standard Webhooks: a payload without `type` reaches '*' as the literal \"(untyped)\", payload untyped", () => {
+    expectTypeOf(STANDARD_WEBHOOKS_UNTYPED).toEqualTypeOf<"(untyped)">();
+    const typed = createReceiver({
+      provider: providers.standardWebhooks({
+        secret: "whsec_AAAA",
+        events: { "invoice.paid": z.looseObject({ amount: z.number() }) },
+      }),
+    });
+    typed.on("*", (event) => {
+      // "*" handlers are typed for types the preset does not know, with a payload nothing promises.
+      expectTypeOf<typeof STANDARD_WEBHOOKS_UNTYPED>().toExtend<typeof event.type>();
+      expectTypeOf<Readonly<Record<string, unknown>>>().toExtend<typeof event.payload>();
+    });
+    // @ts-expect-error it is not a declared event: only "*" handlers receive it
+    typed.on(STANDARD_WEBHOOKS_UNTYPED, () => {});
   });
 
   it("a custom provider can state header, signed content, encoding and tolerance", () => {

@@ -1,4 +1,6 @@
-import { createReceiver, providers, sign } from "@webhook-kit/core";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createReceiver, MemoryQueue, providers, STANDARD_WEBHOOKS_UNTYPED, sign } from "@webhook-kit/core";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { json, recordAll, request, signed } from "./support.js";
@@ -114,4 +116,89 @@ describe("providers.standardWebhooks (and Svix)", () => {
       expect(json(res.body).error).toBe("invalid_signature");
     },
   );
+});
+
+describe("providers.standardWebhooks: a verified payload without `type` (the spec says *should*, not must)", () => {
+  const vectors = JSON.parse(
+    readFileSync(fileURLToPath(new URL("../fixtures/vectors/signatures.json", import.meta.url)), "utf8"),
+  ) as {
+    standard_webhooks: {
+      id: string;
+      secret: string;
+      msgId: string;
+      timestamp: number;
+      payload: string;
+      expectedSignatureHeader: string;
+    }[];
+  };
+  const v = vectors.standard_webhooks.find((x) => x.id === "sw-sign-1")!;
+  const wire = () => ({
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": v.msgId,
+      "webhook-timestamp": String(v.timestamp),
+      "webhook-signature": v.expectedSignatureHeader,
+    },
+    body: new TextEncoder().encode(v.payload),
+  });
+
+  it('the spec\'s own vector {"test": 2432232314} is accepted and routed to "*" as STANDARD_WEBHOOKS_UNTYPED', async () => {
+    expect(v.payload).toBe('{"test": 2432232314}');
+    const receiver = createReceiver({
+      provider: providers.standardWebhooks({ secret: v.secret, events }),
+      now: () => v.timestamp * 1000,
+      logger: false,
+    });
+    const seen = recordAll(receiver);
+    const res = await receiver.handle(request(wire()));
+    expect(res.status).toBe(200);
+    expect(json(res.body)).toEqual({ received: true });
+    expect(seen).toHaveBeenCalledTimes(1);
+    expect(seen.mock.calls[0]?.[0]).toMatchObject({
+      type: STANDARD_WEBHOOKS_UNTYPED,
+      payload: { test: 2432232314 },
+      id: `standard-webhooks:${v.msgId}`,
+    });
+    expect(STANDARD_WEBHOOKS_UNTYPED).toBe("(untyped)");
+    // A retry of the same message is a duplicate, as for a typed one.
+    expect(json((await receiver.handle(request(wire()))).body)).toEqual({ received: true, duplicate: true });
+  });
+
+  it('with a queue: 202, and the worker runs the "*" handler with the same type', async () => {
+    const receiver = createReceiver({
+      provider: providers.standardWebhooks({ secret: v.secret }),
+      queue: new MemoryQueue(),
+      now: () => v.timestamp * 1000,
+      logger: false,
+    });
+    const types: string[] = [];
+    receiver.on("*", (event) => {
+      types.push(event.type);
+    });
+    expect((await receiver.handle(request(wire()))).status).toBe(202);
+    const worker = receiver.work();
+    try {
+      for (let i = 0; i < 500 && types.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(types).toEqual([STANDARD_WEBHOOKS_UNTYPED]);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it("a type that is present but not a non-empty string is untyped too; a typed one still routes by name", async () => {
+    const provider = providers.standardWebhooks({ secret: SECRET, events });
+    const receiver = createReceiver({ provider, now: () => NOW * 1000, logger: false });
+    const seen = recordAll(receiver);
+    for (const [i, body] of [{ type: "" }, { type: 7 }, paid].entries()) {
+      const res = await receiver.handle(
+        request(await signed(provider, body, { id: `msg_${i}`, timestamp: NOW })),
+      );
+      expect(res.status).toBe(200);
+    }
+    expect(seen.mock.calls.map(([event]) => event.type)).toEqual([
+      STANDARD_WEBHOOKS_UNTYPED,
+      STANDARD_WEBHOOKS_UNTYPED,
+      "invoice.paid",
+    ]);
+  });
 });

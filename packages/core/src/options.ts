@@ -29,6 +29,12 @@ export interface ReceiverOptions<E extends EventSchemas> {
    * and not durable; `BullMQQueue` (@webhook-kit/bullmq) is.
    */
   queue?: DeliveryQueue;
+  /**
+   * With a queue: request headers to keep in each job besides `content-type` and those the provider reads
+   * (its `deliveryHeaders`: delivery id, event, timestamp…), e.g. `["x-tenant"]`; a worker's `event.headers`
+   * holds only these. A signature header or a name that looks like a credential is refused (invalid_config).
+   */
+  queuedHeaders?: readonly string[];
   /** A queue write that takes longer fails with 503 store_unavailable and the claim is released. Default 2 s. */
   queueTimeoutMs?: number;
   /**

@@ -1,4 +1,5 @@
 import { type CryptoProvider, defaultCrypto } from "./crypto.js";
+import { jobHeaderNames } from "./dispatch/job-headers.js";
 import { invalidConfig } from "./errors.js";
 import { compileAllowList } from "./ip.js";
 import { consoleLogger, safeLogger, silentLogger } from "./logger.js";
@@ -39,6 +40,8 @@ export interface Settings<E extends EventSchemas> {
   leaseMs: number;
   storeTimeoutMs: number;
   queueTimeoutMs: number;
+  /** The request headers a queued job keeps (lower-case): see `jobHeaderNames`. */
+  queuedHeaders: readonly string[];
   isAllowed: ((address: string | undefined) => boolean) | undefined;
 }
 
@@ -93,6 +96,11 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
   if (options.invalidPayload === "park" && !queue) {
     throw invalidConfig(`invalidPayload: "park" needs a queue to park dead letters in; pass \`queue\`.`);
   }
+  if (options.queuedHeaders !== undefined && !queue) {
+    throw invalidConfig(
+      "queuedHeaders applies with a queue only: without one, handlers get every request header in the request's process.",
+    );
+  }
   // A provider built without defineProvider (a spread preset with an override) is checked here too.
   checkTiming(`createReceiver: provider "${String(provider.name)}"`, provider);
   const namespace = options.namespace ?? provider.name;
@@ -138,6 +146,7 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     ),
     storeTimeoutMs,
     queueTimeoutMs: positiveInteger("queueTimeoutMs", options.queueTimeoutMs, storeTimeoutMs),
+    queuedHeaders: queue ? jobHeaderNames(provider, options.queuedHeaders) : [],
     isAllowed: allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined,
   };
 }

@@ -7,6 +7,7 @@ import { deliveryContext } from "./providers/define.js";
 import type { JobOutcome, JobProcessor, QueueConsumer, QueueJob } from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
 import { positiveInteger } from "./settings.js";
+import { warnUnstableHandlers } from "./unstable-handlers.js";
 
 export interface WorkOptions {
   /** Jobs run at once by this worker. Default 8. */
@@ -45,6 +46,8 @@ export function backoffDelay(attempt: number, delayMs: number, maxDelayMs: numbe
 export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWorker {
   const { queue, provider, logger } = rt.settings;
   if (!queue) throw invalidConfig("receiver.work() needs a `queue` in createReceiver({ provider, queue }).");
+  // Handler ids (issue #18): name the handlers whose progress is only recorded as their type's unit.
+  warnUnstableHandlers(rt);
   const concurrency = positiveInteger("work: concurrency", options.concurrency, 8);
   const delayMs = positiveInteger("work: backoff.delayMs", options.backoff?.delayMs, 1_000);
   const maxDelayMs = positiveInteger("work: backoff.maxDelayMs", options.backoff?.maxDelayMs, 60 * 60_000);

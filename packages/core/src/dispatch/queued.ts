@@ -1,9 +1,11 @@
 import { withinBudget } from "../bounded.js";
+import { decodeUtf8 } from "../encoding.js";
 import { queueUnavailable } from "../errors.js";
 import type { QueuedDelivery } from "../queue/types.js";
 import { acknowledge } from "../response.js";
 import type { Runtime } from "../runtime.js";
 import { completeClaim, releaseClaim } from "./claim.js";
+import { pickHeaders } from "./job-headers.js";
 import type { Dispatch } from "./types.js";
 
 /**
@@ -14,13 +16,16 @@ import type { Dispatch } from "./types.js";
 export function queuedDispatch(rt: Runtime): Dispatch {
   const { queue, queueTimeoutMs, logger, provider } = rt.settings;
   if (!queue) throw new TypeError("queuedDispatch needs settings.queue");
+  const redactBody = provider.signature.redactBody?.bind(provider.signature);
   return async ({ parsed, event, text, token }) => {
     const job: QueuedDelivery = {
       key: event.id,
       provider: provider.name,
       type: event.type,
-      body: text,
-      headers: storable(event.headers),
+      // A signature inside the body (shipping) is emptied: the job is never a delivery that verifies again.
+      body: redactBody ? decodeUtf8(redactBody(parsed.context.rawBody)) : text,
+      // An allow-list: a credential a proxy adds, or the signature, never reaches a job.
+      headers: pickHeaders(event.headers, rt.settings.queuedHeaders),
       receivedAt: event.receivedAt,
       retentionMs: rt.settings.retentionMs,
     };
@@ -51,14 +56,4 @@ export function queuedDispatch(rt: Runtime): Dispatch {
     logger.debug({ provider: provider.name, type: event.type, id: event.id }, "delivery queued");
     return acknowledge("queued");
   };
-}
-
-/** Credentials a proxy or client adds never reach the queue (kept for days, shown by queue dashboards). */
-const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|token|secret|password|api-?key|session/;
-
-/** The request's headers minus credentials: what a worker's event gets. */
-export function storable(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in headers) if (!CREDENTIAL.test(name)) out[name] = headers[name] as string;
-  return out;
 }

@@ -7,13 +7,15 @@ import type { Ticker } from "../ticker.js";
 export interface HandlerFailure {
   id: string;
   error: unknown;
+  /** For a member of a unit (routes sharing one id): which handler failed. */
+  member?: string;
 }
 
 /**
  * Runs routes concurrently within one shared `timeoutMs` (they start together, so one timer serves all);
  * a handler that has not settled by then fails with handler_timeout (it cannot be stopped, but it no longer
- * holds the delivery). `onSuccess` hears of each success as it happens, so a durable job can record it
- * before the others finish. When every handler returns a non-promise, the failures come back at once: no
+ * holds the delivery). `onSuccess` hears of each id as soon as every route with that id succeeded (a unit of
+ * handlers without ids of their own shares one), so a durable job can record it before the others finish. When every handler returns a non-promise, the failures come back at once: no
  * promise, no timer.
  */
 export function runRoutes(
@@ -25,14 +27,26 @@ export function runRoutes(
 ): MaybePromise<HandlerFailure[]> {
   const startedAt = performance.now();
   const failures: HandlerFailure[] = [];
+  const fail = (route: Route, error: unknown) =>
+    failures.push(
+      route.member === undefined ? { id: route.id, error } : { id: route.id, error, member: route.member },
+    );
+  // Routes still to succeed per id: a failed one never counts down, so its id is never reported done.
+  const left = new Map<string, number>();
+  for (const { id } of routes) left.set(id, (left.get(id) ?? 0) + 1);
+  const succeeded = (id: string) => {
+    const count = (left.get(id) ?? 1) - 1;
+    left.set(id, count);
+    if (count === 0) onSuccess?.(id);
+  };
   const pending: [Route, PromiseLike<unknown>][] = [];
   for (const route of routes) {
     try {
       const result = route.handler(event);
       if (isThenable(result)) pending.push([route, result]);
-      else onSuccess?.(route.id);
+      else succeeded(route.id);
     } catch (error) {
-      failures.push({ id: route.id, error });
+      fail(route, error);
     }
   }
   if (pending.length === 0) return failures;
@@ -44,7 +58,7 @@ export function runRoutes(
       pending.forEach(([route], i) => {
         if (settled[i]) return;
         settled[i] = true;
-        failures.push({ id: route.id, error: handlerTimeout(route.id, event.type, timeoutMs) });
+        fail(route, handlerTimeout(label(route), event.type, timeoutMs));
       });
       left = 0;
       resolve(failures);
@@ -53,8 +67,8 @@ export function runRoutes(
       const finish = (failed: boolean, error?: unknown) => {
         if (settled[i]) return;
         settled[i] = true;
-        if (failed) failures.push({ id: route.id, error });
-        else onSuccess?.(route.id);
+        if (failed) fail(route, error);
+        else succeeded(route.id);
         if (--left === 0) {
           ticker.cancel(timer);
           resolve(failures);
@@ -72,10 +86,15 @@ export function runRoutes(
   });
 }
 
+/** A route's name in messages: its id, and for a unit member which handler it is. */
+const label = ({ id, member }: { id: string; member?: string | undefined }) =>
+  member === undefined ? id : `${id} (${member})`;
+
 /** One line naming the failed handlers, for logs and dead letters; never the payload. */
 export function summarize(failures: readonly HandlerFailure[], total: number, type: string): string {
   const parts = failures.map(
-    ({ id, error }) => `${id}: ${error instanceof Error ? error.message : String(error)}`,
+    (failure) =>
+      `${label(failure)}: ${failure.error instanceof Error ? failure.error.message : String(failure.error)}`,
   );
   const text = `${failures.length} of ${total} handler(s) for ${type} failed — ${parts.join("; ")}`;
   return text.length > 1000 ? `${text.slice(0, 997)}...` : text;

@@ -66,6 +66,12 @@ export interface ProviderDefinition<E extends EventSchemas> {
   attempt?(delivery: DeliveryContext): number | undefined;
   /** The payload handlers receive, when it is not the whole body (e.g. a `data` envelope stays whole by default). */
   payload?(delivery: DeliveryContext & { type: string }): unknown;
+  /**
+   * The request headers, besides the signature, that this provider reads or its sender documents (delivery
+   * id, event name, timestamp, attempt; lower-case). With `content-type` and the receiver's `queuedHeaders`,
+   * they are the only headers a queued job keeps, so the only ones a worker's `event.headers` holds.
+   */
+  deliveryHeaders?: readonly string[];
   /** What the signature covers, in words (e.g. "the raw body"), for people and tools to read. */
   signs?: string;
   /** How long the sender waits for an answer (ms, > 0, at most 1 h): the ack deadline is derived from it. */

@@ -91,6 +91,8 @@ export function eudr(options: EudrOptions): Provider<typeof eudrEvents> {
       platform: "N'entropy EUDR",
     }),
     signs: "the raw body",
+    // Documented beside the signature; none is signed, none routes or keys.
+    deliveryHeaders: ["x-webhook-event", "x-webhook-id", "x-webhook-timestamp"],
     events: eudrEvents,
     // The body's `event` is signed; X-Webhook-Event is not, so it never routes.
     eventType: ({ body, headers }) => signedType([body.event], '"event"', headers),

@@ -68,6 +68,8 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
       platform: "the EUlabel inbound sender",
     }),
     signs: "the raw body",
+    // Read only to explain a refusal (a type in this header alone).
+    deliveryHeaders: ["x-webhook-event"],
     events: eulabelInboundEvents,
     eventType: ({ body, headers }) => signedType([body.event, body.type], '"event" or "type"', headers),
     idempotencyKey: options.idempotencyKey ?? bodyHashKey,

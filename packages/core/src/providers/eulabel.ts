@@ -145,6 +145,8 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
       platform: "EUlabel",
     }),
     signs: "the raw body",
+    // EUlabel documents no header but the signature.
+    deliveryHeaders: [],
     events: eulabelEvents,
     eventType: ({ body }) => asString(readField(body, "event")),
     idempotencyKey:

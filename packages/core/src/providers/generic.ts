@@ -106,6 +106,8 @@ export function generic(options: GenericOptions): Provider<typeof genericEvents>
       platform: "the webhook sender",
     }),
     signs: "the raw body",
+    // The guide's other headers: X-Webhook-Id names the webhook, X-Webhook-Event is never used to route.
+    deliveryHeaders: ["x-webhook-id", "x-webhook-event"],
     events: genericEvents,
     // The body's `type` is signed; X-Webhook-Event is not, so it never routes.
     eventType: ({ body, headers }) => signedType([body.type], '"type"', headers),

@@ -39,9 +39,15 @@ export interface GithubOptions<E extends EventSchemas, R extends GithubRouting =
    */
   routing?: R;
   /**
-   * true (default): the key is the SHA-256 of the signed body, so a captured body replayed under a fresh
-   * `X-GitHub-Delivery` (or another `X-GitHub-Event`) within retention is a duplicate — neither header is
-   * signed. false: key on `X-GitHub-Delivery` alone, and two deliveries with byte-identical bodies both run.
+   * false (default): the key is `X-GitHub-Delivery`, the id GitHub documents for deduplication; a "Redeliver"
+   * keeps it, so it is a duplicate, and two deliveries with byte-identical bodies (block → unblock → block:
+   * `org_block.blocked` carries no id and no time) both run. The header is not signed, though: a captured
+   * delivery replayed under a fresh GUID runs again. Defend with GitHub's published hook addresses (the meta
+   * API's `hooks` list) as `allowedIps`.
+   *
+   * true: the key is the SHA-256 of the signed body, so a replay under a fresh GUID (or another
+   * `X-GitHub-Event`) within retention is a duplicate — and so is a genuine second delivery whose body is
+   * byte-identical to one in the last 72 h: GitHub does not redeliver it, and it never runs.
    */
   replayProtection?: boolean;
   idempotencyKey?: IdempotencyKeyFn;
@@ -69,6 +75,8 @@ function githubSignature(secret: SecretInput): SignatureScheme {
   const keys = encodeSecrets(secret, "utf8", "GitHub");
   return {
     name: sha256.name,
+    // The legacy SHA-1 header is never verified, but it is a signature all the same: never stored.
+    headers: [...(sha256.headers ?? []), "x-hub-signature"],
     verify: sha256.verify,
     async sign(input) {
       const signed = await sha256.sign(input);
@@ -93,9 +101,11 @@ function githubSignature(secret: SecretInput): SignatureScheme {
  * `X-GitHub-Delivery` (a GUID, kept by redeliveries) identifies the delivery. GitHub does not retry on its
  * own; redeliveries are manual within 3 days, so keys are kept as long.
  *
- * Neither header is signed, so by default the key is the SHA-256 of the exact body: a "Redeliver" (same
- * GUID, same bytes) and a replay under a fresh GUID or event name are both duplicates. The body alone, not
- * type + body: the type comes from the unsigned X-GitHub-Event and would let a replay pick a fresh key.
+ * The key is `X-GitHub-Delivery`, as GitHub documents: several payloads (`org_block.blocked`,
+ * `membership.removed`, …) carry no id and no time, so two genuine events can be byte-identical and only the
+ * GUID tells them apart. The GUID is not signed; `replayProtection: true` keys on the body's SHA-256 instead,
+ * at the price of dropping such repeats. Either way, GitHub's hook addresses (meta API) as `allowedIps` keep
+ * a captured delivery from being replayed from anywhere else.
  *
  * Every event GitHub publishes is typed from its webhook spec (via @octokit/openapi-webhooks-types, types
  * only); none but ping is validated at run time unless you pass a validator for it in `events`.
@@ -114,6 +124,13 @@ export function github<
     name: "github",
     signature: githubSignature(options.secret),
     signs: "the raw body",
+    deliveryHeaders: [
+      "x-github-event",
+      "x-github-delivery",
+      "x-github-hook-id",
+      "x-github-hook-installation-target-id",
+      "x-github-hook-installation-target-type",
+    ],
     // Only validators exist at run time; the rest of GithubEvents is types (absent entries route unvalidated).
     events: { ...githubEvents, ...options.events } as GithubProviderEvents<E, R>,
     eventType: ({ headers, body }) => {
@@ -123,9 +140,9 @@ export function github<
     },
     idempotencyKey:
       options.idempotencyKey ??
-      (options.replayProtection === false
-        ? ({ headers }) => asString(headers["x-github-delivery"])
-        : async ({ rawBody, sha256Hex }) => `sha256:${await sha256Hex(rawBody)}`),
+      (options.replayProtection === true
+        ? async ({ rawBody, sha256Hex }) => `sha256:${await sha256Hex(rawBody)}`
+        : ({ headers }) => asString(headers["x-github-delivery"])),
     timeoutMs: 10 * SECOND,
     // One attempt: GitHub never retries by itself.
     retrySchedule: [0],

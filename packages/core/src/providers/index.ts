@@ -52,5 +52,6 @@ export type { IdempotencyKeyFn } from "./shared.js";
 export type { ShippingEvent, ShippingOptions, ShippingShipment, ShippingUser } from "./shipping.js";
 export { shippingEvents } from "./shipping.js";
 export type { StandardWebhooksOptions } from "./standard-webhooks.js";
+export { STANDARD_WEBHOOKS_UNTYPED } from "./standard-webhooks.js";
 export type { StripeEventEnvelope, StripeEventPayloads, StripeOptions } from "./stripe.js";
 export { stripeEvent, stripeEvents } from "./stripe.js";

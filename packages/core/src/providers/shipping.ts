@@ -97,6 +97,8 @@ export function shipping(options: ShippingOptions): Provider<typeof shippingEven
     name: "shipping",
     signature: bodyFieldSignature(scheme),
     signs: 'the raw body without its top-level "signature" member',
+    // Its guide documents no header: everything, the signature too, is in the body.
+    deliveryHeaders: [],
     events: shippingEvents,
     // The body is the only signed place, and the only one its guide documents.
     eventType: ({ body }) => (typeof body.event === "string" && body.event !== "" ? body.event : undefined),

@@ -7,12 +7,23 @@ import {
 import { defineProvider, type EventSchemas, type Provider, readField } from "./define.js";
 import { firstString, HOUR, type IdempotencyKeyFn, MINUTE, SECOND } from "./shared.js";
 
+/**
+ * The event type of a verified Standard Webhooks payload that names none (the standard says a payload
+ * *should* carry `type`; its own test vector `{"test": 2432232314}` does not). Such a delivery is accepted
+ * and reaches `"*"` handlers with this type: refusing it would make the sender retry, then disable the endpoint.
+ * The parentheses keep it apart from any dotted type a sender names.
+ */
+export const STANDARD_WEBHOOKS_UNTYPED: "(untyped)" = "(untyped)";
+
 export interface StandardWebhooksOptions<E extends EventSchemas> {
   /** `whsec_<base64>` from the sender's dashboard; several for rotation. */
   secret: SecretInput;
   /** Your events and their payload schemas: names become a closed union for `receiver.on`. */
   events?: E;
-  /** Where the event type lives: a dotted body path (default "type") or a function. */
+  /**
+   * Where the event type lives: a dotted body path (default "type") or a function. A payload where it is not
+   * a non-empty string is routed to `"*"` handlers as `STANDARD_WEBHOOKS_UNTYPED` ("(untyped)").
+   */
   eventType?: string | ((body: Readonly<Record<string, unknown>>) => string | undefined);
   /** Replay window around the receiver's clock. Default 300 s. */
   toleranceSeconds?: number;
@@ -30,7 +41,8 @@ export interface StandardWebhooksOptions<E extends EventSchemas> {
 /**
  * Standard Webhooks (and Svix): `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>` over
  * `${id}.${timestamp}.${body}` with a `whsec_` base64 secret and a ±5 min window. The key is `webhook-id`,
- * which the standard defines as the message id, the same on every retry.
+ * which the standard defines as the message id, the same on every retry. A payload without `type` is
+ * routed to `"*"` handlers as `STANDARD_WEBHOOKS_UNTYPED`.
  *
  * @example
  * const receiver = createReceiver({
@@ -53,8 +65,11 @@ export function standardWebhooks<const E extends EventSchemas = Record<never, ne
       headers: options.headers ?? "webhook",
     }),
     signs: "{webhook-id}.{webhook-timestamp}.{raw body}",
+    deliveryHeaders: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
     events: options.events ?? ({} as E),
-    eventType: ({ body }) => (readType ? readType(body) : firstString(readField(body, path))),
+    // The whole payload is signed, so routing it untyped lets no one choose its type.
+    eventType: ({ body }) =>
+      firstString(readType ? readType(body) : readField(body, path)) ?? STANDARD_WEBHOOKS_UNTYPED,
     idempotencyKey: options.idempotencyKey ?? (({ headers }) => standardWebhookHeaders(headers).id),
     timeoutMs: options.timeoutMs ?? 15 * SECOND,
     // Svix's published schedule.

@@ -133,6 +133,8 @@ export function stripe<
       platform: "Stripe",
     }),
     signs: "{t}.{raw body}",
+    // Stripe-Signature carries the timestamp too; it is the signature, so it is never stored.
+    deliveryHeaders: [],
     // Only the user's validators exist at run time; Stripe's event union is types alone.
     events: (options.events ?? {}) as WithEvents<TypedEvents<StripeEventPayloads<Events>>, E>,
     eventType: ({ body }) => asString(body.type),

@@ -1,4 +1,4 @@
-import { decodeUtf8 } from "../encoding.js";
+import { concatBytes, decodeUtf8, utf8 } from "../encoding.js";
 import { invalidConfig } from "../errors.js";
 import { carries, prefixReader } from "./header-list.js";
 import { appendMember, type FoundMember, findMember, withoutMember } from "./json-member.js";
@@ -65,6 +65,14 @@ export function bodyFieldSignature(options: BodyFieldSignatureOptions): Signatur
 
   return {
     name: `body-field-hmac-${ring.algorithm}`,
+    // In the body, not a header: a queued job keeps the body with the value emptied (redactBody).
+    headers: [],
+    redactBody(rawBody) {
+      const found = findMember(rawBody, field);
+      if (!found) return rawBody;
+      const { valueStart, valueEnd } = found.all.members[found.index]!;
+      return concatBytes(rawBody.subarray(0, valueStart), utf8('""'), rawBody.subarray(valueEnd));
+    },
     async verify(request, { crypto }) {
       const found = findMember(request.rawBody, field);
       if (!found) return missing();

@@ -36,6 +36,7 @@ export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
 
   return {
     name: `hmac-${ring.algorithm}`,
+    headers: names,
     verify(request, { crypto }) {
       // Every entry of every header present: a repeated header arrives joined ("sha256=a, sha256=b").
       let present = false;

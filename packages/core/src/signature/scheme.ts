@@ -44,6 +44,16 @@ export interface SignedDelivery {
  */
 export interface SignatureScheme {
   readonly name: string;
+  /**
+   * The headers the signature travels in (lower-case). A queued job never keeps them, even when asked
+   * (`queuedHeaders`): with the body, they are a delivery anyone could send again.
+   */
+  readonly headers?: readonly string[];
+  /**
+   * For a signature carried inside the body: the body with that signature's value emptied (`""`), every other
+   * byte as received. A queued job keeps this body, so it never holds a delivery that verifies again.
+   */
+  redactBody?(rawBody: Uint8Array): Uint8Array;
   /** May answer synchronously (the built-in HMAC schemes do with node:crypto); callers await either. */
   verify(request: WebhookRequest, context: VerifyContext): VerifyOutcome | Promise<VerifyOutcome>;
   sign(input: SignInput): Promise<SignedDelivery>;

@@ -63,6 +63,8 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
 
   return {
     name: "standard-webhooks-v1",
+    // Verify reads either family, whichever `sign` writes.
+    headers: ["webhook-signature", "svix-signature"],
     async verify(request, { crypto, now }) {
       const sent = standardWebhookHeaders(request.headers);
       if (!carries(sent.signature)) return missingHeader("webhook-signature (or svix-signature)", platform);

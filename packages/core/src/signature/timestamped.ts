@@ -113,6 +113,7 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
 
   return {
     name: `timestamped-hmac-${ring.algorithm}`,
+    headers: [header],
     async verify(request, { crypto, now }) {
       const value = request.headers[header];
       if (!carries(value)) return missingHeader(header, platform);

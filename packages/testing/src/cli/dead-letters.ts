@@ -66,7 +66,7 @@ export async function deadLetters(
       line(
         io,
         action === "replay"
-          ? `${s.ok("↻")} replayed ${p(key as string)}: back on the queue from attempt 1; handlers already done are skipped`
+          ? `${s.ok("↻")} replayed ${p(key as string)}: back on the queue from attempt 1; handlers it records as done are skipped only where this deploy has them under the same id (docs/durable.md, "Handler ids")`
           : `${s.ok("✓")} removed ${p(key as string)}`,
       );
     return 0;

@@ -38,8 +38,9 @@ function githubEvent(payload: Readonly<Json>, event: string | undefined): string
 }
 
 /**
- * Keyed by the body's hash (X-GitHub-Delivery is unsigned): a push gets a new commit, anything else a new
- * `updated_at` on the objects it is about (milliseconds, so two sends in one second still differ).
+ * The preset keys on X-GitHub-Delivery, so a new GUID alone makes a new event; the copy still gets what GitHub
+ * makes new (a push a new commit, anything else a new `updated_at`, in milliseconds), so it is a new event
+ * under `replayProtection: true` (the body's hash) too.
  */
 function fresh(payload: Json, now: number): Json {
   const out: Json = { ...payload };
