@@ -31,7 +31,7 @@ export type JobHandler = ConstructorParameters<typeof Worker<StoredJob, unknown>
 /** Worker settings that are the same on both backends. */
 export type WorkerSettings = Pick<
   WorkerOptions,
-  "concurrency" | "lockDuration" | "stalledInterval" | "maxStalledCount" | "autorun"
+  "concurrency" | "lockDuration" | "stalledInterval" | "maxStalledCount" | "autorun" | "limiter"
 >;
 
 /** Where the queue's jobs live; each producer or worker gets connections of its own. */

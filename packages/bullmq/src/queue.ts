@@ -8,8 +8,9 @@ import {
   type JobProcessor,
   type QueueConsumer,
   type QueuedDelivery,
+  type QueueStatus,
 } from "@webhook-kit/core";
-import type { Job } from "bullmq";
+import type { Job, JobType } from "bullmq";
 import {
   type Backend,
   type JobQueue,
@@ -109,6 +110,8 @@ const DEFAULT_LIMIT = 100;
 export class BullMQQueue implements DeliveryQueue {
   /** `enqueue` settles by its deadline: the receiver sets no timer of its own around it. */
   readonly honoursDeadline = true;
+  /** `consume` passes `rateLimit` to BullMQ's limiter: one counter per queue, shared by every worker. */
+  readonly supportsRateLimit = true;
   /** The BullMQ queue name. */
   readonly name: string;
   /** Where the jobs live. */
@@ -200,11 +203,17 @@ export class BullMQQueue implements DeliveryQueue {
       throw new TypeError(
         `BullMQQueue.consume: concurrency must be a positive integer (got ${options.concurrency}).`,
       );
+    const limit = options.rateLimit;
     const start = () =>
       this.#store.createWorker(
         this.name,
         (job, token) => runJob(job, token, processor),
-        { ...this.#worker, concurrency: options.concurrency, autorun: false },
+        {
+          ...this.#worker,
+          concurrency: options.concurrency,
+          autorun: false,
+          ...(limit ? { limiter: { max: limit.max, duration: limit.durationMs } } : {}),
+        },
         this.#onError,
       );
     const consumer = new BullMQConsumer(start, this.#store, this.#onError, () =>
@@ -245,6 +254,38 @@ export class BullMQQueue implements DeliveryQueue {
       if (job === undefined) return false;
       await job.remove();
       return true;
+    });
+  }
+
+  /**
+   * Queue-wide pause (BullMQ's own flag, seen by every worker of this queue name on any machine): no job
+   * starts until `resume()`; running jobs finish; `enqueue` keeps accepting. Survives restarts.
+   */
+  async pause(): Promise<void> {
+    await this.#call("pause", this.#timeoutMs, (queue) => queue.pause());
+  }
+
+  /** Ends a queue-wide pause. */
+  async resume(): Promise<void> {
+    await this.#call("resume", this.#timeoutMs, (queue) => queue.resume());
+  }
+
+  /** The pause flag and the job counts. */
+  async status(): Promise<QueueStatus> {
+    return this.#call("status", this.#timeoutMs, async (queue) => {
+      const [paused, counts] = await Promise.all([
+        queue.isPaused(),
+        // PostgreSQL reports the jobs held by a pause as "paused", which BullMQ's types no longer list.
+        queue.getJobCounts("wait", "paused" as JobType, "prioritized", "active", "delayed", "failed"),
+      ]);
+      const n = (state: string) => counts[state] ?? 0;
+      return {
+        paused,
+        waiting: n("wait") + n("paused") + n("prioritized"),
+        running: n("active"),
+        delayed: n("delayed"),
+        deadLetters: n("failed"),
+      };
     });
   }
 
@@ -354,6 +395,7 @@ class BullMQConsumer implements QueueConsumer {
   #starting: Promise<void>;
   #stopped = false;
   #running = false;
+  #paused = false;
   #stopNow: () => void = () => {};
   readonly #stop = new Promise<void>((resolve) => {
     this.#stopNow = resolve;
@@ -400,7 +442,8 @@ class BullMQConsumer implements QueueConsumer {
       // close() may have taken the worker while it was getting ready: then it is closed, not run.
       if (this.#stopped || this.#worker !== worker) return;
       this.#running = true;
-      worker.run().catch((error: unknown) => this.#onError(error as Error));
+      // Paused before it was ready: resume() starts it.
+      if (!this.#paused) worker.run().catch((error: unknown) => this.#onError(error as Error));
       return;
     }
   }
@@ -413,6 +456,23 @@ class BullMQConsumer implements QueueConsumer {
         resolve();
       };
     });
+  }
+
+  /** Takes no new jobs and resolves once the running ones have stored their outcome. */
+  async pause(): Promise<void> {
+    this.#paused = true;
+    const worker = this.#worker;
+    if (worker !== undefined && this.#running) await worker.pause();
+  }
+
+  async resume(): Promise<void> {
+    this.#paused = false;
+    const worker = this.#worker;
+    if (worker === undefined || !this.#running || this.#stopped) return;
+    await worker.resume();
+    // BullMQ restarts its loop only when it saw it end; one never run (paused before ready) starts here.
+    if (!worker.isRunning() && !this.#paused)
+      worker.run().catch((error: unknown) => this.#onError(error as Error));
   }
 
   close(): Promise<void> {
