@@ -122,7 +122,12 @@ export function describeFlowControlConformance(
 
       await consumer.resume();
       await waitFor(() => g.started.length === 5);
-      expect(g.started.slice(2).map((s) => s.key).sort()).toEqual(later.map((d) => d.key).sort());
+      expect(
+        g.started
+          .slice(2)
+          .map((s) => s.key)
+          .sort(),
+      ).toEqual(later.map((d) => d.key).sort());
     }, 60_000);
 
     it("consumer pause() right after consume(): nothing starts until resume()", async (ctx) => {
@@ -162,7 +167,12 @@ export function describeFlowControlConformance(
 
       await peer.resume?.();
       await waitFor(() => g.started.length === 4);
-      expect(g.started.slice(1).map((s) => s.key).sort()).toEqual(held.map((d) => d.key).sort());
+      expect(
+        g.started
+          .slice(1)
+          .map((s) => s.key)
+          .sort(),
+      ).toEqual(held.map((d) => d.key).sort());
       await waitFor(async () => {
         const now = await queue.status?.();
         return now?.waiting === 0 && now.running === 0;
