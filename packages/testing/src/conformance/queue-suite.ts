@@ -367,7 +367,7 @@ export function describeQueueConformance(
     }
   });
   // Rate limit, consumer pause/resume, queue-wide pause: its own block (conformance/queue-flow-suite.ts).
-  describeFlowControlConformance(name, factory);
+  describeFlowControlConformance(name, factory, () => delivery());
 }
 
 interface Run {
