@@ -76,6 +76,7 @@ describe.each([
       for (const d of held) expect(await h.peer.enqueue(d)).toBe("queued");
       await sleep(800);
       expect(started).toHaveLength(1);
+      await waitFor(async () => (await h.queue.status?.())?.running === 0);
 
       const status = await run(["queue", "status", ...base, "--json"]);
       expect(status.code).toBe(0);
