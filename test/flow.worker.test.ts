@@ -155,3 +155,22 @@ describe.each([
     expect(startedAt).toHaveLength(16);
   }, 60_000);
 });
+
+describe("BullMQQueue consumer pause while its server is unreachable", () => {
+  it("pause(), resume() and close() settle instead of waiting for the server", async () => {
+    const { BullMQQueue } = await import("@webhook-kit/bullmq");
+    const queue = new BullMQQueue({
+      connection: "redis://127.0.0.1:1",
+      name: "flow-unreachable",
+      onError: () => {},
+    });
+    const consumer = queue.consume(async (job) => ({ status: "completed", done: job.done }), {
+      concurrency: 1,
+    });
+    await sleep(300); // the consumer is retrying its connection
+    await consumer.pause?.();
+    await consumer.resume?.();
+    await consumer.close();
+    await queue.close();
+  }, 30_000);
+});
