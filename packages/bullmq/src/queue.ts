@@ -402,9 +402,9 @@ export class BullMQQueue implements DeliveryQueue {
  * database is down would wait forever without a word. So a worker runs only once its backend is ready; one
  * that failed to get ready is dropped and a new one tried, 0.5 s to 5 s apart, until this consumer closes.
  *
- * `pause()` closes the BullMQ worker the same graceful way and `resume()` starts a new one: BullMQ's own
- * worker pause waits forever for its blocking connection on a Redis Cluster, and a closed worker holds no
- * lock, connection or stalled-job timer while the pause lasts.
+ * `pause()` closes the BullMQ worker the same graceful way and `resume()` starts a new one: BullMQ 6.7's own
+ * worker pause (which also reconnects its blocking client) did not return within 60 s on a Redis Cluster,
+ * and a closed worker holds no lock, connection or stalled-job timer while the pause lasts.
  */
 class BullMQConsumer implements QueueConsumer {
   readonly #store: Backend;
