@@ -11,11 +11,14 @@ import {
   Worker,
   type WorkerOptions,
 } from "bullmq";
-import type { Redis, RedisOptions } from "ioredis";
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import type { StoredJob } from "./stored-job.js";
 
-/** A Redis to use: a URL, ioredis options, or an ioredis client (duplicated, never closed by the queue). */
-export type RedisTarget = string | RedisOptions | Redis;
+/**
+ * A Redis to use: a URL, ioredis options, an ioredis client, or an ioredis `Cluster` (clients are duplicated,
+ * never closed by the queue).
+ */
+export type RedisTarget = string | RedisOptions | Redis | Cluster;
 /**
  * A PostgreSQL to use: a connection string, a node-postgres pool config (may carry BullMQ's `schema`), or a
  * `pg.Pool` (used as is and never closed by the queue; its `search_path` must reach BullMQ's schema).
@@ -31,7 +34,7 @@ export type JobHandler = ConstructorParameters<typeof Worker<StoredJob, unknown>
 /** Worker settings that are the same on both backends. */
 export type WorkerSettings = Pick<
   WorkerOptions,
-  "concurrency" | "lockDuration" | "stalledInterval" | "maxStalledCount" | "autorun"
+  "concurrency" | "lockDuration" | "stalledInterval" | "maxStalledCount" | "autorun" | "limiter"
 >;
 
 /** Where the queue's jobs live; each producer or worker gets connections of its own. */
@@ -69,29 +72,63 @@ const workerRedisOptions = {
   enableOfflineQueue: true,
 } satisfies RedisOptions;
 
-const isRedisClient = (target: RedisTarget): target is Redis =>
+const isRedisClient = (target: RedisTarget): target is Redis | Cluster =>
   typeof target === "object" && typeof (target as Redis).duplicate === "function";
 
+export const isCluster = (target: RedisTarget): target is Cluster =>
+  isRedisClient(target) && (target as Cluster).isCluster === true;
+
+/**
+ * The key prefix of a queue. On a Redis Cluster every key of one queue must hash to one slot (BullMQ's
+ * scripts touch several at once), so the prefix carries a hash tag; the default one names the queue, so
+ * different queues spread over the primaries.
+ */
+export function queuePrefix(
+  target: RedisTarget,
+  prefix: string | undefined,
+  name: string,
+): string | undefined {
+  if (!isCluster(target)) return prefix;
+  return prefix ?? `{bull:${name}}`;
+}
+
+/** A hash tag is the first `{…}` with something inside: Redis hashes only that part of the key. */
+export const hasHashTag = (prefix: string): boolean => /^[^{]*\{[^}]+\}/.test(prefix);
+
+/** The same fail-fast or wait-it-out settings, split as a Cluster takes them: its own, and each node's. */
+function clusterOverrides(cluster: Cluster, overrides: RedisOptions): ClusterOptions {
+  const { enableOfflineQueue, retryStrategy, ...node } = overrides;
+  const options: ClusterOptions = { redisOptions: { ...cluster.options.redisOptions, ...node } };
+  if (enableOfflineQueue !== undefined) options.enableOfflineQueue = enableOfflineQueue;
+  if (retryStrategy) options.clusterRetryStrategy = (times) => retryStrategy(times) ?? null;
+  return options;
+}
+
 export function redisBackend(target: RedisTarget, prefix: string | undefined): Backend {
-  const clients = new WeakMap<object, Redis>();
-  const connect = async (overrides: RedisOptions): Promise<Redis> => {
+  const clients = new WeakMap<object, Redis | Cluster>();
+  const connect = async (overrides: RedisOptions): Promise<Redis | Cluster> => {
     // ioredis is an optional peer: a PostgreSQL-only install never loads it.
     const { Redis } = await import("ioredis");
-    const client = isRedisClient(target)
-      ? target.duplicate(overrides)
-      : typeof target === "string"
-        ? new Redis(target, overrides)
-        : new Redis({ ...target, ...overrides });
+    const client = isCluster(target)
+      ? target.duplicate([], clusterOverrides(target, overrides))
+      : isRedisClient(target)
+        ? target.duplicate(overrides)
+        : typeof target === "string"
+          ? new Redis(target, overrides)
+          : new Redis({ ...target, ...overrides });
     // BullMQ re-emits client errors on the Queue / Worker; this listener only keeps ioredis from printing them.
     client.on("error", () => {});
     return client;
   };
-  const common = prefix === undefined ? {} : { prefix };
+  const common = (name: string) => {
+    const keyPrefix = queuePrefix(target, prefix, name);
+    return keyPrefix === undefined ? {} : { prefix: keyPrefix };
+  };
   return {
     kind: "redis",
     async createQueue(name) {
       const client = await connect(producerRedisOptions);
-      const queue: JobQueue = new Queue<StoredJob>(name, { connection: client, ...common });
+      const queue: JobQueue = new Queue<StoredJob>(name, { connection: client, ...common(name) });
       clients.set(queue, client);
       return queue;
     },
@@ -99,7 +136,7 @@ export function redisBackend(target: RedisTarget, prefix: string | undefined): B
       const client = await connect(workerRedisOptions);
       const worker: JobWorker = new Worker<StoredJob, unknown>(name, handler, {
         connection: client,
-        ...common,
+        ...common(name),
         ...settings,
       });
       worker.on("error", onError);

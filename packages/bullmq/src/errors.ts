@@ -1,5 +1,12 @@
 /** Which queue call failed. */
-export type BullMQQueueOperation = "enqueue" | "listDeadLetters" | "replayDeadLetter" | "removeDeadLetter";
+export type BullMQQueueOperation =
+  | "enqueue"
+  | "listDeadLetters"
+  | "replayDeadLetter"
+  | "removeDeadLetter"
+  | "pause"
+  | "resume"
+  | "status";
 
 /**
  * A queue call that could not reach a verdict: Redis or PostgreSQL unreachable, not ready within the budget,

@@ -1,6 +1,7 @@
 export { type PostgresTarget, producerRedisOptions, type RedisTarget } from "./backends.js";
 export { BullMQQueueError, type BullMQQueueOperation } from "./errors.js";
 export { jobIdFromKey, keyFromJobId } from "./job-id.js";
+export { listQueues, type QueueLocation } from "./list-queues.js";
 export {
   type BullMQPostgresQueueOptions,
   BullMQQueue,

@@ -8,10 +8,13 @@ import {
   type JobProcessor,
   type QueueConsumer,
   type QueuedDelivery,
+  type QueueStatus,
 } from "@webhook-kit/core";
-import type { Job } from "bullmq";
+import type { Job, JobType } from "bullmq";
 import {
   type Backend,
+  hasHashTag,
+  isCluster,
   type JobQueue,
   type JobWorker,
   type PostgresTarget,
@@ -63,9 +66,16 @@ export interface BullMQQueueCommonOptions {
 
 /** A queue on Redis. */
 export interface BullMQRedisQueueOptions extends BullMQQueueCommonOptions {
-  /** A URL (`redis://host:6379`), ioredis options, or an ioredis client (duplicated, never closed by the queue). */
+  /**
+   * A URL (`redis://host:6379`), ioredis options, an ioredis client, or an ioredis `Cluster` for a Redis
+   * Cluster (clients are duplicated, never closed by the queue).
+   */
   connection: RedisTarget;
-  /** BullMQ's key prefix. Default `"bull"` (what bull-board and other BullMQ tools assume). */
+  /**
+   * BullMQ's key prefix. Default `"bull"` (what bull-board and other BullMQ tools assume); on a Redis
+   * Cluster `"{bull:<name>}"`, a hash tag that keeps the queue's keys in one slot. A prefix given for a
+   * Cluster must carry a hash tag (`{…}`).
+   */
   prefix?: string;
 }
 
@@ -109,6 +119,8 @@ const DEFAULT_LIMIT = 100;
 export class BullMQQueue implements DeliveryQueue {
   /** `enqueue` settles by its deadline: the receiver sets no timer of its own around it. */
   readonly honoursDeadline = true;
+  /** `consume` passes `rateLimit` to BullMQ's limiter: one counter per queue, shared by every worker. */
+  readonly supportsRateLimit = true;
   /** The BullMQ queue name. */
   readonly name: string;
   /** Where the jobs live. */
@@ -130,6 +142,12 @@ export class BullMQQueue implements DeliveryQueue {
     this.name = options.name;
     if (this.name.includes(":"))
       throw new TypeError(`BullMQQueue: name must not contain ':' (got "${this.name}").`);
+    if (!("postgres" in options) && isCluster(options.connection) && options.prefix !== undefined) {
+      if (!hasHashTag(options.prefix))
+        throw new TypeError(
+          `BullMQQueue: on a Redis Cluster the prefix must carry a hash tag so the queue's keys share a slot: use "{${options.prefix}}" (got "${options.prefix}"), or leave prefix out for "{bull:${this.name}}".`,
+        );
+    }
     this.#store =
       "postgres" in options
         ? postgresBackend(options.postgres, options.migrate ?? true)
@@ -200,11 +218,17 @@ export class BullMQQueue implements DeliveryQueue {
       throw new TypeError(
         `BullMQQueue.consume: concurrency must be a positive integer (got ${options.concurrency}).`,
       );
+    const limit = options.rateLimit;
     const start = () =>
       this.#store.createWorker(
         this.name,
         (job, token) => runJob(job, token, processor),
-        { ...this.#worker, concurrency: options.concurrency, autorun: false },
+        {
+          ...this.#worker,
+          concurrency: options.concurrency,
+          autorun: false,
+          ...(limit ? { limiter: { max: limit.max, duration: limit.durationMs } } : {}),
+        },
         this.#onError,
       );
     const consumer = new BullMQConsumer(start, this.#store, this.#onError, () =>
@@ -245,6 +269,38 @@ export class BullMQQueue implements DeliveryQueue {
       if (job === undefined) return false;
       await job.remove();
       return true;
+    });
+  }
+
+  /**
+   * Queue-wide pause (BullMQ's own flag, seen by every worker of this queue name on any machine): no job
+   * starts until `resume()`; running jobs finish; `enqueue` keeps accepting. Survives restarts.
+   */
+  async pause(): Promise<void> {
+    await this.#call("pause", this.#timeoutMs, (queue) => queue.pause());
+  }
+
+  /** Ends a queue-wide pause. */
+  async resume(): Promise<void> {
+    await this.#call("resume", this.#timeoutMs, (queue) => queue.resume());
+  }
+
+  /** The pause flag and the job counts. */
+  async status(): Promise<QueueStatus> {
+    return this.#call("status", this.#timeoutMs, async (queue) => {
+      const [paused, counts] = await Promise.all([
+        queue.isPaused(),
+        // PostgreSQL reports the jobs held by a pause as "paused", which BullMQ's types no longer list.
+        queue.getJobCounts("wait", "paused" as JobType, "prioritized", "active", "delayed", "failed"),
+      ]);
+      const n = (state: string) => counts[state] ?? 0;
+      return {
+        paused,
+        waiting: n("wait") + n("paused") + n("prioritized"),
+        running: n("active"),
+        delayed: n("delayed"),
+        deadLetters: n("failed"),
+      };
     });
   }
 
@@ -345,39 +401,52 @@ export class BullMQQueue implements DeliveryQueue {
  * BullMQ's PostgreSQL backend remembers a failed first connection for good: a worker started while the
  * database is down would wait forever without a word. So a worker runs only once its backend is ready; one
  * that failed to get ready is dropped and a new one tried, 0.5 s to 5 s apart, until this consumer closes.
+ *
+ * `pause()` closes the BullMQ worker the same graceful way and `resume()` starts a new one: BullMQ 6.7's own
+ * worker pause (which also reconnects its blocking client) did not return within 60 s on a Redis Cluster,
+ * and a closed worker holds no lock, connection or stalled-job timer while the pause lasts.
  */
 class BullMQConsumer implements QueueConsumer {
   readonly #store: Backend;
   readonly #onError: (error: Error) => void;
   readonly #forget: () => void;
+  readonly #create: () => Promise<JobWorker>;
   #worker: JobWorker | undefined;
   #starting: Promise<void>;
   #stopped = false;
+  #paused = false;
   #running = false;
-  #stopNow: () => void = () => {};
-  readonly #stop = new Promise<void>((resolve) => {
-    this.#stopNow = resolve;
-  });
+  #interrupt: () => void = () => {};
   #wake: (() => void) | undefined;
+  /** pause, resume and close run one after the other, in call order. */
+  #order: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
 
   constructor(
-    start: () => Promise<JobWorker>,
+    create: () => Promise<JobWorker>,
     store: Backend,
     onError: (error: Error) => void,
     forget: () => void,
   ) {
+    this.#create = create;
     this.#store = store;
     this.#onError = (error) => onError(error instanceof Error ? error : new Error(String(error)));
     this.#forget = forget;
-    this.#starting = this.#start(start);
+    this.#starting = this.#start();
   }
 
-  async #start(start: () => Promise<JobWorker>): Promise<void> {
-    for (let pause = 500; !this.#stopped; pause = Math.min(pause * 2, 5_000)) {
+  #halted(): boolean {
+    return this.#stopped || this.#paused;
+  }
+
+  async #start(): Promise<void> {
+    const interrupted = new Promise<void>((resolve) => {
+      this.#interrupt = resolve;
+    });
+    for (let pause = 500; !this.#halted(); pause = Math.min(pause * 2, 5_000)) {
       let worker: JobWorker;
       try {
-        worker = await start();
+        worker = await this.#create();
       } catch (error) {
         this.#onError(error as Error);
         await this.#sleep(pause);
@@ -386,7 +455,7 @@ class BullMQConsumer implements QueueConsumer {
       this.#worker = worker;
       try {
         // BullMQ's readiness never settles for a Redis that is not there: close() must not wait for it.
-        await Promise.race([worker.waitUntilReady(), this.#stop]);
+        await Promise.race([worker.waitUntilReady(), interrupted]);
       } catch (error) {
         this.#onError(error as Error);
         if (this.#worker === worker) {
@@ -397,8 +466,8 @@ class BullMQConsumer implements QueueConsumer {
         await this.#sleep(pause);
         continue;
       }
-      // close() may have taken the worker while it was getting ready: then it is closed, not run.
-      if (this.#stopped || this.#worker !== worker) return;
+      // close() or pause() may have taken the worker while it was getting ready: then it is closed, not run.
+      if (this.#halted() || this.#worker !== worker) return;
       this.#running = true;
       worker.run().catch((error: unknown) => this.#onError(error as Error));
       return;
@@ -415,24 +484,57 @@ class BullMQConsumer implements QueueConsumer {
     });
   }
 
+  /** Closes the current worker: a running one after its jobs settled, one still connecting at once. */
+  async #stopWorker(): Promise<void> {
+    this.#interrupt();
+    this.#wake?.();
+    const worker = this.#worker;
+    const running = this.#running;
+    this.#worker = undefined;
+    this.#running = false;
+    if (worker !== undefined && running) {
+      await worker.close();
+      await this.#store.release(worker);
+    } else if (worker !== undefined) {
+      // Still waiting for its server: BullMQ's close would wait for that connection too. Dropping our
+      // connection first ends the wait; there is no running job to wait for.
+      await this.#store.release(worker);
+      await worker.close().catch(() => {});
+    }
+    await this.#starting;
+  }
+
+  #then(step: () => Promise<void>): Promise<void> {
+    const next = this.#order.then(step);
+    this.#order = next.catch(() => {});
+    return next;
+  }
+
+  /** Takes no new jobs and resolves once the running ones have stored their outcome. */
+  pause(): Promise<void> {
+    return this.#then(async () => {
+      if (this.#halted()) return;
+      this.#paused = true;
+      await this.#stopWorker();
+    });
+  }
+
+  resume(): Promise<void> {
+    return this.#then(async () => {
+      if (!this.#paused || this.#stopped) return;
+      this.#paused = false;
+      this.#starting = this.#start();
+    });
+  }
+
   close(): Promise<void> {
-    this.#closing ??= (async () => {
+    this.#closing ??= (() => {
+      // At once, so a worker still starting is not run; the close itself waits for a pause in progress.
       this.#stopped = true;
-      this.#stopNow();
-      this.#wake?.();
-      const worker = this.#worker;
-      this.#worker = undefined;
-      if (worker !== undefined && this.#running) {
-        await worker.close();
-        await this.#store.release(worker);
-      } else if (worker !== undefined) {
-        // Still waiting for its server: BullMQ's close would wait for that connection too. Dropping our
-        // connection first ends the wait; there is no running job to wait for.
-        await this.#store.release(worker);
-        await worker.close().catch(() => {});
-      }
-      await this.#starting;
-      this.#forget();
+      return this.#then(async () => {
+        await this.#stopWorker();
+        this.#forget();
+      });
     })();
     return this.#closing;
   }

@@ -36,6 +36,8 @@ export type {
   QueueConsumer,
   QueuedDelivery,
   QueueJob,
+  QueueStatus,
+  RateLimit,
 } from "./queue/types.js";
 export {
   createReceiver,

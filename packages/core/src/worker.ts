@@ -4,7 +4,15 @@ import { deadLetter, invalidConfig, isWebhookError, type WebhookError } from "./
 import type { WebhookEvent } from "./events.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./providers/define.js";
-import type { JobOutcome, JobProcessor, QueueConsumer, QueueJob } from "./queue/types.js";
+import type {
+  ConsumeOptions,
+  DeliveryQueue,
+  JobOutcome,
+  JobProcessor,
+  QueueConsumer,
+  QueueJob,
+  RateLimit,
+} from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
 import { positiveInteger } from "./settings.js";
 import { warnUnstableHandlers } from "./unstable-handlers.js";
@@ -18,10 +26,22 @@ export interface WorkOptions {
   backoff?: { delayMs?: number; maxDelayMs?: number };
   /** A handler still running after this fails its run (handler_timeout). Default: the receiver's (5 min). */
   handlerTimeoutMs?: number;
+  /**
+   * At most `max` jobs start per `durationMs`, counted across every worker of the queue (give each worker
+   * the same limit), e.g. `{ max: 50, durationMs: 1000 }` for an API that allows 50 calls a second. Jobs
+   * over the limit wait in the queue; none is failed or lost. Default: no limit.
+   */
+  rateLimit?: RateLimit;
 }
 
-/** Consumes the receiver's queue; `close()` takes no new jobs and waits for the running ones. */
-export type DeliveryWorker = QueueConsumer;
+/**
+ * Consumes the receiver's queue. `close()` takes no new jobs and waits for the running ones; `pause()` does
+ * the same until `resume()`. Receivers keep accepting and queueing meanwhile.
+ */
+export interface DeliveryWorker extends QueueConsumer {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
 
 /** The smallest attempt count whose backoff delays add up to `spanMs`: retries outlast the sender's own. */
 export function attemptsToSpan(spanMs: number, delayMs: number, maxDelayMs: number): number {
@@ -61,6 +81,8 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     options.handlerTimeoutMs,
     rt.settings.handlerTimeoutMs,
   );
+  const consumeOptions: ConsumeOptions = { concurrency };
+  if (options.rateLimit !== undefined) consumeOptions.rateLimit = rateLimitOf(queue, options.rateLimit);
 
   const dead = (
     job: QueueJob,
@@ -164,16 +186,50 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     return { status: "retry", delayMs: backoffDelay(job.attempt, delayMs, maxDelayMs), error: summary, done };
   };
 
-  return queue.consume(
-    async (job, context) => {
-      try {
-        return await process(job, context);
-      } catch (error) {
-        // Only a bug lands here; the job is retried, never dropped.
-        logger.error({ err: error, id: job.delivery.key }, "worker failed to process a job");
-        return { status: "retry", delayMs, error: String(error), done: job.done };
-      }
-    },
-    { concurrency },
-  );
+  const consumer = queue.consume(async (job, context) => {
+    try {
+      return await process(job, context);
+    } catch (error) {
+      // Only a bug lands here; the job is retried, never dropped.
+      logger.error({ err: error, id: job.delivery.key }, "worker failed to process a job");
+      return { status: "retry", delayMs, error: String(error), done: job.done };
+    }
+  }, consumeOptions);
+  return flowControlled(consumer);
+}
+
+function rateLimitOf(queue: DeliveryQueue, limit: RateLimit): RateLimit {
+  if (typeof limit !== "object" || limit === null)
+    throw invalidConfig("rateLimit must be { max, durationMs }, e.g. { max: 50, durationMs: 1000 }.", "work");
+  const max = limit.max;
+  if (!Number.isSafeInteger(max) || max < 1)
+    throw invalidConfig(
+      `rateLimit.max must be a positive integer (jobs started per window), got ${String(max)}.`,
+      "work",
+    );
+  if (limit.durationMs === undefined)
+    throw invalidConfig("rateLimit.durationMs is required: the window in ms, e.g. 1000.", "work");
+  const durationMs = positiveInteger("work: rateLimit.durationMs", limit.durationMs, 1);
+  if (queue.supportsRateLimit !== true)
+    throw invalidConfig(
+      `rateLimit needs a queue that enforces it (MemoryQueue, BullMQQueue); ${queue.constructor.name} does not declare supportsRateLimit: drop rateLimit or use one of those.`,
+      "work",
+    );
+  return { max, durationMs };
+}
+
+/** A consumer that can pause and resume; a custom queue's consumer without them refuses with the fix. */
+function flowControlled(consumer: QueueConsumer): DeliveryWorker {
+  const missing = (call: "pause" | "resume") =>
+    Promise.reject(
+      invalidConfig(
+        `this queue's consumer has no ${call}(): implement QueueConsumer.pause() and resume() in the queue, or close() the worker instead.`,
+        `worker.${call}()`,
+      ),
+    );
+  return {
+    close: () => consumer.close(),
+    pause: () => (consumer.pause ? consumer.pause() : missing("pause")),
+    resume: () => (consumer.resume ? consumer.resume() : missing("resume")),
+  };
 }

@@ -9,6 +9,8 @@ import type {
   JobProcessor,
   QueueConsumer,
   QueuedDelivery,
+  QueueStatus,
+  RateLimit,
 } from "./types.js";
 
 /** Each count is an integer from 1 to 5 000 000 and `retentionMs` at most 366 days; else `invalid_config`. */
@@ -48,6 +50,12 @@ export class MemoryQueue implements DeliveryQueue {
   readonly #consumers = new Set<Consumer>();
   readonly #maxPending: number;
   readonly #maxDead: number;
+  readonly supportsRateLimit = true;
+  #paused = false;
+  // One rate-limit window for the whole queue, as BullMQ keeps one counter per queue for all its workers.
+  #windowEnd = 0;
+  #windowCount = 0;
+  #windowTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: MemoryQueueOptions = {}) {
     this.#maxPending = entryCount("MemoryQueue", "maxPending", options.maxPending, 10_000);
@@ -74,7 +82,7 @@ export class MemoryQueue implements DeliveryQueue {
   }
 
   consume(processor: JobProcessor, options: ConsumeOptions): QueueConsumer {
-    const consumer = new Consumer(this, processor, Math.max(1, options.concurrency));
+    const consumer = new Consumer(this, processor, Math.max(1, options.concurrency), options.rateLimit);
     this.#consumers.add(consumer);
     consumer.pump();
     return {
@@ -82,7 +90,28 @@ export class MemoryQueue implements DeliveryQueue {
         this.#consumers.delete(consumer);
         await consumer.close();
       },
+      pause: () => consumer.pause(),
+      resume: async () => consumer.resume(),
     };
+  }
+
+  async pause(): Promise<void> {
+    this.#paused = true;
+  }
+
+  async resume(): Promise<void> {
+    this.#paused = false;
+    this.#wake();
+  }
+
+  async status(): Promise<QueueStatus> {
+    const counts = { waiting: 0, running: 0, delayed: 0 };
+    for (const job of this.#pending.values()) {
+      if (job.state === "active") counts.running += 1;
+      else if (job.state === "delayed") counts.delayed += 1;
+      else counts.waiting += 1;
+    }
+    return { paused: this.#paused, ...counts, deadLetters: this.#dead.size };
   }
 
   async listDeadLetters(options: { limit?: number } = {}): Promise<DeadLetter[]> {
@@ -107,13 +136,37 @@ export class MemoryQueue implements DeliveryQueue {
   async close(): Promise<void> {
     await Promise.all([...this.#consumers].map((c) => c.close()));
     for (const job of this.#pending.values()) clearTimeout(job.timer);
+    clearTimeout(this.#windowTimer);
   }
 
-  /** @internal the next waiting job, marked active. */
-  take(): Job | undefined {
-    const job = this.#waiting.shift();
-    if (job) job.state = "active";
+  /** @internal the next waiting job, marked active; none while paused or past the rate limit. */
+  take(limit: RateLimit | undefined): Job | undefined {
+    if (this.#paused || this.#waiting.length === 0) return undefined;
+    if (limit !== undefined && !this.#admit(limit)) return undefined;
+    const job = this.#waiting.shift() as Job;
+    job.state = "active";
     return job;
+  }
+
+  /** Counts one start in the current window, or, when the window is full, wakes the consumers at its end. */
+  #admit(limit: RateLimit): boolean {
+    const now = Date.now();
+    if (now >= this.#windowEnd) {
+      this.#windowEnd = now + limit.durationMs;
+      this.#windowCount = 0;
+    }
+    if (this.#windowCount < limit.max) {
+      this.#windowCount += 1;
+      return true;
+    }
+    if (this.#windowTimer === undefined) {
+      this.#windowTimer = setTimeout(() => {
+        this.#windowTimer = undefined;
+        this.#wake();
+      }, this.#windowEnd - now);
+      this.#windowTimer.unref?.();
+    }
+    return false;
   }
 
   /** @internal stores what the processor decided. */
@@ -178,16 +231,18 @@ export class MemoryQueue implements DeliveryQueue {
 class Consumer {
   readonly #running = new Set<Promise<void>>();
   #closed = false;
+  #paused = false;
 
   constructor(
     readonly queue: MemoryQueue,
     readonly processor: JobProcessor,
     readonly concurrency: number,
+    readonly rateLimit: RateLimit | undefined,
   ) {}
 
   pump(): void {
-    while (!this.#closed && this.#running.size < this.concurrency) {
-      const job = this.queue.take();
+    while (!this.#closed && !this.#paused && this.#running.size < this.concurrency) {
+      const job = this.queue.take(this.rateLimit);
       if (!job) return;
       const run = this.#run(job).finally(() => {
         this.#running.delete(run);
@@ -211,8 +266,22 @@ class Consumer {
     this.queue.settle(job, outcome);
   }
 
+  async pause(): Promise<void> {
+    this.#paused = true;
+    await this.#settled();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.pump();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#settled();
+  }
+
+  async #settled(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 }

@@ -47,14 +47,44 @@ export interface JobContext {
 /** Runs one job. It must not throw; a queue treats a throw as `retry` with a short delay. */
 export type JobProcessor = (job: QueueJob, context: JobContext) => Promise<JobOutcome>;
 
+/**
+ * At most `max` jobs start in each window of `durationMs`, counted across every consumer of the queue (every
+ * worker process). The window is fixed: it opens with the first job started after the last one closed.
+ */
+export interface RateLimit {
+  max: number;
+  durationMs: number;
+}
+
 export interface ConsumeOptions {
   /** Jobs run at once by this consumer. */
   concurrency: number;
+  /** Only passed to a queue whose `supportsRateLimit` is true. */
+  rateLimit?: RateLimit;
 }
 
 export interface QueueConsumer {
   /** Takes no new jobs, waits for the running ones to settle (their outcome is stored), then resolves. */
   close(): Promise<void>;
+  /**
+   * Takes no new jobs until `resume()`, waits for the running ones to settle, then resolves. Jobs keep
+   * waiting in the queue (other consumers still take them). Optional for custom queues.
+   */
+  pause?(): Promise<void>;
+  /** Takes jobs again after `pause()`. */
+  resume?(): Promise<void>;
+}
+
+/** What `DeliveryQueue.status()` reports: the queue-wide pause flag and its job counts. */
+export interface QueueStatus {
+  /** Paused queue-wide (`DeliveryQueue.pause()`): no consumer anywhere starts a job. */
+  paused: boolean;
+  /** Ready to run (held back while paused). */
+  waiting: number;
+  running: number;
+  /** Waiting for their retry time. */
+  delayed: number;
+  deadLetters: number;
 }
 
 /** A job whose attempts ran out, or whose payload could not be used: kept until replayed or removed. */
@@ -101,4 +131,15 @@ export interface DeliveryQueue {
   removeDeadLetter(key: string): Promise<boolean>;
   /** Releases connections the queue opened itself. */
   close(): Promise<void>;
+  /** True when `consume` honours `ConsumeOptions.rateLimit`; a worker refuses a rate limit otherwise. */
+  readonly supportsRateLimit?: boolean;
+  /**
+   * Queue-wide pause, for an incident: no consumer, in any process, starts a job until `resume()`; jobs
+   * running finish; `enqueue` keeps accepting. Optional for custom queues.
+   */
+  pause?(): Promise<void>;
+  /** Ends a queue-wide pause. */
+  resume?(): Promise<void>;
+  /** The pause flag and the job counts. */
+  status?(): Promise<QueueStatus>;
 }

@@ -5,6 +5,7 @@ import { listEvents } from "./list-events.js";
 import { listProviders } from "./list-providers.js";
 import { listen } from "./listen.js";
 import { printable } from "./printable.js";
+import { queueCommand } from "./queue.js";
 import { send } from "./send.js";
 import { signCommand } from "./sign.js";
 import { style, useColour } from "./style.js";
@@ -65,7 +66,7 @@ function deadLettersJson(argv: readonly string[]): boolean {
     allowPositionals: true,
     strict: false,
   });
-  return positionals[0] === "dead-letters" && values.json === true;
+  return (positionals[0] === "dead-letters" || positionals[0] === "queue") && values.json === true;
 }
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 not delivered, 2 usage, 3 acknowledged but nothing ran). */
@@ -94,6 +95,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const [command, ...extra] = positionals;
     if (command === "dead-letters") return await deadLetters(extra, values, io, s);
+    if (command === "queue") return await queueCommand(extra, values, io, s);
     if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra.join(" ")}`);
     const args = values as CommonArgs;
     if (args["list-events"]) return await listEvents(args, io);
@@ -114,7 +116,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       default:
         throw new UsageError(
           `Unknown command "${command}".`,
-          "Commands: listen, send, sign, providers, dead-letters — see webhook-kit --help.",
+          "Commands: listen, send, sign, providers, dead-letters, queue — see webhook-kit --help.",
         );
     }
   } catch (error) {
@@ -129,7 +131,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`${s.bad("error:")} ${printable(message)}\n`);
-    // Only dead-letters reaches a queue; its other failures (a missing @webhook-kit/bullmq) are the same kind.
+    // Only dead-letters and queue reach a queue; their other failures (a missing @webhook-kit/bullmq) are the same kind.
     json("queue_error", message);
     return 1;
   }

@@ -10,6 +10,8 @@ Usage:
   webhook-kit sign   --provider <p> --secret <s> [--event <type> | --file body.json] [--json]   (else body on stdin)
   webhook-kit dead-letters list|replay <key>|remove <key> (--redis <url> | --postgres <url>)
                      --queue <name> [--prefix bull] [--limit 100] [--json]
+  webhook-kit queue pause|resume|status (--redis <url> | --postgres <url>) --queue <name>
+                     [--prefix bull] [--json]
   webhook-kit providers [--json]
   webhook-kit --list-events --provider <p>
   webhook-kit --version
@@ -28,6 +30,10 @@ Commands:
            The deliveries a BullMQ queue gave up on (needs @webhook-kit/bullmq): list them (type, key,
            attempts, last error, age), replay one from attempt 1, or remove it. With --json, every
            outcome is one JSON document on stdout (an error: { "error": code, "message" }).
+  queue    The queue-wide switch for an incident (needs @webhook-kit/bullmq): pause stops every worker
+           from starting jobs (running ones finish; receivers keep accepting and queueing, nothing is
+           lost), resume starts them again, status shows the flag and the job counts. A --queue that
+           does not exist exits 2 and lists the ones that do.
 
 Options:
   --provider     ${providerNames.join(", ")} (see webhook-kit providers),
@@ -42,7 +48,8 @@ Options:
   -h, --help     show this help
 
 Exit codes: 0 handled (or delivered), 1 not delivered, 2 usage error, 3 acknowledged but nothing ran
-(duplicate, or no handler for the type); dead-letters: 1 queue unreachable, 2 no such key.
+(duplicate, or no handler for the type); dead-letters: 1 queue unreachable, 2 no such key;
+queue: 1 queue unreachable, 2 no such queue.
 Colour only on a terminal; NO_COLOR turns it off. Control characters in what a sender sent (ids,
 types, errors) are printed as escapes (\\x1b); --json output is exact.
 `;

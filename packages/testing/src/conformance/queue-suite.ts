@@ -8,6 +8,7 @@ import type {
   QueueJob,
 } from "@webhook-kit/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { describeFlowControlConformance } from "./queue-flow-suite.js";
 
 /** One fresh, empty queue for one test. */
 export interface QueueHarness {
@@ -365,6 +366,8 @@ export function describeQueueConformance(
       });
     }
   });
+  // Rate limit, consumer pause/resume, queue-wide pause: its own block (conformance/queue-flow-suite.ts).
+  describeFlowControlConformance(name, factory, () => delivery());
 }
 
 interface Run {
