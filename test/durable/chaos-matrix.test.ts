@@ -111,9 +111,9 @@ function bench(backend: Backend): Bench {
     const seen = new Map<string, string>();
     // The same queue, remembering what the receiver handed it (MemoryQueue keeps the object as given).
     const queue: DeliveryQueue = {
-      enqueue: (delivery, options) => {
+      enqueue: (delivery) => {
         seen.set(delivery.key, JSON.stringify(delivery));
-        return inner.enqueue(delivery, options);
+        return inner.enqueue(delivery);
       },
       consume: (processor, options) => inner.consume(processor, options),
       listDeadLetters: (options) => inner.listDeadLetters(options),
@@ -286,7 +286,7 @@ afterEach(async () => {
   await Promise.all(benches.splice(0).map((b) => b.close().catch(() => {})));
 });
 
-async function serve(receiver: ReturnType<typeof createReceiver>): Promise<string> {
+async function serve(receiver: Parameters<typeof createNodeHandler>[0]): Promise<string> {
   const server = http.createServer(createNodeHandler(receiver, { path: "/hook" }));
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
