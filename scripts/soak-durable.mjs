@@ -277,6 +277,8 @@ async function main() {
       afterRecorded: 0,
       overlapping: 0,
       unexplained: 0,
+      /** afterRecorded + overlapping + unexplained whose rerun started between the outage and 15 s after it. */
+      bugsNearOutage: 0,
       examples: [],
     };
     for (let n = 0; n < events; n++) {
@@ -284,10 +286,20 @@ async function main() {
         const list = runs.successes.get(`${h} soak:evt_${n}`) ?? [];
         if (list.length === 0) lost += 1;
         list.slice(0, -1).forEach((earlier, i) => {
-          const kind = classifyRerun(earlier, list[i + 1], killed);
+          const later = list[i + 1];
+          const kind = classifyRerun(earlier, later, killed);
           doubles[kind] += 1;
-          if (kind !== "cutBySigkill" && kind !== "progressWriteFailed" && doubles.examples.length < 5)
-            doubles.examples.push(`${kind}: ${h} evt_${n} pid ${earlier.pid} run ${earlier.run}`);
+          if (kind === "cutBySigkill" || kind === "progressWriteFailed") return;
+          // Where a bug double sits in time: the server's outage (locks can expire while it is down) or not.
+          const sinceOutage = outage.killedAt ? (later.startedAt ?? later.at) - outage.killedAt : null;
+          const nearOutage =
+            sinceOutage !== null && sinceOutage >= 0 && later.at <= outage.restartedAt + 15_000;
+          if (nearOutage) doubles.bugsNearOutage += 1;
+          if (doubles.examples.length < 8)
+            doubles.examples.push(
+              `${kind}: ${h} evt_${n} first pid ${earlier.pid}${killed.has(earlier.pid) ? " (SIGKILLed later)" : ""}, ` +
+                `again by pid ${later.pid} ${sinceOutage === null ? "" : `${sinceOutage} ms after the server went down`}`,
+            );
         });
       }
     }
