@@ -6,6 +6,7 @@
 //   recorded            that record is durable (the queue's write resolved)
 //   recordfailed        that write failed (the server was down): a rerun of these handlers is inherent
 //   unrequested         a success core had not asked to record by the next turn of the event loop (a bug)
+//   deadletter          onError heard dead_letter (the event id, when core passed the event)
 // so the soak can tell a rerun a SIGKILL really cut (the killed pid ran the handler, then never recorded it)
 // from one caused by a progress record that was missing or lost.
 import { appendFileSync } from "node:fs";
@@ -48,7 +49,8 @@ const queueOptions = {
   // Fast takeover from SIGKILLed workers, so the soak sees many; production keeps the defaults (30 s).
   lockDurationMs: 3_000,
   stalledIntervalMs: 1_500,
-  maxStalledCount: 20,
+  // MAX_STALLED unset: the queue's own default (what production runs).
+  ...(env.MAX_STALLED !== undefined && { maxStalledCount: Number(env.MAX_STALLED) }),
   onError: () => {
     stats.queueErrors += 1; // expected while the soak has the server down
   },
@@ -75,21 +77,24 @@ async function sharedStore() {
   return new RedisStore({ client, prefix: PREFIX, defaultTimeoutMs: 1_000 });
 }
 
+const mark = (kind, handler, id, extra = "") =>
+  appendFileSync(LEDGER, `${kind} ${handler} ${id} ${process.pid} ${Date.now()} ${extra}\n`);
+/** `<event id> <handler>` → core asked to record it done (see `unrequested`). */
+const requested = new Set();
+
 const receiver = createReceiver({
   provider,
   queue,
   storeTimeoutMs: 1_000,
   logger: false,
   ...(ROLE === "receiver" && { store: await sharedStore() }),
-  onError: (error) => {
+  onError: (error, event) => {
     stats.onError[error.code] = (stats.onError[error.code] ?? 0) + 1;
+    // Synchronously, so a worker SIGKILLed right after still counts it: the soak compares these with the
+    // dead letters it finds (every dead letter must have been told).
+    if (ROLE === "worker" && error.code === "dead_letter") mark("deadletter", "-", event?.id ?? "-");
   },
 });
-
-const mark = (kind, handler, id, extra = "") =>
-  appendFileSync(LEDGER, `${kind} ${handler} ${id} ${process.pid} ${Date.now()} ${extra}\n`);
-/** `<event id> <handler>` → core asked to record it done (see `unrequested`). */
-const requested = new Set();
 
 if (ROLE === "worker") {
   // Watches the queue's JobContext as core uses it: which successes core asks to record, and whether the

@@ -23,7 +23,8 @@
 // SOAK_DUPLICATE_RATE (0.3), SOAK_FAIL_RATE (0.05), SOAK_HANG_RATE (0.002; 0 when rolling), SOAK_DRIFT_EVERY
 // (200: one drifted event in N), SOAK_CONCURRENCY (64), SOAK_TIME_SCALE (0.05), SOAK_WORKER_KILL_MS (3 000),
 // SOAK_ROLLS (20), SOAK_ROLL_EVERY_MS (3 000), SOAK_GRACE_MS (1 000), SOAK_HANDLER_MAX_MS (3 000 when rolling),
-// SOAK_WORKER_CONCURRENCY (16; 128 when rolling), SOAK_DOWN_MS (1 000), SOAK_SEED (1).
+// SOAK_WORKER_CONCURRENCY (16; 128 when rolling), SOAK_MAX_STALLED (20; the queue's default when rolling), SOAK_OUTAGE (1; 0: the server is never killed), SOAK_DOWN_MS
+// (1 000), SOAK_SEED (1).
 import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,6 +68,10 @@ const CONCURRENCY = int("SOAK_CONCURRENCY", 64);
 const TIME_SCALE = num("SOAK_TIME_SCALE", 0.05);
 const WORKER_KILL_MS = int("SOAK_WORKER_KILL_MS", 3_000);
 const DOWN_MS = int("SOAK_DOWN_MS", 1_000);
+const OUTAGE = process.env.SOAK_OUTAGE !== "0";
+/** Stalls BullMQ forgives a job; kills mode 20 (fast takeovers), rolling the queue's default unless set. */
+const MAX_STALLED =
+  process.env.SOAK_MAX_STALLED !== undefined ? int("SOAK_MAX_STALLED", 20) : ROLLING ? undefined : 20;
 const SEED = int("SOAK_SEED", 1);
 const SETTLE_TIMEOUT_MS = int("SOAK_SETTLE_TIMEOUT_MS", 180_000);
 const SECRET = "soak-durable-secret-5a4b3c";
@@ -100,6 +105,7 @@ async function main() {
     HANG_RATE: String(HANG_RATE),
     FIXED: fixed ? "1" : "0",
     CONCURRENCY: String(WORKER_CONCURRENCY),
+    ...(MAX_STALLED !== undefined && { MAX_STALLED: String(MAX_STALLED) }),
     HANDLER_MAX_MS: String(HANDLER_MAX_MS),
     // Longer than the longest handler: a rolling deploy, not the time limit, is what cuts them.
     HANDLER_TIMEOUT_MS: String(ROLLING ? HANDLER_MAX_MS + 2_000 : 1_000),
@@ -185,7 +191,7 @@ async function main() {
         if (status < 200 || status >= 300) return;
         if (outage.restartedAt && !outage.first2xxAfterRestartAt) outage.first2xxAfterRestartAt = Date.now();
         acknowledged += 1;
-        if (acknowledged === Math.floor(DELIVERIES / 2)) restartDone = restartServer();
+        if (OUTAGE && acknowledged === Math.floor(DELIVERIES / 2)) restartDone = restartServer();
       },
     });
     const progress = setInterval(() => {
@@ -246,7 +252,15 @@ async function main() {
         : { connection: server.url, name: common.QUEUE },
     );
     const letters = await admin.listDeadLetters({ limit: 100_000 });
-    const deadLetters = { total: letters.length, drifted: 0, other: [] };
+    // Every dead letter must have been told: onError dead_letter, as the workers' ledgers counted it.
+    const told = readLedgers(ledgers).deadLettersTold;
+    const deadLetters = {
+      total: letters.length,
+      drifted: 0,
+      other: [],
+      told,
+      unreported: Math.max(0, letters.length - told),
+    };
     for (const letter of letters) {
       if (letter.type === "soak.drifted" && letter.issues?.some((i) => i.path === "amount"))
         deadLetters.drifted += 1;
@@ -358,8 +372,9 @@ async function main() {
       sender.stats.gaveUp.length === 0 &&
       sender.stats.unexpected.length === 0 &&
       deadLetters.drifted === events - regular.length &&
+      deadLetters.unreported === 0 &&
       lettersAfter === 0 &&
-      outage.restartedAt !== undefined;
+      (!OUTAGE || outage.restartedAt !== undefined);
   } finally {
     for (const p of [...receivers, ...workers]) await p.kill();
     await server.stop();
@@ -386,6 +401,7 @@ function readLedgers(ledgers) {
   let failed = 0;
   let recordFailed = 0;
   let unrequested = 0;
+  let deadLettersTold = 0;
   for (const ledger of ledgers) {
     if (!existsSync(ledger)) continue;
     // Successes of this process not yet covered by a record, per event id (lines are in write order).
@@ -395,6 +411,7 @@ function readLedgers(ledgers) {
       if (kind === "start") starts.set(extra, Number(at));
       else if (kind === "fail") failed += 1;
       else if (kind === "unrequested") unrequested += 1;
+      else if (kind === "deadletter") deadLettersTold += 1;
       else if (kind === "ok") {
         const run = { pid: Number(pid), at: Number(at), run: extra, handler };
         const key = `${handler} ${id}`;
@@ -421,7 +438,7 @@ function readLedgers(ledgers) {
     for (const run of list) run.startedAt = starts.get(run.run);
     list.sort((x, y) => x.at - y.at);
   }
-  return { successes, failed, recordFailed, unrequested };
+  return { successes, failed, recordFailed, unrequested, deadLettersTold };
 }
 
 /**
