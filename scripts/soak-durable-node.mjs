@@ -46,9 +46,9 @@ const provider = defineProvider({
 const stats = { name: NAME, role: ROLE, onError: {}, runs: 0, failures: 0, hangs: 0, queueErrors: 0 };
 const queueOptions = {
   name: QUEUE,
-  // Fast takeover from SIGKILLed workers, so the soak sees many; production keeps the defaults (30 s).
-  lockDurationMs: 3_000,
-  stalledIntervalMs: 1_500,
+  // Short locks: fast takeover from SIGKILLed workers, so the soak sees many; production keeps 30 s.
+  lockDurationMs: Number(env.LOCK_MS ?? 3_000),
+  stalledIntervalMs: Number(env.LOCK_MS ?? 3_000) / 2,
   // MAX_STALLED unset: the queue's own default (what production runs).
   ...(env.MAX_STALLED !== undefined && { maxStalledCount: Number(env.MAX_STALLED) }),
   onError: () => {
