@@ -7,13 +7,24 @@
 // every few seconds; the server is SIGKILLed and restarted once. When every delivery was acknowledged and the
 // queue settled, the drifted events must be dead letters; workers with the "fixed" schema then replay them.
 //
-// The ledger must show every handler of every event succeeded (0 lost), and no handler success recorded
-// twice except where the earlier run's worker was SIGKILLed right after it (counted apart, with the runs
-// that straddled the server's outage). One JSON line on stdout; exit 1 when anything was lost or doubled.
+// SOAK_MODE=rolling replaces the kills with rolling deploys: handlers run 0–3 s, and SOAK_ROLLS times both
+// workers are replaced one after the other (a new one started, the old one sent SIGTERM, SIGKILLed if it has
+// not exited after a 1 s grace): the running handlers longer than the grace are cut.
 //
-// Environment: SOAK_BACKEND (redis | postgres), SOAK_DELIVERIES (50 000), SOAK_DUPLICATE_RATE (0.3),
-// SOAK_FAIL_RATE (0.05), SOAK_HANG_RATE (0.002), SOAK_DRIFT_EVERY (200: one drifted event in N),
-// SOAK_CONCURRENCY (64), SOAK_TIME_SCALE (0.05), SOAK_WORKER_KILL_MS (3 000), SOAK_DOWN_MS (1 000), SOAK_SEED (1).
+// The ledger (see soak-durable-node.mjs) must show every handler of every event succeeded (0 lost), and a
+// handler's success twice only where the earlier run is explained: its worker was SIGKILLed after the side
+// effect and never recorded it (`cutBySigkill`), or its progress write failed while the server was down
+// (`progressWriteFailed`). Counted as bugs: a rerun after the earlier run's progress was durably recorded
+// (`afterRecorded`; `overlapping` when the rerun had already started by then: two workers held the job), any
+// other rerun (`unexplained`), and a success core never asked to record (`unrequested`, doubled or not).
+// One JSON line on stdout; exit 1 when anything was lost or doubled without an explanation.
+//
+// Environment: SOAK_BACKEND (redis | postgres), SOAK_MODE (kills | rolling), SOAK_DELIVERIES (50 000),
+// SOAK_DUPLICATE_RATE (0.3), SOAK_FAIL_RATE (0.05), SOAK_HANG_RATE (0.002; 0 when rolling), SOAK_DRIFT_EVERY
+// (200: one drifted event in N), SOAK_CONCURRENCY (64), SOAK_TIME_SCALE (0.05), SOAK_WORKER_KILL_MS (3 000),
+// SOAK_ROLLS (20), SOAK_ROLL_EVERY_MS (3 000), SOAK_GRACE_MS (1 000), SOAK_HANDLER_MAX_MS (3 000 when rolling),
+// SOAK_WORKER_CONCURRENCY (16; 128 when rolling), SOAK_MAX_STALLED (20; the queue's default when rolling), SOAK_LOCK_MS (3 000; 15 000 when rolling), SOAK_OUTAGE (1; 0: the server is never killed), SOAK_DOWN_MS
+// (1 000), SOAK_SEED (1).
 import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,21 +51,37 @@ const BUILT = [
   "bullmq/dist/index.js",
   BACKEND === "postgres" ? "postgres/dist/index.js" : "redis/dist/index.js",
 ];
+const MODE = process.env.SOAK_MODE ?? "kills";
+if (MODE !== "kills" && MODE !== "rolling") throw new Error("SOAK_MODE must be kills or rolling");
+const ROLLING = MODE === "rolling";
 const DELIVERIES = int("SOAK_DELIVERIES", 50_000);
 const DUPLICATE_RATE = num("SOAK_DUPLICATE_RATE", 0.3);
 const FAIL_RATE = num("SOAK_FAIL_RATE", 0.05);
-const HANG_RATE = num("SOAK_HANG_RATE", 0.002);
+const HANG_RATE = num("SOAK_HANG_RATE", ROLLING ? 0 : 0.002);
+const ROLLS = int("SOAK_ROLLS", 20);
+const ROLL_EVERY_MS = int("SOAK_ROLL_EVERY_MS", 3_000);
+const GRACE_MS = int("SOAK_GRACE_MS", 1_000);
+const HANDLER_MAX_MS = ROLLING ? int("SOAK_HANDLER_MAX_MS", 3_000) : 0;
+const WORKER_CONCURRENCY = int("SOAK_WORKER_CONCURRENCY", ROLLING ? 128 : 16);
 const DRIFT_EVERY = int("SOAK_DRIFT_EVERY", 200);
 const CONCURRENCY = int("SOAK_CONCURRENCY", 64);
 const TIME_SCALE = num("SOAK_TIME_SCALE", 0.05);
 const WORKER_KILL_MS = int("SOAK_WORKER_KILL_MS", 3_000);
 const DOWN_MS = int("SOAK_DOWN_MS", 1_000);
+const OUTAGE = process.env.SOAK_OUTAGE !== "0";
+/**
+ * BullMQ's lock on a running job; production's default is 30 s. Kills: 3 s, so a SIGKILLed worker's jobs come
+ * back fast. Rolling: 15 s, since with handlers of up to 3 s a 3 s lock lapses on a loaded machine and BullMQ
+ * then runs the job twice at once (measured: hundreds of overlapping runs with 3 s, none with 15 s).
+ */
+const LOCK_MS = int("SOAK_LOCK_MS", ROLLING ? 15_000 : 3_000);
+/** Stalls BullMQ forgives a job; kills mode 20 (fast takeovers), rolling the queue's default unless set. */
+const MAX_STALLED =
+  process.env.SOAK_MAX_STALLED !== undefined ? int("SOAK_MAX_STALLED", 20) : ROLLING ? undefined : 20;
 const SEED = int("SOAK_SEED", 1);
 const SETTLE_TIMEOUT_MS = int("SOAK_SETTLE_TIMEOUT_MS", 180_000);
 const SECRET = "soak-durable-secret-5a4b3c";
 const HANDLERS = ["a", "b"];
-/** A double success counts as cut by SIGKILL when the earlier run's worker died this soon after it. */
-const CUT_WINDOW_MS = 5_000;
 
 async function main() {
   const missing = BUILT.filter((f) => !existsSync(path.join(ROOT, "packages", f)));
@@ -83,6 +110,12 @@ async function main() {
     FAIL_RATE: String(FAIL_RATE),
     HANG_RATE: String(HANG_RATE),
     FIXED: fixed ? "1" : "0",
+    CONCURRENCY: String(WORKER_CONCURRENCY),
+    ...(MAX_STALLED !== undefined && { MAX_STALLED: String(MAX_STALLED) }),
+    LOCK_MS: String(LOCK_MS),
+    HANDLER_MAX_MS: String(HANDLER_MAX_MS),
+    // Longer than the longest handler: a rolling deploy, not the time limit, is what cuts them.
+    HANDLER_TIMEOUT_MS: String(ROLLING ? HANDLER_MAX_MS + 2_000 : 1_000),
   });
   const ledgers = [];
   const killed = new Map(); // pid → ms it was SIGKILLed
@@ -97,23 +130,48 @@ async function main() {
   const workers = [];
   const workerStats = [];
   const started = Date.now();
-  const summary = { ok: false, backend: BACKEND };
+  const summary = { ok: false, backend: BACKEND, mode: MODE };
   let killing;
   try {
     for (const name of ["r0", "r1"])
       receivers.push(await startProcess(NODE, name, { ...common, ROLE: "receiver" }));
     workers.push(await startWorker(), await startWorker());
 
-    // A worker SIGKILLed and replaced every WORKER_KILL_MS while deliveries flow.
+    // kills: a worker SIGKILLed and replaced every WORKER_KILL_MS while deliveries flow. rolling: every
+    // ROLL_EVERY_MS a deploy replaces both workers in turn (new one up, old one SIGTERM, SIGKILL after the grace).
     let stopKilling = false;
     let kills = 0;
+    const rolling = { deploys: 0, replaced: 0, exitedInGrace: 0, sigkilled: 0 };
+    const killWorker = async (i) => {
+      killed.set(workers[i].pid, Date.now());
+      await workers[i].kill();
+    };
+    const replaceGracefully = async (i) => {
+      const old = workers[i];
+      workers[i] = await startWorker();
+      const stopped = old.stop();
+      const exited = await Promise.race([stopped.then(() => true), sleep(GRACE_MS).then(() => false)]);
+      if (exited) rolling.exitedInGrace += 1;
+      else {
+        killed.set(old.pid, Date.now());
+        rolling.sigkilled += 1;
+        await old.kill();
+        await stopped;
+      }
+      rolling.replaced += 1;
+    };
     killing = (async () => {
-      while (!stopKilling) {
-        await sleep(WORKER_KILL_MS);
+      while (!stopKilling || (ROLLING && rolling.deploys < ROLLS)) {
+        await sleep(ROLLING ? ROLL_EVERY_MS : WORKER_KILL_MS);
+        if (ROLLING) {
+          if (rolling.deploys >= ROLLS) break;
+          for (let i = 0; i < workers.length; i++) await replaceGracefully(i);
+          rolling.deploys += 1;
+          continue;
+        }
         if (stopKilling) break;
         const i = kills++ % workers.length;
-        killed.set(workers[i].pid, Date.now());
-        await workers[i].kill();
+        await killWorker(i);
         workers[i] = await startWorker();
       }
     })();
@@ -140,12 +198,13 @@ async function main() {
         if (status < 200 || status >= 300) return;
         if (outage.restartedAt && !outage.first2xxAfterRestartAt) outage.first2xxAfterRestartAt = Date.now();
         acknowledged += 1;
-        if (acknowledged === Math.floor(DELIVERIES / 2)) restartDone = restartServer();
+        if (OUTAGE && acknowledged === Math.floor(DELIVERIES / 2)) restartDone = restartServer();
       },
     });
     const progress = setInterval(() => {
       log(
-        `${sender.stats.acknowledged}/${DELIVERIES} acknowledged, statuses ${JSON.stringify(sender.stats.statuses)}, ${kills} worker kills`,
+        `${sender.stats.acknowledged}/${DELIVERIES} acknowledged, statuses ${JSON.stringify(sender.stats.statuses)}, ` +
+          (ROLLING ? `${rolling.deploys} deploys (${rolling.sigkilled} SIGKILLs)` : `${kills} worker kills`),
       );
     }, 5_000);
     let next = 0;
@@ -181,7 +240,9 @@ async function main() {
     const regular = Array.from({ length: events }, (_, n) => n).filter((n) => !drifted(n));
     const done = () => {
       const runs = readLedgers(ledgers);
-      return regular.every((n) => HANDLERS.every((h) => (runs.get(`${h} soak:evt_${n}`)?.length ?? 0) > 0));
+      return regular.every((n) =>
+        HANDLERS.every((h) => (runs.successes.get(`${h} soak:evt_${n}`)?.length ?? 0) > 0),
+      );
     };
     const settled = await waitFor(done, SETTLE_TIMEOUT_MS);
     log(
@@ -198,7 +259,15 @@ async function main() {
         : { connection: server.url, name: common.QUEUE },
     );
     const letters = await admin.listDeadLetters({ limit: 100_000 });
-    const deadLetters = { total: letters.length, drifted: 0, other: [] };
+    // Every dead letter must have been told: onError dead_letter, as the workers' ledgers counted it.
+    const told = readLedgers(ledgers).deadLettersTold;
+    const deadLetters = {
+      total: letters.length,
+      drifted: 0,
+      other: [],
+      told,
+      unreported: Math.max(0, letters.length - told),
+    };
     for (const letter of letters) {
       if (letter.type === "soak.drifted" && letter.issues?.some((i) => i.path === "amount"))
         deadLetters.drifted += 1;
@@ -210,7 +279,9 @@ async function main() {
     const all = Array.from({ length: events }, (_, n) => n);
     const replayed = await waitFor(() => {
       const runs = readLedgers(ledgers);
-      return all.every((n) => HANDLERS.every((h) => (runs.get(`${h} soak:evt_${n}`)?.length ?? 0) > 0));
+      return all.every((n) =>
+        HANDLERS.every((h) => (runs.successes.get(`${h} soak:evt_${n}`)?.length ?? 0) > 0),
+      );
     }, 60_000);
     const lettersAfter = (await admin.listDeadLetters({ limit: 100 })).length;
     await admin.close();
@@ -218,37 +289,42 @@ async function main() {
     const receiverStats = [];
     for (const r of receivers.splice(0)) receiverStats.push(await r.stop());
 
-    // The ledger: successes per (handler, event); doubles classified by what could explain them.
+    // The ledger: successes per (handler, event); every earlier success of a double explained or not.
     const runs = readLedgers(ledgers);
     let lost = 0;
-    const doubles = { cutBySigkill: 0, aroundOutage: 0, unexplained: 0, examples: [] };
+    const doubles = {
+      cutBySigkill: 0,
+      progressWriteFailed: 0,
+      afterRecorded: 0,
+      overlapping: 0,
+      unexplained: 0,
+      /** afterRecorded + overlapping + unexplained whose rerun started between the outage and 15 s after it. */
+      bugsNearOutage: 0,
+      examples: [],
+    };
     for (let n = 0; n < events; n++) {
       for (const h of HANDLERS) {
-        const list = runs.get(`${h} soak:evt_${n}`) ?? [];
+        const list = runs.successes.get(`${h} soak:evt_${n}`) ?? [];
         if (list.length === 0) lost += 1;
-        for (const earlier of list.slice(0, -1)) {
-          const killedAt = killed.get(earlier.pid);
-          if (killedAt !== undefined && killedAt >= earlier.at && killedAt - earlier.at <= CUT_WINDOW_MS)
-            doubles.cutBySigkill += 1;
-          else if (
-            outage.killedAt &&
-            earlier.at >= outage.killedAt - CUT_WINDOW_MS &&
-            earlier.at <= outage.restartedAt + CUT_WINDOW_MS
-          )
-            doubles.aroundOutage += 1;
-          else {
-            doubles.unexplained += 1;
-            if (doubles.examples.length < 5) doubles.examples.push(`${h} evt_${n} pid ${earlier.pid}`);
-          }
-        }
+        list.slice(0, -1).forEach((earlier, i) => {
+          const later = list[i + 1];
+          const kind = classifyRerun(earlier, later, killed);
+          doubles[kind] += 1;
+          if (kind === "cutBySigkill" || kind === "progressWriteFailed") return;
+          // Where a bug double sits in time: the server's outage (locks can expire while it is down) or not.
+          const sinceOutage = outage.killedAt ? (later.startedAt ?? later.at) - outage.killedAt : null;
+          const nearOutage =
+            sinceOutage !== null && sinceOutage >= 0 && later.at <= outage.restartedAt + 15_000;
+          if (nearOutage) doubles.bugsNearOutage += 1;
+          if (doubles.examples.length < 8)
+            doubles.examples.push(
+              `${kind}: ${h} evt_${n} first pid ${earlier.pid}${killed.has(earlier.pid) ? " (SIGKILLed later)" : ""}, ` +
+                `again by pid ${later.pid} ${sinceOutage === null ? "" : `${sinceOutage} ms after the server went down`}`,
+            );
+        });
       }
     }
-    let failedRuns = 0;
-    for (const ledger of ledgers)
-      if (existsSync(ledger))
-        failedRuns += readFileSync(ledger, "utf8")
-          .split("\n")
-          .filter((l) => l.startsWith("fail ")).length;
+    const failedRuns = runs.failed;
     Object.assign(summary, {
       deliveries: DELIVERIES,
       events,
@@ -262,8 +338,14 @@ async function main() {
         maxAttempts: sender.stats.maxAttempts,
       },
       acknowledged: sender.stats.acknowledged,
-      workerKills: kills,
-      handlerRuns: { ok: [...runs.values()].reduce((a, l) => a + l.length, 0), failedOnPurpose: failedRuns },
+      workerKills: ROLLING ? rolling.sigkilled : kills,
+      ...(ROLLING && { rolling }),
+      handlerRuns: {
+        ok: [...runs.successes.values()].reduce((a, l) => a + l.length, 0),
+        failedOnPurpose: failedRuns,
+        unrequested: runs.unrequested,
+        progressWritesFailed: runs.recordFailed,
+      },
       deadLetters: {
         ...deadLetters,
         other: deadLetters.other.length,
@@ -289,16 +371,21 @@ async function main() {
     summary.ok =
       lost === 0 &&
       doubles.unexplained === 0 &&
+      doubles.afterRecorded === 0 &&
+      doubles.overlapping === 0 &&
+      runs.unrequested === 0 &&
+      (!ROLLING || rolling.deploys === ROLLS) &&
       sender.stats.acknowledged === DELIVERIES &&
       sender.stats.gaveUp.length === 0 &&
       sender.stats.unexpected.length === 0 &&
       deadLetters.drifted === events - regular.length &&
+      deadLetters.unreported === 0 &&
       lettersAfter === 0 &&
-      outage.restartedAt !== undefined;
+      (!OUTAGE || outage.restartedAt !== undefined);
   } finally {
     for (const p of [...receivers, ...workers]) await p.kill();
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!process.env.SOAK_KEEP) rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   if (!summary.ok) {
@@ -309,22 +396,71 @@ async function main() {
   }
 }
 
-/** `<handler> <event id>` → its successful runs, across every worker's ledger. */
+/**
+ * Every worker's ledger: `successes` maps `<handler> <event id>` to its successful runs (oldest first), each
+ * with its worker's pid, time, run id, when that run started, and what the worker did with it afterwards
+ * (`recordedAt`: its progress record became durable; `recordFailed`: the write failed). Also counts failed
+ * runs on purpose, failed progress writes, and successes core never asked to record (`unrequested`).
+ */
 function readLedgers(ledgers) {
-  const runs = new Map();
+  const successes = new Map();
+  const starts = new Map(); // run id → ms
+  let failed = 0;
+  let recordFailed = 0;
+  let unrequested = 0;
+  let deadLettersTold = 0;
   for (const ledger of ledgers) {
     if (!existsSync(ledger)) continue;
+    // Successes of this process not yet covered by a record, per event id (lines are in write order).
+    const open = new Map();
     for (const line of readFileSync(ledger, "utf8").split("\n")) {
-      const [kind, handler, id, pid, at] = line.split(" ");
-      if (kind !== "ok") continue;
-      const key = `${handler} ${id}`;
-      const list = runs.get(key) ?? [];
-      list.push({ pid: Number(pid), at: Number(at) });
-      runs.set(key, list);
+      const [kind, handler, id, pid, at, extra] = line.split(" ");
+      if (kind === "start") starts.set(extra, Number(at));
+      else if (kind === "fail") failed += 1;
+      else if (kind === "unrequested") unrequested += 1;
+      else if (kind === "deadletter") deadLettersTold += 1;
+      else if (kind === "ok") {
+        const run = { pid: Number(pid), at: Number(at), run: extra, handler };
+        const key = `${handler} ${id}`;
+        successes.set(key, [...(successes.get(key) ?? []), run]);
+        open.set(id, [...(open.get(id) ?? []), run]);
+      } else if (kind === "recorded" || kind === "recordfailed") {
+        if (kind === "recordfailed") recordFailed += 1;
+        // A failed write leaves the run open: a later record of the same handlers may still land.
+        const names = new Set((extra ?? "").split(","));
+        const left = [];
+        for (const run of open.get(id) ?? []) {
+          if (!names.has(run.handler)) left.push(run);
+          else if (kind === "recorded") run.recordedAt = Number(at);
+          else {
+            run.recordFailed = true;
+            left.push(run);
+          }
+        }
+        open.set(id, left);
+      }
     }
   }
-  for (const list of runs.values()) list.sort((x, y) => x.at - y.at);
-  return runs;
+  for (const list of successes.values()) {
+    for (const run of list) run.startedAt = starts.get(run.run);
+    list.sort((x, y) => x.at - y.at);
+  }
+  return { successes, failed, recordFailed, unrequested, deadLettersTold };
+}
+
+/**
+ * Why a handler succeeded again after `earlier`: its progress was durably recorded before the `later` run
+ * started (a bug: afterRecorded) or after it started (two workers ran the job at once: overlapping); the
+ * write failed (the server was down: progressWriteFailed); its worker was SIGKILLed after the side effect
+ * and never recorded it (cutBySigkill); else unexplained (a record that was never made nor failed).
+ */
+function classifyRerun(earlier, later, killed) {
+  if (earlier.recordedAt !== undefined)
+    return (later.startedAt ?? later.at) < earlier.recordedAt ? "overlapping" : "afterRecorded";
+  if (earlier.recordFailed) return "progressWriteFailed";
+  const killedAt = killed.get(earlier.pid);
+  if (killedAt !== undefined && killedAt >= earlier.at) return "cutBySigkill";
+  return "unexplained";
 }
 
 async function waitFor(check, timeoutMs) {

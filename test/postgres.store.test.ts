@@ -408,6 +408,113 @@ describe("PostgresStore on the shared PostgreSQL", () => {
     await expect(store.deleteExpired(0)).rejects.toThrow(RangeError);
   });
 
+  // One store batches the claims of a turn, so a second claim of a key never meets the first one's row inside
+  // PostgreSQL: the INSERT … ON CONFLICT path that must refuse a live row is reached only with two stores (two
+  // processes) on one table. Each case, single-key statement and batched, in both orders.
+  for (const batchWrites of [false, true]) {
+    it(`two stores on one table (batchWrites ${batchWrites}): a key claimed by both at once has one owner; an expired row is taken over by one, a live row by none`, async () => {
+      const name = table(`two_${batchWrites}`);
+      // Generous budgets: a loaded machine makes the race slower, not different.
+      const options = { table: name, batchWrites, defaultTimeoutMs: 20_000 };
+      const one = new PostgresStore({ pool: track(createPostgresPool(postgres.url)), ...options });
+      const two = new PostgresStore({ pool: track(createPostgresPool(postgres.url)), ...options });
+      await one.createSchema();
+      const keys = Array.from({ length: 120 }, (_, i) => `race:${i}`);
+      // Both stores claim each key at once, 8 keys at a time (within each pool; batched, 8 rows a statement).
+      const bothAtOnce = async (order: (i: number) => PostgresStore[]) => {
+        const out: Awaited<ReturnType<PostgresStore["claim"]>>[][] = [];
+        for (let at = 0; at < keys.length; at += 8) {
+          const chunk = keys.slice(at, at + 8);
+          out.push(
+            ...(await Promise.all(
+              chunk.map((key, j) =>
+                Promise.all(order(at + j).map((store) => store.claim(key, { leaseMs: LONG }))),
+              ),
+            )),
+          );
+        }
+        return out;
+      };
+      const fresh = await bothAtOnce((i) => (i % 2 ? [one, two] : [two, one]));
+      const owners = fresh.map((pair) => pair.filter((r) => r.status === "claimed").length);
+      expect(owners.filter((n) => n !== 1)).toEqual([]);
+      expect(await countRows(name, "state = 'processing' AND expires_at > now()")).toBe(keys.length);
+
+      // Every row expired (a lease that passed: its holder crashed): both stores claim again, one wins each.
+      await admin.query(`UPDATE "${name}" SET expires_at = now() - interval '1 second'`);
+      const retaken = await bothAtOnce((i) => (i % 2 ? [two, one] : [one, two]));
+      const winners = retaken.map((pair) => pair.filter((r) => r.status === "claimed"));
+      expect(winners.map((w) => w.length).filter((n) => n !== 1)).toEqual([]);
+      // The winner's token is the row's: the loser did not overwrite it after the fact.
+      const rows = new Map(
+        (await admin.query(`SELECT key, token::text AS token FROM "${name}"`)).rows.map((r) => [
+          r.key,
+          r.token,
+        ]),
+      );
+      keys.forEach((key, i) => {
+        const [won] = winners[i] as [{ status: "claimed"; token: string }];
+        expect(rows.get(key)).toBe(won.token);
+      });
+      // And the losers were told the truth: in progress, not completed.
+      for (const pair of retaken)
+        expect(pair.filter((r) => r.status !== "claimed").map((r) => r.status)).toEqual(["in_progress"]);
+
+      // A live row (held, or completed) is never taken over, whichever store asks.
+      const [first] = keys as [string];
+      const [won] = winners[0] as [{ status: "claimed"; token: string }];
+      expect(await one.complete(first, won.token, { retentionMs: LONG })).toBe(true);
+      for (const store of [one, two]) {
+        expect((await store.claim(first, { leaseMs: LONG })).status).toBe("completed");
+        expect((await store.claim(keys[1] as string, { leaseMs: LONG })).status).toBe("in_progress");
+      }
+    });
+  }
+
+  it("the sweep never deletes a live row: held claims still complete and completed keys still refuse, with a sweep on every claim", async () => {
+    const name = table("sweeplive");
+    const store = new PostgresStore({
+      pool: track(createPostgresPool(postgres.url)),
+      table: name,
+      sweepEvery: 1,
+      sweepBatch: 1_000,
+    });
+    const other = new PostgresStore({
+      pool: track(createPostgresPool(postgres.url)),
+      table: name,
+      sweepEvery: 0,
+    });
+    await store.createSchema();
+    await admin.query(
+      `INSERT INTO "${name}" SELECT 'old:' || i, CASE WHEN i % 2 = 0 THEN 'completed' ELSE 'processing' END, gen_random_uuid(), now() - interval '1 second' * i FROM generate_series(1, 2000) i`,
+    );
+    // Live rows of both kinds, held and completed, beside expired rows of both kinds.
+    const held = new Map<string, string>();
+    for (let i = 0; i < 40; i++)
+      held.set(`held:${i}`, await claimedToken(other, `held:${i}`, i % 2 ? LONG : 2 * LONG));
+    const completed: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const key = `done:${i}`;
+      expect(
+        await other.complete(key, await claimedToken(other, key), { retentionMs: i % 2 ? LONG : 2 * LONG }),
+      ).toBe(true);
+      completed.push(key);
+    }
+    // Claims through the sweeping store: each one starts a sweep, until the backlog is gone.
+    for (let i = 0; i < 30; i++) await claimedToken(store, `new:${i}`);
+    await until("the backlog swept", async () =>
+      (await countRows(name, "expires_at <= now()")) === 0 ? true : undefined,
+    );
+    expect(await store.deleteExpired(1_000_000)).toBe(0);
+    // Every live row is still there and still means what it meant.
+    for (const key of completed) expect((await store.claim(key, { leaseMs: LONG })).status).toBe("completed");
+    for (const key of held.keys())
+      expect((await store.claim(key, { leaseMs: LONG })).status).toBe("in_progress");
+    for (const [key, token] of held)
+      expect(await other.complete(key, token, { retentionMs: LONG })).toBe(true);
+    expect(await countRows(name)).toBe(40 + 40 + 30);
+  });
+
   it("a slow statement (a lock) rejects within the budget; a claim whose reply never came is handed back", async () => {
     const name = table("locked");
     const store = new PostgresStore({

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  assertExactlyOnce,
+  assertNoneLostRerunsExplained,
   EVENTS,
   ROOT,
   requireBuilt,
@@ -11,7 +11,9 @@ import {
 import { type PrivateRedis, startPrivateRedis, uniquePrefix } from "./support/redis.js";
 
 // Two receiver processes (built dist) on one Redis, thousands of deliveries with duplicates sent to both
-// at once, a sender that retries 409/503 with a small backoff: every event must run exactly once.
+// at once, a sender that retries 409/503 with a small backoff: every event must run exactly once, except that
+// a run whose claim the receiver reported it could not settle (the server crashed midway, or did not answer in
+// time, between the handler's success and `complete`) may run again: inherent without a queue, counted apart.
 
 const FIXTURE = path.join(ROOT, "test/fixtures/redis-multiprocess/receiver.mjs");
 const BUILT = ["packages/core/dist/index.js", "packages/core/dist/node.js", "packages/redis/dist/index.js"];
@@ -29,16 +31,16 @@ describe("RedisStore across processes (built dist)", () => {
 
   const env = () => ({ REDIS_URL: redis.url, PREFIX: uniquePrefix("multiprocess") });
 
-  it("two processes, 2 400 events sent twice at once (+ late duplicates): each runs exactly once", {
+  it("two processes, 2 400 events sent twice at once (+ late duplicates): each runs exactly once (a rerun only after a complete the store did not confirm)", {
     timeout: 60_000,
   }, async () => {
     const result = await runTwoReceivers({ fixture: FIXTURE, env: env() });
-    assertExactlyOnce(result, "steady");
+    assertNoneLostRerunsExplained(result, "steady");
     // Both processes really raced: some copies were told in_progress or completed.
     expect(result.stats.byStatus.get(409) ?? 0).toBeGreaterThan(0);
   });
 
-  it("the same with Redis killed (SIGKILL) and restarted on its port midway: 503 while down, nothing lost or doubled", {
+  it("the same with Redis killed (SIGKILL) and restarted on its port midway: 503 while down, none lost, a rerun only where the outage cut its complete", {
     timeout: 60_000,
   }, async () => {
     const result = await runTwoReceivers({
@@ -46,7 +48,7 @@ describe("RedisStore across processes (built dist)", () => {
       env: env(),
       restart: { afterEvents: Math.floor(EVENTS * 0.4), server: redis },
     });
-    assertExactlyOnce(result, "restart");
+    assertNoneLostRerunsExplained(result, "restart");
     expect(result.stats.byStatus.get(503) ?? 0).toBeGreaterThan(0);
     expect(result.stats.first200AfterRestartAt).toBeDefined();
     console.info(`[restart] ${restartTimings(result, "Redis")}`);

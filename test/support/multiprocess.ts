@@ -8,7 +8,10 @@ import { expect } from "vitest";
 
 // The multi-process proof shared by the stores: two receiver processes (built dist) on one store, thousands of
 // deliveries with duplicates sent to both at once, a sender that retries 409/503 with a small backoff, the
-// store's server optionally crashed and restarted midway: every event must run exactly once.
+// store's server optionally crashed and restarted midway. None may be lost, and an event may run again only
+// where the process that ran it first reported that it could not settle its claim (its `complete` failed, was
+// cut by the outage or timed out): without a queue that rerun is inherent (docs/durable.md, "At least once"),
+// and the ledger counts such reruns apart. Everything else runs exactly once.
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const SECRET = "multiprocess-test-secret";
@@ -115,7 +118,15 @@ async function deliver(url: string, body: string, stats: SendStats): Promise<num
 
 export interface RunResult {
   stats: SendStats;
+  /** Handler runs per event id, across both processes. */
   runsPerEvent: Map<string, number>;
+  /**
+   * Per event id: runs after which the running process reported it could not settle the claim (`unsettled`
+   * right after that process's own `run` of the id). Only these runs may be followed by a rerun.
+   */
+  unsettledRuns: Map<string, number>;
+  /** Error codes of those reports, counted. */
+  unsettledCodes: Map<string, number>;
   killedAt?: number;
 }
 
@@ -144,7 +155,12 @@ export async function runTwoReceivers(options: RunOptions): Promise<RunResult> {
   );
   const [a, b] = receivers as [Receiver, Receiver];
   const stats: SendStats = { requests: 0, byStatus: new Map(), slowest503Ms: 0, unexpected: [] };
-  const result: RunResult = { stats, runsPerEvent: new Map() };
+  const result: RunResult = {
+    stats,
+    runsPerEvent: new Map(),
+    unsettledRuns: new Map(),
+    unsettledCodes: new Map(),
+  };
   let restart: Promise<void> | undefined;
   try {
     let next = 0;
@@ -179,27 +195,84 @@ export async function runTwoReceivers(options: RunOptions): Promise<RunResult> {
   } finally {
     await Promise.all(receivers.map((r) => r.stop()));
   }
-  for (const ledger of ledgers) {
-    const lines = existsSync(ledger) ? readFileSync(ledger, "utf8").split("\n").filter(Boolean) : [];
-    for (const id of lines) result.runsPerEvent.set(id, (result.runsPerEvent.get(id) ?? 0) + 1);
-  }
+  for (const ledger of ledgers) readLedger(ledger, result);
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
 
-export function assertExactlyOnce({ stats, runsPerEvent }: RunResult, label: string): void {
-  const doubled = [...runsPerEvent].filter(([, runs]) => runs !== 1);
+/**
+ * One process's ledger, in the order it wrote it: `run <id>` when the handler succeeded, `unsettled <id> <code>`
+ * when the receiver then reported the claim's settlement failed. An `unsettled` line counts only right after
+ * this process's own run of that id (a report about a claim that never ran a handler explains nothing).
+ */
+function readLedger(ledger: string, result: RunResult): void {
+  const lines = existsSync(ledger) ? readFileSync(ledger, "utf8").split("\n").filter(Boolean) : [];
+  const ranHere = new Set<string>();
+  for (const line of lines) {
+    const [kind, id, code] = line.split(" ");
+    if (id === undefined) throw new Error(`unreadable ledger line: ${line}`);
+    if (kind === "run") {
+      result.runsPerEvent.set(id, (result.runsPerEvent.get(id) ?? 0) + 1);
+      ranHere.add(id);
+    } else if (kind === "unsettled" && ranHere.delete(id)) {
+      result.unsettledRuns.set(id, (result.unsettledRuns.get(id) ?? 0) + 1);
+      result.unsettledCodes.set(code ?? "?", (result.unsettledCodes.get(code ?? "?") ?? 0) + 1);
+    }
+  }
+}
+
+/** What the ledger proves about a run: lost events, reruns an unsettled claim explains, and the others. */
+export interface LedgerVerdict {
+  missing: string[];
+  /** Reruns that follow a run whose claim could not be settled (inherent without a queue). */
+  explainedReruns: number;
+  /** Events run more often than their unsettled runs allow: each one is a bug. */
+  unexplained: string[];
+  /** Runs whose claim could not be settled (not every one is rerun: a background retry may land it). */
+  unsettledRuns: number;
+}
+
+export function ledgerVerdict({ runsPerEvent, unsettledRuns }: RunResult): LedgerVerdict {
   const missing = Array.from({ length: EVENTS }, (_, n) => `evt_${n}`).filter((id) => !runsPerEvent.has(id));
+  let explainedReruns = 0;
+  const unexplained: string[] = [];
+  for (const [id, runs] of runsPerEvent) {
+    const reruns = runs - 1;
+    // Each rerun needs an earlier run that was left unsettled; the last run needs none.
+    const allowed = Math.min(reruns, unsettledRuns.get(id) ?? 0);
+    explainedReruns += allowed;
+    if (reruns > allowed) unexplained.push(`${id} ran ${runs}× (${unsettledRuns.get(id) ?? 0} unsettled)`);
+  }
+  const unsettled = [...unsettledRuns.values()].reduce((a, b) => a + b, 0);
+  return { missing, explainedReruns, unexplained, unsettledRuns: unsettled };
+}
+
+function describeRun(result: RunResult, label: string, verdict: LedgerVerdict): void {
+  const { stats, runsPerEvent } = result;
   const deliveries = EVENTS * 2 + Math.ceil(EVENTS / LATE_DUPLICATE_EVERY);
   console.info(
     `[${label}] deliveries ${deliveries} (${deliveries - EVENTS} duplicates) for ${EVENTS} events; HTTP requests ${stats.requests}; ` +
       `statuses ${JSON.stringify(Object.fromEntries(stats.byStatus))}; distinct events run ${runsPerEvent.size}; ` +
-      `runs per event: ${JSON.stringify(Object.fromEntries(countBy([...runsPerEvent.values()])))}`,
+      `runs per event: ${JSON.stringify(Object.fromEntries(countBy([...runsPerEvent.values()])))}; ` +
+      `runs left unsettled ${verdict.unsettledRuns} ${JSON.stringify(Object.fromEntries(result.unsettledCodes))}; ` +
+      `reruns they explain ${verdict.explainedReruns}; unexplained ${verdict.unexplained.length}`,
   );
-  expect(stats.unexpected).toEqual([]);
-  expect(missing).toEqual([]);
-  expect(doubled).toEqual([]);
-  expect(runsPerEvent.size).toBe(EVENTS);
+}
+
+/**
+ * None lost, ever; an event runs again only as many times as runs of it were left unsettled (the store died,
+ * or did not answer within the receiver's budget, between the handler's success and `complete`). On a steady
+ * store that is exactly once, but a loaded machine can time a `complete` out too: such a run is reported
+ * (`onError`), and is the only one allowed to run again. Returns the verdict for the test's log.
+ */
+export function assertNoneLostRerunsExplained(result: RunResult, label: string): LedgerVerdict {
+  const verdict = ledgerVerdict(result);
+  describeRun(result, label, verdict);
+  expect(result.stats.unexpected).toEqual([]);
+  expect(verdict.missing).toEqual([]);
+  expect(verdict.unexplained).toEqual([]);
+  expect(result.runsPerEvent.size).toBe(EVENTS);
+  return verdict;
 }
 
 /** The outage timings of a restart run, as one log line. */
