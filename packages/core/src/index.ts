@@ -36,6 +36,7 @@ export type {
   QueueConsumer,
   QueuedDelivery,
   QueueJob,
+  QueueReport,
 } from "./queue/types.js";
 export {
   createReceiver,
