@@ -41,6 +41,7 @@ export function keyFromJobId(id: string): string {
 }
 
 /** '%', ':', U+0000 (PostgreSQL text refuses it) and a surrogate without its pair: never in a job id as itself. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what must be escaped.
 const ESCAPED = /[%:\u0000]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const percent = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
