@@ -426,6 +426,39 @@ export function describeQueueConformance(
       expect(await peer.removeDeadLetter(sent[0]?.key ?? "")).toBe(true);
     });
 
+    it("keys that an escaping scheme could confuse stay distinct jobs (a:b / a%3Ab, NUL / %00, a lone half / %uD800)", async () => {
+      const { queue, consume } = await setup();
+      const pairs = [
+        ["a:b", "a%3Ab"],
+        ["x\u0000", "x%00"],
+        ["y\ud800", "y%uD800"],
+        ["%", "%25"],
+        ["12", "%312"],
+      ];
+      const sent = pairs.flat().map((k) => delivery({ key: `collide:${k}` }));
+      for (const d of sent) expect(await queue.enqueue(d)).toBe("queued");
+      const runs = recorder(async () => completed());
+      consume(runs.processor, 4);
+      await waitFor(() => runs.all.length === sent.length);
+      expect(new Set(runs.all.map((r) => r.delivery.key))).toEqual(new Set(sent.map((d) => d.key)));
+      for (const run of runs.all) expect(run.delivery).toEqual(sent.find((d) => d.key === run.delivery.key));
+    });
+
+    it("dead letters never expire: one parked earlier is still there after later ones", async () => {
+      const { queue, consume } = await setup();
+      const first = delivery();
+      await queue.enqueue(first);
+      const runs = recorder(async () => ({ status: "dead", error: "no", done: [] }));
+      consume(runs.processor);
+      await waitFor(async () => (await queue.listDeadLetters()).length === 1);
+      await sleep(1_500); // past any age-based removal of a second or so
+      await queue.enqueue(delivery());
+      await waitFor(async () => runs.all.length === 2);
+      await sleep(SETTLE_MS);
+      expect((await queue.listDeadLetters()).map((l) => l.key)).toContain(first.key);
+      expect(await queue.listDeadLetters()).toHaveLength(2);
+    });
+
     it("progress is merged: a run never erases handlers another run recorded", async () => {
       const { queue, peek, overwrite, consume } = await setup();
       const d = delivery();
