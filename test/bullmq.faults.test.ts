@@ -3,8 +3,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BullMQQueue, BullMQQueueError } from "@webhook-kit/bullmq";
-import { type CallDeadline, createReceiver, type QueuedDelivery } from "@webhook-kit/core";
+import { type CallDeadline, createReceiver, MemoryStore, type QueuedDelivery } from "@webhook-kit/core";
 import { sampleDelivery as delivery, sampleDelivery } from "@webhook-kit/testing/conformance";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postgresHarness, redisHarness, testQueueOptions } from "./support/bullmq.js";
 import { eulabel, passportEvent, SECRET, signedDelivery } from "./support/deliveries.js";
@@ -326,6 +327,51 @@ describe("BullMQQueue: the server is down when a receiver enqueues", () => {
       await queue.close();
     }
   }, 90_000);
+
+  it("a 503 after an enqueue timeout means not confirmed, not not queued: the write may land later, the retry is a duplicate, one run", async () => {
+    const own = await startPrivateRedis();
+    const queue = new BullMQQueue({ connection: own.url, name: "paused-write", ...testQueueOptions });
+    const admin = new Redis(own.url);
+    try {
+      const receiver = createReceiver({
+        provider: eulabel(),
+        queue,
+        store: new MemoryStore(),
+        queueTimeoutMs: 300,
+        logger: false,
+      });
+      const ran: string[] = [];
+      receiver.on("passport.published", (event) => {
+        ran.push(event.id);
+      });
+      const warm = await signedDelivery(passportEvent("passport.published"));
+      expect(
+        (await receiver.handle({ method: "POST", headers: warm.headers, rawBody: warm.body })).status,
+      ).toBe(202);
+      const { body, headers } = await signedDelivery(passportEvent("passport.published"));
+      // Redis holds every write for 2 s: the enqueue is sent, then not confirmed in time.
+      await admin.call("CLIENT", "PAUSE", "2000", "WRITE");
+      const first = await receiver.handle({ method: "POST", headers, rawBody: body });
+      expect(first.status).toBe(503);
+      // Once Redis resumes, the write that was in flight lands: the sender's retry finds the job.
+      let retry = first;
+      await waitFor(async () => {
+        retry = await receiver.handle({ method: "POST", headers, rawBody: body });
+        return retry.status !== 503;
+      });
+      expect(retry.status).toBe(200);
+      expect(JSON.parse(retry.body)).toEqual({ received: true, duplicate: true });
+      const worker = receiver.work({ concurrency: 2 });
+      await waitFor(() => ran.length === 2);
+      await sleep(500);
+      await worker.close();
+      expect(ran).toHaveLength(2);
+    } finally {
+      admin.disconnect();
+      await queue.close();
+      await own.stop();
+    }
+  }, 60_000);
 
   it.each(["redis", "postgres"] as const)(
     "a worker started while %s is down starts working once it is up; close() while down returns",
