@@ -10,6 +10,7 @@ import {
   type WebhookEvent,
 } from "@webhook-kit/core";
 import { signDelivery } from "@webhook-kit/testing";
+import { sampleDelivery } from "@webhook-kit/testing/conformance";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { attemptsToSpan } from "../../packages/core/src/worker.js";
@@ -398,6 +399,72 @@ describe.each(["MemoryQueue", "BullMQ on Redis", "BullMQ on PostgreSQL"] as cons
       } finally {
         await Promise.all(workers.splice(0).map((w) => w.close()));
         await (harness ? harness.close() : queue.close());
+      }
+    }, 60_000);
+  },
+);
+
+/** The queue parks or skips these by itself (the worker never gets the job): the worker still tells. */
+describe.each(["BullMQ on Redis", "BullMQ on PostgreSQL"] as const)(
+  "receiver.work() on %s: jobs the queue cannot hand over are reported",
+  (kind) => {
+    let redis: SharedRedis | undefined;
+    let postgres: SharedPostgres | undefined;
+    beforeAll(async () => {
+      if (kind === "BullMQ on Redis") redis = await sharedRedis();
+      else postgres = await sharedPostgres();
+    });
+    afterAll(async () => {
+      await Promise.all([redis?.release(), postgres?.release()]);
+    });
+
+    it("undecodable data → a dead letter onError and the log hear; a newer release's job → left, one warning", async () => {
+      const harness = redis ? redisHarness(redis.url) : postgresHarness((postgres as SharedPostgres).url);
+      try {
+        const errors: WebhookError[] = [];
+        const warnings: string[] = [];
+        const logger = {
+          debug() {},
+          info() {},
+          warn: (_obj: unknown, msg?: string) => warnings.push(msg ?? ""),
+          error() {},
+        };
+        const receiver = createReceiver({
+          provider: eulabel(),
+          queue: harness.queue,
+          store: new MemoryStore(),
+          logger,
+          onError: (e) => errors.push(e),
+        });
+        const handler = vi.fn();
+        receiver.on("passport.published", handler);
+        const broken = sampleDelivery({ key: "eulabel:broken" });
+        const future = sampleDelivery({ key: "eulabel:future" });
+        await harness.queue.enqueue(broken);
+        await harness.queue.enqueue(future);
+        await harness.corrupt(broken.key);
+        const data = (await harness.peek(future.key)) as Record<string, unknown>;
+        await harness.overwrite(future.key, { ...data, v: 2 });
+        workers.push(receiver.work({ concurrency: 2 }));
+        await until(
+          () => errors.some((e) => e.code === "dead_letter"),
+          "the undecodable job reported",
+          20_000,
+        );
+        await until(() => warnings.some((w) => /newer/.test(w)), "the newer job warned about", 20_000);
+        expect(errors.filter((e) => e.code === "dead_letter")).toHaveLength(1);
+        expect(errors[0]?.message).toMatch(/eulabel:broken.*cannot be decoded/);
+        expect(warnings.some((w) => /parked as a dead letter/.test(w))).toBe(true);
+        // Reported as it is parked; the failed state lands a moment later.
+        await until(
+          async () => (await harness.queue.listDeadLetters()).length === 1,
+          "the dead letter stored",
+        );
+        expect((await harness.queue.listDeadLetters()).map((l) => l.key)).toEqual([broken.key]);
+        expect(handler).not.toHaveBeenCalled();
+      } finally {
+        await Promise.all(workers.splice(0).map((w) => w.close()));
+        await harness.close();
       }
     }, 60_000);
   },
