@@ -11,7 +11,10 @@ import { positiveInteger } from "./settings.js";
 export interface WorkOptions {
   /** Jobs run at once by this worker. Default 8. */
   concurrency?: number;
-  /** Runs per job before it becomes a dead letter. Default: enough for the backoff to span the retention window. */
+  /**
+   * Runs per job before it becomes a dead letter; a run cut by a crash or a lost lock counts as one. Default:
+   * enough for the backoff to span the retention window.
+   */
   attempts?: number;
   /** Exponential backoff between runs: `delayMs` × 2^(attempt-1), at most `maxDelayMs`. Default 1 s, 1 h. */
   backoff?: { delayMs?: number; maxDelayMs?: number };
@@ -43,7 +46,9 @@ export function backoffDelay(attempt: number, delayMs: number, maxDelayMs: numbe
 /**
  * Runs the handlers of queued deliveries: each job's payload is validated again with this process's
  * schemas (so a replay after a fix goes through), only the handlers that have not yet succeeded run, each
- * within `handlerTimeoutMs`; failures are retried with backoff, and the last failure parks a dead letter.
+ * within `handlerTimeoutMs`; failures (a run cut by a crash included) are retried with backoff, and the last
+ * failure parks a dead letter. Every dead letter, and every job the queue parks or skips by itself
+ * (`ConsumeOptions.report`), reaches `onError` and the log.
  */
 export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWorker {
   const { queue, provider, logger, namespace } = rt.settings;
