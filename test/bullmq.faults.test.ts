@@ -2,9 +2,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BullMQQueue, BullMQQueueError } from "@webhook-kit/bullmq";
-import { type CallDeadline, createReceiver, MemoryStore, type QueuedDelivery } from "@webhook-kit/core";
+import { BullMQQueue, BullMQQueueError, jobIdFromKey } from "@webhook-kit/bullmq";
+import {
+  type CallDeadline,
+  createReceiver,
+  MemoryStore,
+  type QueuedDelivery,
+  type QueueReport,
+} from "@webhook-kit/core";
 import { sampleDelivery as delivery, sampleDelivery } from "@webhook-kit/testing/conformance";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postgresHarness, redisHarness, testQueueOptions } from "./support/bullmq.js";
@@ -211,6 +218,40 @@ describe.each(backends)(
     }, 120_000);
   },
 );
+
+describe("BullMQQueue on Redis: a job BullMQ fails by itself", () => {
+  it("is reported (ConsumeOptions.report), never parked silently", async () => {
+    const h = redisHarness(redis.url);
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const raw = new Queue(h.name, { connection });
+    try {
+      const d = delivery();
+      const id = jobIdFromKey(d.key);
+      // One BullMQ attempt, so the first outcome that cannot be stored fails the job (ours get 10).
+      const data = { v: 1, nonce: "n", delivery: d, attempt: 1, done: [], stallsSeen: 0 };
+      await raw.add("x", data, { jobId: id, attempts: 1, removeOnFail: false });
+      const reports: QueueReport[] = [];
+      const consumer = h.queue.consume(
+        async () => {
+          // As if this run lost its lock and another took the job: its outcome is refused.
+          await connection.hincrby(`bull:${h.name}:${id}`, "stc", 1);
+          return { status: "retry", delayMs: 0, error: "handler failed", done: [] };
+        },
+        { concurrency: 1, report: (r) => reports.push(r) },
+      );
+      await waitFor(() => reports.length > 0);
+      await consumer.close();
+      expect(reports).toEqual([
+        { kind: "dead_letter", key: d.key, error: expect.stringMatching(/could not be stored/) },
+      ]);
+      expect((await h.queue.listDeadLetters()).map((l) => l.key)).toEqual([d.key]);
+    } finally {
+      await raw.close();
+      connection.disconnect();
+      await h.close();
+    }
+  }, 60_000);
+});
 
 describe("BullMQQueue: the server is down when a receiver enqueues", () => {
   it("Redis killed: enqueue rejects at once (no offline buffering), and works again once Redis is back", async () => {

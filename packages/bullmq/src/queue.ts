@@ -227,13 +227,25 @@ export class BullMQQueue implements DeliveryQueue {
       throw new TypeError(
         `BullMQQueue.consume: concurrency must be a positive integer (got ${options.concurrency}).`,
       );
-    const start = () =>
-      this.#store.createWorker(
+    const start = async () => {
+      const worker = await this.#store.createWorker(
         this.name,
         (job, token) => runJob(job, token, processor, options.report),
         { ...this.#worker, concurrency: options.concurrency, autorun: false },
         this.#onError,
       );
+      // BullMQ fails a job by itself only when storing an outcome kept failing (STORAGE_RETRIES ran out): no
+      // processor decided that dead letter, so it is reported here. Our own dead letters are Unrecoverable.
+      worker.on("failed", (job, error) => {
+        if (job === undefined || job.finishedOn === undefined || error.name === "UnrecoverableError") return;
+        options.report?.({
+          kind: "dead_letter",
+          key: keyFromJobId(job.id ?? ""),
+          error: `BullMQ failed it after ${job.attemptsMade} run(s) whose outcome could not be stored (${oneLine(error.message)})`,
+        });
+      });
+      return worker;
+    };
     const consumer = new BullMQConsumer(start, this.#store, this.#onError, () =>
       this.#consumers.delete(consumer),
     );
