@@ -2,10 +2,20 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BullMQQueue, BullMQQueueError } from "@webhook-kit/bullmq";
-import { sampleDelivery as delivery } from "@webhook-kit/testing/conformance";
+import { BullMQQueue, BullMQQueueError, jobIdFromKey } from "@webhook-kit/bullmq";
+import {
+  type CallDeadline,
+  createReceiver,
+  MemoryStore,
+  type QueuedDelivery,
+  type QueueReport,
+} from "@webhook-kit/core";
+import { sampleDelivery as delivery, sampleDelivery } from "@webhook-kit/testing/conformance";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postgresHarness, redisHarness, testQueueOptions } from "./support/bullmq.js";
+import { eulabel, passportEvent, SECRET, signedDelivery } from "./support/deliveries.js";
 import { type SharedPostgres, sharedPostgres, startPrivatePostgres } from "./support/postgres.js";
 import { freePort, type SharedRedis, sharedRedis, startPrivateRedis } from "./support/redis.js";
 
@@ -14,6 +24,7 @@ import { freePort, type SharedRedis, sharedRedis, startPrivateRedis } from "./su
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WORKER = path.join(ROOT, "test/fixtures/bullmq-worker/worker.mjs");
+const RECEIVER_WORKER = path.join(ROOT, "test/fixtures/bullmq-worker/receiver-worker.mjs");
 const BUILT = path.join(ROOT, "packages/bullmq/dist/index.js");
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -29,8 +40,10 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
 });
 
-async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [WORKER], {
+const startReceiverWorker = (env: Record<string, string>) => startWorker(env, RECEIVER_WORKER);
+
+async function startWorker(env: Record<string, string>, script = WORKER): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -99,29 +112,142 @@ describe.each(backends)("BullMQQueue on $label: worker crashes", ({ backend, har
       await h.close();
     }
   }, 60_000);
+});
 
-  it("a poison job that kills every worker ends as a dead letter after maxStalledCount, not in a loop", async () => {
-    const h = harness();
+// The real worker policy (receiver.work() in a child process): a run cut by SIGKILL is a failed attempt,
+// retried with backoff, reported each time; the last one parks a reported dead letter; a replay starts clean.
+describe.each(backends)(
+  "BullMQQueue on $label: receiver.work() killed mid-handler",
+  ({ backend, harness, url }) => {
+    /** Sends one signed delivery through a receiver on this queue; resolves with its key. */
+    const send = async (h: ReturnType<typeof harness>) => {
+      let key = "";
+      const queue = Object.assign(Object.create(h.peer) as BullMQQueue, {
+        enqueue: (d: QueuedDelivery, o?: CallDeadline) => {
+          key = d.key;
+          return h.peer.enqueue(d, o);
+        },
+      });
+      const receiver = createReceiver({ provider: eulabel(), queue, logger: false });
+      const { body, headers } = await signedDelivery(passportEvent("passport.published"));
+      const res = await receiver.handle({ method: "POST", headers, rawBody: body });
+      expect(res.status).toBe(202);
+      return key;
+    };
+    const storedDone = async (h: ReturnType<typeof harness>, key: string) => {
+      const data = (await h.peek(key)) as { done?: string[] } | undefined;
+      return data?.done ?? [];
+    };
+    const env = (h: ReturnType<typeof harness>, mode: string, attempts: number) => ({
+      QUEUE_BACKEND: backend,
+      QUEUE_URL: url(),
+      QUEUE_NAME: h.name,
+      SECRET,
+      MODE: mode,
+      ATTEMPTS: String(attempts),
+    });
+    /** Starts a hanging worker, waits until handler b hangs on this key, and SIGKILLs it. */
+    const cut = async (h: ReturnType<typeof harness>, key: string, attempts: number, outputs: string[]) => {
+      const worker = await startReceiverWorker(env(h, "hang", attempts));
+      children.push(worker.child);
+      await waitFor(() => worker.output.text.includes(`STARTED ${key}`), 30_000);
+      // Handler a's success is recorded by the worker itself while b still runs.
+      await waitFor(async () => (await storedDone(h, key)).includes("a"), 10_000);
+      worker.child.kill("SIGKILL");
+      await worker.exited;
+      outputs.push(worker.output.text);
+    };
+    const count = (outputs: string[], pattern: RegExp) =>
+      outputs.reduce((n, text) => n + (text.match(pattern) ?? []).length, 0);
+
+    it("killed 3 times, then a healthy worker: b runs, a ran once, every cut reported, no dead letter", async () => {
+      const h = harness();
+      try {
+        const key = await send(h);
+        const outputs: string[] = [];
+        for (let i = 0; i < 3; i++) await cut(h, key, 10, outputs);
+        const healthy = await startReceiverWorker(env(h, "complete", 10));
+        await waitFor(() => healthy.output.text.includes(`RAN ${key}`), 30_000);
+        await waitFor(async () => (await h.queue.enqueue(sampleDelivery({ key }))) === "duplicate");
+        healthy.child.kill("SIGTERM");
+        await healthy.exited;
+        outputs.push(healthy.output.text);
+        // Three cut runs were three failed attempts: the run that finished is the fourth.
+        expect(healthy.output.text).toContain(`RAN ${key} 4`);
+        expect(count(outputs, /^A /gm)).toBe(1);
+        expect(count(outputs, /^ONERROR worker_interrupted /gm)).toBe(3);
+        expect(count(outputs, /^LOG warn .*was cut/gm)).toBe(3);
+        expect(count(outputs, /^ONERROR dead_letter/gm)).toBe(0);
+        expect(await h.queue.listDeadLetters()).toEqual([]);
+      } finally {
+        await h.close();
+      }
+    }, 120_000);
+
+    it("cut on its last attempt: a reported dead letter; replayed, one more cut does not park it at once", async () => {
+      const h = harness();
+      try {
+        const key = await send(h);
+        const outputs: string[] = [];
+        await cut(h, key, 2, outputs);
+        await cut(h, key, 2, outputs);
+        const judge = await startReceiverWorker(env(h, "complete", 2));
+        await waitFor(async () => (await h.queue.listDeadLetters()).length === 1, 30_000);
+        await waitFor(() => /^ONERROR dead_letter /m.test(judge.output.text));
+        judge.child.kill("SIGTERM");
+        await judge.exited;
+        expect(judge.output.text).not.toContain("RAN ");
+        expect(judge.output.text).toMatch(/^LOG (warn|error) .*Gave up after 2 attempt/m);
+        const [letter] = await h.queue.listDeadLetters();
+        expect(letter).toMatchObject({ key, attempts: 2, done: ["a"] });
+        expect(letter?.error).toMatch(/cut/);
+
+        expect(await h.queue.replayDeadLetter(key)).toBe(true);
+        const after: string[] = [];
+        await cut(h, key, 2, after);
+        expect(after.join("")).toContain(`STARTED ${key} 1`);
+        const healthy = await startReceiverWorker(env(h, "complete", 2));
+        await waitFor(() => healthy.output.text.includes(`RAN ${key} 2`), 30_000);
+        healthy.child.kill("SIGTERM");
+        await healthy.exited;
+        expect(healthy.output.text).not.toMatch(/^ONERROR dead_letter/m);
+        expect(await h.queue.listDeadLetters()).toEqual([]);
+      } finally {
+        await h.close();
+      }
+    }, 120_000);
+  },
+);
+
+describe("BullMQQueue on Redis: a job BullMQ fails by itself", () => {
+  it("is reported (ConsumeOptions.report), never parked silently", async () => {
+    const h = redisHarness(redis.url);
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const raw = new Queue(h.name, { connection });
     try {
       const d = delivery();
-      await h.queue.enqueue(d);
-      const env = { QUEUE_BACKEND: backend, QUEUE_URL: url(), QUEUE_NAME: h.name, MODE: "die" };
-      let deaths = 0;
-      // A supervisor restarting the worker, as systemd or Kubernetes would, until the job is parked.
-      await waitFor(async () => {
-        if ((await h.queue.listDeadLetters()).length === 1) return true;
-        const worker = await startWorker(env);
-        await Promise.race([worker.exited, sleep(3_000)]);
-        if (worker.child.signalCode === "SIGKILL") deaths += 1;
-        else worker.child.kill("SIGKILL");
-        return false;
-      }, 45_000);
-      const [letter] = await h.queue.listDeadLetters();
-      expect(letter?.key).toBe(d.key);
-      expect(letter?.error).toMatch(/stalled/);
-      // maxStalledCount 1 in the fixture: the first crash is forgiven, the second parks the job.
-      expect(deaths).toBe(2);
+      const id = jobIdFromKey(d.key);
+      // One BullMQ attempt, so the first outcome that cannot be stored fails the job (ours get 10).
+      const data = { v: 1, nonce: "n", delivery: d, attempt: 1, done: [], stallsSeen: 0 };
+      await raw.add("x", data, { jobId: id, attempts: 1, removeOnFail: false });
+      const reports: QueueReport[] = [];
+      const consumer = h.queue.consume(
+        async () => {
+          // As if this run lost its lock and another took the job: its outcome is refused.
+          await connection.hincrby(`bull:${h.name}:${id}`, "stc", 1);
+          return { status: "retry", delayMs: 0, error: "handler failed", done: [] };
+        },
+        { concurrency: 1, report: (r) => reports.push(r) },
+      );
+      await waitFor(() => reports.length > 0);
+      await consumer.close();
+      expect(reports).toEqual([
+        { kind: "dead_letter", key: d.key, error: expect.stringMatching(/could not be stored/) },
+      ]);
+      expect((await h.queue.listDeadLetters()).map((l) => l.key)).toEqual([d.key]);
     } finally {
+      await raw.close();
+      connection.disconnect();
       await h.close();
     }
   }, 60_000);
@@ -242,6 +368,51 @@ describe("BullMQQueue: the server is down when a receiver enqueues", () => {
       await queue.close();
     }
   }, 90_000);
+
+  it("a 503 after an enqueue timeout means not confirmed, not not queued: the write may land later, the retry is a duplicate, one run", async () => {
+    const own = await startPrivateRedis();
+    const queue = new BullMQQueue({ connection: own.url, name: "paused-write", ...testQueueOptions });
+    const admin = new Redis(own.url);
+    try {
+      const receiver = createReceiver({
+        provider: eulabel(),
+        queue,
+        store: new MemoryStore(),
+        queueTimeoutMs: 300,
+        logger: false,
+      });
+      const ran: string[] = [];
+      receiver.on("passport.published", (event) => {
+        ran.push(event.id);
+      });
+      const warm = await signedDelivery(passportEvent("passport.published"));
+      expect(
+        (await receiver.handle({ method: "POST", headers: warm.headers, rawBody: warm.body })).status,
+      ).toBe(202);
+      const { body, headers } = await signedDelivery(passportEvent("passport.published"));
+      // Redis holds every write for 2 s: the enqueue is sent, then not confirmed in time.
+      await admin.call("CLIENT", "PAUSE", "2000", "WRITE");
+      const first = await receiver.handle({ method: "POST", headers, rawBody: body });
+      expect(first.status).toBe(503);
+      // Once Redis resumes, the write that was in flight lands: the sender's retry finds the job.
+      let retry = first;
+      await waitFor(async () => {
+        retry = await receiver.handle({ method: "POST", headers, rawBody: body });
+        return retry.status !== 503;
+      });
+      expect(retry.status).toBe(200);
+      expect(JSON.parse(retry.body)).toEqual({ received: true, duplicate: true });
+      const worker = receiver.work({ concurrency: 2 });
+      await waitFor(() => ran.length === 2);
+      await sleep(500);
+      await worker.close();
+      expect(ran).toHaveLength(2);
+    } finally {
+      admin.disconnect();
+      await queue.close();
+      await own.stop();
+    }
+  }, 60_000);
 
   it.each(["redis", "postgres"] as const)(
     "a worker started while %s is down starts working once it is up; close() while down returns",

@@ -2,20 +2,22 @@ import { jobIdFromKey, keyFromJobId } from "@webhook-kit/bullmq";
 import { createReceiver, providers, sign } from "@webhook-kit/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fromStorable, readableData, storableData, toStorable } from "../packages/bullmq/src/storable.js";
 import { redisHarness } from "./support/bullmq.js";
 import { type SharedRedis, sharedRedis } from "./support/redis.js";
 
 // BullMQ's own rule for custom ids (Job.validateOptions): not an integer, no ':' outside `a:b:c`; and text
 // that survives UTF-8 (Redis and PostgreSQL store the id as bytes: a lone surrogate becomes U+FFFD).
 const isWellFormed = (id: string) => Buffer.from(id, "utf8").toString("utf8") === id;
+// PostgreSQL's text also refuses U+0000.
 const bullmqAccepts = (id: string) =>
-  `${Number.parseInt(id, 10)}` !== id && !id.includes(":") && isWellFormed(id);
+  `${Number.parseInt(id, 10)}` !== id && !id.includes(":") && !id.includes("\u0000") && isWellFormed(id);
 
 /** Keys heavy in what the mapping escapes: '%', ':', the letters of an escape, and (lone) surrogates. */
 const tricky = fc.string({
   minLength: 1,
   unit: fc.oneof(
-    fc.constantFrom("%", ":", "u", "D", "8", "0"),
+    fc.constantFrom("%", ":", "u", "D", "8", "0", "3", "A", "\u0000", "~", "w", "k"),
     fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)),
   ),
 });
@@ -52,6 +54,17 @@ describe("job id ⇄ idempotency key", () => {
     );
   });
 
+  it("is injective on colliding pairs: a key spelled like another key's id gets an id of its own", () => {
+    fc.assert(
+      fc.property(tricky, (key) => {
+        const lookalike = jobIdFromKey(key);
+        fc.pre(lookalike !== key);
+        expect(jobIdFromKey(lookalike)).not.toBe(jobIdFromKey(key));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it("is injective: two keys never share an id", () => {
     fc.assert(
       fc.property(tricky, tricky, (a, b) => {
@@ -60,6 +73,43 @@ describe("job id ⇄ idempotency key", () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+/** Every string in JSON-shaped data, object keys included. */
+const strings = (value: unknown): string[] =>
+  typeof value === "string"
+    ? [value]
+    : Array.isArray(value)
+      ? value.flatMap(strings)
+      : typeof value === "object" && value !== null
+        ? Object.entries(value).flatMap(([k, v]) => [k, ...strings(v)])
+        : [];
+
+describe("stored strings (toStorable): any string survives jsonb and UTF-8", () => {
+  const storable = (s: string) => !s.includes("\u0000") && isWellFormed(s);
+  it("round-trips every string, and what is stored has no U+0000 or lone surrogate", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary" }), tricky), (value) => {
+        const stored = toStorable(value);
+        expect(storable(stored)).toBe(true);
+        expect(fromStorable(stored)).toBe(value);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it("round-trips whole job data (keys of objects too) and leaves ordinary strings as they are", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), tricky, (value, odd) => {
+        const data = { value, [odd]: [odd, { odd }] };
+        const stored = storableData(data);
+        expect(strings(stored).every(storable)).toBe(true);
+        expect(readableData(stored)).toEqual(data);
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(toStorable("eulabel:passport.published:9f2c")).toBe("eulabel:passport.published:9f2c");
   });
 });
 

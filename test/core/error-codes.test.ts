@@ -27,6 +27,7 @@ const CONTRACT: Record<string, number | "thrown" | "reported"> = {
   handler_timeout: "reported",
   claim_lost: "reported",
   dead_letter: "reported",
+  worker_interrupted: "reported",
   invalid_config: "thrown",
   internal_error: 500,
 };

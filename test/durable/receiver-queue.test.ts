@@ -4,14 +4,21 @@ import {
   defineProvider,
   MemoryQueue,
   MemoryStore,
+  providers,
   type QueuedDelivery,
   type WebhookError,
   type WebhookEvent,
 } from "@webhook-kit/core";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { signDelivery } from "@webhook-kit/testing";
+import { sampleDelivery } from "@webhook-kit/testing/conformance";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { attemptsToSpan } from "../../packages/core/src/worker.js";
+import { postgresHarness, redisHarness } from "../support/bullmq.js";
 import { eulabel, passportEvent, signedDelivery } from "../support/deliveries.js";
+import { type SharedPostgres, sharedPostgres } from "../support/postgres.js";
+import { PRESET_SECRET } from "../support/presets.js";
+import { type SharedRedis, sharedRedis } from "../support/redis.js";
 
 const json = (body: string) => JSON.parse(body) as Record<string, unknown>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,9 +28,9 @@ async function request(payload: unknown) {
   return { method: "POST", headers, rawBody: body };
 }
 
-/** Waits until `check` holds, polling; fails the test with `what` after 5 s. */
-async function until(check: () => boolean | Promise<boolean>, what: string) {
-  const end = Date.now() + 5_000;
+/** Waits until `check` holds, polling; fails the test with `what` after `ms` (5 s). */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5_000) {
+  const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
@@ -242,7 +249,7 @@ describe("receiver.work(): retries, per-handler progress, time limits, dead lett
     expect(started).toHaveBeenCalledTimes(1); // the second job waits for the next worker
   });
 
-  it("a job from another provider's receiver is parked, not run with the wrong schemas", async () => {
+  it("a job from another provider's receiver is parked, not run with the wrong schemas, and reported", async () => {
     const queue = new MemoryQueue();
     const other: QueuedDelivery = {
       key: "acme:1",
@@ -253,13 +260,63 @@ describe("receiver.work(): retries, per-handler progress, time limits, dead lett
       receivedAt: 0,
     };
     await queue.enqueue(other);
-    const { receiver } = durable({ queue });
+    const errors: WebhookError[] = [];
+    const { receiver } = durable({ queue, onError: (e) => errors.push(e) });
     const handler = vi.fn();
     receiver.on("*", handler);
     workers.push(receiver.work());
     await until(async () => (await queue.listDeadLetters()).length === 1, "the foreign job parked");
     expect((await queue.listDeadLetters())[0]?.error).toMatch(/its own queue/);
     expect(handler).not.toHaveBeenCalled();
+    expect(errors.map((e) => e.code)).toEqual(["dead_letter"]);
+  });
+
+  it("two endpoints on one preset sharing a queue by mistake: neither runs the other's jobs (namespace checked)", async () => {
+    const queue = new MemoryQueue();
+    const errors: WebhookError[] = [];
+    const make = (namespace: string) =>
+      createReceiver({
+        provider: eulabel(),
+        queue,
+        namespace,
+        store: new MemoryStore(),
+        logger: false,
+        onError: (e) => errors.push(e),
+      });
+    const shop = make("shop");
+    const wines = make("wines");
+    const ranAt: string[] = [];
+    shop.on("passport.published", () => {
+      ranAt.push("shop");
+    });
+    const res = await wines.handle(await request(passportEvent("passport.published")));
+    expect(res.status).toBe(202);
+    workers.push(shop.work({ concurrency: 1 }));
+    await until(async () => (await queue.listDeadLetters()).length === 1, "the other endpoint's job parked");
+    const [letter] = await queue.listDeadLetters();
+    expect(letter?.key).toMatch(/^wines:/);
+    expect(letter?.error).toMatch(/another endpoint.*its own queue/);
+    expect(ranAt).toEqual([]);
+    expect(errors.map((e) => e.code)).toEqual(["dead_letter"]);
+  });
+
+  it("an async handler is recorded done when it settles, not when it starts: one that fails later is retried", async () => {
+    const { receiver } = durable();
+    const runs: number[] = [];
+    receiver.on(
+      "passport.published",
+      async (event) => {
+        runs.push(event.attempt ?? 0);
+        await sleep(5);
+        if (event.attempt === 1) throw new Error("failed after its first await");
+      },
+      { id: "late-failure" },
+    );
+    receiver.on("passport.published", () => {}, { id: "quick" });
+    workers.push(receiver.work({ backoff: { delayMs: 10, maxDelayMs: 10 } }));
+    expect((await receiver.handle(await request(passportEvent("passport.published")))).status).toBe(202);
+    await until(() => runs.length === 2, "the retry of the late failure");
+    expect(runs).toEqual([1, 2]);
   });
 
   it("default attempts make the backoff span at least the retention window", () => {
@@ -270,3 +327,146 @@ describe("receiver.work(): retries, per-handler progress, time limits, dead lett
     expect(attempts).toBeLessThan(40);
   });
 });
+
+describe("MemoryQueue: bounded, never a silent drop", () => {
+  it("a full queue refuses (503 to the sender), never answers queued and drops the job", async () => {
+    const queue = new MemoryQueue({ maxPending: 2 });
+    const { receiver } = durable({ queue });
+    const seen: string[] = [];
+    receiver.on("passport.published", (event) => {
+      seen.push(event.id);
+    });
+    const wires = await Promise.all([1, 2, 3].map(() => request(passportEvent("passport.published"))));
+    const statuses: number[] = [];
+    for (const wire of wires) statuses.push((await receiver.handle(wire)).status);
+    expect(statuses).toEqual([202, 202, 503]);
+    workers.push(receiver.work());
+    await until(() => seen.length === 2, "the two queued jobs");
+    // The sender's retry of the refused one is queued now, and runs.
+    expect((await receiver.handle(wires[2] as Awaited<ReturnType<typeof request>>)).status).toBe(202);
+    await until(() => seen.length === 3, "the retried job");
+    expect(new Set(seen).size).toBe(3);
+  });
+});
+
+/** A PIM pushing price 10 → 12 → 10: byte-identical bodies, keyed by body hash, retention 1 s. */
+describe.each(["MemoryQueue", "BullMQ on Redis", "BullMQ on PostgreSQL"] as const)(
+  "eulabelInbound with retentionMs 1000 on %s: the queue's duplicate window is the receiver's",
+  (kind) => {
+    let redis: SharedRedis | undefined;
+    let postgres: SharedPostgres | undefined;
+    beforeAll(async () => {
+      if (kind === "BullMQ on Redis") redis = await sharedRedis();
+      if (kind === "BullMQ on PostgreSQL") postgres = await sharedPostgres();
+    });
+    afterAll(async () => {
+      await Promise.all([redis?.release(), postgres?.release()]);
+    });
+
+    it("A-B-A: price 10, 12, (1.5 s), 10 again → all three handled; a copy within the window is a duplicate", async () => {
+      const harness =
+        kind === "BullMQ on Redis"
+          ? redisHarness((redis as SharedRedis).url)
+          : kind === "BullMQ on PostgreSQL"
+            ? postgresHarness((postgres as SharedPostgres).url)
+            : undefined;
+      const queue: DeliveryQueue = harness?.queue ?? new MemoryQueue();
+      try {
+        const receiver = createReceiver({
+          provider: providers.eulabelInbound({ secret: PRESET_SECRET }),
+          queue,
+          store: new MemoryStore(),
+          retentionMs: 1_000,
+          logger: false,
+        });
+        const prices: number[] = [];
+        receiver.on("item.update", (event) => {
+          prices.push((event.payload as { price?: number }).price ?? -1);
+        });
+        workers.push(receiver.work({ concurrency: 1 }));
+        const push = async (price: number) => {
+          const body = JSON.stringify({ event: "item.update", id: "item_42", gtin: "05601234567890", price });
+          const signed = await signDelivery(providers.eulabelInbound({ secret: PRESET_SECRET }), body);
+          return receiver.handle({ method: "POST", headers: signed.headers, rawBody: signed.body });
+        };
+        expect((await push(10)).status).toBe(202);
+        expect((await push(12)).status).toBe(202);
+        await until(() => prices.length === 2, "10 and 12 handled", 20_000);
+        expect(json((await push(12)).body)).toEqual({ received: true, duplicate: true });
+        await sleep(1_500);
+        expect((await push(10)).status).toBe(202);
+        await until(() => prices.length === 3, "the second 10 handled", 20_000);
+        expect(prices).toEqual([10, 12, 10]);
+      } finally {
+        await Promise.all(workers.splice(0).map((w) => w.close()));
+        await (harness ? harness.close() : queue.close());
+      }
+    }, 60_000);
+  },
+);
+
+/** The queue parks or skips these by itself (the worker never gets the job): the worker still tells. */
+describe.each(["BullMQ on Redis", "BullMQ on PostgreSQL"] as const)(
+  "receiver.work() on %s: jobs the queue cannot hand over are reported",
+  (kind) => {
+    let redis: SharedRedis | undefined;
+    let postgres: SharedPostgres | undefined;
+    beforeAll(async () => {
+      if (kind === "BullMQ on Redis") redis = await sharedRedis();
+      else postgres = await sharedPostgres();
+    });
+    afterAll(async () => {
+      await Promise.all([redis?.release(), postgres?.release()]);
+    });
+
+    it("undecodable data → a dead letter onError and the log hear; a newer release's job → left, one warning", async () => {
+      const harness = redis ? redisHarness(redis.url) : postgresHarness((postgres as SharedPostgres).url);
+      try {
+        const errors: WebhookError[] = [];
+        const warnings: string[] = [];
+        const logger = {
+          debug() {},
+          info() {},
+          warn: (_obj: unknown, msg?: string) => warnings.push(msg ?? ""),
+          error() {},
+        };
+        const receiver = createReceiver({
+          provider: eulabel(),
+          queue: harness.queue,
+          store: new MemoryStore(),
+          logger,
+          onError: (e) => errors.push(e),
+        });
+        const handler = vi.fn();
+        receiver.on("passport.published", handler);
+        const broken = sampleDelivery({ key: "eulabel:broken" });
+        const future = sampleDelivery({ key: "eulabel:future" });
+        await harness.queue.enqueue(broken);
+        await harness.queue.enqueue(future);
+        await harness.corrupt(broken.key);
+        const data = (await harness.peek(future.key)) as Record<string, unknown>;
+        await harness.overwrite(future.key, { ...data, v: 2 });
+        workers.push(receiver.work({ concurrency: 2 }));
+        await until(
+          () => errors.some((e) => e.code === "dead_letter"),
+          "the undecodable job reported",
+          20_000,
+        );
+        await until(() => warnings.some((w) => /newer/.test(w)), "the newer job warned about", 20_000);
+        expect(errors.filter((e) => e.code === "dead_letter")).toHaveLength(1);
+        expect(errors[0]?.message).toMatch(/eulabel:broken.*cannot be decoded/);
+        expect(warnings.some((w) => /parked as a dead letter/.test(w))).toBe(true);
+        // Reported as it is parked; the failed state lands a moment later.
+        await until(
+          async () => (await harness.queue.listDeadLetters()).length === 1,
+          "the dead letter stored",
+        );
+        expect((await harness.queue.listDeadLetters()).map((l) => l.key)).toEqual([broken.key]);
+        expect(handler).not.toHaveBeenCalled();
+      } finally {
+        await Promise.all(workers.splice(0).map((w) => w.close()));
+        await harness.close();
+      }
+    }, 60_000);
+  },
+);

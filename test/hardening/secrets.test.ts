@@ -584,7 +584,7 @@ describe("secrets and expected signatures never leak", () => {
     );
   });
 
-  it("the durable and reported rows: 415, handler timeout, lost claim, dead letter", async () => {
+  it("the durable and reported rows: 415, handler timeout, lost claim, dead letter, cut run", async () => {
     const elsewhere = await listen(
       http.createServer(createNodeHandler(eulabelReceiver(), { path: PATH })),
       PATH,
@@ -632,9 +632,30 @@ describe("secrets and expected signatures never leak", () => {
       await new Promise((r) => setTimeout(r, 10));
     await worker.close();
     for (const letter of await queue.listDeadLetters()) collect("dead letter", letter);
+    // A queue that saw the first run cut (a durable queue's stall): the worker reports it.
+    const cutQueue = new MemoryQueue();
+    let cut = false;
+    const consume = cutQueue.consume.bind(cutQueue);
+    cutQueue.consume = (processor, options) =>
+      consume((job, context) => {
+        if (cut) return processor(job, context);
+        cut = true;
+        return processor({ ...job, interrupted: 1 }, context);
+      }, options);
+    const resumed = eulabelReceiver({ queue: cutQueue }, () => {});
+    note("queued", await resumed.handle(request(eulabelDelivery(passportEvent()))));
+    const cutWorker = resumed.work({ backoff: { delayMs: 10, maxDelayMs: 10 } });
+    for (
+      let i = 0;
+      i < 200 && !onErrors.some((e) => (e as { code?: string }).code === "worker_interrupted");
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    await cutWorker.close();
     for (const error of onErrors) {
       const code = (error as { code?: string }).code;
-      if (code === "claim_lost" || code === "dead_letter") observed.add(code);
+      if (code === "claim_lost" || code === "dead_letter" || code === "worker_interrupted")
+        observed.add(code);
     }
   });
 

@@ -35,6 +35,27 @@ export function redisHarness(url: string, options: Partial<BullMQQueueCommonOpti
         client.disconnect();
       }
     },
+    /** The job's stored data as BullMQ holds it now (undefined when there is no job). */
+    async peek(key: string): Promise<unknown> {
+      const client = new Redis(url);
+      try {
+        const data = await client.hget(`bull:${name}:${jobIdFromKey(key)}`, "data");
+        return data === null ? undefined : JSON.parse(data);
+      } finally {
+        client.disconnect();
+      }
+    },
+    /** Replaces the job's stored data (a newer release's write, another run's write). */
+    async overwrite(key: string, data: unknown) {
+      const client = new Redis(url);
+      try {
+        const hashKey = `bull:${name}:${jobIdFromKey(key)}`;
+        if ((await client.hset(hashKey, "data", JSON.stringify(data))) !== 0)
+          throw new Error(`no job hash at ${hashKey}`);
+      } finally {
+        client.disconnect();
+      }
+    },
     async close() {
       await Promise.all([queue.close(), peer.close()]);
       await obliterate(new Queue(name, { connection: new Redis(url, { maxRetriesPerRequest: null }) }));
@@ -57,8 +78,34 @@ export function postgresHarness(url: string, options: Partial<BullMQQueueCommonO
       await client.connect();
       try {
         const result = await client.query(
-          `UPDATE bullmq.job SET data = '{"v":99,"delivery":"?"}'::jsonb WHERE queue = $1 AND id = $2`,
+          `UPDATE bullmq.job SET data = '{"v":1,"delivery":"?"}'::jsonb WHERE queue = $1 AND id = $2`,
           [name, jobIdFromKey(key)],
+        );
+        if (result.rowCount !== 1) throw new Error(`no job row for ${key}`);
+      } finally {
+        await client.end();
+      }
+    },
+    async peek(key: string): Promise<unknown> {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const result = await client.query("SELECT data FROM bullmq.job WHERE queue = $1 AND id = $2", [
+          name,
+          jobIdFromKey(key),
+        ]);
+        return result.rows[0]?.data;
+      } finally {
+        await client.end();
+      }
+    },
+    async overwrite(key: string, data: unknown) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const result = await client.query(
+          "UPDATE bullmq.job SET data = $3::jsonb WHERE queue = $1 AND id = $2",
+          [name, jobIdFromKey(key), JSON.stringify(data)],
         );
         if (result.rowCount !== 1) throw new Error(`no job row for ${key}`);
       } finally {

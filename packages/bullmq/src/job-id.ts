@@ -2,7 +2,7 @@
  * BullMQ refuses a custom job id that reads as an integer ("123") or that holds a ':' outside its own
  * `repeat:<id>:<ts>` form. Delivery keys are namespaced with ':' (`provider:type:hash`), so the job id is the
  * key with '%' and ':' percent-escaped, and a leading character escaped when the result would read as an
- * integer. A lone surrogate (half a UTF-16 pair, which a JSON id may hold) becomes `%uXXXX`: the id is
+ * integer. U+0000 becomes `%00` (PostgreSQL's text has no room for it). A lone surrogate (half a UTF-16 pair, which a JSON id may hold) becomes `%uXXXX`: the id is
  * stored as UTF-8 in Redis or PostgreSQL, which has no bytes for it, so left alone it would turn into U+FFFD
  * on the way and BullMQ would lose its own job ("Missing key for job …"). The mapping is deterministic (one
  * key, one id: BullMQ itself refuses the second copy), injective (every '%' in an id starts an escape) and
@@ -15,7 +15,13 @@
  */
 export function jobIdFromKey(key: string): string {
   const escaped = key.replace(ESCAPED, (c) =>
-    c === "%" ? "%25" : c === ":" ? "%3A" : `%u${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    c === "%"
+      ? "%25"
+      : c === ":"
+        ? "%3A"
+        : c === "\u0000"
+          ? "%00"
+          : `%u${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
   if (`${Number.parseInt(escaped, 10)}` !== escaped) return escaped;
   return `${percent(escaped.charAt(0))}${escaped.slice(1)}`;
@@ -34,7 +40,8 @@ export function keyFromJobId(id: string): string {
   );
 }
 
-/** '%', ':', and a surrogate without its pair: what a job id never holds as itself. */
-const ESCAPED = /[%:]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** '%', ':', U+0000 (PostgreSQL text refuses it) and a surrogate without its pair: never in a job id as itself. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what must be escaped.
+const ESCAPED = /[%:\u0000]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const percent = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;

@@ -25,7 +25,14 @@ import {
 import { BullMQQueueError, type BullMQQueueOperation } from "./errors.js";
 import { jobIdFromKey, keyFromJobId } from "./job-id.js";
 import { runJob, UNDECODABLE } from "./run-job.js";
-import { decodeStoredJob, oneLine, STORED_JOB_VERSION, type StoredJob } from "./stored-job.js";
+import { displayable } from "./storable.js";
+import {
+  decodeStoredJob,
+  encodeStoredJob,
+  oneLine,
+  STORED_JOB_VERSION,
+  type StoredJob,
+} from "./stored-job.js";
 
 /** Options shared by both backends. */
 export interface BullMQQueueCommonOptions {
@@ -35,8 +42,10 @@ export interface BullMQQueueCommonOptions {
    */
   name: string;
   /**
-   * How long a completed job (and so its key) is kept: an enqueue of the same key within it is a duplicate.
-   * Default 24 h (`DEFAULT_RETENTION_MS`). Dead letters are never removed automatically.
+   * How long a completed job (and so its key) is kept when the delivery does not say (a receiver passes its
+   * provider's retention with each job, and that wins): an enqueue of the same key within it is a
+   * duplicate, after it a new job. Default 24 h (`DEFAULT_RETENTION_MS`). Dead letters are never removed
+   * automatically.
    */
   completedRetentionMs?: number;
   /**
@@ -53,8 +62,9 @@ export interface BullMQQueueCommonOptions {
   /** How often each worker looks for jobs whose lock expired. Default 30000. */
   stalledIntervalMs?: number;
   /**
-   * How many times a job may be taken back from a dead worker before it is a dead letter: a poison job that
-   * kills every worker that runs it ends in the failed set instead of looping. Default 2.
+   * @deprecated Ignored. A run cut by a dead worker (or a lost lock) now counts as one failed attempt under
+   * the worker's policy (`receiver.work({ attempts, backoff })`): it is retried with backoff, and parks a
+   * dead letter that `onError` hears once attempts run out. BullMQ itself never fails a job for stalling.
    */
   maxStalledCount?: number;
   /**
@@ -95,6 +105,14 @@ export type BullMQQueueOptions = BullMQRedisQueueOptions | BullMQPostgresQueueOp
  */
 const STORAGE_RETRIES = { attempts: 10, backoff: { type: "exponential", delay: 1_000 } } as const;
 const DEFAULT_LIMIT = 100;
+/**
+ * BullMQ fails a job by itself once it stalled more than `maxStalledCount` times, and never resets that count
+ * (not per attempt, not on retry). So that limit is set out of reach (it must fit PostgreSQL's integer) and
+ * `runJob` counts stalls per attempt against the job's own baseline instead.
+ */
+const STALLS_NEVER_FAIL = 2_000_000_000;
+/** Expired completed jobs removed per enqueue that finds one in its way. */
+const CLEAN_BATCH = 1_000;
 
 /**
  * The durable `DeliveryQueue`: BullMQ 6 on Redis or on PostgreSQL. The job id is the delivery's idempotency
@@ -126,7 +144,7 @@ export class BullMQQueue implements DeliveryQueue {
   /** Where the jobs live. */
   readonly backend: "redis" | "postgres";
   readonly #store: Backend;
-  readonly #retentionSeconds: number;
+  readonly #retentionMs: number;
   readonly #timeoutMs: number;
   readonly #worker: { lockDuration: number; stalledInterval: number; maxStalledCount: number };
   readonly #onError: (error: Error) => void;
@@ -153,13 +171,12 @@ export class BullMQQueue implements DeliveryQueue {
         ? postgresBackend(options.postgres, options.migrate ?? true)
         : redisBackend(options.connection, options.prefix);
     this.backend = this.#store.kind;
-    const retentionMs = options.completedRetentionMs ?? DEFAULT_RETENTION_MS;
-    this.#retentionSeconds = Math.max(1, Math.ceil(retentionMs / 1_000));
+    this.#retentionMs = options.completedRetentionMs ?? DEFAULT_RETENTION_MS;
     this.#timeoutMs = options.timeoutMs ?? 2_000;
     this.#worker = {
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.stalledIntervalMs ?? 30_000,
-      maxStalledCount: options.maxStalledCount ?? 2,
+      maxStalledCount: STALLS_NEVER_FAIL,
     };
     this.#onError =
       options.onError ?? ((error) => console.warn(`@webhook-kit/bullmq (${this.name}): ${error.message}`));
@@ -169,13 +186,17 @@ export class BullMQQueue implements DeliveryQueue {
     if (typeof delivery.key !== "string" || delivery.key === "")
       throw new TypeError("BullMQQueue.enqueue: delivery.key must be a non-empty string.");
     const id = jobIdFromKey(delivery.key);
-    const stored: StoredJob = {
+    const stored: StoredJob = encodeStoredJob({
       v: STORED_JOB_VERSION,
       nonce: randomUUID(),
       delivery: { ...delivery, headers: { ...delivery.headers } },
       attempt: 1,
       done: [],
-    };
+      stallsSeen: 0,
+    });
+    // The receiver's retention for this provider when it says so: the queue's duplicate window is exactly
+    // the receiver's, so a genuine repeat after it (A-B-A) is a new job, and a late copy within it is not.
+    const retentionMs = delivery.retentionMs ?? this.#retentionMs;
     const deadline = options?.deadline;
     const budgetMs = deadline === undefined ? this.#timeoutMs : deadline - Date.now();
     return this.#call("enqueue", budgetMs, async (queue) => {
@@ -183,13 +204,10 @@ export class BullMQQueue implements DeliveryQueue {
       // nonce back tells whether this call wrote the job. A job gone between the two reads (removed, or a
       // zero retention) is added again rather than reported as queued without a job behind it.
       for (let tries = 1; ; tries++) {
-        await queue.add(`${delivery.provider}/${delivery.type}`, stored, {
+        await queue.add(displayable(`${delivery.provider}/${delivery.type}`), stored, {
           jobId: id,
           ...STORAGE_RETRIES,
-          // The receiver's retention for this provider when it says so, so a late duplicate is still refused.
-          removeOnComplete: {
-            age: Math.max(this.#retentionSeconds, Math.ceil((delivery.retentionMs ?? 0) / 1_000)),
-          },
+          removeOnComplete: { age: Math.max(1, Math.ceil(retentionMs / 1_000)) },
           removeOnFail: false,
         });
         let found: Job<StoredJob> | undefined;
@@ -204,7 +222,16 @@ export class BullMQQueue implements DeliveryQueue {
           const data: unknown = found.data;
           const nonce =
             typeof data === "object" && data !== null ? (data as { nonce?: unknown }).nonce : undefined;
-          return nonce === stored.nonce ? "queued" : "duplicate";
+          if (nonce === stored.nonce) return "queued";
+          // BullMQ removes completed jobs past their age only when another job completes: one that outlived
+          // the retention is cleaned here (by age, so a job written meanwhile by a concurrent enqueue stays).
+          const expired =
+            found.finishedOn !== undefined &&
+            found.finishedOn + retentionMs <= Date.now() &&
+            (await queue.getJobState(id)) === "completed";
+          if (!expired || tries === 3) return "duplicate";
+          await queue.clean(retentionMs, CLEAN_BATCH, "completed");
+          continue;
         }
         if (tries === 3)
           throw new Error(`job ${id} vanished right after each of 3 writes; is something removing jobs?`);
@@ -219,10 +246,10 @@ export class BullMQQueue implements DeliveryQueue {
         `BullMQQueue.consume: concurrency must be a positive integer (got ${options.concurrency}).`,
       );
     const limit = options.rateLimit;
-    const start = () =>
-      this.#store.createWorker(
+    const start = async () => {
+      const worker = await this.#store.createWorker(
         this.name,
-        (job, token) => runJob(job, token, processor),
+        (job, token) => runJob(job, token, processor, options.report),
         {
           ...this.#worker,
           concurrency: options.concurrency,
@@ -231,6 +258,18 @@ export class BullMQQueue implements DeliveryQueue {
         },
         this.#onError,
       );
+      // BullMQ fails a job by itself only when storing an outcome kept failing (STORAGE_RETRIES ran out): no
+      // processor decided that dead letter, so it is reported here. Our own dead letters are Unrecoverable.
+      worker.on("failed", (job, error) => {
+        if (job === undefined || job.finishedOn === undefined || error.name === "UnrecoverableError") return;
+        options.report?.({
+          kind: "dead_letter",
+          key: keyFromJobId(job.id ?? ""),
+          error: `BullMQ failed it after ${job.attemptsMade} run(s) whose outcome could not be stored (${oneLine(error.message)})`,
+        });
+      });
+      return worker;
+    };
     const consumer = new BullMQConsumer(start, this.#store, this.#onError, () =>
       this.#consumers.delete(consumer),
     );
@@ -255,8 +294,9 @@ export class BullMQQueue implements DeliveryQueue {
       const decoded = decodeStoredJob(job.data);
       if (decoded.ok) {
         // The attempt count starts again; handlers already done stay done; the old error and issues go.
+        // It starts clean: stalls counted before the replay are not held against it.
         const { lastError: _e, issues: _i, ...rest } = decoded.job;
-        await job.updateData({ ...rest, attempt: 1 });
+        await job.updateData(encodeStoredJob({ ...rest, attempt: 1, stallsSeen: job.stalledCounter ?? 0 }));
       }
       await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
       return true;

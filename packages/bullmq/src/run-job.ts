@@ -1,9 +1,15 @@
-import type { JobContext, JobOutcome, JobProcessor } from "@webhook-kit/core";
-import { DelayedError, type Job, UnrecoverableError } from "bullmq";
-import { decodeStoredJob, oneLine, type StoredJob } from "./stored-job.js";
+import type { JobContext, JobOutcome, JobProcessor, QueueReport } from "@webhook-kit/core";
+import { DelayedError, Job, UnrecoverableError } from "bullmq";
+import type { JobQueue } from "./backends.js";
+import { keyFromJobId } from "./job-id.js";
+import { storableData } from "./storable.js";
+import { decodeStoredJob, encodeStoredJob, newerVersion, oneLine, type StoredJob } from "./stored-job.js";
 
 /** Retry delay when the processor throws instead of returning an outcome (it must not, but it is not lost). */
 export const THROWN_RETRY_DELAY_MS = 1_000;
+
+/** How long a job stored by a newer release waits before it is offered again (to a newer worker, by then). */
+export const NEWER_VERSION_DELAY_MS = 30_000;
 
 /** How a dead letter whose stored data cannot be read says so (the CLI and `listDeadLetters` show it). */
 export const UNDECODABLE = "stored job data cannot be decoded";
@@ -13,19 +19,48 @@ export const UNDECODABLE = "stored job data cannot be decoded";
  * completed set (kept for the retention); retry → data updated (attempt + 1, done, last error), then the job
  * is delayed; dead → data updated (done, error, issues), then failed without retry (BullMQ's failed set =
  * the dead letters).
+ *
+ * BullMQ never fails a job for stalling (the queue sets an unreachable `maxStalledCount`): a run cut by a
+ * crash or a lost lock shows here as a stall counter above the job's baseline, and the processor decides it
+ * like any failed attempt (`QueueJob.interrupted`).
  */
-export async function runJob(job: Job<StoredJob>, token: string | undefined, processor: JobProcessor) {
+export async function runJob(
+  job: Job<StoredJob>,
+  token: string | undefined,
+  processor: JobProcessor,
+  report: (report: QueueReport) => void = () => {},
+) {
+  const key = keyFromJobId(job.id ?? "");
+  const version = newerVersion(job.data);
+  if (version !== undefined) {
+    // A rolling deploy: a newer receiver wrote it. Never park it here; a newer worker will take it.
+    report({ kind: "newer_version", key, version, retryInMs: NEWER_VERSION_DELAY_MS });
+    await job.moveToDelayed(Date.now() + NEWER_VERSION_DELAY_MS, token);
+    throw new DelayedError();
+  }
   const decoded = decodeStoredJob(job.data);
-  if (!decoded.ok) throw new UnrecoverableError(`${UNDECODABLE}: ${decoded.reason}`);
+  if (!decoded.ok) {
+    report({ kind: "dead_letter", key, error: `${UNDECODABLE}: ${decoded.reason}` });
+    throw new UnrecoverableError(`${UNDECODABLE}: ${decoded.reason}`);
+  }
   const stored = decoded.job;
-  // Progress writes are chained: each one stores the whole job data, so they must land in call order.
+  const stalls = job.stalledCounter ?? 0;
+  const cuts = Math.max(0, stalls - (stored.stallsSeen ?? 0));
+  // Each cut run counts as one attempt: the processor now decides the last of them.
+  const attempt = cuts > 0 ? stored.attempt + cuts - 1 : stored.attempt;
+
+  // Progress writes are chained (they land in call order) and merged into what is stored now: a run that
+  // lost its lock and still finishes handlers adds to the list of the run that took the job over, never
+  // replaces it.
   let done: readonly string[] = stored.done;
   let writes: Promise<unknown> = Promise.resolve();
   const context: JobContext = {
     recordProgress(next) {
       const snapshot = [...next];
       const write = writes.then(async () => {
-        await job.updateData({ ...stored, done: snapshot });
+        const base = (await reread(job))?.stored ?? stored;
+        const merged = [...new Set([...base.done, ...snapshot])];
+        await job.updateData(encodeStoredJob({ ...base, done: merged }));
         done = snapshot;
       });
       writes = write.catch(() => {});
@@ -36,7 +71,9 @@ export async function runJob(job: Job<StoredJob>, token: string | undefined, pro
   let outcome: JobOutcome;
   try {
     outcome = await processor(
-      { delivery: stored.delivery, attempt: stored.attempt, done: [...stored.done] },
+      cuts > 0
+        ? { delivery: stored.delivery, attempt, done: [...stored.done], interrupted: cuts }
+        : { delivery: stored.delivery, attempt, done: [...stored.done] },
       context,
     );
   } catch (error) {
@@ -46,29 +83,51 @@ export async function runJob(job: Job<StoredJob>, token: string | undefined, pro
   }
   await writes;
 
-  switch (outcome.status) {
-    case "completed":
-      // The return value is stored with the completion in one step: what ran is visible in bull-board.
-      return { done: [...outcome.done] };
-    case "retry": {
-      const { issues: _, ...rest } = stored;
-      const next: StoredJob = {
-        ...rest,
-        attempt: stored.attempt + 1,
-        done: [...outcome.done],
-        lastError: oneLine(outcome.error),
-      };
-      await job.updateData(next);
-      await job.moveToDelayed(Date.now() + Math.max(0, outcome.delayMs), token);
-      // Tells the BullMQ worker the job was moved on purpose: it must not complete or fail it.
-      throw new DelayedError();
-    }
-    case "dead": {
-      const { issues: _, ...rest } = stored;
-      const dead: StoredJob = { ...rest, done: [...outcome.done], lastError: oneLine(outcome.error) };
-      if (outcome.issues !== undefined) dead.issues = outcome.issues.map((i) => ({ ...i }));
-      await job.updateData(dead);
-      throw new UnrecoverableError(oneLine(outcome.error));
-    }
+  if (outcome.status === "completed") {
+    // The return value is stored with the completion in one step: what ran is visible in bull-board.
+    return storableData({ done: [...outcome.done] });
   }
+  // This run lost the job (its lock expired and another run took it): its outcome is not the job's.
+  const now = await reread(job);
+  if (now !== undefined && now.stalls !== stalls)
+    throw new Error(`run ${attempt} of ${key} lost its lock; the run that took the job over decides it`);
+  const current = now?.stored;
+  const { issues: _, ...rest } = current ?? stored;
+  const merged = [...new Set([...(current?.done ?? []), ...outcome.done])];
+  if (outcome.status === "retry") {
+    const next: StoredJob = {
+      ...rest,
+      attempt: attempt + 1,
+      done: merged,
+      lastError: oneLine(outcome.error),
+      stallsSeen: stalls,
+    };
+    await job.updateData(encodeStoredJob(next));
+    await job.moveToDelayed(Date.now() + Math.max(0, outcome.delayMs), token);
+    // Tells the BullMQ worker the job was moved on purpose: it must not complete or fail it.
+    throw new DelayedError();
+  }
+  const dead: StoredJob = {
+    ...rest,
+    attempt,
+    done: merged,
+    lastError: oneLine(outcome.error),
+    stallsSeen: stalls,
+  };
+  if (outcome.issues !== undefined) dead.issues = outcome.issues.map((i) => ({ ...i }));
+  await job.updateData(encodeStoredJob(dead));
+  throw new UnrecoverableError(oneLine(outcome.error));
 }
+
+/** The job as stored now (another run may have changed it): its data when it decodes, its stall count. */
+async function reread(
+  job: Job<StoredJob>,
+): Promise<{ stored: StoredJob | undefined; stalls: number } | undefined> {
+  const fresh = await Job.fromId<StoredJob>(queueOf(job), job.id ?? "");
+  if (fresh === undefined) return undefined;
+  const decoded = decodeStoredJob(fresh.data);
+  return { stored: decoded.ok ? decoded.job : undefined, stalls: fresh.stalledCounter ?? 0 };
+}
+
+/** BullMQ keeps the job's queue handle protected; `Job.fromId` needs it to read the job again. */
+const queueOf = (job: Job<StoredJob>) => (job as unknown as { queue: JobQueue }).queue;

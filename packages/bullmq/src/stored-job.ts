@@ -1,6 +1,10 @@
 import type { PayloadIssue, QueuedDelivery } from "@webhook-kit/core";
+import { displayable, readableData, storableData } from "./storable.js";
 
-/** Bumped when the stored shape changes; a worker refuses a version it does not know (dead letter). */
+/**
+ * Bumped when the stored shape changes incompatibly. A worker leaves a job of a higher version for a newer
+ * worker (rolling deploys), and parks (and reports) one it cannot read at all.
+ */
 export const STORED_JOB_VERSION = 1;
 
 /**
@@ -17,6 +21,24 @@ export interface StoredJob {
   done: string[];
   lastError?: string;
   issues?: PayloadIssue[];
+  /**
+   * BullMQ's stall counter of this job when its current attempt began. BullMQ only ever counts stalls up
+   * (never per attempt, never on retry): the runs cut since are `job.stalledCounter - stallsSeen`.
+   * Absent on jobs written before it: 0.
+   */
+  stallsSeen?: number;
+}
+
+/** The job data as written to BullMQ: strings PostgreSQL or UTF-8 cannot hold are escaped (`toStorable`). */
+export function encodeStoredJob(job: StoredJob): StoredJob {
+  return storableData(job);
+}
+
+/** The version a job says it is, when it is a number above this worker's: it is for a newer worker. */
+export function newerVersion(data: unknown): number | undefined {
+  if (!isRecord(data)) return undefined;
+  const v = data.v;
+  return typeof v === "number" && Number.isSafeInteger(v) && v > STORED_JOB_VERSION ? v : undefined;
 }
 
 export type Decoded = { ok: true; job: StoredJob } | { ok: false; reason: string };
@@ -29,7 +51,8 @@ const isCount = (value: unknown): value is number =>
   typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 
 /** Checks job data read back from BullMQ field by field; says which field is wrong, never its value. */
-export function decodeStoredJob(data: unknown): Decoded {
+export function decodeStoredJob(stored: unknown): Decoded {
+  const data = readableData(stored);
   const fail = (reason: string): Decoded => ({ ok: false, reason });
   if (!isRecord(data)) return fail("job data is not an object");
   if (data.v !== STORED_JOB_VERSION)
@@ -43,6 +66,7 @@ export function decodeStoredJob(data: unknown): Decoded {
     return fail("lastError is not a string");
   if (data.issues !== undefined && !isIssueList(data.issues))
     return fail("issues is not a list of {path, message}");
+  if (data.stallsSeen !== undefined && !isCount(data.stallsSeen)) return fail("stallsSeen is not a count");
   const delivery = decodeDelivery(data.delivery);
   if (typeof delivery === "string") return fail(delivery);
   const job: StoredJob = {
@@ -54,6 +78,7 @@ export function decodeStoredJob(data: unknown): Decoded {
   };
   if (data.lastError !== undefined) job.lastError = data.lastError;
   if (data.issues !== undefined) job.issues = data.issues;
+  if (data.stallsSeen !== undefined) job.stallsSeen = data.stallsSeen;
   return { ok: true, job };
 }
 
@@ -66,6 +91,8 @@ function decodeDelivery(value: unknown): QueuedDelivery | string {
   if (!isCount(value.receivedAt)) return "delivery.receivedAt is not a timestamp";
   if (value.senderAttempt !== undefined && !isCount(value.senderAttempt))
     return "delivery.senderAttempt is not a count";
+  if (value.retentionMs !== undefined && !(typeof value.retentionMs === "number" && value.retentionMs >= 0))
+    return "delivery.retentionMs is not a duration";
   const delivery: QueuedDelivery = {
     key: value.key as string,
     provider: value.provider as string,
@@ -75,6 +102,7 @@ function decodeDelivery(value: unknown): QueuedDelivery | string {
     receivedAt: value.receivedAt,
   };
   if (value.senderAttempt !== undefined) delivery.senderAttempt = value.senderAttempt;
+  if (value.retentionMs !== undefined) delivery.retentionMs = value.retentionMs;
   return delivery;
 }
 
@@ -87,6 +115,9 @@ function isIssueList(value: unknown): value is PayloadIssue[] {
 
 /** One line, bounded: an error message as it is stored and listed (never a payload: callers pass messages). */
 export function oneLine(message: string, max = 500): string {
-  const line = message.replace(/\s*[\r\n]+\s*/g, " ").trim();
+  // Stored as text too (BullMQ's failed reason): no U+0000 or lone surrogate, which PostgreSQL refuses.
+  const line = displayable(message)
+    .replace(/\s*[\r\n]+\s*/g, " ")
+    .trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

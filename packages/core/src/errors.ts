@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   handler_timeout: 500,
   claim_lost: 500,
   dead_letter: 500,
+  worker_interrupted: 500,
   invalid_config: 500,
   internal_error: 500,
 } as const;
@@ -217,6 +218,13 @@ export function claimLost(key: string): WebhookError {
 
 export function deadLetter(message: string, cause?: unknown, issues?: readonly PayloadIssue[]): WebhookError {
   return new WebhookError("dead_letter", message, issues ? { cause, issues } : { cause });
+}
+
+export function workerInterrupted(key: string, cuts: number, attempt: number): WebhookError {
+  return new WebhookError(
+    "worker_interrupted",
+    `Run ${attempt} of ${key} was cut ${cuts === 1 ? "" : `${cuts} times `}before it stored an outcome (its worker died, was killed past its shutdown grace, or lost the job's lock): it counts as a failed attempt and the job is retried with backoff. Give workers a shutdown grace longer than your slowest handler, and keep lockDurationMs above your longest event-loop stall.`,
+  );
 }
 
 export function internalError(): WebhookError {

@@ -38,6 +38,7 @@ export type {
   QueueJob,
   QueueStatus,
   RateLimit,
+  QueueReport,
 } from "./queue/types.js";
 export {
   createReceiver,

@@ -1,6 +1,6 @@
 import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
-import { deadLetter, invalidConfig, isWebhookError, type WebhookError } from "./errors.js";
+import { deadLetter, invalidConfig, isWebhookError, type WebhookError, workerInterrupted } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./providers/define.js";
@@ -11,6 +11,7 @@ import type {
   JobProcessor,
   QueueConsumer,
   QueueJob,
+  QueueReport,
   RateLimit,
 } from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
@@ -20,7 +21,10 @@ import { warnUnstableHandlers } from "./unstable-handlers.js";
 export interface WorkOptions {
   /** Jobs run at once by this worker. Default 8. */
   concurrency?: number;
-  /** Runs per job before it becomes a dead letter. Default: enough for the backoff to span the retention window. */
+  /**
+   * Runs per job before it becomes a dead letter; a run cut by a crash or a lost lock counts as one. Default:
+   * enough for the backoff to span the retention window.
+   */
   attempts?: number;
   /** Exponential backoff between runs: `delayMs` × 2^(attempt-1), at most `maxDelayMs`. Default 1 s, 1 h. */
   backoff?: { delayMs?: number; maxDelayMs?: number };
@@ -33,6 +37,9 @@ export interface WorkOptions {
    */
   rateLimit?: RateLimit;
 }
+
+/** A job left for a newer worker is offered again often: say so at most once a minute. */
+const NEWER_VERSION_WARN_EVERY_MS = 60_000;
 
 /**
  * Consumes the receiver's queue. `close()` takes no new jobs and waits for the running ones; `pause()` does
@@ -61,10 +68,12 @@ export function backoffDelay(attempt: number, delayMs: number, maxDelayMs: numbe
 /**
  * Runs the handlers of queued deliveries: each job's payload is validated again with this process's
  * schemas (so a replay after a fix goes through), only the handlers that have not yet succeeded run, each
- * within `handlerTimeoutMs`; failures are retried with backoff, and the last failure parks a dead letter.
+ * within `handlerTimeoutMs`; failures (a run cut by a crash included) are retried with backoff, and the last
+ * failure parks a dead letter. Every dead letter, and every job the queue parks or skips by itself
+ * (`ConsumeOptions.report`), reaches `onError` and the log.
  */
 export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWorker {
-  const { queue, provider, logger } = rt.settings;
+  const { queue, provider, logger, namespace } = rt.settings;
   if (!queue) throw invalidConfig("receiver.work() needs a `queue` in createReceiver({ provider, queue }).");
   // Handler ids (issue #18): name the handlers whose progress is only recorded as their type's unit.
   warnUnstableHandlers(rt);
@@ -94,19 +103,71 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     const outcome: JobOutcome = { status: "dead", error: error.message, done };
     if (error.issues) outcome.issues = error.issues;
     logger.warn(
-      { provider: provider.name, type: job.delivery.type, id: job.delivery.key, attempt: job.attempt },
+      {
+        provider: provider.name,
+        type: job.delivery.type,
+        id: job.delivery.key,
+        attempt: job.attempt,
+        reason: error.message,
+      },
       "delivery parked as a dead letter",
     );
     return outcome;
   };
 
+  // A run cut by a crash or a lost lock is a failed attempt like any other: retried with backoff, parked
+  // (and reported) when it was the last one. Nothing runs here; the next run does.
+  const interrupted = (job: QueueJob, cuts: number): JobOutcome => {
+    const done = [...job.done];
+    rt.report(workerInterrupted(job.delivery.key, cuts, job.attempt), undefined, "warn");
+    if (job.attempt >= attempts) {
+      const message = `Gave up after ${job.attempt} attempt(s): the last run was cut (its worker died or lost the job's lock). Find what kills the worker on this delivery, then replay the dead letter.`;
+      return dead(job, deadLetter(message), done);
+    }
+    const error = `run ${job.attempt} was cut before it stored an outcome`;
+    return { status: "retry", delayMs: backoffDelay(job.attempt, delayMs, maxDelayMs), error, done };
+  };
+
+  let newerWarnedAt = Number.NEGATIVE_INFINITY;
+  let newerSkipped = 0;
+  const report = (event: QueueReport): void => {
+    if (event.kind === "dead_letter") {
+      const error = deadLetter(
+        `The queued delivery ${event.key} was parked without a run: ${event.error}. Inspect it (webhook-kit dead-letters list), then replay it from a worker that reads it or remove it.`,
+      );
+      rt.report(error);
+      logger.warn(
+        { provider: provider.name, id: event.key, reason: error.message },
+        "delivery parked as a dead letter",
+      );
+      return;
+    }
+    newerSkipped += 1;
+    if (Date.now() - newerWarnedAt < NEWER_VERSION_WARN_EVERY_MS) return;
+    newerWarnedAt = Date.now();
+    logger.warn(
+      {
+        provider: provider.name,
+        id: event.key,
+        version: event.version,
+        skipped: newerSkipped,
+        retryInMs: event.retryInMs,
+      },
+      "jobs stored by a newer release are left for a newer worker (finish the rolling deploy)",
+    );
+    newerSkipped = 0;
+  };
+
   const process: JobProcessor = async (job, context) => {
     const { delivery } = job;
     const done = [...job.done];
-    if (delivery.provider !== provider.name) {
-      const message = `This job was queued by a ${delivery.provider} receiver but reached a ${provider.name} worker: give each receiver its own queue (name), then replay it there.`;
+    // Checked before anything else, a cut run included: another endpoint's job must never run here.
+    if (delivery.provider !== provider.name || !delivery.key.startsWith(`${namespace}:`)) {
+      const message = `This job was queued by another endpoint (provider ${delivery.provider}, key ${delivery.key}) but reached the ${provider.name} worker of namespace "${namespace}": give each endpoint its own queue (name), then replay it there.`;
       return dead(job, deadLetter(message), done);
     }
+    const cuts = job.interrupted ?? 0;
+    if (cuts > 0) return interrupted(job, cuts);
     let event: WebhookEvent;
     try {
       const body = parseJsonObject(delivery.body);
@@ -194,7 +255,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       logger.error({ err: error, id: job.delivery.key }, "worker failed to process a job");
       return { status: "retry", delayMs, error: String(error), done: job.done };
     }
-  }, consumeOptions);
+  }, { ...consumeOptions, report });
   return flowControlled(consumer);
 }
 

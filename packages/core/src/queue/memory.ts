@@ -19,7 +19,10 @@ export interface MemoryQueueOptions {
   maxPending?: number;
   /** Completed keys remembered to refuse late duplicates. Default 100 000. */
   maxCompleted?: number;
-  /** How long a completed key is remembered. Default 24 h. */
+  /**
+   * How long a completed key is remembered when the delivery does not say (a receiver passes its provider's
+   * retention with each job, and that wins). Default 24 h.
+   */
   retentionMs?: number;
   /** Dead letters kept; past it the oldest is dropped with a warning. Default 10 000. */
   maxDeadLetters?: number;
@@ -174,7 +177,11 @@ export class MemoryQueue implements DeliveryQueue {
     const key = job.delivery.key;
     if (outcome.status === "completed") {
       this.#pending.delete(key);
-      this.#completed.set(key, true);
+      // The receiver's own retention when it passed one: the duplicate window is exactly the receiver's.
+      const ttl = job.delivery.retentionMs;
+      if (ttl !== undefined && Number.isFinite(ttl) && ttl >= 0)
+        this.#completed.set(key, true, { ttl: Math.max(1, Math.ceil(ttl)) });
+      else this.#completed.set(key, true);
       return;
     }
     if (outcome.status === "dead") {

@@ -31,6 +31,13 @@ export interface QueueJob {
   readonly attempt: number;
   /** Ids of the handlers that already succeeded in earlier runs: they are not run again. */
   readonly done: readonly string[];
+  /**
+   * Runs of this job that were cut (their worker died or lost the job's lock) since its last stored outcome;
+   * 0 or absent when none (a queue that cannot tell leaves it out). When above 0, `attempt` is the number of
+   * the last cut run, and the processor decides that run's outcome — `retry` (the next run is attempt + 1) or
+   * `dead` — without running handlers: each cut counts as a failed attempt under the worker's policy.
+   */
+  readonly interrupted?: number;
 }
 
 /** What the processor decided; the queue stores it. Retry policy is the worker's, storage the queue's. */
@@ -61,7 +68,32 @@ export interface ConsumeOptions {
   concurrency: number;
   /** Only passed to a queue whose `supportsRateLimit` is true. */
   rateLimit?: RateLimit;
+  /**
+   * Hears what the queue decided without asking the processor, so the worker can tell `onError` and the log:
+   * a job parked because its stored data cannot be read, a job left for a newer worker. Queues written
+   * before it may ignore it; a queue that parks a job on its own must call it.
+   */
+  report?: (report: QueueReport) => void;
 }
+
+/** What a queue decided about a job by itself (see `ConsumeOptions.report`). Never holds the payload. */
+export type QueueReport =
+  | {
+      /** Parked as a dead letter without a run: its stored data cannot be decoded. */
+      kind: "dead_letter";
+      key: string;
+      /** Why, one line (which field is wrong, never its value). */
+      error: string;
+    }
+  | {
+      /** Stored by a newer release in a shape this worker does not read: left for a newer worker. */
+      kind: "newer_version";
+      key: string;
+      /** The version the job carries. */
+      version: number;
+      /** When it is offered again. */
+      retryInMs: number;
+    };
 
 export interface QueueConsumer {
   /** Takes no new jobs, waits for the running ones to settle (their outcome is stored), then resolves. */

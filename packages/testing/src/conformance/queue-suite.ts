@@ -6,6 +6,7 @@ import type {
   QueueConsumer,
   QueuedDelivery,
   QueueJob,
+  QueueReport,
 } from "@webhook-kit/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { describeFlowControlConformance } from "./queue-flow-suite.js";
@@ -20,6 +21,10 @@ export interface QueueHarness {
    * or foreign write would. Required when the suite runs with `{ storesData: true }`.
    */
   corrupt?(key: string): Promise<void>;
+  /** The job's stored data as the queue holds it now; with `overwrite`, enables the stored-data cases. */
+  peek?(key: string): Promise<unknown>;
+  /** Replaces the job's stored data, as another run or a newer release would write it. */
+  overwrite?(key: string, data: unknown): Promise<void>;
   /** Frees what the factory made (connections, queues). */
   close?(): Promise<void>;
 }
@@ -59,12 +64,21 @@ export function describeQueueConformance(
     const setup = async () => {
       current = await factory();
       const { queue } = current;
+      const reports: QueueReport[] = [];
       const consume = (processor: Parameters<DeliveryQueue["consume"]>[0], concurrency = 1, on = queue) => {
-        const consumer = on.consume(processor, { concurrency });
+        const consumer = on.consume(processor, { concurrency, report: (r) => reports.push(r) });
         consumers.push(consumer);
         return consumer;
       };
-      return { queue, peer: current.peer ?? queue, corrupt: current.corrupt, consume };
+      return {
+        queue,
+        peer: current.peer ?? queue,
+        corrupt: current.corrupt,
+        peek: current.peek,
+        overwrite: current.overwrite,
+        consume,
+        reports,
+      };
     };
 
     it("enqueue is idempotent by key: the first is queued, every later one (any handle) a duplicate", async () => {
@@ -347,9 +361,162 @@ export function describeQueueConformance(
       expect(next.all.map((r) => r.delivery.key)).toEqual([later.key]);
     });
 
+    it("the duplicate window is the delivery's retentionMs: a repeat after it is a new job (A-B-A)", async () => {
+      const { queue, consume } = await setup();
+      const d = delivery({ retentionMs: 1_000 });
+      const runs = recorder(async () => completed());
+      consume(runs.processor);
+      expect(await queue.enqueue(d)).toBe("queued");
+      await waitFor(() => runs.all.length === 1);
+      await sleep(SETTLE_MS); // the completion is stored after the processor returns
+      expect(await queue.enqueue(d)).toBe("duplicate");
+      await sleep(1_000 + SETTLE_MS);
+      expect(await queue.enqueue(d)).toBe("queued");
+      await waitFor(() => runs.all.length === 2);
+      // A long retention is honoured too (no shorter queue default cuts it).
+      const kept = delivery({ retentionMs: 96 * 3_600_000 });
+      expect(await queue.enqueue(kept)).toBe("queued");
+      await waitFor(() => runs.all.length === 3);
+      await sleep(SETTLE_MS);
+      expect(await queue.enqueue(kept)).toBe("duplicate");
+    });
+
+    it("any key, type, handler id and error is storable and comes back unchanged (NUL, lone surrogates, '%', ':')", async () => {
+      const { queue, peer, consume } = await setup();
+      const strings = hostileStrings(24);
+      const sent = strings.map((s, i) =>
+        delivery({ key: `${i}:${s}`, type: s === "" ? "t" : s, retentionMs: 60_000 }),
+      );
+      for (const d of sent) expect(await queue.enqueue(d)).toBe("queued");
+      for (const d of sent) expect(await peer.enqueue(d)).toBe("duplicate");
+      const byKey = new Map<string, QueueJob>();
+      const runs = recorder(async (job, _n, context) => {
+        const index = Number(job.delivery.key.slice(0, job.delivery.key.indexOf(":")));
+        const odd = strings[index] ?? "";
+        if (job.attempt === 1) {
+          await context.recordProgress([odd]);
+          return { status: "retry", delayMs: 0, error: `failed on ${odd}`, done: [odd] };
+        }
+        byKey.set(job.delivery.key, job);
+        return {
+          status: "dead",
+          error: `gave up on ${odd}`,
+          done: [...job.done],
+          issues: [{ path: odd, message: odd }],
+        };
+      });
+      consume(runs.processor, 4);
+      await waitFor(
+        async () => (await queue.listDeadLetters({ limit: 1_000 })).length === sent.length,
+        30_000,
+      );
+      for (const [i, d] of sent.entries()) {
+        const job = byKey.get(d.key);
+        expect(job?.delivery).toEqual(d);
+        expect(job?.done).toEqual([strings[i]]);
+      }
+      const letters = await queue.listDeadLetters({ limit: 1_000 });
+      expect(new Set(letters.map((l) => l.key))).toEqual(new Set(sent.map((d) => d.key)));
+      for (const letter of letters) {
+        const i = Number(letter.key.slice(0, letter.key.indexOf(":")));
+        expect(letter.done).toEqual([strings[i]]);
+        expect(letter.issues).toEqual([{ path: strings[i], message: strings[i] }]);
+      }
+      const last = sent[sent.length - 1] as QueuedDelivery;
+      expect(await peer.replayDeadLetter(last.key)).toBe(true);
+      expect(await peer.removeDeadLetter(sent[0]?.key ?? "")).toBe(true);
+    });
+
+    it("keys that an escaping scheme could confuse stay distinct jobs (a:b / a%3Ab, NUL / %00, a lone half / %uD800)", async () => {
+      const { queue, consume } = await setup();
+      const pairs = [
+        ["a:b", "a%3Ab"],
+        ["x\u0000", "x%00"],
+        ["y\ud800", "y%uD800"],
+        ["%", "%25"],
+        ["12", "%312"],
+      ];
+      const sent = pairs.flat().map((k) => delivery({ key: `collide:${k}` }));
+      for (const d of sent) expect(await queue.enqueue(d)).toBe("queued");
+      const runs = recorder(async () => completed());
+      consume(runs.processor, 4);
+      await waitFor(() => runs.all.length === sent.length);
+      expect(new Set(runs.all.map((r) => r.delivery.key))).toEqual(new Set(sent.map((d) => d.key)));
+      for (const run of runs.all) expect(run.delivery).toEqual(sent.find((d) => d.key === run.delivery.key));
+    });
+
+    it("dead letters never expire: one parked earlier is still there after later ones", async () => {
+      const { queue, consume } = await setup();
+      const first = delivery();
+      await queue.enqueue(first);
+      const runs = recorder(async () => ({ status: "dead", error: "no", done: [] }));
+      consume(runs.processor);
+      await waitFor(async () => (await queue.listDeadLetters()).length === 1);
+      await sleep(1_500); // past any age-based removal of a second or so
+      await queue.enqueue(delivery());
+      await waitFor(async () => runs.all.length === 2);
+      await sleep(SETTLE_MS);
+      expect((await queue.listDeadLetters()).map((l) => l.key)).toContain(first.key);
+      expect(await queue.listDeadLetters()).toHaveLength(2);
+    });
+
+    it("progress is merged: a run never erases handlers another run recorded", async () => {
+      const { queue, peek, overwrite, consume } = await setup();
+      const d = delivery();
+      await queue.enqueue(d);
+      const gate = deferred();
+      const runs = recorder(async (_job, n, context) => {
+        if (n > 1) return completed();
+        await context.recordProgress(["a"]);
+        await gate.promise;
+        await context.recordProgress(["a", "b"]);
+        throw new Error("crashed after handler b");
+      });
+      consume(runs.processor);
+      await waitFor(() => runs.started === 1);
+      if (peek !== undefined && overwrite !== undefined) {
+        // Another run (that took the job over after a lost lock) recorded "x" meanwhile.
+        await waitFor(
+          async () => ((await peek(d.key)) as { done?: string[] } | undefined)?.done?.includes("a") === true,
+        );
+        const data = (await peek(d.key)) as { done: string[] };
+        await overwrite(d.key, { ...data, done: ["x"] });
+      }
+      gate.resolve();
+      await waitFor(() => runs.all.length === 2, 15_000);
+      const seen = new Set(runs.all[1]?.done);
+      expect(seen.has("a") && seen.has("b")).toBe(true);
+      if (overwrite !== undefined) expect(seen.has("x")).toBe(true);
+    });
+
+    if (features.storesData) {
+      it("a job stored by a newer release is left for a newer worker: never parked, never run, reported", async () => {
+        const { queue, peek, overwrite, consume, reports } = await setup();
+        if (peek === undefined || overwrite === undefined)
+          throw new Error(`${name}: storesData needs the harness's peek() and overwrite()`);
+        const d = delivery();
+        await queue.enqueue(d);
+        const data = (await peek(d.key)) as Record<string, unknown>;
+        await overwrite(d.key, { ...data, v: 1_000, shape: "of the future" });
+        const runs = recorder(async () => completed());
+        consume(runs.processor);
+        await waitFor(() => reports.some((r) => r.kind === "newer_version" && r.key === d.key));
+        await sleep(SETTLE_MS);
+        expect(runs.all).toHaveLength(0);
+        expect(await queue.listDeadLetters()).toEqual([]);
+        expect(reports).toContainEqual({
+          kind: "newer_version",
+          key: d.key,
+          version: 1_000,
+          retryInMs: expect.any(Number),
+        });
+        expect(await queue.enqueue(d)).toBe("duplicate");
+      });
+    }
+
     if (features.storesData) {
       it("a job whose stored data cannot be decoded becomes a dead letter that says so", async () => {
-        const { queue, corrupt, consume } = await setup();
+        const { queue, corrupt, consume, reports } = await setup();
         if (corrupt === undefined) throw new Error(`${name}: storesData needs the harness's corrupt()`);
         const d = delivery();
         await queue.enqueue(d);
@@ -361,6 +528,12 @@ export function describeQueueConformance(
         expect(letter?.key).toBe(d.key);
         expect(letter?.error).toMatch(/cannot be decoded/);
         expect(runs.all).toHaveLength(0);
+        // Parked without a run, so the worker could not know: the queue tells it (onError, the log).
+        expect(reports).toContainEqual({
+          kind: "dead_letter",
+          key: d.key,
+          error: expect.stringMatching(/cannot be decoded/),
+        });
         expect(await queue.enqueue(d)).toBe("duplicate");
         expect(await queue.removeDeadLetter(d.key)).toBe(true);
       });
@@ -423,6 +596,35 @@ async function waitFor(probe: () => boolean | Promise<boolean>, timeoutMs = 10_0
 }
 
 let sequence = 0;
+
+/**
+ * Strings a signed key or event type may hold and a store may choke on: U+0000, lone surrogates, '%' and
+ * ':' (escape characters), a pair, and random UTF-16 code units.
+ */
+function hostileStrings(random: number): string[] {
+  const fixed = [
+    "evt_\u0000_x",
+    "evt_\ud800_x",
+    "\udfff",
+    "\ud83d\ude00",
+    "a:b",
+    "a%3Ab",
+    "%",
+    "%00",
+    "%uD800",
+    "~wk%x",
+    "",
+  ];
+  const units = ["\u0000", "\ud800", "\udc00", "%", ":", "~", "w", "k", "é", "\uffff", "\u2028", "\\", '"'];
+  const drawn = Array.from({ length: random }, () =>
+    Array.from({ length: 1 + Math.floor(Math.random() * 8) }, () =>
+      Math.random() < 0.5
+        ? (units[Math.floor(Math.random() * units.length)] as string)
+        : String.fromCharCode(Math.floor(Math.random() * 0x10000)),
+    ).join(""),
+  );
+  return [...fixed, ...drawn];
+}
 
 /**
  * A delivery with a fresh namespaced key (colons included, as the receiver makes them).
