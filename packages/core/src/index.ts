@@ -36,9 +36,9 @@ export type {
   QueueConsumer,
   QueuedDelivery,
   QueueJob,
+  QueueReport,
   QueueStatus,
   RateLimit,
-  QueueReport,
 } from "./queue/types.js";
 export {
   createReceiver,

@@ -247,15 +247,18 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     return { status: "retry", delayMs: backoffDelay(job.attempt, delayMs, maxDelayMs), error: summary, done };
   };
 
-  const consumer = queue.consume(async (job, context) => {
-    try {
-      return await process(job, context);
-    } catch (error) {
-      // Only a bug lands here; the job is retried, never dropped.
-      logger.error({ err: error, id: job.delivery.key }, "worker failed to process a job");
-      return { status: "retry", delayMs, error: String(error), done: job.done };
-    }
-  }, { ...consumeOptions, report });
+  const consumer = queue.consume(
+    async (job, context) => {
+      try {
+        return await process(job, context);
+      } catch (error) {
+        // Only a bug lands here; the job is retried, never dropped.
+        logger.error({ err: error, id: job.delivery.key }, "worker failed to process a job");
+        return { status: "retry", delayMs, error: String(error), done: job.done };
+      }
+    },
+    { ...consumeOptions, report },
+  );
   return flowControlled(consumer);
 }
 
