@@ -74,7 +74,14 @@ export {
   timestampedHmacSignature,
 } from "./signature/timestamped.js";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
-export type { CallDeadline, ClaimResult, IdempotencyStore } from "./store/types.js";
+export type {
+  CallDeadline,
+  ClaimResult,
+  IdempotencyStore,
+  VersionAdvance,
+  VersionStore,
+} from "./store/types.js";
+export { hasVersions } from "./store/types.js";
 export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 export { type VerifyDeliveryOptions, verifyDelivery } from "./verify-delivery.js";
 export type { DeliveryWorker, WorkOptions } from "./worker.js";
