@@ -63,6 +63,13 @@ export async function runJob(job: Job<StoredJob>, token: string | undefined, pro
       // Tells the BullMQ worker the job was moved on purpose: it must not complete or fail it.
       throw new DelayedError();
     }
+    case "wait": {
+      // Its entity is busy (perEntity): back after the delay, the attempt count unchanged.
+      if (outcome.done.length !== stored.done.length)
+        await job.updateData({ ...stored, done: [...outcome.done] });
+      await job.moveToDelayed(Date.now() + Math.max(0, outcome.delayMs), token);
+      throw new DelayedError();
+    }
     case "dead": {
       const { issues: _, ...rest } = stored;
       const dead: StoredJob = { ...rest, done: [...outcome.done], lastError: oneLine(outcome.error) };

@@ -153,12 +153,7 @@ export class RedisStore implements IdempotencyStore, VersionStore {
   }
 
   async latestVersion(entity: string, options?: CallDeadline): Promise<number | undefined> {
-    const reply = await this.#call(
-      "latestVersion",
-      options?.deadline,
-      COMMANDS.latestVersion.name,
-      entity,
-    );
+    const reply = await this.#call("latestVersion", options?.deadline, COMMANDS.latestVersion.name, entity);
     if (reply === null || reply === undefined) return undefined;
     const held = Number(reply);
     if (!Number.isFinite(held)) throw unexpected("latestVersion", reply);

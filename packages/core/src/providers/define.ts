@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { CryptoProvider } from "../crypto.js";
 import { toHex, utf8 } from "../encoding.js";
+import type { EntityVersionDeclaration } from "../ordering/types.js";
 import type { SignatureScheme } from "../signature/scheme.js";
 import { retentionForSchedule } from "./retention.js";
 import { DEFAULT_SENDER_TIMEOUT_MS } from "./time.js";
@@ -84,6 +85,15 @@ export interface ProviderDefinition<E extends EventSchemas> {
   leaseMs?: number;
   /** The sender's published source addresses (CIDR), if any. */
   allowedIps?: readonly string[];
+
+  // --- ordering (issue #21): which entity each event is about and how recent it is ---
+  /**
+   * Which entity each event is about and its version, read from the payload, as the sender's documents give
+   * them: `createReceiver({ ordering: true })` uses it (and turns it on by default with a queue). Events of
+   * types no entry covers are not ordered.
+   */
+  entityVersions?: readonly EntityVersionDeclaration[];
+  // --- end ordering ---
 }
 
 /** A configured platform: a preset or the result of `defineProvider`. */

@@ -1,10 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  type ClaimResult,
-  hasVersions,
-  type IdempotencyStore,
-  type VersionStore,
-} from "@webhook-kit/core";
+import { type ClaimResult, hasVersions, type IdempotencyStore, type VersionStore } from "@webhook-kit/core";
 import { afterEach, describe, expect, it } from "vitest";
 
 /** One fresh store for one test, and how time passes for it. */
@@ -251,7 +246,10 @@ export function describeStoreConformance(
       if (!v) return;
       const e = v.key();
       expect(await v.store.latestVersion(e)).toBeUndefined();
-      expect(await v.store.advanceVersion(e, 3, { retentionMs: LONG })).toEqual({ advanced: true, latest: 3 });
+      expect(await v.store.advanceVersion(e, 3, { retentionMs: LONG })).toEqual({
+        advanced: true,
+        latest: 3,
+      });
       expect(await v.peer.latestVersion(e)).toBe(3);
     });
 
@@ -260,8 +258,14 @@ export function describeStoreConformance(
       if (!v) return;
       const e = v.key();
       expect((await v.store.advanceVersion(e, 10, { retentionMs: LONG })).advanced).toBe(true);
-      expect(await v.peer.advanceVersion(e, 9, { retentionMs: LONG })).toEqual({ advanced: false, latest: 10 });
-      expect(await v.peer.advanceVersion(e, 10, { retentionMs: LONG })).toEqual({ advanced: false, latest: 10 });
+      expect(await v.peer.advanceVersion(e, 9, { retentionMs: LONG })).toEqual({
+        advanced: false,
+        latest: 10,
+      });
+      expect(await v.peer.advanceVersion(e, 10, { retentionMs: LONG })).toEqual({
+        advanced: false,
+        latest: 10,
+      });
       expect(await v.store.latestVersion(e)).toBe(10);
       expect((await v.peer.advanceVersion(e, 10.5, { retentionMs: LONG })).advanced).toBe(true);
       // Epoch microseconds (how timestamps are kept) are exact, one µs apart.
@@ -300,7 +304,16 @@ export function describeStoreConformance(
       const v = await versioned();
       if (!v) return;
       const base = v.key();
-      const odd = ["{x}", "a%b", "a\uD800", "a\uDFFF", "nul\u0000", "é😀", "x".repeat(500), `${"y".repeat(300)}z`];
+      const odd = [
+        "{x}",
+        "a%b",
+        "a\uD800",
+        "a\uDFFF",
+        "nul\u0000",
+        "é😀",
+        "x".repeat(500),
+        `${"y".repeat(300)}z`,
+      ];
       const entities = odd.map((o) => `${base}:${o}`);
       for (const [i, e] of entities.entries()) {
         expect((await v.store.advanceVersion(e, i + 1, { retentionMs: LONG })).advanced).toBe(true);
@@ -327,7 +340,8 @@ export function describeStoreConformance(
 
     it("versions: a call whose deadline has passed starts nothing", async () => {
       const v = await versioned();
-      if (!v || !v.store.honoursDeadline) return;
+      if (!v) return;
+      if (!v.store.honoursDeadline) return;
       const e = v.key();
       const deadline = Date.now() - 1;
       await expect(v.store.advanceVersion(e, 1, { retentionMs: LONG, deadline })).rejects.toThrow();
