@@ -7,6 +7,8 @@
 //                                                    # 300 passports, flows in order (also with 20 % failing first runs)
 //   node scripts/soak-ordering.mjs soak              # ordering + perEntity 1, 2 receivers + 2 workers,
 //                                                    # BullMQQueue + RedisStore, then + PostgresStore
+//   node scripts/soak-ordering.mjs unguarded         # the same deliveries with ordering: false (exit 1 expected:
+//                                                    # it shows what the guard prevents)
 //
 // Environment: SOAK_PASSPORTS (300 for before, 1 000 for soak), SOAK_BACKENDS (redis,postgres), SOAK_SEED (1),
 // REDIS_URL, DATABASE_URL.
@@ -40,13 +42,14 @@ if (what === "before") {
   }
 } else {
   const passports = Number(process.env.SOAK_PASSPORTS ?? 1_000);
+  const guarded = what !== "unguarded";
   for (const backend of (process.env.SOAK_BACKENDS ?? "redis,postgres").split(",")) {
     const result = await runOrderingSoak({
       backend,
       mode: "soak",
       passports,
       updates: 3,
-      ordering: true,
+      ordering: guarded,
       perEntity: 1,
       receivers: 2,
       workers: 2,
@@ -64,7 +67,7 @@ if (what === "before") {
       result.deadLetters +
       result.sender.gaveUp;
     if (bad > 0) failed = true;
-    process.stdout.write(`${JSON.stringify({ run: "soak", ok: bad === 0, ...result })}\n`);
+    process.stdout.write(`${JSON.stringify({ run: what, ok: bad === 0, ...result })}\n`);
   }
 }
 process.exit(failed ? 1 : 0);
