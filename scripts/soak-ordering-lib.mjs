@@ -269,7 +269,10 @@ export async function runOrderingSoak(options) {
         },
       }),
     });
-    receiver.on(["passport.draft_created", "passport.enriched", "passport.published", "passport.updated"], handler);
+    receiver.on(
+      ["passport.draft_created", "passport.enriched", "passport.published", "passport.updated"],
+      handler,
+    );
     if (r < receivers) fronts.push(await front(receiver, (text) => failing.has(text)));
     if (r < workers) {
       consumers.push(

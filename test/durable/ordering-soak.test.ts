@@ -25,7 +25,9 @@ describe("out-of-order soak (reduced size): the stale-event guard and one job pe
   beforeAll(() => {
     const missing = BUILT.filter((file) => !existsSync(path.join(ROOT, file)));
     if (missing.length > 0)
-      throw new Error(`The soak runs the built packages; missing ${missing.join(", ")}. Run \`pnpm build\` first.`);
+      throw new Error(
+        `The soak runs the built packages; missing ${missing.join(", ")}. Run \`pnpm build\` first.`,
+      );
   });
 
   for (const backend of ["memory", "redis", "postgres"]) {

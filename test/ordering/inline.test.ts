@@ -55,8 +55,12 @@ describe("ordering: the stale-event guard, inline", () => {
     // Its redelivery is a plain duplicate now.
     expect(json((await receiver.handle(enriched)).body)).toEqual({ received: true, duplicate: true });
     // Equal versions run; newer ones too.
-    await receiver.handle(await request(passportEvent("passport.updated", { timestamp: at(30), version: 3 })));
-    await receiver.handle(await request(passportEvent("passport.updated", { timestamp: at(40), version: 4 })));
+    await receiver.handle(
+      await request(passportEvent("passport.updated", { timestamp: at(30), version: 3 })),
+    );
+    await receiver.handle(
+      await request(passportEvent("passport.updated", { timestamp: at(40), version: 4 })),
+    );
     expect(applied).toEqual(["passport.published", "passport.updated", "passport.updated"]);
   });
 
@@ -66,7 +70,9 @@ describe("ordering: the stale-event guard, inline", () => {
     receiver.on("*", (event) => {
       applied.push(event.type);
     });
-    await receiver.handle(await request(passportEvent("passport.published", { timestamp: "2026-03-25T10:00:00Z" })));
+    await receiver.handle(
+      await request(passportEvent("passport.published", { timestamp: "2026-03-25T10:00:00Z" })),
+    );
     // 09:30-01:00 is 10:30 UTC: newer, although it sorts before as text.
     const res = await receiver.handle(
       await request(passportEvent("passport.updated", { timestamp: "2026-03-25T09:30:00-01:00" })),
@@ -85,7 +91,10 @@ describe("ordering: the stale-event guard, inline", () => {
     });
     const published = await request(passportEvent("passport.published", { timestamp: at(30) }));
     expect((await receiver.handle(published)).status).toBe(500);
-    expect((await receiver.handle(await request(passportEvent("passport.enriched", { timestamp: at(20) })))).status).toBe(200);
+    expect(
+      (await receiver.handle(await request(passportEvent("passport.enriched", { timestamp: at(20) }))))
+        .status,
+    ).toBe(200);
     fail = false;
     expect((await receiver.handle(published)).status).toBe(200);
     expect(applied).toEqual(["passport.enriched", "passport.published"]);
@@ -112,7 +121,8 @@ describe("ordering: the stale-event guard, inline", () => {
       provider: eulabel(),
       logger: false,
       ordering: {
-        entity: (event) => (event.type === "passport.deleted" ? undefined : `gtin:${String(event.payload.gtin)}`),
+        entity: (event) =>
+          event.type === "passport.deleted" ? undefined : `gtin:${String(event.payload.gtin)}`,
         version: (event) => (event.payload as { version?: number }).version,
       },
     });
@@ -149,7 +159,12 @@ describe("ordering: configuration", () => {
   });
 
   it("perEntity needs ordering; onStale needs ordering", () => {
-    const receiver = createReceiver({ provider: eulabel(), queue: new MemoryQueue(), ordering: false, logger: false });
+    const receiver = createReceiver({
+      provider: eulabel(),
+      queue: new MemoryQueue(),
+      ordering: false,
+      logger: false,
+    });
     expect(() => receiver.work({ perEntity: 1 })).toThrow(/perEntity needs `ordering`/);
     expect(() => createReceiver({ provider: eulabel(), onStale: () => {} })).toThrow(/onStale needs/);
   });

@@ -10,6 +10,8 @@ export {
 export type { AnyEvent, EventName, EventOf, Handler, PayloadOf, WebhookEvent } from "./events.js";
 // @webhook-kit/bullmq sizes its completed-job retention from the receiver's default.
 export { type AckMode, DEFAULT_RETENTION_MS, type ReceiverOptions } from "./options.js";
+export type { EntityVersionDeclaration, OrderingOptions, StaleInfo } from "./ordering/types.js";
+export { comparableVersion } from "./ordering/version.js";
 export type { BodyReader } from "./pipeline.js";
 export {
   asString,
