@@ -1,20 +1,7 @@
 import type { AnyEvent } from "../events.js";
-import type { EventSchemas } from "../providers/define.js";
+import type { EntityVersionDeclaration, EventSchemas } from "../providers/define.js";
 
-/**
- * A preset's declaration of which entity its events are about and how recent each is (data, read with
- * dotted paths from the payload). Events of other types are not ordered.
- */
-export interface EntityVersionDeclaration {
-  /** Names the entity kind in its key (`<namespace>:<kind>:<id>`), e.g. "passport". */
-  kind: string;
-  /** Event types it covers: exact names, or prefixes ending in "." ("passport."). */
-  types: readonly string[];
-  /** Dotted path to the entity's id, e.g. "id" or "data.externalId". */
-  entity: string;
-  /** Dotted path to the version: a number, or an ISO-8601 timestamp with an offset. */
-  version: string;
-}
+export type { EntityVersionDeclaration };
 
 /** `createReceiver({ ordering })` for senders no preset declares, or to override a preset's declaration. */
 export interface OrderingOptions<E extends EventSchemas = EventSchemas> {

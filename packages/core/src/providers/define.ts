@@ -1,7 +1,6 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { CryptoProvider } from "../crypto.js";
 import { toHex, utf8 } from "../encoding.js";
-import type { EntityVersionDeclaration } from "../ordering/types.js";
 import type { SignatureScheme } from "../signature/scheme.js";
 import { retentionForSchedule } from "./retention.js";
 import { DEFAULT_SENDER_TIMEOUT_MS } from "./time.js";
@@ -95,6 +94,24 @@ export interface ProviderDefinition<E extends EventSchemas> {
   entityVersions?: readonly EntityVersionDeclaration[];
   // --- end ordering ---
 }
+
+// --- ordering (issue #21) ---
+/**
+ * A preset's declaration of which entity its events are about and how recent each is (data, read with
+ * dotted paths from the payload). Events of other types are not ordered.
+ */
+export interface EntityVersionDeclaration {
+  /** Names the entity kind in its key (`<namespace>:<kind>:<id>`), e.g. "passport". */
+  kind: string;
+  /** Event types it covers: exact names, or prefixes ending in "." ("passport."). */
+  types: readonly string[];
+  /** Dotted path to the entity's id, e.g. "id" or "data.externalId". */
+  entity: string;
+  /** Dotted path to the version: a number, or an ISO-8601 timestamp with an offset. */
+  version: string;
+}
+
+// --- end ordering ---
 
 /** A configured platform: a preset or the result of `defineProvider`. */
 export interface Provider<E extends EventSchemas = EventSchemas> extends ProviderDefinition<E> {
