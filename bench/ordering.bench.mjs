@@ -4,6 +4,10 @@
 // so each delivery reads its entity's version and (its handler having run) advances it: the guard's full cost.
 // Uses the BUILT dist: `pnpm build` first.
 //   node bench/ordering.bench.mjs
+// and the workers' side (`perEntity`), in this process: N queued deliveries of distinct passports drained by one
+// worker (BullMQQueue + RedisStore, concurrency 8) with ordering off, ordering + perEntity: false, ordering +
+// perEntity: 1; jobs/s per variant, alternating, best of BENCH_ROUNDS:
+//   node bench/ordering.bench.mjs worker            (BENCH_JOBS, default 2 000)
 // Env: BENCH_DURATION (s per row, default 5), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_BODIES (100 000), REDIS_URL.
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -15,7 +19,73 @@ const SECRET = "bench-ordering-secret";
 const self = fileURLToPath(import.meta.url);
 
 if (process.argv[2] === "serve") await serve(process.argv[3]);
+else if (process.argv[2] === "worker") await workers();
 else await main();
+
+async function workers() {
+  const { createReceiver, providers } = await import("@webhook-kit/core");
+  const { createRedisClient, RedisStore } = await import("@webhook-kit/redis");
+  const { BullMQQueue } = await import("@webhook-kit/bullmq");
+  const redis = await benchRedis();
+  const jobs = Number(process.env.BENCH_JOBS ?? 2_000);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const pool = await deliveries(jobs);
+  const variants = [
+    { name: "ordering off", ordering: false },
+    { name: "ordering, perEntity: false", ordering: true, perEntity: false },
+    { name: "ordering, perEntity: 1 (default with a queue)", ordering: true, perEntity: 1 },
+  ];
+  const best = variants.map(() => 0);
+  const tag = `benchord${process.pid}${randomBytes(3).toString("hex")}`;
+  const client = createRedisClient(redis.url);
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, variant] of variants.entries()) {
+        const name = `${tag}r${round}v${i}`;
+        const queue = new BullMQQueue({ connection: redis.url, name, prefix: tag });
+        const receiver = createReceiver({
+          provider: providers.eulabel({ secret: SECRET }),
+          store: new RedisStore({ client, prefix: `${name}:` }),
+          queue,
+          ordering: variant.ordering,
+          logger: false,
+        });
+        let done = 0;
+        receiver.on(["passport.enriched", "passport.updated"], () => {
+          done += 1;
+        });
+        for (const d of pool) {
+          const answer = await receiver.handle({ method: "POST", headers: d.headers, rawBody: Buffer.from(d.body) });
+          if (answer.status !== 202) throw new Error(`enqueue answered ${answer.status}`);
+        }
+        const started = performance.now();
+        const worker = receiver.work({
+          concurrency: 8,
+          ...(variant.ordering && { perEntity: variant.perEntity }),
+        });
+        while (done < jobs) await new Promise((r) => setTimeout(r, 5));
+        const rate = jobs / ((performance.now() - started) / 1000);
+        best[i] = Math.max(best[i], rate);
+        await worker.close();
+        await queue.close();
+      }
+    }
+    console.log("\n### Worker drain, BullMQQueue + RedisStore, concurrency 8 (best of rounds)\n");
+    console.log("| variant | jobs/s | ratio |\n| --- | ---: | ---: |");
+    for (const [i, variant] of variants.entries()) {
+      console.log(`| ${variant.name} | ${Math.round(best[i])} | ${(best[i] / best[0]).toFixed(2)} |`);
+    }
+  } finally {
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${tag}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== "0");
+    await client.quit();
+    await redis.stop();
+  }
+}
 
 async function serve(kind) {
   const { createReceiver, providers } = await import("@webhook-kit/core");
