@@ -55,7 +55,11 @@ async function workers() {
           done += 1;
         });
         for (const d of pool) {
-          const answer = await receiver.handle({ method: "POST", headers: d.headers, rawBody: Buffer.from(d.body) });
+          const answer = await receiver.handle({
+            method: "POST",
+            headers: d.headers,
+            rawBody: Buffer.from(d.body),
+          });
           if (answer.status !== 202) throw new Error(`enqueue answered ${answer.status}`);
         }
         const started = performance.now();
@@ -142,7 +146,12 @@ async function main() {
     });
     const rows = [
       { name: "EUlabel, RedisStore, ordering off", ...off },
-      { name: "EUlabel, RedisStore, ordering: true", baseline: "EUlabel, RedisStore, ordering off", target: 0.85, ...on },
+      {
+        name: "EUlabel, RedisStore, ordering: true",
+        baseline: "EUlabel, RedisStore, ordering off",
+        target: 0.85,
+        ...on,
+      },
     ];
     printTable("Stale-event guard cost (inline, RedisStore)", rows);
     printCpu(rows);
