@@ -6,6 +6,7 @@ import {
   providers,
   type WebhookEvent,
 } from "@webhook-kit/core";
+import { deliveryOutcome } from "@webhook-kit/testing";
 import { describe, expect, it } from "vitest";
 import { eulabel, passportEvent, signedDelivery } from "../support/deliveries.js";
 
@@ -52,6 +53,8 @@ describe("ordering: the stale-event guard, inline", () => {
     expect(stale).toHaveLength(1);
     expect(stale[0]?.event.type).toBe("passport.enriched");
     expect(stale[0]?.latest).toBe(Date.parse(at(30)) * 1000);
+    // The testing kit (and the CLI) tell a stale acknowledgement apart: nothing ran.
+    expect(deliveryOutcome(res.status, res.body)).toBe("stale");
     // Its redelivery is a plain duplicate now.
     expect(json((await receiver.handle(enriched)).body)).toEqual({ received: true, duplicate: true });
     // Equal versions run; newer ones too.
