@@ -19,7 +19,7 @@ afterAll(async () => {
 // Two pools = two processes sharing one table; the database's clock, real time, short leases.
 describeStoreConformance("PostgresStore", async () => {
   const table = uniqueTable("conformance");
-  tables.push(table);
+  tables.push(table, `${table}_versions`);
   const pools: pg.Pool[] = [createPostgresPool(postgres.url), createPostgresPool(postgres.url)];
   const [one, two] = pools as [pg.Pool, pg.Pool];
   const store = new PostgresStore({ pool: one, table });

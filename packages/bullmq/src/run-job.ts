@@ -94,6 +94,12 @@ export async function runJob(
   const current = now?.stored;
   const { issues: _, ...rest } = current ?? stored;
   const merged = [...new Set([...(current?.done ?? []), ...outcome.done])];
+  if (outcome.status === "wait") {
+    // Its entity is busy (perEntity): back after the delay, the attempt count unchanged.
+    await job.updateData(encodeStoredJob({ ...rest, done: merged, stallsSeen: stalls }));
+    await job.moveToDelayed(Date.now() + Math.max(0, outcome.delayMs), token);
+    throw new DelayedError();
+  }
   if (outcome.status === "retry") {
     const next: StoredJob = {
       ...rest,

@@ -10,6 +10,8 @@ export {
 export type { AnyEvent, EventName, EventOf, Handler, PayloadOf, WebhookEvent } from "./events.js";
 // @webhook-kit/bullmq sizes its completed-job retention from the receiver's default.
 export { type AckMode, DEFAULT_RETENTION_MS, type ReceiverOptions } from "./options.js";
+export type { EntityVersionDeclaration, OrderingOptions, StaleInfo } from "./ordering/types.js";
+export { comparableVersion } from "./ordering/version.js";
 export type { BodyReader } from "./pipeline.js";
 export {
   asString,
@@ -77,7 +79,14 @@ export {
   timestampedHmacSignature,
 } from "./signature/timestamped.js";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory.js";
-export type { CallDeadline, ClaimResult, IdempotencyStore } from "./store/types.js";
+export type {
+  CallDeadline,
+  ClaimResult,
+  IdempotencyStore,
+  VersionAdvance,
+  VersionStore,
+} from "./store/types.js";
+export { hasVersions } from "./store/types.js";
 export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 export { type VerifyDeliveryOptions, verifyDelivery } from "./verify-delivery.js";
 export type { DeliveryWorker, WorkOptions } from "./worker.js";

@@ -1,6 +1,7 @@
 import type { CryptoProvider } from "./crypto.js";
 import type { WebhookError } from "./errors.js";
-import type { WebhookEvent } from "./events.js";
+import type { AnyEvent, WebhookEvent } from "./events.js";
+import type { OrderingOptions, StaleInfo } from "./ordering/types.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
 import type { DeliveryQueue } from "./queue/types.js";
 import type { IdempotencyStore } from "./store/types.js";
@@ -78,6 +79,16 @@ export interface ReceiverOptions<E extends EventSchemas> {
   logger?: Logger | false;
   /** Failures after the response was sent (handlers past the deadline, background handlers, dead letters, lost claims). */
   onError?: (error: WebhookError, event?: WebhookEvent) => void;
+  /**
+   * The stale-event guard: an event older than the last one applied for its entity is acknowledged without
+   * running its handlers (inline: 200 `{ received: true, stale: true }`; queued: the job completes as stale).
+   * `true`: the preset's declared entity and version (`invalid_config` when it declares none);
+   * `{ entity, version }`: your own; `false`: off. Default: on with a `queue` for a preset that declares
+   * them (workers run jobs in any order), else off. Needs a store with `latestVersion`/`advanceVersion`.
+   */
+  ordering?: boolean | OrderingOptions<E>;
+  /** Called for each stale event skipped by `ordering`, after it was logged. */
+  onStale?: (event: AnyEvent<E>, info: StaleInfo) => void;
   /** Injectable clock (ms since epoch). */
   now?: () => number;
   /** Injectable crypto. Default: node:crypto where present, else Web Crypto. */

@@ -9,12 +9,14 @@ export type Acknowledgement =
   | { received: true }
   | { received: true; duplicate: true }
   | { received: true; handled: false }
+  | { received: true; stale: true }
   | { received: true; status: "processing" | "queued" };
 
 const ACKS = {
   handled: [200, JSON.stringify({ received: true })],
   duplicate: [200, JSON.stringify({ received: true, duplicate: true })],
   unhandled: [200, JSON.stringify({ received: true, handled: false })],
+  stale: [200, JSON.stringify({ received: true, stale: true })],
   processing: [202, JSON.stringify({ received: true, status: "processing" })],
   queued: [202, JSON.stringify({ received: true, status: "queued" })],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -14,6 +14,8 @@ import {
   DEFAULT_STORE_TIMEOUT_MS,
   type ReceiverOptions,
 } from "./options.js";
+import { type Ordering, resolveOrdering } from "./ordering/resolve.js";
+import type { OrderingOptions, StaleInfo } from "./ordering/types.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
 import { checkDuration, checkTiming, MAX_LEASE_MS, MAX_RETENTION_MS } from "./providers/timing.js";
 import type { DeliveryQueue } from "./queue/types.js";
@@ -43,6 +45,8 @@ export interface Settings<E extends EventSchemas> {
   /** The request headers a queued job keeps (lower-case): see `jobHeaderNames`. */
   queuedHeaders: readonly string[];
   isAllowed: ((address: string | undefined) => boolean) | undefined;
+  /** The stale-event guard (`ordering`), when on. */
+  ordering: Ordering | undefined;
 }
 
 /** Answer before the sender gives up: its timeout minus 20 % (at least 2 s) for network and queues. */
@@ -110,10 +114,26 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
   const logger = options.logger === false ? silentLogger : safeLogger(options.logger ?? consoleLogger);
   const allowList = options.allowedIps === false ? undefined : (options.allowedIps ?? provider.allowedIps);
   const storeTimeoutMs = positiveInteger("storeTimeoutMs", options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS);
+  const store = options.store ?? new MemoryStore();
+  const retentionMs = boundedDuration(
+    "retentionMs",
+    options.retentionMs,
+    Math.ceil(provider.retentionMs ?? DEFAULT_RETENTION_MS),
+    MAX_RETENTION_MS,
+  );
+  const ordering = resolveOrdering({
+    ordering: options.ordering as boolean | OrderingOptions<never> | undefined,
+    onStale: options.onStale as ((event: never, info: StaleInfo) => void) | undefined,
+    provider: provider as Provider<EventSchemas>,
+    store,
+    queued: queue !== undefined,
+    namespace,
+    retentionMs,
+  });
   return {
     provider,
     namespace,
-    store: options.store ?? new MemoryStore(),
+    store,
     queue,
     rejectInvalid: !queue || options.invalidPayload === "reject",
     logger,
@@ -132,12 +152,7 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
       options.handlerTimeoutMs,
       DEFAULT_HANDLER_TIMEOUT_MS,
     ),
-    retentionMs: boundedDuration(
-      "retentionMs",
-      options.retentionMs,
-      Math.ceil(provider.retentionMs ?? DEFAULT_RETENTION_MS),
-      MAX_RETENTION_MS,
-    ),
+    retentionMs,
     leaseMs: boundedDuration(
       "leaseMs",
       options.leaseMs,
@@ -148,5 +163,6 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     queueTimeoutMs: positiveInteger("queueTimeoutMs", options.queueTimeoutMs, storeTimeoutMs),
     queuedHeaders: queue ? jobHeaderNames(provider, options.queuedHeaders) : [],
     isAllowed: allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined,
+    ordering,
   };
 }

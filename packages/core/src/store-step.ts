@@ -2,13 +2,18 @@ import { storeUnavailable } from "./errors.js";
 import type { MaybePromise } from "./maybe.js";
 import type { Runtime } from "./runtime.js";
 import { syncStore } from "./store/memory.js";
-import type { IdempotencyStore } from "./store/types.js";
+import type { IdempotencyStore, VersionStore } from "./store/types.js";
 
-/** What a step may call: a store's own methods, or MemoryStore's same methods as plain calls. */
+type StoreMethods = IdempotencyStore & VersionStore;
+
+/**
+ * What a step may call: a store's own methods, or MemoryStore's same methods as plain calls. The version
+ * methods exist only where `ordering` checked at start that the store has them.
+ */
 export type StoreOps = {
-  [M in "claim" | "complete" | "release" | "renew"]: (
-    ...args: Parameters<IdempotencyStore[M]>
-  ) => MaybePromise<Awaited<ReturnType<IdempotencyStore[M]>>>;
+  [M in "claim" | "complete" | "release" | "renew" | "latestVersion" | "advanceVersion"]: (
+    ...args: Parameters<StoreMethods[M]>
+  ) => MaybePromise<Awaited<ReturnType<StoreMethods[M]>>>;
 };
 
 /**
@@ -22,7 +27,10 @@ export function storeStep<T>(
 ): MaybePromise<T> {
   const now = syncStore(rt.settings.store);
   // The store's methods return promises: `op` returns what they return.
-  if (!now) return rt.storeCall(what, (deadline) => op(rt.settings.store, deadline) as Promise<T>);
+  if (!now) {
+    const store = rt.settings.store as unknown as StoreOps;
+    return rt.storeCall(what, (deadline) => op(store, deadline) as Promise<T>);
+  }
   try {
     return op(now, undefined);
   } catch (cause) {

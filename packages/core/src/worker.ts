@@ -2,6 +2,7 @@ import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
 import { deadLetter, invalidConfig, isWebhookError, type WebhookError, workerInterrupted } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
+import { beginOrderedJob } from "./ordering/per-entity.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./providers/define.js";
 import type {
@@ -36,6 +37,12 @@ export interface WorkOptions {
    * over the limit wait in the queue; none is failed or lost. Default: no limit.
    */
   rateLimit?: RateLimit;
+  /**
+   * With `ordering`: 1 runs at most one job per entity at a time across every worker process (a lease in the
+   * store); the others wait, without using an attempt. Default 1 when the receiver orders events; `false`
+   * turns it off (then only the stale-event guard applies).
+   */
+  perEntity?: 1 | false;
 }
 
 /** A job left for a newer worker is offered again often: say so at most once a minute. */
@@ -92,6 +99,16 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
   );
   const consumeOptions: ConsumeOptions = { concurrency };
   if (options.rateLimit !== undefined) consumeOptions.rateLimit = rateLimitOf(queue, options.rateLimit);
+
+  if (options.perEntity !== undefined && options.perEntity !== 1 && options.perEntity !== false) {
+    throw invalidConfig("work: perEntity must be 1 or false.");
+  }
+  if (options.perEntity === 1 && !rt.settings.ordering) {
+    throw invalidConfig(
+      "work: perEntity needs `ordering` in createReceiver (true, or { entity, version }) to know each event's entity.",
+    );
+  }
+  const perEntity = rt.settings.ordering !== undefined && options.perEntity !== false;
 
   const dead = (
     job: QueueJob,
@@ -215,6 +232,8 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     }
     const pending = routes.filter((route) => !done.includes(route.id));
     if (pending.length === 0) return { status: "completed", done };
+    const ordered = await beginOrderedJob(rt, event, done, perEntity);
+    if (ordered.outcome) return ordered.outcome;
     const failures = await runRoutes(pending, event, rt.ticker, handlerTimeoutMs, (id) => {
       done.push(id);
       // Recorded as each handler succeeds, so a crash before the job ends does not repeat its side effect.
@@ -222,6 +241,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         .recordProgress([...done])
         .catch((err: unknown) => logger.warn({ err, id: delivery.key }, "could not record handler progress"));
     });
+    await ordered.finish(failures.length === 0);
     if (failures.length === 0) return { status: "completed", done };
     const summary = summarize(failures, pending.length, delivery.type);
     for (const { id, error } of failures)

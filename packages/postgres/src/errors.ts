@@ -5,7 +5,9 @@ export type PostgresStoreOperation =
   | "release"
   | "renew"
   | "createSchema"
-  | "deleteExpired";
+  | "deleteExpired"
+  | "latestVersion"
+  | "advanceVersion";
 
 /**
  * Why a store call reached no verdict:

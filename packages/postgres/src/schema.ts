@@ -8,6 +8,12 @@ export interface TableName {
 
 export const qualified = ({ schema, table }: TableName): string => `${quote(schema)}.${quote(table)}`;
 
+/** The table beside it that holds each entity's latest applied version (ordering). */
+export const versionsTable = (name: TableName): TableName => ({
+  schema: name.schema,
+  table: `${name.table}_versions`,
+});
+
 /** The columns (and `format_type` spelling) this version reads and writes. */
 export const EXPECTED_COLUMNS: ReadonlyArray<readonly [name: string, type: string]> = [
   ["key", "text"],
@@ -28,7 +34,13 @@ export function schemaSql(name: TableName): string {
   token      uuid NOT NULL,                 -- owner of the claim; only it can complete, release or renew
   expires_at timestamptz NOT NULL           -- end of the lease (processing) or of the retention (completed)
 );
-CREATE INDEX IF NOT EXISTS ${quote(`${name.table}_expires_at`)} ON ${table} (expires_at);`;
+CREATE INDEX IF NOT EXISTS ${quote(`${name.table}_expires_at`)} ON ${table} (expires_at);
+CREATE TABLE IF NOT EXISTS ${qualified(versionsTable(name))} (
+  key        text COLLATE "C" PRIMARY KEY,  -- entity key (ordering), stored like delivery keys
+  version    float8 NOT NULL,               -- latest applied version: a number, or a timestamp in epoch µs
+  expires_at timestamptz NOT NULL           -- forgotten after this (the receiver's ordering retention)
+);
+CREATE INDEX IF NOT EXISTS ${quote(`${name.table}_versions_exp`)} ON ${qualified(versionsTable(name))} (expires_at);`;
 }
 
 /** One row per column of the table (none when it does not exist), plus whether `key` is its primary key. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { qualified, type TableName } from "./schema.js";
+import { qualified, type TableName, versionsTable } from "./schema.js";
 
 /** A named (prepared once per connection) statement, rows as arrays. */
 export interface Statement {
@@ -17,6 +17,12 @@ export interface Statements {
   release: Statement;
   renew: Statement;
   deleteExpired: Statement;
+  /** ($1 entity) → (version) while live. */
+  latestVersion: Statement;
+  /** ($1 entity, $2 version, $3 retention ms) → (advanced, latest); no row when a concurrent insert raced it. */
+  advanceVersion: Statement;
+  /** ($1 limit) deletes expired version rows. */
+  deleteExpiredVersions: Statement;
 }
 
 /** Claim outcome codes, as `claim` returns them in its first column. */
@@ -41,7 +47,35 @@ export function statements(name: TableName): Statements {
   // tables, or two package versions, sharing one pool never swap statements.
   const tag = createHash("sha256").update(`v1 ${table}`).digest("hex").slice(0, 12);
   const named = (op: string, text: string): Statement => ({ name: `webhook_kit_${op}_${tag}`, text });
+  const versions = qualified(versionsTable(name));
   return {
+    latestVersion: named(
+      "latest_version",
+      `SELECT version FROM ${versions} WHERE key = $1 AND expires_at > now()`,
+    ),
+    // Max semantics on the row: the update applies only to a smaller (or expired) version, and a concurrent
+    // advance waits for the row lock and re-checks, so of equal versions exactly one advances. The SELECT
+    // reads the snapshot: a row another statement inserted meanwhile is missing from it (no row: not
+    // advanced, latest unknown but at least this version).
+    advanceVersion: named(
+      "advance_version",
+      `WITH up AS (
+  INSERT INTO ${versions} AS v (key, version, expires_at)
+  VALUES ($1, $2::float8, now() + ${ms("$3")})
+  ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, expires_at = EXCLUDED.expires_at
+    WHERE v.version < EXCLUDED.version OR v.expires_at <= now()
+  RETURNING version
+)
+SELECT true, version FROM up
+UNION ALL
+SELECT false, version FROM ${versions} WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM up)`,
+    ),
+    deleteExpiredVersions: named(
+      "delete_expired_versions",
+      `DELETE FROM ${versions} WHERE key IN (
+  SELECT key FROM ${versions} WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+) AND expires_at <= now()`,
+    ),
     claim: named(
       "claim",
       `WITH live AS (

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { CallDeadline, ClaimResult, IdempotencyStore } from "@webhook-kit/core";
+import type {
+  CallDeadline,
+  ClaimResult,
+  IdempotencyStore,
+  VersionAdvance,
+  VersionStore,
+} from "@webhook-kit/core";
 import type pg from "pg";
 import { Batching } from "./batching.js";
 import { PostgresStoreError, type PostgresStoreOperation } from "./errors.js";
@@ -13,6 +19,7 @@ import {
   schemaProblem,
   schemaSql,
   type TableName,
+  versionsTable,
 } from "./schema.js";
 import {
   CLAIMED,
@@ -111,7 +118,7 @@ const ignore = () => {};
  *   store,
  * });
  */
-export class PostgresStore implements IdempotencyStore {
+export class PostgresStore implements IdempotencyStore, VersionStore {
   /** Every call settles by its deadline: the receiver sets no timer of its own around it. */
   readonly honoursDeadline = true;
   readonly #pool: pg.Pool;
@@ -123,6 +130,7 @@ export class PostgresStore implements IdempotencyStore {
   readonly #sweepBatch: number;
   #claimsUntilSweep: number;
   #sweeping = false;
+  #advancesUntilSweep: number;
   readonly #claims: Batching<ClaimItem, ClaimRow | undefined> | undefined;
   readonly #completes: Batching<CompleteItem, boolean> | undefined;
 
@@ -147,6 +155,7 @@ export class PostgresStore implements IdempotencyStore {
     this.#sweepEvery = wholeAtLeastZero("sweepEvery", options.sweepEvery, DEFAULT_SWEEP_EVERY);
     this.#sweepBatch = wholeAtLeastZero("sweepBatch", options.sweepBatch, DEFAULT_SWEEP_BATCH) || 1;
     this.#claimsUntilSweep = this.#sweepEvery;
+    this.#advancesUntilSweep = this.#sweepEvery;
     if (options.batchWrites !== false) {
       this.#claims = new Batching((items) => this.#sendClaims(items), MAX_BATCH);
       this.#completes = new Batching((items) => this.#sendCompletes(items), MAX_BATCH);
@@ -337,6 +346,40 @@ COMMIT;`;
     return (await this.#run("renew", this.#sql.renew, [stored, token, lease], { deadline })).rowCount === 1;
   }
 
+  async latestVersion(entity: string, options?: CallDeadline): Promise<number | undefined> {
+    const stored = keyOf("latestVersion", entity);
+    const { rows } = await this.#run("latestVersion", this.#sql.latestVersion, [stored], {
+      deadline: options?.deadline,
+    });
+    return rows.length === 0 ? undefined : Number(rows[0]![0]);
+  }
+
+  /** One statement: compared and set on the entity's row in one round trip, never backwards. */
+  async advanceVersion(
+    entity: string,
+    version: number,
+    { retentionMs, deadline }: { retentionMs: number } & CallDeadline,
+  ): Promise<VersionAdvance> {
+    const stored = keyOf("advanceVersion", entity);
+    if (!Number.isFinite(version)) {
+      throw new RangeError(`PostgresStore: version must be a finite number, got ${String(version)}`);
+    }
+    const retention = ms("retentionMs", retentionMs);
+    const { rows } = await this.#run(
+      "advanceVersion",
+      this.#sql.advanceVersion,
+      [stored, version, retention],
+      { deadline },
+    );
+    this.#afterAdvance();
+    const row = rows[0];
+    // Not advanced: the row holds at least `version`. The statement's snapshot may predate a concurrent
+    // advance (or miss a row inserted meanwhile), so the latest it read is raised to that floor.
+    if (!row) return { advanced: false, latest: version };
+    if (row[0] === true) return { advanced: true, latest: Number(row[1]) };
+    return { advanced: false, latest: Math.max(Number(row[1]), version) };
+  }
+
   /**
    * Deletes up to `limit` rows whose lease or retention has passed, oldest first, through the `expires_at`
    * index, and answers how many. Claims already do this in the background every `sweepEvery` claims; call it
@@ -351,11 +394,19 @@ COMMIT;`;
     return (await this.#run("deleteExpired", this.#sql.deleteExpired, [limit])).rowCount;
   }
 
+  /** Expired version rows go the same way as expired keys: a bounded DELETE every `sweepEvery` advances. */
+  #afterAdvance(): void {
+    if (this.#sweepEvery === 0 || --this.#advancesUntilSweep > 0) return;
+    this.#advancesUntilSweep = this.#sweepEvery;
+    this.#run("deleteExpired", this.#sql.deleteExpiredVersions, [this.#sweepBatch]).catch(ignore);
+  }
+
   /** One sweep at a time; sooner again while it finds full batches (a backlog), never awaited by a claim. */
   #afterClaim(): void {
     if (this.#sweepEvery === 0 || --this.#claimsUntilSweep > 0 || this.#sweeping) return;
     this.#sweeping = true;
     this.#claimsUntilSweep = this.#sweepEvery;
+    this.#advancesUntilSweep = this.#sweepEvery;
     this.deleteExpired().then(
       (deleted) => {
         this.#sweeping = false;
@@ -398,7 +449,9 @@ COMMIT;`;
     operation: PostgresStoreOperation,
     error: DatabaseErrorLike,
   ): Promise<PostgresStoreError> {
-    let message = error.code === "42P01" ? missingTable(this.table) : undefined;
+    const versions = operation === "latestVersion" || operation === "advanceVersion";
+    const table = versions ? qualified(versionsTable(this.#name)) : this.table;
+    let message = error.code === "42P01" ? missingTable(table) : undefined;
     if (!message) {
       const rows = await this.#describe(operation).catch(() => undefined);
       message =

@@ -1,5 +1,11 @@
 /** Which store operation failed. */
-export type RedisStoreOperation = "claim" | "complete" | "release" | "renew";
+export type RedisStoreOperation =
+  | "claim"
+  | "complete"
+  | "release"
+  | "renew"
+  | "latestVersion"
+  | "advanceVersion";
 
 /**
  * A store call that could not reach a verdict: Redis unreachable, not ready within the budget, too slow,

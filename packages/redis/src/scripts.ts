@@ -47,6 +47,25 @@ end
 return 0
 `;
 
+/**
+ * Ordering (one string per entity, `<prefix>version:{<entity>}`, PX = retention): the latest applied version
+ * as the decimal text the receiver sent. Compared as numbers, so it never moves backwards.
+ * KEYS[1] key; ARGV[1] version, ARGV[2] retention ms. → {1, version} advanced | {0, held} not advanced
+ */
+export const ADVANCE_VERSION = `
+local held = redis.call('GET', KEYS[1])
+if held and tonumber(held) >= tonumber(ARGV[1]) then
+  return {0, held}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {1, ARGV[1]}
+`;
+
+/** KEYS[1] key. → the held version's text, or nil */
+export const LATEST_VERSION = `
+return redis.call('GET', KEYS[1])
+`;
+
 /** Command names registered on the client with `defineCommand` (EVALSHA, falling back to EVAL once). Versioned: a
  * future script change gets a new name, so two package versions sharing one client never swap scripts. */
 export const COMMANDS = {
@@ -54,4 +73,6 @@ export const COMMANDS = {
   complete: { name: "webhookKitCompleteV1", lua: COMPLETE },
   release: { name: "webhookKitReleaseV1", lua: RELEASE },
   renew: { name: "webhookKitRenewV1", lua: RENEW },
+  advanceVersion: { name: "webhookKitAdvanceVersionV1", lua: ADVANCE_VERSION },
+  latestVersion: { name: "webhookKitLatestVersionV1", lua: LATEST_VERSION },
 } as const;

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { CallDeadline, ClaimResult, IdempotencyStore } from "@webhook-kit/core";
+import type {
+  CallDeadline,
+  ClaimResult,
+  IdempotencyStore,
+  VersionAdvance,
+  VersionStore,
+} from "@webhook-kit/core";
 import { RedisStoreError, type RedisStoreOperation } from "./errors.js";
 import { keyText } from "./key-text.js";
 import { Readiness, type RedisClient } from "./readiness.js";
@@ -47,7 +53,7 @@ const DEFAULT_RETRY_WRITES_FOR_MS = 30_000;
  *   store: new RedisStore({ client, prefix: "shop:webhooks:" }),
  * });
  */
-export class RedisStore implements IdempotencyStore {
+export class RedisStore implements IdempotencyStore, VersionStore {
   /** Every call settles by its deadline: the receiver sets no timer of its own around it. */
   readonly honoursDeadline = true;
   readonly #client: RedisClient;
@@ -84,6 +90,11 @@ export class RedisStore implements IdempotencyStore {
   /** The Redis key that holds a delivery key's state: the delivery key is the Cluster hash tag. */
   redisKey(key: string): string {
     return `${this.#prefix}{${keyText(key)}}`;
+  }
+
+  /** The Redis key that holds an entity's latest applied version (ordering): never a delivery key's. */
+  versionKey(entity: string): string {
+    return `${this.#prefix}version:{${keyText(entity)}}`;
   }
 
   /** complete/release calls still being retried in the background after a failure. */
@@ -139,6 +150,39 @@ export class RedisStore implements IdempotencyStore {
     // Not retried in the background: the receiver renews again at the next interval.
     const lease = ms("leaseMs", leaseMs);
     return (await this.#call("renew", deadline, COMMANDS.renew.name, key, token, lease)) === 1;
+  }
+
+  async latestVersion(entity: string, options?: CallDeadline): Promise<number | undefined> {
+    const reply = await this.#call("latestVersion", options?.deadline, COMMANDS.latestVersion.name, entity);
+    if (reply === null || reply === undefined) return undefined;
+    const held = Number(reply);
+    if (!Number.isFinite(held)) throw unexpected("latestVersion", reply);
+    return held;
+  }
+
+  /** One Lua script: compared and set in one round trip, as numbers (so 10 > 9), never backwards. */
+  async advanceVersion(
+    entity: string,
+    version: number,
+    { retentionMs, deadline }: { retentionMs: number } & CallDeadline,
+  ): Promise<VersionAdvance> {
+    if (!Number.isFinite(version)) {
+      throw new RangeError(`RedisStore: version must be a finite number, got ${String(version)}`);
+    }
+    const retention = ms("retentionMs", retentionMs);
+    const reply = await this.#call(
+      "advanceVersion",
+      deadline,
+      COMMANDS.advanceVersion.name,
+      entity,
+      String(version),
+      retention,
+    );
+    if (!Array.isArray(reply)) throw unexpected("advanceVersion", reply);
+    const [code, held] = reply as [unknown, unknown];
+    const latest = Number(held);
+    if ((code !== 0 && code !== 1) || !Number.isFinite(latest)) throw unexpected("advanceVersion", reply);
+    return { advanced: code === 1, latest };
   }
 
   /**
@@ -199,7 +243,11 @@ export class RedisStore implements IdempotencyStore {
         if (settled) return;
         const fn = (this.#client as unknown as Record<string, ScriptCommand>)[command] as ScriptCommand;
         sent = true;
-        fn.call(this.#client, this.redisKey(key), ...args).then((reply) => {
+        const target =
+          operation === "latestVersion" || operation === "advanceVersion"
+            ? this.versionKey(key)
+            : this.redisKey(key);
+        fn.call(this.#client, target, ...args).then((reply) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);

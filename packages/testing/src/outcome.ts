@@ -17,6 +17,8 @@ export type DeliveryOutcome =
   | "duplicate"
   /** 2xx `{ handled: false }`: no handler for this event type; nothing ran. */
   | "unhandled"
+  /** 2xx `{ stale: true }`: older than the last version applied for its entity (`ordering`); nothing ran. */
+  | "stale"
   /** Another 2xx (a receiver that is not webhook-kit): delivered, nothing more is known. */
   | "delivered"
   /** No 2xx: an error status, a network error or a timeout. */
@@ -44,6 +46,7 @@ export function deliveryOutcome(status: number | undefined, body = ""): Delivery
   const answer = parsed as Partial<Record<AckField, unknown>>;
   if (answer.duplicate === true) return "duplicate";
   if (answer.handled === false) return "unhandled";
+  if (answer.stale === true) return "stale";
   if (answer.status === "processing") return "processing";
   if (answer.status === "queued") return "queued";
   return answer.received === true ? "handled" : "delivered";

@@ -1,6 +1,8 @@
 import { handlerFailed, type WebhookError } from "../errors.js";
 import type { WebhookEvent } from "../events.js";
 import { chain, isThenable, type MaybePromise, settle } from "../maybe.js";
+import { latestIfStale, orderingOf, recordApplied, reportStale } from "../ordering/guard.js";
+import type { OrderingTarget } from "../ordering/resolve.js";
 import { acknowledge } from "../response.js";
 import type { Route } from "../router.js";
 import type { Runtime } from "../runtime.js";
@@ -29,14 +31,31 @@ export function inlineDispatch(rt: Runtime): Dispatch {
       );
       return chain(completeClaim(rt, event, token), () => acknowledge("unhandled"));
     }
+    const target = orderingOf(rt, event);
+    if (!target) return run(routes, event, token, arrivedAt, undefined);
+    // The stale-event guard: older than the entity's last applied version → acknowledged, handlers not run.
+    return chain(staleOrRelease(rt, event, token, target), (latest) => {
+      if (latest === undefined) return run(routes, event, token, arrivedAt, target);
+      reportStale(rt, event, target, latest);
+      return chain(completeClaim(rt, event, token), () => acknowledge("stale"));
+    });
+  };
+
+  function run(
+    routes: readonly Route[],
+    event: WebhookEvent,
+    token: string,
+    arrivedAt: number,
+    target: OrderingTarget | undefined,
+  ): MaybePromise<WebhookResponse> {
     if (ack === "immediate") {
       // Handlers start once the answer is on its way: a CPU-bound sync handler must not hold the 202 back.
       const later = new Promise<WebhookError | undefined>((resolve) => {
-        setTimeout(() => resolve(runClaimed(rt, routes, event, token)), 0);
+        setTimeout(() => resolve(runClaimed(rt, routes, event, token, target)), 0);
       });
       return acceptedInBackground(rt, later, event);
     }
-    const outcome = runClaimed(rt, routes, event, token);
+    const outcome = runClaimed(rt, routes, event, token, target);
     // Settled already (sync handlers, MemoryStore): no deadline to race.
     if (!isThenable(outcome)) return logHandled(rt, event, handled(outcome));
     const remaining = ackDeadlineMs - (performance.now() - arrivedAt);
@@ -54,7 +73,27 @@ export function inlineDispatch(rt: Runtime): Dispatch {
       );
       return acceptedInBackground(rt, outcome, event);
     });
-  };
+  }
+}
+
+/** The stale check; when the store cannot answer, the claim is released (the sender's retry runs it) and 503. */
+function staleOrRelease(
+  rt: Runtime,
+  event: WebhookEvent,
+  token: string,
+  target: OrderingTarget,
+): MaybePromise<number | undefined> {
+  const fail = (error: unknown): MaybePromise<never> =>
+    chain(releaseClaim(rt, event.id, token), () => {
+      throw error;
+    });
+  let checked: MaybePromise<number | undefined>;
+  try {
+    checked = latestIfStale(rt, target);
+  } catch (error) {
+    return fail(error);
+  }
+  return isThenable(checked) ? checked.then(undefined, fail) : checked;
 }
 
 function logHandled(rt: Runtime, event: WebhookEvent, response: WebhookResponse): WebhookResponse {
@@ -79,10 +118,11 @@ function runClaimed(
   routes: readonly Route[],
   event: WebhookEvent,
   token: string,
+  target: OrderingTarget | undefined,
 ): MaybePromise<WebhookError | undefined> {
   const { leaseMs, handlerTimeoutMs, logger } = rt.settings;
   const failures = runRoutes(routes, event, rt.ticker, handlerTimeoutMs);
-  if (!isThenable(failures)) return settleClaim(rt, routes, event, token, failures);
+  if (!isThenable(failures)) return settleClaim(rt, routes, event, token, failures, target);
   const renew = () => {
     renewal = rt.ticker.after(leaseMs / 3, renew);
     settle(
@@ -95,7 +135,7 @@ function runClaimed(
   // Renewal stops with the handlers' time limit: a handler that never settles cannot hold the event forever.
   return failures.then((list) => {
     rt.ticker.cancel(renewal);
-    return settleClaim(rt, routes, event, token, list);
+    return settleClaim(rt, routes, event, token, list, target);
   });
 }
 
@@ -106,8 +146,13 @@ function settleClaim(
   event: WebhookEvent,
   token: string,
   failures: HandlerFailure[],
+  target: OrderingTarget | undefined,
 ): MaybePromise<WebhookError | undefined> {
-  if (failures.length === 0) return chain(completeClaim(rt, event, token), () => undefined);
+  if (failures.length === 0) {
+    // Applied before the claim completes: a duplicate answered "duplicate" finds the version recorded.
+    const recorded = target ? recordApplied(rt, event, target) : undefined;
+    return chain(recorded, () => chain(completeClaim(rt, event, token), () => undefined));
+  }
   for (const { id, error } of failures)
     rt.settings.logger.error(
       { err: error, type: event.type, id: event.id, handler: id },

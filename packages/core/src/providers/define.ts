@@ -90,7 +90,34 @@ export interface ProviderDefinition<E extends EventSchemas> {
   leaseMs?: number;
   /** The sender's published source addresses (CIDR), if any. */
   allowedIps?: readonly string[];
+
+  // --- ordering (issue #21): which entity each event is about and how recent it is ---
+  /**
+   * Which entity each event is about and its version, read from the payload, as the sender's documents give
+   * them: `createReceiver({ ordering: true })` uses it (and turns it on by default with a queue). Events of
+   * types no entry covers are not ordered.
+   */
+  entityVersions?: readonly EntityVersionDeclaration[];
+  // --- end ordering ---
 }
+
+// --- ordering (issue #21) ---
+/**
+ * A preset's declaration of which entity its events are about and how recent each is (data, read with
+ * dotted paths from the payload). Events of other types are not ordered.
+ */
+export interface EntityVersionDeclaration {
+  /** Names the entity kind in its key (`<namespace>:<kind>:<id>`), e.g. "passport". */
+  kind: string;
+  /** Event types it covers: exact names, or prefixes ending in "." ("passport."). */
+  types: readonly string[];
+  /** Dotted path to the entity's id, e.g. "id" or "data.externalId". */
+  entity: string;
+  /** Dotted path to the version: a number, or an ISO-8601 timestamp with an offset. */
+  version: string;
+}
+
+// --- end ordering ---
 
 /** A configured platform: a preset or the result of `defineProvider`. */
 export interface Provider<E extends EventSchemas = EventSchemas> extends ProviderDefinition<E> {

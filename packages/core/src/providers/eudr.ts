@@ -101,5 +101,9 @@ export function eudr(options: EudrOptions): Provider<typeof eudrEvents> {
     retrySchedule: [0, SECOND, 5 * SECOND, 30 * SECOND],
     // A crashed claim frees 10 s after its last renewal, so the last retry can take it over.
     leaseMs: 10 * SECOND,
+    // `data.externalId` names the supplier in both supplier events; `timestamp` is the event's ISO time.
+    entityVersions: [
+      { kind: "supplier", types: ["supplier."], entity: "data.externalId", version: "timestamp" },
+    ],
   });
 }

@@ -78,5 +78,10 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
     // bodies (price 10 → 12 → 10), so keys live no longer than it implies; set retentionMs to your PIM's.
     retrySchedule: EULABEL_RETRY_SCHEDULE,
     leaseMs: 30 * SECOND,
+    // No payload is documented: the schema's hints, the item's `id` and `timestamp`. An item without both
+    // (or with a timestamp lacking an offset) is simply not ordered.
+    entityVersions: [
+      { kind: "item", types: ["item.create", "item.update"], entity: "id", version: "timestamp" },
+    ],
   });
 }

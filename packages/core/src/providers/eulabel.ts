@@ -155,5 +155,8 @@ export function eulabel(options: EulabelOptions): Provider<typeof eulabelEvents>
     timeoutMs: 30 * SECOND,
     retrySchedule: EULABEL_RETRY_SCHEDULE,
     leaseMs: 30 * SECOND,
+    // The payload's `id` is the passport; `timestamp` increases along its flow (draft → … → updated).
+    // scan.threshold is not about the passport's state: not ordered.
+    entityVersions: [{ kind: "passport", types: ["passport."], entity: "id", version: "timestamp" }],
   });
 }

@@ -118,5 +118,11 @@ export function generic(options: GenericOptions): Provider<typeof genericEvents>
     // Keyed by the event's own id, so a day past the schedule costs nothing and covers manual resends.
     retentionMs: 24 * HOUR,
     leaseMs: 30 * SECOND,
+    // `data.id` names the user or project; `created_at` is the event's time. The team.member events carry
+    // no documented id of their own (a membership is a team and a user): not ordered.
+    entityVersions: [
+      { kind: "user", types: ["user."], entity: "data.id", version: "created_at" },
+      { kind: "project", types: ["project."], entity: "data.id", version: "created_at" },
+    ],
   });
 }

@@ -109,6 +109,11 @@ export function shipping(options: ShippingOptions): Provider<typeof shippingEven
     // carries the event's timestamp, so two genuine events share bytes only if identical to the second.
     retentionMs: 72 * HOUR,
     leaseMs: 30 * SECOND,
+    // `data.id` names the shipment or user; the envelope's `timestamp` is the event's time.
+    entityVersions: [
+      { kind: "shipment", types: ["shipment."], entity: "data.id", version: "timestamp" },
+      { kind: "user", types: ["user."], entity: "data.id", version: "timestamp" },
+    ],
   });
   return options.allowedIps ? { ...provider, allowedIps: options.allowedIps } : provider;
 }

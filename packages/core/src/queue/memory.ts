@@ -208,7 +208,7 @@ export class MemoryQueue implements DeliveryQueue {
       this.#dead.set(key, letter);
       return;
     }
-    job.attempt += 1;
+    if (outcome.status === "retry") job.attempt += 1;
     job.done = outcome.done;
     job.state = "delayed";
     job.timer = setTimeout(() => {

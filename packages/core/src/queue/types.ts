@@ -44,7 +44,9 @@ export interface QueueJob {
 export type JobOutcome =
   | { status: "completed"; done: readonly string[] }
   | { status: "retry"; delayMs: number; error: string; done: readonly string[] }
-  | { status: "dead"; error: string; done: readonly string[]; issues?: readonly PayloadIssue[] };
+  | { status: "dead"; error: string; done: readonly string[]; issues?: readonly PayloadIssue[] }
+  /** Not run now (its entity is busy, `perEntity`): run again after `delayMs`, the attempt count unchanged. */
+  | { status: "wait"; delayMs: number; done: readonly string[] };
 
 export interface JobContext {
   /** Persists the handlers that succeeded so far, so a crash after a side effect does not repeat it. */

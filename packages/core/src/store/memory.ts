@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { invalidConfig, StoreFullError } from "../errors.js";
-import type { CallDeadline, ClaimResult, IdempotencyStore } from "./types.js";
+import type { CallDeadline, ClaimResult, IdempotencyStore, VersionAdvance, VersionStore } from "./types.js";
 
 export interface MemoryStoreOptions {
   /**
@@ -32,11 +32,13 @@ interface Entry {
   expiresAt: number;
 }
 
+type StoreMethods = IdempotencyStore & VersionStore;
+
 /** The store's methods as plain calls: what they compute, without the promise the interface wraps it in. */
 export type SyncStore = {
-  [M in "claim" | "complete" | "release" | "renew"]: (
-    ...args: Parameters<IdempotencyStore[M]>
-  ) => Awaited<ReturnType<IdempotencyStore[M]>>;
+  [M in "claim" | "complete" | "release" | "renew" | "latestVersion" | "advanceVersion"]: (
+    ...args: Parameters<StoreMethods[M]>
+  ) => Awaited<ReturnType<StoreMethods[M]>>;
 };
 
 const synchronous = new WeakMap<object, SyncStore>();
@@ -52,7 +54,9 @@ export function syncStore(store: IdempotencyStore): SyncStore | undefined {
     store.claim === own.claim &&
     store.complete === own.complete &&
     store.release === own.release &&
-    store.renew === own.renew;
+    store.renew === own.renew &&
+    (store as Partial<VersionStore>).latestVersion === own.latestVersion &&
+    (store as Partial<VersionStore>).advanceVersion === own.advanceVersion;
   return untouched ? synchronous.get(store) : undefined;
 }
 
@@ -88,7 +92,7 @@ const WARN_EVERY_MS = 60_000;
  * @example
  * const receiver = createReceiver({ provider, store: new MemoryStore({ maxEntries: 50_000 }) });
  */
-export class MemoryStore implements IdempotencyStore {
+export class MemoryStore implements IdempotencyStore, VersionStore {
   /**
    * True while the methods are MemoryStore's own: then no call can wait on I/O and the receiver spends no
    * time budget on it. A subclass or spy that replaces one may wait, so it is timed like any remote store.
@@ -103,6 +107,8 @@ export class MemoryStore implements IdempotencyStore {
   readonly #completed: LRUCache<string, Entry>;
   readonly #now: () => number;
   readonly #onEvict: (key: string) => void;
+  /** Entity → latest applied version (ordering), bounded like the keys: least recently used go first. */
+  readonly #versions: LRUCache<string, { version: number; expiresAt: number }>;
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = entryCount("MemoryStore", "maxEntries", options.maxEntries, 100_000);
@@ -111,7 +117,10 @@ export class MemoryStore implements IdempotencyStore {
     this.#onEvict = options.onEvict ?? evictionWarning(max, options.logger ?? console, this.#now);
     // Evictions are made by #makeRoom, which knows about claims; `max` here is only a backstop.
     this.#completed = new LRUCache<string, Entry>({ max });
+    this.#versions = new LRUCache({ max });
     synchronous.set(this, {
+      latestVersion: (entity) => this.#latestVersion(entity),
+      advanceVersion: (entity, version, o) => this.#advanceVersion(entity, version, o),
       claim: (key, o) => this.#claim(key, o),
       complete: (key, token, o) => this.#complete(key, token, o),
       release: (key, token) => this.#release(key, token),
@@ -227,9 +236,45 @@ export class MemoryStore implements IdempotencyStore {
     return true;
   }
 
+  // Versions (ordering): a separate LRU, so entity keys never meet delivery keys and stay bounded by
+  // maxEntries. An entity evicted while still live loses its guard (its next event runs unguarded), never an event.
+  async latestVersion(entity: string, _options?: CallDeadline): Promise<number | undefined> {
+    return this.#latestVersion(entity);
+  }
+
+  #latestVersion(entity: string): number | undefined {
+    const held = this.#versions.get(entity);
+    if (!held) return undefined;
+    if (held.expiresAt > this.#now()) return held.version;
+    this.#versions.delete(entity);
+    return undefined;
+  }
+
+  async advanceVersion(
+    entity: string,
+    version: number,
+    options: { retentionMs: number } & CallDeadline,
+  ): Promise<VersionAdvance> {
+    return this.#advanceVersion(entity, version, options);
+  }
+
+  #advanceVersion(entity: string, version: number, { retentionMs }: { retentionMs: number }): VersionAdvance {
+    if (!Number.isFinite(version)) throw new RangeError(`MemoryStore: version must be a finite number`);
+    const latest = this.#latestVersion(entity);
+    if (latest !== undefined && latest >= version) return { advanced: false, latest };
+    this.#versions.set(entity, { version, expiresAt: this.#now() + retentionMs });
+    return { advanced: true, latest: version };
+  }
+
+  /** Entities whose latest version is remembered (expired ones not yet dropped included). */
+  get versionCount(): number {
+    return this.#versions.size;
+  }
+
   clear(): void {
     this.#claims.clear();
     this.#completed.clear();
+    this.#versions.clear();
   }
 }
 

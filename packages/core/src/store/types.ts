@@ -41,3 +41,38 @@ export interface IdempotencyStore {
   /** Extends a live claim's lease while handlers run. False when `token` no longer owns it. */
   renew(key: string, token: string, options: { leaseMs: number } & CallDeadline): Promise<boolean>;
 }
+
+/** What `advanceVersion` did: whether `version` became the entity's latest, and the latest now held. */
+export interface VersionAdvance {
+  /** True when the store held no live version for the entity, or a strictly smaller one, and now holds `version`. */
+  advanced: boolean;
+  /** The entity's latest applied version after the call (`version` itself when it advanced). */
+  latest: number;
+}
+
+/**
+ * The optional capability `ordering` needs (createReceiver({ ordering })): the last applied version of each
+ * entity, a number (core turns timestamps into epoch microseconds). Both calls are one atomic round trip and
+ * honour `deadline` like the idempotency calls. Entity keys are namespaced by the receiver and may hold any
+ * string; the store keeps them apart from delivery keys.
+ */
+export interface VersionStore {
+  /** The entity's latest applied version, or undefined when none is remembered. */
+  latestVersion(entity: string, options?: CallDeadline): Promise<number | undefined>;
+  /**
+   * Atomic compare-and-set with max semantics: stores `version` only when it is greater than the one held
+   * (or none is), remembering it `retentionMs` from now. It never moves backwards, and of concurrent calls
+   * with one version exactly one advances.
+   */
+  advanceVersion(
+    entity: string,
+    version: number,
+    options: { retentionMs: number } & CallDeadline,
+  ): Promise<VersionAdvance>;
+}
+
+/** True when `store` implements the `VersionStore` capability as well. */
+export function hasVersions(store: IdempotencyStore): store is IdempotencyStore & VersionStore {
+  const s = store as Partial<VersionStore>;
+  return typeof s.latestVersion === "function" && typeof s.advanceVersion === "function";
+}

@@ -28,6 +28,7 @@ const MARKS: Record<DeliveryOutcome, (s: Style) => string> = {
   delivered: (s) => s.ok("✓"),
   duplicate: (s) => s.warn("↺"),
   unhandled: (s) => s.warn("○"),
+  stale: (s) => s.warn("↺"),
   failed: (s) => s.bad("✗"),
 };
 
@@ -91,6 +92,13 @@ export function verdict(
         code: 3,
       };
     }
+    case "stale":
+      return {
+        line: s.warn(
+          "stale: the receiver already applied a newer version of this entity (ordering); it acknowledged the delivery and ran nothing.",
+        ),
+        code: 3,
+      };
     case "unhandled":
       return {
         line: s.warn(

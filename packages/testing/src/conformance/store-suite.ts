@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ClaimResult, IdempotencyStore } from "@webhook-kit/core";
+import { type ClaimResult, hasVersions, type IdempotencyStore, type VersionStore } from "@webhook-kit/core";
 import { afterEach, describe, expect, it } from "vitest";
 
 /** One fresh store for one test, and how time passes for it. */
@@ -231,6 +231,122 @@ export function describeStoreConformance(
         retry = await peer.claim(k, { leaseMs: LONG });
       }
       expect(retry.status).toBe("claimed");
+    });
+
+    // Ordering's compare-and-set (the optional VersionStore capability): rows run where the store has it.
+    const versioned = async () => {
+      const parts = await setup();
+      const { store, peer } = parts;
+      if (!hasVersions(store) || !hasVersions(peer)) return undefined;
+      return { ...parts, store: store as IdempotencyStore & VersionStore, peer: peer as VersionStore };
+    };
+
+    it("versions: an unknown entity has none; an advance stores it for every handle", async () => {
+      const v = await versioned();
+      if (!v) return;
+      const e = v.key();
+      expect(await v.store.latestVersion(e)).toBeUndefined();
+      expect(await v.store.advanceVersion(e, 3, { retentionMs: LONG })).toEqual({
+        advanced: true,
+        latest: 3,
+      });
+      expect(await v.peer.latestVersion(e)).toBe(3);
+    });
+
+    it("versions never move backwards; an equal version does not advance; numbers compare as numbers", async () => {
+      const v = await versioned();
+      if (!v) return;
+      const e = v.key();
+      expect((await v.store.advanceVersion(e, 10, { retentionMs: LONG })).advanced).toBe(true);
+      expect(await v.peer.advanceVersion(e, 9, { retentionMs: LONG })).toEqual({
+        advanced: false,
+        latest: 10,
+      });
+      expect(await v.peer.advanceVersion(e, 10, { retentionMs: LONG })).toEqual({
+        advanced: false,
+        latest: 10,
+      });
+      expect(await v.store.latestVersion(e)).toBe(10);
+      expect((await v.peer.advanceVersion(e, 10.5, { retentionMs: LONG })).advanced).toBe(true);
+      // Epoch microseconds (how timestamps are kept) are exact, one µs apart.
+      const t = v.key();
+      const us = 1_767_225_600_123_456;
+      expect((await v.store.advanceVersion(t, us, { retentionMs: LONG })).advanced).toBe(true);
+      expect((await v.peer.advanceVersion(t, us - 1, { retentionMs: LONG })).advanced).toBe(false);
+      expect(await v.peer.advanceVersion(t, us + 1, { retentionMs: LONG })).toEqual({
+        advanced: true,
+        latest: us + 1,
+      });
+      expect(await v.store.latestVersion(t)).toBe(us + 1);
+    });
+
+    it("versions: of 50 concurrent advances to one version exactly one wins; of 1..50 at once the highest stays", async () => {
+      const v = await versioned();
+      if (!v) return;
+      const e = v.key();
+      const same = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (i % 2 === 0 ? v.store : v.peer).advanceVersion(e, 7, { retentionMs: LONG }),
+        ),
+      );
+      expect(same.filter((r) => r.advanced)).toHaveLength(1);
+      for (const r of same) expect(r.latest).toBe(7);
+      const f = v.key();
+      const versions = Array.from({ length: 50 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+      const mixed = await Promise.all(
+        versions.map((n, i) => (i % 2 === 0 ? v.store : v.peer).advanceVersion(f, n, { retentionMs: LONG })),
+      );
+      for (const [i, r] of mixed.entries()) expect(r.latest).toBeGreaterThanOrEqual(versions[i]!);
+      expect(await v.store.latestVersion(f)).toBe(50);
+    });
+
+    it("versions: any string is an entity, kept apart from other entities and from delivery keys", async () => {
+      const v = await versioned();
+      if (!v) return;
+      const base = v.key();
+      const odd = [
+        "{x}",
+        "a%b",
+        "a\uD800",
+        "a\uDFFF",
+        "nul\u0000",
+        "é😀",
+        "x".repeat(500),
+        `${"y".repeat(300)}z`,
+      ];
+      const entities = odd.map((o) => `${base}:${o}`);
+      for (const [i, e] of entities.entries()) {
+        expect((await v.store.advanceVersion(e, i + 1, { retentionMs: LONG })).advanced).toBe(true);
+      }
+      for (const [i, e] of entities.entries()) expect(await v.peer.latestVersion(e)).toBe(i + 1);
+      // The same string as a delivery key: claims and versions never see each other.
+      const shared = entities[0]!;
+      expect((await v.store.claim(shared, { leaseMs: LONG })).status).toBe("claimed");
+      expect(await v.store.latestVersion(shared)).toBe(1);
+      const fresh = v.key();
+      expect((await v.store.advanceVersion(fresh, 1, { retentionMs: LONG })).advanced).toBe(true);
+      expect((await v.store.claim(fresh, { leaseMs: LONG })).status).toBe("claimed");
+    });
+
+    it("versions are forgotten once their retention has passed", async () => {
+      const v = await versioned();
+      if (!v) return;
+      const e = v.key();
+      expect((await v.store.advanceVersion(e, 5, { retentionMs: v.leaseMs })).advanced).toBe(true);
+      await v.pastLease();
+      expect(await v.peer.latestVersion(e)).toBeUndefined();
+      expect(await v.peer.advanceVersion(e, 1, { retentionMs: LONG })).toEqual({ advanced: true, latest: 1 });
+    });
+
+    it("versions: a call whose deadline has passed starts nothing", async () => {
+      const v = await versioned();
+      if (!v) return;
+      if (!v.store.honoursDeadline) return;
+      const e = v.key();
+      const deadline = Date.now() - 1;
+      await expect(v.store.advanceVersion(e, 1, { retentionMs: LONG, deadline })).rejects.toThrow();
+      await expect(v.store.latestVersion(e, { deadline })).rejects.toThrow();
+      expect(await v.store.latestVersion(e)).toBeUndefined();
     });
 
     it("issues a distinct token for every claim, across store handles", async () => {
