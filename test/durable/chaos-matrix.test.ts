@@ -43,20 +43,8 @@ type Backend = "memory" | "redis" | "postgres";
  * (Read by `row()`: a listed row runs as `it.fails`, so it fails the suite the day it starts passing.)
  */
 const KNOWN: Record<string, { backends: Backend[]; item: string }> = {
-  "stall limit": { backends: ["redis", "postgres"], item: "item 2: stalls parked silently by BullMQ" },
-  "undecodable job data": {
-    backends: ["redis", "postgres"],
-    item: "item 3: undecodable job parked silently",
-  },
-  "newer stored version": { backends: ["redis", "postgres"], item: "item 3: a newer job is dead-lettered" },
-  "another namespace": {
-    backends: ["memory", "redis", "postgres"],
-    item: "suspected: the worker checks the provider's name only, not the namespace",
-  },
-  "no credential or signature stored": {
-    backends: ["memory", "redis", "postgres"],
-    item: "item 6: deny-list misses x-auth, cf-access-jwt-assertion…; the signature is stored",
-  },
+  // Every row passes since the issue #18 fixes were merged; list a row here (with its item) only while a
+  // known failure waits for its fix.
 };
 
 /**
@@ -452,7 +440,8 @@ describe.each(BACKENDS)("chaos matrix on %s", (backend) => {
       await sleep(500);
       expect(r.runs).toEqual([`b ${idOf(body)}`]); // a ran once, in the process that died
       expect(await deadLetterKeys(b.queue)).toEqual([]);
-      expect(r.told.errors).toEqual([]);
+      // The cut run is told once (issue #18 item 2): a failed attempt, never a silent one.
+      expect(r.told.errors.map((e) => e.code)).toEqual(["worker_interrupted"]);
     },
     90_000,
   );
@@ -640,7 +629,7 @@ describe.each(BACKENDS)("chaos matrix on %s", (backend) => {
       await sleep(3_000);
       expect(await deadLetterKeys(b.queue)).toEqual([]);
       expect(r.runs).toEqual([]);
-      expect(await b.raw(key), "the job is still stored for a newer worker").toContain('"v":2');
+      expect(await b.raw(key), "the job is still stored for a newer worker").toMatch(/"v": ?2[,}]/);
     },
     60_000,
   );

@@ -102,9 +102,6 @@ describe("durable dispatch soak (reduced size): receivers, workers, SIGKILLs, an
       SOAK_DRIFT_EVERY: "50",
       SOAK_ROLLS: "3",
       SOAK_ROLL_EVERY_MS: "2000",
-      // The queue's own default (2) lets BullMQ park a job cut twice, silently, until issue #18 item 2 is
-      // fixed (stalls retried under the worker's policy): then drop this line.
-      SOAK_MAX_STALLED: "20",
     });
     const summary = raw as unknown as Summary;
     console.info(`[soak-durable rolling] ${JSON.stringify(summary)}`);
