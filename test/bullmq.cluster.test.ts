@@ -116,6 +116,15 @@ function clusterHarness() {
       if ((await connection.hset(hashKey, "data", JSON.stringify("not a job"))) !== 0)
         throw new Error(`no job hash at ${hashKey}`);
     },
+    async peek(key: string): Promise<unknown> {
+      const data = await connection.hget(`{bull:${name}}:${name}:${jobIdFromKey(key)}`, "data");
+      return data === null ? undefined : JSON.parse(data);
+    },
+    async overwrite(key: string, data: unknown) {
+      const hashKey = `{bull:${name}}:${name}:${jobIdFromKey(key)}`;
+      if ((await connection.hset(hashKey, "data", JSON.stringify(data))) !== 0)
+        throw new Error(`no job hash at ${hashKey}`);
+    },
     async close() {
       await Promise.all([queue.close(), peer.close()]);
       const admin = new Queue(name, {
