@@ -39,8 +39,8 @@ export interface HandlerOptions {
    * The name a durable job records this handler's success under; keep it for good (a renamed id runs the
    * handler again for jobs still retrying). Registered for several types at once: `<id>:<type>`. Without it:
    * `<type>@<function name>` when the function has a unique name of 3+ characters (not bound, not anonymous,
-   * not minified); otherwise the handler joins its type's unit, `<type>@unnamed:<hash>`, whose members only
-   * count as done together and run again together. `work()` warns about every unit member.
+   * not minified); otherwise the handler joins its type's unit, `<type>@unnamed`, whose success is never
+   * recorded: it runs again whenever its job runs again (never skipped). `work()` warns about every member.
    *
    * @example
    * receiver.on("passport.published", sendReceipt.bind(mailer), { id: "send-receipt" });

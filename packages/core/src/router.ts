@@ -26,8 +26,9 @@ const MAX_CACHED_TYPES = 1024;
  * handler in the next deploy. The ids, per type (docs/durable.md, "Handler ids"):
  * - `{ id }` given: that id (registered for several types at once: `<id>:<type>`);
  * - else a stable function name, unique among the type's handlers: `<type>@<name>`;
- * - else (bound, anonymous, minified, repeated names): one unit per type, `<type>@unnamed:<8 hex>` — the hash
- *   of its members' sources, so a unit that gained, lost or changed a member is a new unit and runs again.
+ * - else (bound, anonymous, minified, repeated names): one unit per type, `<type>@unnamed`. Nothing tells such
+ *   handlers apart across deploys (every bound function prints `[native code]`; a factory's closures share
+ *   their source), so a unit's success is never recorded: it runs again whenever its job runs again.
  * Ids written by earlier releases (`<type>#…`) match none of these: such a handler runs again, never skipped.
  */
 export class Router {
@@ -107,8 +108,7 @@ export class Router {
       return name !== undefined && counts.get(name) === 1 && !explicit.has(derived) ? derived : undefined;
     };
     const ids = entries.map(ownId);
-    const sources = entries.filter((_, i) => ids[i] === undefined).map(({ handler }) => String(handler));
-    const unitId = `${type}@unnamed:${fnv1a(sources.sort().join("\u0000"))}`;
+    const unitId = `${type}@unnamed`;
     return entries.map(({ handler }, i) => {
       const id = ids[i];
       if (id !== undefined) return { id, handler };
@@ -135,14 +135,4 @@ function memberName(
   return count > 1
     ? `"${name}" (${count} handlers of ${type} have this name)`
     : `"${name}" (its id ${type}@${name} is taken by an explicit id)`;
-}
-
-/** FNV-1a, 32 bits, as 8 hex digits: a short, stable name for a unit's sources. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, "0");
 }

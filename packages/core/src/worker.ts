@@ -230,11 +230,15 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         "the job records handlers this worker does not have (renamed or removed since): they are not run",
       );
     }
-    const pending = routes.filter((route) => !done.includes(route.id));
+    // A unit (handlers without a stable id) is never recorded as done: across a deploy nothing says its
+    // members are the ones that ran, so it runs again whenever the job does (at least once, never skipped).
+    const pending = routes.filter((route) => route.member !== undefined || !done.includes(route.id));
     if (pending.length === 0) return { status: "completed", done };
+    const units = new Set(pending.filter((route) => route.member !== undefined).map((route) => route.id));
     const ordered = await beginOrderedJob(rt, event, done, perEntity);
     if (ordered.outcome) return ordered.outcome;
     const failures = await runRoutes(pending, event, rt.ticker, handlerTimeoutMs, (id) => {
+      if (units.has(id)) return;
       done.push(id);
       // Recorded as each handler succeeds, so a crash before the job ends does not repeat its side effect.
       context
