@@ -92,6 +92,30 @@ describe("ordering with a queue: on by default for a preset that declares entity
     expect(most).toBe(1);
   });
 
+  it("perEntity: an event whose version cannot be compared (no offset) still runs alone among its entity's jobs", async () => {
+    // Attack pass: such an event skipped the lease as well as the stale check, and ran beside its entity's others.
+    const queue = new MemoryQueue();
+    const receiver = createReceiver({ provider: eulabel(), queue, logger: false });
+    let running = 0;
+    let most = 0;
+    let finished = 0;
+    receiver.on("*", async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await sleep(400);
+      running -= 1;
+      finished += 1;
+    });
+    workers.push(receiver.work({ concurrency: 8 }));
+    const versions = ["2026-03-25T10:00:30Z", "2026-03-25T10:00:40", "2026-03-25T10:00:50Z"];
+    for (const timestamp of versions)
+      expect(
+        (await receiver.handle(await request(passportEvent("passport.updated", { timestamp })))).status,
+      ).toBe(202);
+    await until(() => finished === 3, "the three jobs");
+    expect(most).toBe(1);
+  });
+
   it("perEntity: false runs jobs of one entity concurrently (only the stale guard applies)", async () => {
     const queue = new MemoryQueue();
     const receiver = createReceiver({ provider: eulabel(), queue, logger: false });

@@ -2,7 +2,7 @@ import type { WebhookEvent } from "../events.js";
 import { chain, type MaybePromise, settle } from "../maybe.js";
 import type { Runtime } from "../runtime.js";
 import { storeStep } from "../store-step.js";
-import type { OrderingTarget } from "./resolve.js";
+import type { OrderingTarget, Unordered } from "./resolve.js";
 
 /**
  * The stale-event guard, shared by inline dispatch and the worker. One event: `orderingOf` names its entity
@@ -10,10 +10,19 @@ import type { OrderingTarget } from "./resolve.js";
  * one is older; `recordApplied` (after they succeeded) advances it, never backwards. Equal versions run.
  */
 export function orderingOf(rt: Runtime, event: WebhookEvent): OrderingTarget | undefined {
-  const ordering = rt.settings.ordering;
-  if (!ordering) return undefined;
-  const target = ordering.target(event);
-  if (target === undefined || "entity" in target) return target;
+  const found = rt.settings.ordering?.target(event);
+  return found === undefined ? undefined : versioned(rt, event, found);
+}
+
+/** The guardable target of an event whose entity is known; a version that cannot be compared is logged. */
+export function versioned(
+  rt: Runtime,
+  event: WebhookEvent,
+  found: OrderingTarget | NonNullable<Unordered>,
+): OrderingTarget | undefined {
+  if ("version" in found) return found;
+  // A missing version is the payload's business (its schema); one that cannot be compared is said once here.
+  if (found.unversioned === undefined) return undefined;
   // Never lose the event: it runs unguarded, and nothing is recorded for it.
   rt.settings.logger.warn(
     { provider: rt.settings.provider.name, type: event.type, id: event.id },

@@ -3,7 +3,7 @@ import { settle } from "../maybe.js";
 import type { JobOutcome } from "../queue/types.js";
 import type { Runtime } from "../runtime.js";
 import { storeStep } from "../store-step.js";
-import { latestIfStale, orderingOf, recordApplied, reportStale } from "./guard.js";
+import { latestIfStale, recordApplied, reportStale, versioned } from "./guard.js";
 
 /** What the worker does with one job under `ordering`: run it now (then `finish`), or the outcome instead. */
 export interface OrderedJob {
@@ -30,8 +30,11 @@ export async function beginOrderedJob(
   done: readonly string[],
   perEntity: boolean,
 ): Promise<OrderedJob> {
-  const target = orderingOf(rt, event);
-  if (!target) return NOTHING;
+  // The entity decides the lease, the version only the stale check: an event whose version cannot be
+  // compared still runs alone among its entity's jobs (an attack pass ran two such jobs at once).
+  const found = rt.settings.ordering?.target(event);
+  if (found === undefined) return NOTHING;
+  const target = versioned(rt, event, found);
   const { logger, leaseMs } = rt.settings;
   const wait = (delayMs: number): OrderedJob => ({
     outcome: { status: "wait", delayMs, done },
@@ -40,16 +43,17 @@ export async function beginOrderedJob(
   let lease: EntityLease | undefined;
   if (perEntity) {
     try {
-      lease = await takeEntity(rt, `ordering-lock:${target.entity}`, leaseMs);
+      lease = await takeEntity(rt, `ordering-lock:${found.entity}`, leaseMs);
     } catch (err) {
       logger.warn(
-        { id: event.id, entity: target.entity, err },
+        { id: event.id, entity: found.entity, err },
         "could not take the entity's lease; the job waits",
       );
       return wait(waitDelay(1_000));
     }
     if (!lease) return wait(waitDelay());
   }
+  if (target === undefined) return { finish: async () => await lease?.release() };
   let latest: number | undefined;
   try {
     latest = await latestIfStale(rt, target);

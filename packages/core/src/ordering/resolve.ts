@@ -12,8 +12,11 @@ export interface OrderingTarget {
   version: number;
 }
 
-/** Why an event is not ordered: no entity (runs, nothing to guard), or a version that cannot be compared. */
-export type Unordered = undefined | { unversioned: unknown };
+/**
+ * Why an event is not guarded: no entity (runs, nothing to guard), or a version that is missing or cannot be
+ * compared — its entity is still known, so `perEntity` still runs it alone.
+ */
+export type Unordered = undefined | { entity: string; unversioned: unknown };
 
 /** The receiver's ordering, resolved once at start. */
 export interface Ordering {
@@ -100,9 +103,9 @@ export function resolveOrdering(input: OrderingInput): Ordering | undefined {
 function targetOf(key: string, id: unknown, raw: unknown): OrderingTarget | Unordered {
   if ((typeof id !== "string" && typeof id !== "number") || String(id) === "") return undefined;
   if (String(id).length > MAX_ENTITY_LENGTH) return undefined;
-  if (raw === undefined) return undefined;
+  if (raw === undefined) return { entity: key, unversioned: undefined };
   const version = comparable(raw);
-  return version === undefined ? { unversioned: raw } : { entity: key, version };
+  return version === undefined ? { entity: key, unversioned: raw } : { entity: key, version };
 }
 
 /** Reads a preset's declaration: the first entry whose types cover the event's. */
