@@ -1,3 +1,4 @@
+import { errorText } from "./error-text.js";
 import type { Logger } from "./types.js";
 
 const noop = () => {};
@@ -6,6 +7,14 @@ const noop = () => {};
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
 
 function describe(value: unknown): string {
+  try {
+    return describeUnsafe(value);
+  } catch {
+    return errorText(value);
+  }
+}
+
+function describeUnsafe(value: unknown): string {
   if (value instanceof Error) {
     const cause = value.cause === undefined ? "" : `\n  caused by: ${describe(value.cause)}`;
     const inner =

@@ -1,5 +1,6 @@
 import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
+import { errorText } from "./error-text.js";
 import { deadLetter, invalidConfig, isWebhookError, type WebhookError, workerInterrupted } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
 import { beginOrderedJob } from "./ordering/per-entity.js";
@@ -213,7 +214,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       };
     } catch (error) {
       const reason = isWebhookError(error) ? error.message : String(error);
-      return dead(job, deadLetter(`The queued delivery could not be decoded (${reason}).`, error), done);
+      return dead(job, deadLetter(`The queued delivery ${delivery.key} could not be decoded (${reason}).`, error), done);
     }
     const routes = rt.router.routes(delivery.type);
     if (routes.length === 0) {
@@ -276,9 +277,27 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       try {
         return await process(job, context);
       } catch (error) {
-        // Only a bug lands here; the job is retried, never dropped.
-        logger.error({ err: error, id: job.delivery.key }, "worker failed to process a job");
-        return { status: "retry", delayMs, error: String(error), done: job.done };
+        // A bug in the worker or in a hook it calls (ordering's entity or version, a validator): a failed
+        // attempt like any other — backoff, then a reported dead letter; never a silent loop.
+        const text = errorText(error);
+        try {
+          logger.error(
+            { err: error, id: job.delivery.key, attempt: job.attempt },
+            `worker failed to process a job: ${text}`,
+          );
+        } catch {
+          // A logger that cannot print this value must not decide the job's outcome.
+        }
+        if (job.attempt >= attempts) {
+          const why = `Gave up after ${job.attempt} attempt(s): the worker failed before its handlers finished (${text}). Fix it, then replay the dead letter.`;
+          return dead(job, deadLetter(why, error), job.done);
+        }
+        return {
+          status: "retry",
+          delayMs: backoffDelay(job.attempt, delayMs, maxDelayMs),
+          error: text,
+          done: job.done,
+        };
       }
     },
     { ...consumeOptions, report },

@@ -1,3 +1,4 @@
+import { errorText } from "../error-text.js";
 import { handlerTimeout } from "../errors.js";
 import type { WebhookEvent } from "../events.js";
 import { isThenable, type MaybePromise } from "../maybe.js";
@@ -92,10 +93,7 @@ const label = ({ id, member }: { id: string; member?: string | undefined }) =>
 
 /** One line naming the failed handlers, for logs and dead letters; never the payload. */
 export function summarize(failures: readonly HandlerFailure[], total: number, type: string): string {
-  const parts = failures.map(
-    (failure) =>
-      `${label(failure)}: ${failure.error instanceof Error ? failure.error.message : String(failure.error)}`,
-  );
+  const parts = failures.map((failure) => `${label(failure)}: ${errorText(failure.error)}`);
   const text = `${failures.length} of ${total} handler(s) for ${type} failed — ${parts.join("; ")}`;
   return text.length > 1000 ? `${text.slice(0, 997)}...` : text;
 }
