@@ -385,7 +385,16 @@ describe.each(["MemoryQueue", "BullMQ on Redis", "BullMQ on PostgreSQL"] as cons
         });
         workers.push(receiver.work({ concurrency: 1 }));
         const push = async (price: number) => {
-          const body = JSON.stringify({ event: "item.update", id: "item_42", gtin: "05601234567890", price });
+          // A PIM that stamps its pushes: the repeat of 10 is byte-identical to the first, timestamp and all
+          // (the attack pass saw a guessed ordering declaration skip it as "stale").
+          const timestamp = price === 10 ? "2026-03-25T10:00:00Z" : "2026-03-25T10:05:00Z";
+          const body = JSON.stringify({
+            event: "item.update",
+            id: "item_42",
+            gtin: "05601234567890",
+            price,
+            timestamp,
+          });
           const signed = await signDelivery(providers.eulabelInbound({ secret: PRESET_SECRET }), body);
           return receiver.handle({ method: "POST", headers: signed.headers, rawBody: signed.body });
         };

@@ -78,10 +78,8 @@ export function eulabelInbound(options: EulabelInboundOptions): Provider<typeof 
     // bodies (price 10 → 12 → 10), so keys live no longer than it implies; set retentionMs to your PIM's.
     retrySchedule: EULABEL_RETRY_SCHEDULE,
     leaseMs: 30 * SECOND,
-    // No payload is documented: the schema's hints, the item's `id` and `timestamp`. An item without both
-    // (or with a timestamp lacking an offset) is simply not ordered.
-    entityVersions: [
-      { kind: "item", types: ["item.create", "item.update"], entity: "id", version: "timestamp" },
-    ],
+    // No entityVersions: no payload is documented, and a PIM's genuine A-B-A repeat (price 10 → 12 → 10,
+    // byte-identical) must run; a guess at `id` + `timestamp` made that repeat "stale" (attack pass). Pass
+    // `ordering: { entity, version }` when your PIM's payload says which item and which version.
   });
 }
