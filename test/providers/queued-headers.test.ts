@@ -46,6 +46,12 @@ const CREDENTIAL_HEADERS = [
   "x-vercel-protection-bypass",
   "x-session-id",
   "x-hub-signature", // GitHub's legacy SHA-1 signature: a signature, not read by the preset
+  // An attack pass found these accepted by name:
+  "x-api_key",
+  "x-access-key",
+  "x-private-key",
+  "dpop",
+  "x-pass",
 ];
 const credentials = Object.fromEntries(CREDENTIAL_HEADERS.map((name) => [name, `${MARK}-${name}`]));
 
@@ -208,6 +214,16 @@ describe("what a queued job holds: the headers the provider reads, content-type,
       });
     expect(make).toThrow(expect.objectContaining({ code: "invalid_config" }));
     expect(make).toThrow(header);
+  });
+
+  it("keeps innocent names that merely resemble a credential word (x-passport-id, x-keyboard-layout, x-tenant)", () => {
+    const receiver = () =>
+      createReceiver({
+        provider: providers.generic({ secret: SECRET }),
+        queue: new MemoryQueue(),
+        queuedHeaders: ["x-passport-id", "x-keyboard-layout", "x-tenant", "x-signal-source"],
+      });
+    expect(receiver).not.toThrow();
   });
 
   it("refuses queuedHeaders without a queue, and names that are not header names", () => {

@@ -6,7 +6,7 @@ import type { Provider } from "../providers/define.js";
  * everything else out; this stops a provider or an option from letting one in by name.
  */
 const CREDENTIAL =
-  /^(cookie|set-cookie|authentication)$|auth|token|secret|passw|api-?key|session|signature|jwt|credential|principal|oidc|cert|bypass|csrf|xsrf/;
+  /^(cookie|set-cookie|authentication|dpop)$|auth|token|secret|passw|passphrase|passcode|(^|[-_])pass($|[-_])|session|signature|jwt|credential|principal|oidc|cert|bypass|csrf|xsrf|bearer|(^|[-_])(api|access|private|secret|signing|client)[-_]?key|(^|[-_])key($|[-_])|(^|[-_])sig($|[-_])/;
 /** RFC 9110 token, lower-case: what a header name can be once Node has read it. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
