@@ -19,7 +19,7 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.close()));
 });
 
-async function deliver(receiver: ReturnType<typeof createReceiver>) {
+async function deliver(receiver: { handle: ReturnType<typeof createReceiver>["handle"] }) {
   const { body, headers } = await signedDelivery(passportEvent("passport.published"));
   expect((await receiver.handle({ method: "POST", headers, rawBody: body })).status).toBe(202);
 }

@@ -161,6 +161,18 @@ describe("ordering: configuration", () => {
     createReceiver({ provider: eulabel(), store: plainStore() });
   });
 
+  it("ordering.retentionMs shorter than the receiver's retention → invalid_config (an old retry would apply)", () => {
+    const custom = (retentionMs: number) => ({
+      entity: (event: { payload: unknown }) => (event.payload as { id: string }).id,
+      version: (event: { payload: unknown }) => (event.payload as { timestamp: string }).timestamp,
+      retentionMs,
+    });
+    expect(() => createReceiver({ provider: eulabel(), ordering: custom(1), logger: false })).toThrow(
+      /ordering\.retentionMs \(1 ms\) is shorter than the receiver's retentionMs/,
+    );
+    createReceiver({ provider: eulabel(), ordering: custom(30 * 24 * 3_600_000), logger: false });
+  });
+
   it("perEntity needs ordering; onStale needs ordering", () => {
     const receiver = createReceiver({
       provider: eulabel(),

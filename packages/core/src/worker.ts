@@ -214,7 +214,11 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       };
     } catch (error) {
       const reason = isWebhookError(error) ? error.message : String(error);
-      return dead(job, deadLetter(`The queued delivery ${delivery.key} could not be decoded (${reason}).`, error), done);
+      return dead(
+        job,
+        deadLetter(`The queued delivery ${delivery.key} could not be decoded (${reason}).`, error),
+        done,
+      );
     }
     const routes = rt.router.routes(delivery.type);
     if (routes.length === 0) {

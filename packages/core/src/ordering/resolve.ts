@@ -80,6 +80,12 @@ export function resolveOrdering(input: OrderingInput): Ordering | undefined {
     ) {
       throw invalidConfig(`ordering.retentionMs must be > 0 and at most ${MAX_RETENTION_MS} ms (366 days).`);
     }
+    if (retention !== undefined && retention < input.retentionMs) {
+      // Forgotten before the sender stops retrying, an entity's version lets an old retry apply again.
+      throw invalidConfig(
+        `ordering.retentionMs (${retention} ms) is shorter than the receiver's retentionMs (${input.retentionMs} ms): a sender's late retry of an older event would find the newer version forgotten and apply. Raise it to at least ${input.retentionMs}, or leave it out (default: the retention, at least 30 days).`,
+      );
+    }
     target = (event) => {
       const id = entity(event as never);
       if (id === undefined) return undefined;
