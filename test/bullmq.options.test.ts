@@ -1,7 +1,7 @@
 import { BullMQQueue, type BullMQQueueOptions } from "@webhook-kit/bullmq";
 import { sampleDelivery as delivery } from "@webhook-kit/testing/conformance";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueQueueName } from "./support/bullmq.js";
+import { redisHarness } from "./support/bullmq.js";
 import { type SharedRedis, sharedRedis } from "./support/redis.js";
 
 // `new BullMQQueue({...})` refuses, at construction, every option it could not honour: a bad value used to
@@ -132,9 +132,7 @@ describe("BullMQQueue at its smallest accepted lock, on real Redis", () => {
 
   it("runs a job with lockDurationMs 1000 and stalledIntervalMs 100", async () => {
     const errors: Error[] = [];
-    const queue = new BullMQQueue({
-      connection: redis.url,
-      name: uniqueQueueName("min-lock"),
+    const h = redisHarness(redis.url, {
       lockDurationMs: 1_000,
       stalledIntervalMs: 100,
       onError: (error) => errors.push(error),
@@ -145,7 +143,7 @@ describe("BullMQQueue at its smallest accepted lock, on real Redis", () => {
       const done = new Promise<void>((resolve) => {
         finished = resolve;
       });
-      const consumer = queue.consume(
+      const consumer = h.queue.consume(
         async (job) => {
           ran += 1;
           finished();
@@ -153,13 +151,17 @@ describe("BullMQQueue at its smallest accepted lock, on real Redis", () => {
         },
         { concurrency: 1 },
       );
-      expect(await queue.enqueue(delivery())).toBe("queued");
+      expect(await h.queue.enqueue(delivery())).toBe("queued");
       await done;
       await consumer.close();
-      expect(ran).toBe(1);
-      expect(errors).toEqual([]);
+      // A positive control: the smallest lock accepted runs a job (no strict count: a stall on a loaded
+      // machine may legitimately lose a 1 s lock and run it again).
+      expect(ran).toBeGreaterThanOrEqual(1);
+      expect(errors.map((error) => error.message)).not.toContainEqual(
+        expect.stringMatching(/invalid expire time/),
+      );
     } finally {
-      await queue.close();
+      await h.close();
     }
   }, 60_000);
 });
