@@ -140,9 +140,50 @@ describe("webhook-kit queue: usage", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ error: "usage" });
   });
 
-  it("an unreachable Redis exits 1 with the reason", async () => {
-    const res = await run(["queue", "status", "--redis", "redis://127.0.0.1:1", "--queue", "q"]);
-    expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/error:/);
-  }, 30_000);
+  it.each([
+    ["redis", "--redis", "redis://127.0.0.1:1"],
+    ["postgres", "--postgres", "postgres://postgres@127.0.0.1:1/test"],
+  ])(
+    "an unreachable %s exits 1, saying so as dead-letters does, within a bounded time",
+    async (backend, flag, url) => {
+      const res = await run(["queue", "status", flag, url, "--queue", "q"]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(
+        new RegExp(`error: status: no answer from ${backend} within 5000 ms; check that it is reachable`),
+      );
+      expect(res.stderr).not.toMatch(/Connection is closed/);
+      const json = await run(["queue", "status", flag, url, "--queue", "q", "--json"]);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ error: "queue_error" });
+    },
+    60_000,
+  );
+
+  it.each([
+    [
+      "queue",
+      "--redis",
+      "notaurl",
+      "--redis must be a redis:// or rediss:// URL, e.g. --redis redis://127.0.0.1:6379",
+    ],
+    ["queue", "--redis", "http://u:hunter2@127.0.0.1:6379", "--redis must be a redis:// or rediss:// URL"],
+    [
+      "queue",
+      "--postgres",
+      "notaurl",
+      "--postgres must be a postgres:// or postgresql:// connection string, e.g. --postgres postgres://user@127.0.0.1:5432/app",
+    ],
+    ["dead-letters", "--redis", "notaurl", "--redis must be a redis:// or rediss:// URL"],
+    ["dead-letters", "--postgres", "notaurl", "--postgres must be a postgres:// or postgresql://"],
+  ])(
+    "%s %s %s is a usage error (exit 2) giving the expected form",
+    async (command, flag, value, message) => {
+      const action = command === "queue" ? "status" : "list";
+      const res = await run([command, action, flag, value, "--queue", "q"]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(message);
+      expect(res.stderr).not.toContain("hunter2");
+    },
+    30_000,
+  );
 });

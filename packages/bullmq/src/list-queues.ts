@@ -39,9 +39,14 @@ async function redisQueues(location: { connection: RedisTarget; prefix?: string 
       ? new Redis(connection, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5_000 })
       : new Redis({ ...connection, lazyConnect: true, maxRetriesPerRequest: 0 })
     : (connection as Redis | Cluster);
-  client.on("error", () => {});
+  // ioredis rejects a failed connect with "Connection is closed."; the reason (ECONNREFUSED, ENOTFOUND, auth)
+  // comes as an "error" event: report that instead.
+  let reason: Error | undefined;
+  client.on("error", (error: Error) => {
+    reason = error;
+  });
   try {
-    if (own) await (client as Redis).connect();
+    if (own) await (client as Redis).connect().catch((error: unknown) => Promise.reject(reason ?? error));
     const nodes = isCluster(client) ? client.nodes("master") : [client as Redis];
     const names: string[] = [];
     for (const node of nodes) {

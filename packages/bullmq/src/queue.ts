@@ -24,6 +24,7 @@ import {
 } from "./backends.js";
 import { BullMQQueueError, type BullMQQueueOperation } from "./errors.js";
 import { jobIdFromKey, keyFromJobId } from "./job-id.js";
+import { checkQueueOptions } from "./options.js";
 import { runJob, UNDECODABLE } from "./run-job.js";
 import { displayable } from "./storable.js";
 import {
@@ -44,22 +45,23 @@ export interface BullMQQueueCommonOptions {
   /**
    * How long a completed job (and so its key) is kept when the delivery does not say (a receiver passes its
    * provider's retention with each job, and that wins): an enqueue of the same key within it is a
-   * duplicate, after it a new job. Default 24 h (`DEFAULT_RETENTION_MS`). Dead letters are never removed
-   * automatically.
+   * duplicate, after it a new job. Default 24 h (`DEFAULT_RETENTION_MS`); 1 ms to 366 days. Dead letters are
+   * never removed automatically.
    */
   completedRetentionMs?: number;
   /**
    * Upper bound on one call (readiness included); then it rejects with `BullMQQueueError`. An `enqueue` from
-   * a receiver carries the receiver's deadline (`queueTimeoutMs`) and uses that instead. Default 2000.
+   * a receiver carries the receiver's deadline (`queueTimeoutMs`) and uses that instead. Default 2000; 1 to 2^31-1 ms.
    */
   timeoutMs?: number;
   /**
    * A running job's lock, renewed every half of it while the job runs. A worker that dies (SIGKILL, OOM,
    * lost machine) stops renewing; its jobs are taken back within `lockDurationMs + stalledIntervalMs`.
-   * Keep it well above your longest event-loop stall. Default 30000.
+   * Keep it well above your longest event-loop stall. Default 30000; 1000 to 2^31-1 ms (it is renewed every
+   * half of it, so a shorter lock is lost to ordinary stalls).
    */
   lockDurationMs?: number;
-  /** How often each worker looks for jobs whose lock expired. Default 30000. */
+  /** How often each worker looks for jobs whose lock expired. Default 30000; 100 to 2^31-1 ms. */
   stalledIntervalMs?: number;
   /**
    * @deprecated Ignored. A run cut by a dead worker (or a lost lock) now counts as one failed attempt under
@@ -153,6 +155,8 @@ export class BullMQQueue implements DeliveryQueue {
   #closed = false;
 
   constructor(options: BullMQQueueOptions) {
+    // Every option is checked before anything connects (bounds and forms: README, "Options").
+    const kind = checkQueueOptions(options);
     if (typeof options.name !== "string" || options.name === "")
       throw new TypeError(
         'BullMQQueue: pass `name`, one per webhook endpoint (e.g. "eulabel-webhooks"): receivers and workers of that endpoint share it, and two endpoints on one queue would hand each other\'s jobs to the wrong handlers.',
@@ -160,16 +164,18 @@ export class BullMQQueue implements DeliveryQueue {
     this.name = options.name;
     if (this.name.includes(":"))
       throw new TypeError(`BullMQQueue: name must not contain ':' (got "${this.name}").`);
-    if (!("postgres" in options) && isCluster(options.connection) && options.prefix !== undefined) {
-      if (!hasHashTag(options.prefix))
+    const redis = kind === "redis" ? (options as BullMQRedisQueueOptions) : undefined;
+    if (redis && isCluster(redis.connection) && redis.prefix !== undefined) {
+      if (!hasHashTag(redis.prefix))
         throw new TypeError(
-          `BullMQQueue: on a Redis Cluster the prefix must carry a hash tag so the queue's keys share a slot: use "{${options.prefix}}" (got "${options.prefix}"), or leave prefix out for "{bull:${this.name}}".`,
+          `BullMQQueue: on a Redis Cluster the prefix must carry a hash tag so the queue's keys share a slot: use "{${redis.prefix}}" (got "${redis.prefix}"), or leave prefix out for "{bull:${this.name}}".`,
         );
     }
-    this.#store =
-      "postgres" in options
-        ? postgresBackend(options.postgres, options.migrate ?? true)
-        : redisBackend(options.connection, options.prefix);
+    // Chosen by the option's value, not its presence: `{ connection, postgres: undefined }` is a Redis queue.
+    const postgres = redis ? undefined : (options as BullMQPostgresQueueOptions);
+    this.#store = postgres
+      ? postgresBackend(postgres.postgres, postgres.migrate ?? true)
+      : redisBackend((redis as BullMQRedisQueueOptions).connection, redis?.prefix);
     this.backend = this.#store.kind;
     this.#retentionMs = options.completedRetentionMs ?? DEFAULT_RETENTION_MS;
     this.#timeoutMs = options.timeoutMs ?? 2_000;

@@ -57,14 +57,33 @@ export function deadlineFromTimeout(timeoutMs: number): number {
 /** Node's longest timer (≈ 24.8 days): a longer one fires at once, so a bigger duration would mean "now". */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+/** What `positiveInteger` counts: a count must be whole; ms and bytes are rounded down (at least 1). */
+export type Unit = "ms" | "bytes" | "count";
+
+/**
+ * A positive option, or `fallback` when not given. `where` prefixes the message as `invalidConfig` does
+ * ("createReceiver", "work"), so each caller's refusal reads in its own words.
+ */
+export function positiveInteger(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  unit: Unit = "ms",
+  where = "createReceiver",
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw invalidConfig(
-      `${name} must be a positive number of ms/bytes/count, at most ${MAX_TIMER_MS} (as ms ≈ 24.8 days, Node's longest timer), got ${String(value)}.`,
-    );
+  const whole = unit !== "count" || Number.isInteger(value);
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS || !whole) {
+    const what =
+      unit === "count"
+        ? `a positive integer, at most ${MAX_TIMER_MS}`
+        : unit === "bytes"
+          ? `a positive number of bytes, at most ${MAX_TIMER_MS}`
+          : `a positive number of ms, at most ${MAX_TIMER_MS} (≈ 24.8 days, Node's longest timer)`;
+    const got = typeof value === "string" ? `a string (${JSON.stringify(value)})` : String(value);
+    throw invalidConfig(`${name} must be ${what}; got ${got}.`, where);
   }
-  return Math.floor(value);
+  return Math.max(1, Math.floor(value));
 }
 
 /** An option bounded above (retention, lease): the option when given, else the provider's (already checked). */
@@ -140,7 +159,7 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     now: options.now ?? Date.now,
     crypto: options.crypto ?? defaultCrypto(),
     ack: options.ack ?? "after-handlers",
-    maxBodyBytes: positiveInteger("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+    maxBodyBytes: positiveInteger("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, "bytes"),
     bodyTimeoutMs: positiveInteger("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULT_BODY_TIMEOUT_MS),
     ackDeadlineMs: positiveInteger(
       "ackDeadlineMs",

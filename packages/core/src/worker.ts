@@ -1,3 +1,4 @@
+import { closestName } from "./closest-name.js";
 import { runRoutes, summarize } from "./dispatch/run-handlers.js";
 import { utf8 } from "./encoding.js";
 import { errorText } from "./error-text.js";
@@ -85,18 +86,35 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
   if (!queue) throw invalidConfig("receiver.work() needs a `queue` in createReceiver({ provider, queue }).");
   // Handler ids (issue #18): name the handlers whose progress is only recorded as their type's unit.
   warnUnstableHandlers(rt);
-  const concurrency = positiveInteger("work: concurrency", options.concurrency, 8);
-  const delayMs = positiveInteger("work: backoff.delayMs", options.backoff?.delayMs, 1_000);
-  const maxDelayMs = positiveInteger("work: backoff.maxDelayMs", options.backoff?.maxDelayMs, 60 * 60_000);
+  checkWorkKeys(options);
+  const concurrency = positiveInteger("concurrency", options.concurrency, 8, "count", "work");
+  const delayMs = positiveInteger("backoff.delayMs", options.backoff?.delayMs, 1_000, "ms", "work");
+  const maxDelayMs = positiveInteger(
+    "backoff.maxDelayMs",
+    options.backoff?.maxDelayMs,
+    60 * 60_000,
+    "ms",
+    "work",
+  );
+  // A cap below the first delay would silently replace the delay asked for.
+  if (maxDelayMs < delayMs)
+    throw invalidConfig(
+      `backoff.maxDelayMs (${maxDelayMs}) is below backoff.delayMs (${delayMs}): raise maxDelayMs, or lower delayMs.`,
+      "work",
+    );
   const attempts = positiveInteger(
-    "work: attempts",
+    "attempts",
     options.attempts,
     attemptsToSpan(rt.settings.retentionMs, delayMs, maxDelayMs),
+    "count",
+    "work",
   );
   const handlerTimeoutMs = positiveInteger(
-    "work: handlerTimeoutMs",
+    "handlerTimeoutMs",
     options.handlerTimeoutMs,
     rt.settings.handlerTimeoutMs,
+    "ms",
+    "work",
   );
   const consumeOptions: ConsumeOptions = { concurrency };
   if (options.rateLimit !== undefined) consumeOptions.rateLimit = rateLimitOf(queue, options.rateLimit);
@@ -309,6 +327,30 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
   return flowControlled(consumer);
 }
 
+const WORK_KEYS = ["concurrency", "attempts", "backoff", "handlerTimeoutMs", "rateLimit", "perEntity"];
+const BACKOFF_KEYS = ["delayMs", "maxDelayMs"];
+
+/** A misspelled option would silently fall back to its default: refuse it, naming the one meant. */
+function checkWorkKeys(options: WorkOptions): void {
+  if (typeof options !== "object" || options === null)
+    throw invalidConfig("pass an options object, e.g. receiver.work({ concurrency: 8 }).", "work");
+  const unknown = (key: string, valid: readonly string[], path = "") => {
+    const guess = closestName(key, valid);
+    return invalidConfig(
+      `unknown option "${path}${key}"; ${guess ? `did you mean "${path}${guess}"?` : `the options are ${valid.map((name) => path + name).join(", ")}.`}`,
+      "work",
+    );
+  };
+  for (const key of Object.keys(options)) if (!WORK_KEYS.includes(key)) throw unknown(key, WORK_KEYS);
+  const backoff = options.backoff;
+  if (backoff !== undefined) {
+    if (typeof backoff !== "object" || backoff === null)
+      throw invalidConfig("backoff must be { delayMs, maxDelayMs }, e.g. { delayMs: 1000 }.", "work");
+    for (const key of Object.keys(backoff))
+      if (!BACKOFF_KEYS.includes(key)) throw unknown(key, BACKOFF_KEYS, "backoff.");
+  }
+}
+
 function rateLimitOf(queue: DeliveryQueue, limit: RateLimit): RateLimit {
   if (typeof limit !== "object" || limit === null)
     throw invalidConfig("rateLimit must be { max, durationMs }, e.g. { max: 50, durationMs: 1000 }.", "work");
@@ -320,7 +362,7 @@ function rateLimitOf(queue: DeliveryQueue, limit: RateLimit): RateLimit {
     );
   if (limit.durationMs === undefined)
     throw invalidConfig("rateLimit.durationMs is required: the window in ms, e.g. 1000.", "work");
-  const durationMs = positiveInteger("work: rateLimit.durationMs", limit.durationMs, 1);
+  const durationMs = positiveInteger("rateLimit.durationMs", limit.durationMs, 1, "ms", "work");
   if (queue.supportsRateLimit !== true)
     throw invalidConfig(
       `rateLimit needs a queue that enforces it (MemoryQueue, BullMQQueue); ${queue.constructor.name} does not declare supportsRateLimit: drop rateLimit or use one of those.`,

@@ -1,6 +1,7 @@
 import type { DeadLetter, DeliveryQueue } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
 import { printable as p } from "./printable.js";
+import { ANSWER_WITHIN_MS, checkQueueTarget } from "./queue-target.js";
 import type { Style } from "./style.js";
 import { UsageError } from "./usage-error.js";
 
@@ -123,10 +124,7 @@ export function formatAge(ms: number): string {
 
 /** A BullMQQueue on --redis or --postgres; @webhook-kit/bullmq is an optional peer, loaded only here. */
 async function openBullMQQueue(args: DeadLetterArgs): Promise<DeliveryQueue> {
-  if ((args.redis === undefined) === (args.postgres === undefined))
-    throw new UsageError("dead-letters needs exactly one of --redis <url> or --postgres <url>.");
-  if (args.queue === undefined)
-    throw new UsageError("dead-letters needs --queue <name>: the name your BullMQQueue was given.");
+  checkQueueTarget("dead-letters", args);
   let bullmq: typeof import("@webhook-kit/bullmq");
   try {
     bullmq = await import("@webhook-kit/bullmq");
@@ -139,8 +137,8 @@ async function openBullMQQueue(args: DeadLetterArgs): Promise<DeliveryQueue> {
     throw error;
   }
   const common = {
-    name: args.queue,
-    timeoutMs: 5_000,
+    name: args.queue as string,
+    timeoutMs: ANSWER_WITHIN_MS,
     // A CLI run is short: connection noise is reported by the failing call itself.
     onError: () => {},
   };

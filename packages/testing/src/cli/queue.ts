@@ -1,6 +1,7 @@
 import type { DeliveryQueue, QueueStatus } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
 import { printable as p } from "./printable.js";
+import { ANSWER_WITHIN_MS, answerWithin, checkQueueTarget } from "./queue-target.js";
 import type { Style } from "./style.js";
 import { UsageError } from "./usage-error.js";
 
@@ -47,7 +48,9 @@ export async function queueCommand(
     );
   const located = await locate(args);
   const name = args.queue as string;
-  const names = await located.names();
+  const names = await answerWithin(action, args.redis !== undefined ? "redis" : "postgres", () =>
+    located.names(),
+  );
   if (!names.includes(name)) {
     const where = args.redis !== undefined ? "this Redis" : "this PostgreSQL";
     const known = names.length === 0 ? "there is none" : `there are: ${names.join(", ")}`;
@@ -88,10 +91,7 @@ function printStatus(io: CliIo, s: Style, name: string, status: QueueStatus, act
 
 /** A BullMQQueue on --redis or --postgres; @webhook-kit/bullmq is an optional peer, loaded only here. */
 async function locateBullMQQueue(args: QueueArgs): Promise<OpenedQueue> {
-  if ((args.redis === undefined) === (args.postgres === undefined))
-    throw new UsageError("queue needs exactly one of --redis <url> or --postgres <url>.");
-  if (args.queue === undefined)
-    throw new UsageError("queue needs --queue <name>: the name your BullMQQueue was given.");
+  checkQueueTarget("queue", args);
   let bullmq: typeof import("@webhook-kit/bullmq");
   try {
     bullmq = await import("@webhook-kit/bullmq");
@@ -104,8 +104,8 @@ async function locateBullMQQueue(args: QueueArgs): Promise<OpenedQueue> {
     throw error;
   }
   const { BullMQQueue, listQueues } = bullmq;
-  const name = args.queue;
-  const common = { name, timeoutMs: 5_000, onError: () => {} };
+  const name = args.queue as string;
+  const common = { name, timeoutMs: ANSWER_WITHIN_MS, onError: () => {} };
   const prefix = args.prefix ? { prefix: args.prefix } : {};
   if (args.redis !== undefined) {
     const connection = args.redis;
