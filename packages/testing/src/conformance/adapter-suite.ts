@@ -112,7 +112,10 @@ function expectContinue(url: string, headers: Record<string, string>, body: Buff
  * socket takes bytes. Resolves with the status and how many bytes the server let in before it closed
  * (or `giveUpBytes`, for a server that reads on and on).
  */
-function blastAfterAnswer(url: string, giveUpBytes = 512 * 1024 * 1024): Promise<{ status: number; sent: number }> {
+function blastAfterAnswer(
+  url: string,
+  giveUpBytes = 512 * 1024 * 1024,
+): Promise<{ status: number; sent: number }> {
   const { hostname, port, pathname } = new URL(url);
   return new Promise((resolve) => {
     const socket = net.connect(Number(port), hostname);
