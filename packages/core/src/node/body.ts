@@ -92,9 +92,10 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
 }
 
 /**
- * Discards what still arrives (never buffering it) so the client can read the answer, then cuts the socket:
- * after a short grace, or as soon as `LINGER_BYTES` more have arrived, whichever comes first. Bounded by
- * bytes too: a client uploading at full speed must not have the server read for the whole grace.
+ * Discards what still arrives (never buffering it), then cuts the socket: after a short grace, or as soon as
+ * `LINGER_BYTES` more have arrived, whichever comes first — a client uploading at full speed must not have
+ * the server read for the whole grace. (Node itself closes the socket sooner once a `Connection: close`
+ * answer is written; this bounds the cases where no one closes it: another middleware's keep-alive answer.)
  */
 export function lingerThenDestroy(req: IncomingMessage): void {
   let discarded = 0;
