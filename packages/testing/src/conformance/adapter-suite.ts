@@ -300,6 +300,8 @@ export function describeAdapterRows(target: ConformanceTarget): void {
             405,
           ],
         ),
+        // Fastify answers a QUERY without a Content-Type 400 itself, after the route's onRequest hook.
+        ["405 for a QUERY without a Content-Type", "plain", "QUERY", {}, 405],
         ["403 outside the allow-list", "allow-denied", "POST", { "content-type": "application/json" }, 403],
         // Under the 1 MiB default, so the size does not answer first.
         [
