@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createReceiver, providers, utf8Bytes, verify } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
@@ -402,6 +402,42 @@ describe("webhook-kit listen + send", () => {
     await waitFor(() => (listener.output.text.includes("user.created") ? true : undefined));
     expect(listener.output.text).toContain("evt_\\u200eA\\u200fB\\u061cC\\u2028D\\u2029E");
     expect(listener.output.text).not.toMatch(/[\u200e\u200f\u061c\u2028\u2029]/);
+  });
+
+  it("listen --path with a query or a fragment is a usage error naming the fix (no path ever matches it)", async () => {
+    for (const path of ["/hooks/x#frag", "/hooks?x=1"]) {
+      const res = await run([
+        "listen",
+        "--provider",
+        "generic",
+        "--secret",
+        SECRET,
+        "--port",
+        "0",
+        "--path",
+        path,
+      ]);
+      expect(res.code, res.stdout + res.stderr).toBe(2);
+      expect(res.stderr).toContain("--path /hooks");
+    }
+  });
+
+  it("listen invites no body it refuses: Expect: 100-continue with a declared length over the limit gets 413 only", async () => {
+    const listener = await startListener(["--provider", "generic", "--secret", SECRET]);
+    const { hostname, port, pathname } = new URL(listener.url);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(port), hostname);
+      let text = "";
+      socket.on("connect", () =>
+        socket.write(
+          `POST ${pathname} HTTP/1.1\r\nhost: ${hostname}\r\nexpect: 100-continue\r\ncontent-length: 100000000\r\nconnection: close\r\n\r\n`,
+        ),
+      );
+      socket.on("data", (c: Buffer) => (text += c.toString("latin1")));
+      socket.on("close", () => resolve(text));
+      socket.on("error", () => {});
+    });
+    expect([...answer.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1])).toEqual(["413"]);
   });
 
   it("listen --path accepts a request target with a fragment, as every adapter does", async () => {

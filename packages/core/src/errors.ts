@@ -157,7 +157,7 @@ export function notFound(): WebhookError {
 export function ipNotAllowed(address: string | undefined): WebhookError {
   return new WebhookError(
     "ip_not_allowed",
-    `The client address ${address ?? "(unknown)"} is not in the allow-list. Behind a proxy, make the adapter see the real client address (Express/Koa "trust proxy", Fastify trustProxy), or pass it to receiver.fetch(request, { remoteAddress }) in fetch runtimes.`,
+    `The client address ${address ?? "(unknown)"} is not in the allow-list. Behind a proxy, make the adapter see the real client address (Express "trust proxy", Koa app.proxy = true with app.maxIpsCount = the number of proxies, Fastify trustProxy), or pass it to receiver.fetch(request, { remoteAddress }) in fetch runtimes.`,
   );
 }
 

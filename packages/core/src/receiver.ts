@@ -22,6 +22,11 @@ export interface ReceiverCore {
    */
   readonly logger?: Logger;
   /**
+   * Whether the allow-list admits this address (true without one). For what answers before core runs: a
+   * `checkContinue` listener invites no body the allow-list will refuse. Optional, like `logger`.
+   */
+  allowsAddress?(address: string | undefined): boolean;
+  /**
    * The whole decision for one request: header checks first, then `readBody` (only if they pass), then
    * verification, parsing, dedupe and dispatch. Adapters supply the reader. Never throws.
    */
@@ -92,6 +97,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     bodyTimeoutMs,
     ackDeadlineMs,
     logger,
+    allowsAddress: (address) => settings.isAllowed?.(address) ?? true,
     on(type: string | readonly string[], handler: Handler<never>, handlerOptions?: HandlerOptions) {
       rt.router.add(types(type), handler as Handler<WebhookEvent>, handlerOptions?.id);
       return receiver;

@@ -1,3 +1,4 @@
+import http from "node:http";
 import type { ReceiverCore } from "@webhook-kit/core";
 import { answeredElsewhere, handleNodeRequest } from "@webhook-kit/core/node";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
@@ -9,8 +10,20 @@ export interface WebhookPluginOptions {
   path: string;
 }
 
-/** Every method reaches core, so a GET gets the contract's 405 with `Allow: POST`, not Fastify's 404. */
-const METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+/**
+ * Every method Node parses reaches core, so a GET or a PROPFIND gets the contract's 405 with `Allow: POST`
+ * (its body unread), not Fastify's 404 after reading the whole body. Fastify 5 routes only the methods it
+ * knows (GET, HEAD, TRACE, POST, PUT, PATCH, DELETE, OPTIONS, QUERY): the others are added to the app with
+ * `addHttpMethod`, which makes them routable and changes nothing else (no route, so still 404 elsewhere).
+ * CONNECT never reaches a request handler in Node.
+ */
+function routeEveryMethod(app: FastifyInstance): HTTPMethods[] {
+  const known = new Set(app.supportedMethods);
+  for (const method of http.METHODS) {
+    if (method !== "CONNECT" && !known.has(method)) app.addHttpMethod(method, { hasBody: true });
+  }
+  return app.supportedMethods.filter((method) => method !== "CONNECT") as HTTPMethods[];
+}
 
 /**
  * The encapsulated child context. Core answers in the route's own `onRequest` hook: before Fastify looks at
@@ -35,12 +48,13 @@ async function webhookContext(
   const handler = (_request: FastifyRequest, reply: FastifyReply): void => {
     if (!reply.sent) reply.code(500).send();
   };
-  instance.route({ method: METHODS, url: path, onRequest, handler });
+  const methods = routeEveryMethod(instance);
+  instance.route({ method: methods, url: path, onRequest, handler });
   // Core's path rule ignores one trailing slash; Fastify's router already decodes unreserved escapes.
   const twin = path.endsWith("/") ? path.slice(0, -1) : `${path}/`;
   if (twin === "") return;
   try {
-    instance.route({ method: METHODS, url: twin, onRequest, handler });
+    instance.route({ method: methods, url: twin, onRequest, handler });
   } catch (error) {
     // The app's ignoreTrailingSlash already routes the twin here.
     if ((error as { code?: string }).code !== "FST_ERR_DUPLICATED_ROUTE") throw error;

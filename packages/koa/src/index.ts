@@ -32,7 +32,8 @@ function mountHint(refusal: Refusal, path: string): string {
 /**
  * Receives webhooks in Koa 2 or 3. Mount it before any body parser; behind one it uses the kept raw text
  * when that text provably is the received bytes, and otherwise answers at once with `body_already_consumed`.
- * The client address is `ctx.ip`, so `app.proxy = true` is honoured.
+ * The client address is `ctx.ip`: behind a proxy set `app.proxy = true` and `app.maxIpsCount` to the number of
+ * proxies (with `app.proxy` alone the left-most, client-written X-Forwarded-For entry wins).
  *
  * @example
  * const app = new Koa();

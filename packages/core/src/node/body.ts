@@ -4,6 +4,8 @@ import { Ticker, tickPeriod } from "../ticker.js";
 
 /** How long a refused upload may keep its socket while the error response drains, before it is cut. */
 const LINGER_MS = 2_000;
+/** How much of such an upload is read and discarded meanwhile, at most, before it is cut. */
+const LINGER_BYTES = 256 * 1024;
 
 // Body timeouts almost never fire; one coarse ticker per timeout value replaces a timer per request.
 const tickers = new Map<number, Ticker>();
@@ -89,12 +91,32 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
   });
 }
 
-/** Discards what still arrives (never buffering it), then cuts the socket after a short grace. */
+/**
+ * Discards what still arrives (never buffering it), then cuts the socket: after a short grace, or as soon as
+ * `LINGER_BYTES` more have arrived, whichever comes first — a client uploading at full speed must not have
+ * the server read for the whole grace. (Node itself closes the socket sooner once a `Connection: close`
+ * answer is written; this bounds the cases where no one closes it: another middleware's keep-alive answer.)
+ */
 export function lingerThenDestroy(req: IncomingMessage): void {
-  req.resume();
-  const timer = setTimeout(() => req.socket?.destroy(), LINGER_MS);
+  let discarded = 0;
+  const cut = () => {
+    clear();
+    req.socket?.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) cut();
+  };
+  const timer = setTimeout(cut, LINGER_MS);
   timer.unref();
-  const clear = () => clearTimeout(timer);
+  const clear = () => {
+    clearTimeout(timer);
+    req.off("data", onData);
+    req.off("end", clear);
+    req.off("close", clear);
+  };
+  req.on("data", onData);
   req.once("end", clear);
   req.once("close", clear);
+  req.resume();
 }

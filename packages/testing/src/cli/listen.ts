@@ -1,7 +1,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createReceiver, type Logger } from "@webhook-kit/core";
-import { handleNodeRequest, matchesPath, requestPath, sendNodeResponse } from "@webhook-kit/core/node";
+import {
+  checkContinue,
+  handleNodeRequest,
+  matchesPath,
+  requestPath,
+  sendNodeResponse,
+} from "@webhook-kit/core/node";
 import { deliveryOutcome } from "../outcome.js";
 import type { CliIo, CommonArgs } from "./io.js";
 import { printable as p } from "./printable.js";
@@ -19,6 +25,14 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
   const { provider } = await resolveProvider(args, io);
   const port = parseNumber("port", args.port, 3000);
   const host = args.host ?? "127.0.0.1";
+  if (args.path !== undefined && /[?#]/.test(args.path)) {
+    // A request's path never holds them (its query and fragment are cut off first): nothing would match.
+    const fixed = args.path.split(/[?#]/)[0] || "/";
+    throw new UsageError(
+      `--path ${p(args.path)} holds a query or a fragment ("?" or "#"), so no request's path can match it.`,
+      `Give the path alone: --path ${p(fixed)}`,
+    );
+  }
   // The receiver never logs a secret, a signature or the payload; only its own decisions are shown.
   const logger: Logger = {
     debug: () => {},
@@ -53,6 +67,8 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
       }
     });
   });
+  // No `100 Continue` for a body the receiver refuses from its head (405, 403, 413, 415).
+  server.on("checkContinue", checkContinue(receiver, args.path === undefined ? {} : { path: args.path }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);

@@ -107,6 +107,53 @@ function expectContinue(url: string, headers: Record<string, string>, body: Buff
   });
 }
 
+/**
+ * A chunked POST: one byte, then nothing until the server answers; from then on it uploads as fast as the
+ * socket takes bytes. Resolves with the status and how many bytes the server let in before it closed
+ * (or `giveUpBytes`, for a server that reads on and on).
+ */
+function blastAfterAnswer(
+  url: string,
+  giveUpBytes = 512 * 1024 * 1024,
+): Promise<{ status: number; sent: number }> {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    let answer = "";
+    let sent = 0;
+    let blasting = false;
+    let done = false;
+    const chunk = Buffer.concat([Buffer.from("10000\r\n"), Buffer.alloc(0x10000, 120), Buffer.from("\r\n")]);
+    const finish = () => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0), sent });
+    };
+    const blast = () => {
+      while (!done && sent < giveUpBytes) {
+        sent += chunk.length;
+        if (!socket.write(chunk)) return void socket.once("drain", blast);
+      }
+      finish();
+    };
+    socket.on("connect", () =>
+      socket.write(
+        `POST ${pathname} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n1\r\n{\r\n`,
+      ),
+    );
+    socket.on("data", (data: Buffer) => {
+      answer += data.toString("latin1");
+      if (!blasting && /^HTTP\/1\.1 \d{3}/.test(answer)) {
+        blasting = true;
+        blast();
+      }
+    });
+    socket.on("error", finish);
+    socket.on("close", finish);
+  });
+}
+
 interface Trickled {
   status: number;
   head: string;
@@ -228,6 +275,12 @@ export function describeAdapterRows(target: ConformanceTarget): void {
         expect(await expectContinue(s.url, headers, Buffer.alloc(0), 10 * 1024 * 1024)).toEqual(["413"]);
       });
 
+      it("Expect: 100-continue from outside the allow-list: 403, never a 100 Continue inviting the upload", async () => {
+        const s = await open("allow-denied");
+        const { headers } = await signedDelivery(passportEvent());
+        expect(await expectContinue(s.url, headers, Buffer.alloc(0), 500)).toEqual(["403"]);
+      });
+
       it("Expect: 100-continue within the limit: 100 Continue, then the delivery is received", async () => {
         const s = await open();
         const { body, headers } = await signedDelivery(passportEvent());
@@ -237,6 +290,18 @@ export function describeAdapterRows(target: ConformanceTarget): void {
 
       const refusals: [string, ScenarioName, string, Record<string, string>, number][] = [
         ["405 for a PUT", "plain", "PUT", { "content-type": "application/json" }, 405],
+        // Methods outside a router's usual list (WebDAV, caches, RFC 9110's TRACE, the QUERY draft).
+        ...["PROPFIND", "TRACE", "PURGE", "MKCOL", "SEARCH", "QUERY"].map(
+          (method): [string, ScenarioName, string, Record<string, string>, number] => [
+            `405 for a ${method}`,
+            "plain",
+            method,
+            { "content-type": "application/json" },
+            405,
+          ],
+        ),
+        // Fastify answers a QUERY without a Content-Type 400 itself, after the route's onRequest hook.
+        ["405 for a QUERY without a Content-Type", "plain", "QUERY", {}, 405],
         ["403 outside the allow-list", "allow-denied", "POST", { "content-type": "application/json" }, 403],
         // Under the 1 MiB default, so the size does not answer first.
         [
@@ -265,6 +330,14 @@ export function describeAdapterRows(target: ConformanceTarget): void {
           expect(await s.calls()).toEqual([]);
         });
       }
+
+      it("a body still arriving after a timeout middleware answered is drained only up to a cap, then cut", async () => {
+        const s = await open("plain", responseTimeout(50).before);
+        const { status, sent } = await blastAfterAnswer(s.url);
+        expect(status).toBe(503);
+        // maxBodyBytes (1 MiB) plus what socket buffers hold: far below what 2 s at full speed would read.
+        expect(sent, "bytes the server let in after answering").toBeLessThan(64 * 1024 * 1024);
+      });
 
       it("survives a response a timeout middleware already sent while an unsigned body stalled: logs, never throws", async () => {
         const watch = watchForCrashes();
