@@ -142,9 +142,12 @@ async function main() {
     let stopKilling = false;
     let kills = 0;
     const rolling = { deploys: 0, replaced: 0, exitedInGrace: 0, sigkilled: 0 };
+    // The time of death is when the exit is seen, not when the signal is sent: a worker may still write a
+    // handler's `ok` line between the two, and that run was cut by this kill all the same.
     const killWorker = async (i) => {
-      killed.set(workers[i].pid, Date.now());
+      const { pid } = workers[i];
       await workers[i].kill();
+      killed.set(pid, Date.now());
     };
     const replaceGracefully = async (i) => {
       const old = workers[i];
@@ -153,9 +156,9 @@ async function main() {
       const exited = await Promise.race([stopped.then(() => true), sleep(GRACE_MS).then(() => false)]);
       if (exited) rolling.exitedInGrace += 1;
       else {
-        killed.set(old.pid, Date.now());
         rolling.sigkilled += 1;
         await old.kill();
+        killed.set(old.pid, Date.now());
         await stopped;
       }
       rolling.replaced += 1;
