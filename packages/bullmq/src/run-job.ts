@@ -95,8 +95,10 @@ export async function runJob(
   const { issues: _, ...rest } = current ?? stored;
   const merged = [...new Set([...(current?.done ?? []), ...outcome.done])];
   if (outcome.status === "wait") {
-    // Its entity is busy (perEntity): back after the delay, the attempt count unchanged.
-    await job.updateData(encodeStoredJob({ ...rest, done: merged, stallsSeen: stalls }));
+    // Its entity is busy (perEntity): back after the delay, the attempt count unchanged. A wait follows no
+    // cut run (those are decided first), so the stall baseline is already current: write only new progress.
+    if (merged.length !== (current ?? stored).done.length)
+      await job.updateData(encodeStoredJob({ ...rest, done: merged, stallsSeen: stalls }));
     await job.moveToDelayed(Date.now() + Math.max(0, outcome.delayMs), token);
     throw new DelayedError();
   }
