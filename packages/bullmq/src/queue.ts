@@ -301,7 +301,7 @@ export class BullMQQueue implements DeliveryQueue {
       if (decoded.ok) {
         // The attempt count starts again; handlers already done stay done; the old error and issues go.
         // It starts clean: stalls counted before the replay are not held against it.
-        const { lastError: _e, issues: _i, ...rest } = decoded.job;
+        const { lastError: _e, issues: _i, reason: _r, ...rest } = decoded.job;
         await job.updateData(encodeStoredJob({ ...rest, attempt: 1, stallsSeen: job.stalledCounter ?? 0 }));
       }
       await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
@@ -605,7 +605,7 @@ async function readDeadLetter(queue: JobQueue, id: string): Promise<DeadLetter |
   const error = oneLine(job.failedReason ?? "failed");
   const decoded = decodeStoredJob(job.data);
   if (!decoded.ok) return { ...undecodable(id, decoded.reason), failedAt, error };
-  const { delivery, attempt, done, issues } = decoded.job;
+  const { delivery, attempt, done, issues, reason } = decoded.job;
   const letter: DeadLetter = {
     key: delivery.key,
     provider: delivery.provider,
@@ -613,6 +613,7 @@ async function readDeadLetter(queue: JobQueue, id: string): Promise<DeadLetter |
     receivedAt: delivery.receivedAt,
     attempts: attempt,
     error,
+    reason: reason ?? "attempts_exhausted",
     failedAt,
     done: [...done],
   };
@@ -628,6 +629,7 @@ function undecodable(id: string, reason: string): DeadLetter {
     receivedAt: 0,
     attempts: 0,
     error: `${UNDECODABLE}: ${reason}`,
+    reason: "undecodable",
     failedAt: 0,
     done: [],
   };

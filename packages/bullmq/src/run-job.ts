@@ -92,7 +92,7 @@ export async function runJob(
   if (now !== undefined && now.stalls !== stalls)
     throw new Error(`run ${attempt} of ${key} lost its lock; the run that took the job over decides it`);
   const current = now?.stored;
-  const { issues: _, ...rest } = current ?? stored;
+  const { issues: _, reason: _r, ...rest } = current ?? stored;
   const merged = [...new Set([...(current?.done ?? []), ...outcome.done])];
   if (outcome.status === "wait") {
     // Its entity is busy (perEntity): back after the delay, the attempt count unchanged. A wait follows no
@@ -123,6 +123,7 @@ export async function runJob(
     stallsSeen: stalls,
   };
   if (outcome.issues !== undefined) dead.issues = outcome.issues.map((i) => ({ ...i }));
+  dead.reason = outcome.reason ?? "attempts_exhausted";
   await job.updateData(encodeStoredJob(dead));
   throw new UnrecoverableError(oneLine(outcome.error));
 }

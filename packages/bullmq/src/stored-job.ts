@@ -1,4 +1,4 @@
-import type { PayloadIssue, QueuedDelivery } from "@webhook-kit/core";
+import type { DeadLetterReason, PayloadIssue, QueuedDelivery } from "@webhook-kit/core";
 import { displayable, readableData, storableData } from "./storable.js";
 
 /**
@@ -21,6 +21,8 @@ export interface StoredJob {
   done: string[];
   lastError?: string;
   issues?: PayloadIssue[];
+  /** Why a dead letter was parked (set with the dead outcome, dropped by a replay). */
+  reason?: DeadLetterReason;
   /**
    * BullMQ's stall counter of this job when its current attempt began. BullMQ only ever counts stalls up
    * (never per attempt, never on retry): the runs cut since are `job.stalledCounter - stallsSeen`.
@@ -40,6 +42,15 @@ export function newerVersion(data: unknown): number | undefined {
   const v = data.v;
   return typeof v === "number" && Number.isSafeInteger(v) && v > STORED_JOB_VERSION ? v : undefined;
 }
+
+const REASONS: readonly string[] = [
+  "attempts_exhausted",
+  "invalid_payload",
+  "undecodable",
+  "no_handler",
+  "wrong_endpoint",
+] satisfies readonly DeadLetterReason[];
+const isDeadLetterReason = (value: string): value is DeadLetterReason => REASONS.includes(value);
 
 export type Decoded = { ok: true; job: StoredJob } | { ok: false; reason: string };
 
@@ -67,6 +78,8 @@ export function decodeStoredJob(stored: unknown): Decoded {
   if (data.issues !== undefined && !isIssueList(data.issues))
     return fail("issues is not a list of {path, message}");
   if (data.stallsSeen !== undefined && !isCount(data.stallsSeen)) return fail("stallsSeen is not a count");
+  if (data.reason !== undefined && !(typeof data.reason === "string" && isDeadLetterReason(data.reason)))
+    return fail("reason is not a dead-letter reason");
   const delivery = decodeDelivery(data.delivery);
   if (typeof delivery === "string") return fail(delivery);
   const job: StoredJob = {
@@ -79,6 +92,7 @@ export function decodeStoredJob(stored: unknown): Decoded {
   if (data.lastError !== undefined) job.lastError = data.lastError;
   if (data.issues !== undefined) job.issues = data.issues;
   if (data.stallsSeen !== undefined) job.stallsSeen = data.stallsSeen;
+  if (data.reason !== undefined) job.reason = data.reason as DeadLetterReason;
   return { ok: true, job };
 }
 

@@ -31,6 +31,7 @@ export { MemoryQueue, type MemoryQueueOptions } from "./queue/memory.js";
 export type {
   ConsumeOptions,
   DeadLetter,
+  DeadLetterReason,
   DeliveryQueue,
   JobContext,
   JobOutcome,

@@ -9,6 +9,7 @@ import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./providers/define.js";
 import type {
   ConsumeOptions,
+  DeadLetterReason,
   DeliveryQueue,
   JobOutcome,
   JobProcessor,
@@ -133,10 +134,11 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     job: QueueJob,
     error: WebhookError,
     done: readonly string[],
+    reason: DeadLetterReason,
     event?: WebhookEvent,
   ): JobOutcome => {
     rt.report(error, event);
-    const outcome: JobOutcome = { status: "dead", error: error.message, done };
+    const outcome: JobOutcome = { status: "dead", error: error.message, done, reason };
     if (error.issues) outcome.issues = error.issues;
     logger.warn(
       {
@@ -144,7 +146,8 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         type: job.delivery.type,
         id: job.delivery.key,
         attempt: job.attempt,
-        reason: error.message,
+        reason,
+        error: error.message,
       },
       "delivery parked as a dead letter",
     );
@@ -158,7 +161,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     rt.report(workerInterrupted(job.delivery.key, cuts, job.attempt), undefined, "warn");
     if (job.attempt >= attempts) {
       const message = `Gave up after ${job.attempt} attempt(s): the last run was cut (its worker died or lost the job's lock). Find what kills the worker on this delivery, then replay the dead letter.`;
-      return dead(job, deadLetter(message), done);
+      return dead(job, deadLetter(message), done, "attempts_exhausted");
     }
     const error = `run ${job.attempt} was cut before it stored an outcome`;
     return { status: "retry", delayMs: backoffDelay(job.attempt, delayMs, maxDelayMs), error, done };
@@ -173,7 +176,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       );
       rt.report(error);
       logger.warn(
-        { provider: provider.name, id: event.key, reason: error.message },
+        { provider: provider.name, id: event.key, reason: "undecodable", error: error.message },
         "delivery parked as a dead letter",
       );
       return;
@@ -200,7 +203,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     // Checked before anything else, a cut run included: another endpoint's job must never run here.
     if (delivery.provider !== provider.name || !delivery.key.startsWith(`${namespace}:`)) {
       const message = `This job was queued by another endpoint (provider ${delivery.provider}, key ${delivery.key}) but reached the ${provider.name} worker of namespace "${namespace}": give each endpoint its own queue (name), then replay it there.`;
-      return dead(job, deadLetter(message), done);
+      return dead(job, deadLetter(message), done, "wrong_endpoint");
     }
     const cuts = job.interrupted ?? 0;
     if (cuts > 0) return interrupted(job, cuts);
@@ -219,6 +222,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
             result.issues,
           ),
           done,
+          "invalid_payload",
         );
       }
       event = {
@@ -236,6 +240,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         job,
         deadLetter(`The queued delivery ${delivery.key} could not be decoded (${reason}).`, error),
         done,
+        "undecodable",
       );
     }
     const routes = rt.router.routes(delivery.type);
@@ -243,7 +248,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       // Accepted with a 202, so never completed with nothing run: a worker deployed before its handler, or
       // registering it after work(), keeps the event until the handler exists.
       const message = `No handler for ${delivery.type} is registered in this worker; register one (receiver.on("${delivery.type}", …), or "*" to accept every type), then replay this dead letter.`;
-      return dead(job, deadLetter(message), done, event);
+      return dead(job, deadLetter(message), done, "no_handler", event);
     }
     const known = new Set(routes.map((route) => route.id));
     const unknown = done.filter((id) => !known.has(id));
@@ -288,6 +293,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
           cause,
         ),
         done,
+        "attempts_exhausted",
         event,
       );
     }
@@ -312,7 +318,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         }
         if (job.attempt >= attempts) {
           const why = `Gave up after ${job.attempt} attempt(s): the worker failed before its handlers finished (${text}). Fix it, then replay the dead letter.`;
-          return dead(job, deadLetter(why, error), job.done);
+          return dead(job, deadLetter(why, error), job.done, "attempts_exhausted");
         }
         return {
           status: "retry",

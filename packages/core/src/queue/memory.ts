@@ -200,6 +200,7 @@ export class MemoryQueue implements DeliveryQueue {
         receivedAt: job.delivery.receivedAt,
         attempts: job.attempt,
         error: outcome.error,
+        reason: outcome.reason ?? "attempts_exhausted",
         failedAt: Date.now(),
         done: outcome.done,
         delivery: job.delivery,

@@ -40,11 +40,33 @@ export interface QueueJob {
   readonly interrupted?: number;
 }
 
+/**
+ * Why a job became a dead letter, a stable code for dashboards and alerts (`webhook.dead_letter.reason`):
+ * - `attempts_exhausted`: its handlers (or the worker) failed on every attempt, or its last run was cut;
+ * - `invalid_payload`: its payload does not match the event's schema;
+ * - `undecodable`: its stored data cannot be read (parked by the queue, or a body that is not JSON);
+ * - `no_handler`: no handler for its type is registered in the worker;
+ * - `wrong_endpoint`: it was queued by another endpoint (provider or namespace) than the worker's.
+ */
+export type DeadLetterReason =
+  | "attempts_exhausted"
+  | "invalid_payload"
+  | "undecodable"
+  | "no_handler"
+  | "wrong_endpoint";
+
 /** What the processor decided; the queue stores it. Retry policy is the worker's, storage the queue's. */
 export type JobOutcome =
   | { status: "completed"; done: readonly string[] }
   | { status: "retry"; delayMs: number; error: string; done: readonly string[] }
-  | { status: "dead"; error: string; done: readonly string[]; issues?: readonly PayloadIssue[] }
+  | {
+      status: "dead";
+      error: string;
+      done: readonly string[];
+      issues?: readonly PayloadIssue[];
+      /** Absent from processors written before it; a queue then stores `attempts_exhausted`. */
+      reason?: DeadLetterReason;
+    }
   /** Not run now (its entity is busy, `perEntity`): run again after `delayMs`, the attempt count unchanged. */
   | { status: "wait"; delayMs: number; done: readonly string[] };
 
@@ -119,6 +141,13 @@ export interface QueueStatus {
   /** Waiting for their retry time. */
   delayed: number;
   deadLetters: number;
+  /**
+   * Age in ms of the oldest job waiting to run (ready or delayed), 0 when none waits. Absent when the queue
+   * cannot tell.
+   */
+  oldestWaitingMs?: number;
+  /** Dead letters counted by reason. Absent when the queue cannot tell. */
+  deadLettersByReason?: Partial<Record<DeadLetterReason, number>>;
 }
 
 /** A job whose attempts ran out, or whose payload could not be used: kept until replayed or removed. */
@@ -131,6 +160,8 @@ export interface DeadLetter {
   attempts: number;
   /** The last error, one line, never the payload. */
   error: string;
+  /** Why it was parked; absent on dead letters stored by a release before 0.x that recorded no reason. */
+  reason?: DeadLetterReason;
   issues?: readonly PayloadIssue[];
   /** ms since epoch when it became a dead letter. */
   failedAt: number;

@@ -226,7 +226,13 @@ export function describeQueueConformance(
       const runs = recorder(async (_job, n) =>
         n === 1
           ? { status: "retry", delayMs: 0, error: "first", done: ["a"] }
-          : { status: "dead", error: "payload does not match the schema", done: ["a"], issues },
+          : {
+              status: "dead",
+              error: "payload does not match the schema",
+              done: ["a"],
+              issues,
+              reason: "invalid_payload",
+            },
       );
       consume(runs.processor);
       await waitFor(async () => (await peer.listDeadLetters()).length === 1);
@@ -238,6 +244,7 @@ export function describeQueueConformance(
         receivedAt: d.receivedAt,
         attempts: 2,
         error: "payload does not match the schema",
+        reason: "invalid_payload",
         issues,
         failedAt: expect.any(Number),
         done: ["a"],
