@@ -166,6 +166,25 @@ describe.each(backends)("webhook-kit dead-letters on $label", ({ flag, harness, 
       expect(empty.stdout).toContain(`no dead letters in queue "${h.name}"`);
     });
   }, 60_000);
+
+  it("a --queue that does not exist: every action exits 2, says so and lists the queues that do", async () => {
+    await withDeadLetters(async (h) => {
+      const missing = `${h.name}-typo`;
+      for (const action of [["list"], ["replay", "eulabel:any"], ["remove", "eulabel:any"]]) {
+        const res = await run(["dead-letters", ...action, flag, url(), "--queue", missing]);
+        expect(res.code).toBe(2);
+        expect(res.stderr).toContain(`no queue "${missing}"`);
+        expect(res.stderr).toContain(h.name);
+        expect(res.stdout).toBe("");
+      }
+      const json = await run(["dead-letters", "list", flag, url(), "--queue", missing, "--json"]);
+      expect(json.code).toBe(2);
+      const answer = JSON.parse(json.stdout) as { error: string; queues: string[] };
+      expect(answer.error).toBe("no_such_queue");
+      expect(answer.queues).toContain(h.name);
+      expect(answer.queues).not.toContain(missing);
+    });
+  }, 60_000);
 });
 
 // A control character other than a line feed: what must never reach a terminal from a sender.

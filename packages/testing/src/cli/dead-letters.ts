@@ -1,7 +1,7 @@
-import type { DeadLetter, DeliveryQueue } from "@webhook-kit/core";
+import type { DeadLetter } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
+import { type LocateQueue, locateBullMQQueue, queueExists } from "./locate-queue.js";
 import { printable as p } from "./printable.js";
-import { ANSWER_WITHIN_MS, checkQueueTarget } from "./queue-target.js";
 import type { Style } from "./style.js";
 import { UsageError } from "./usage-error.js";
 
@@ -15,21 +15,19 @@ export interface DeadLetterArgs {
   json?: boolean | undefined;
 }
 
-/** Opens the queue the flags name. Injectable so the command can be run against any DeliveryQueue. */
-export type OpenQueue = (args: DeadLetterArgs) => Promise<DeliveryQueue>;
-
 const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
 
 /**
  * `dead-letters list | replay <key> | remove <key>`: the jobs a queue gave up on. Exit 0 done, 1 the queue
- * could not be reached, 2 usage (or no dead letter with that key).
+ * could not be reached, 2 usage, no queue of that name (the ones that exist are listed) or no dead letter
+ * with that key.
  */
 export async function deadLetters(
   positionals: readonly string[],
   args: DeadLetterArgs,
   io: CliIo,
   s: Style,
-  open: OpenQueue = openBullMQQueue,
+  locate: LocateQueue = locateBullMQQueue,
 ): Promise<number> {
   const [action, key, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra.join(" ")}`);
@@ -43,7 +41,12 @@ export async function deadLetters(
   if (action !== "list" && key === undefined)
     throw new UsageError(`dead-letters ${action} needs the key of a dead letter (see dead-letters list).`);
   const limit = parseLimit(args.limit);
-  const queue = await open(args);
+  const located = await locate("dead-letters", args);
+  const operation = { list: "listDeadLetters", replay: "replayDeadLetter", remove: "removeDeadLetter" }[
+    action
+  ];
+  if (!(await queueExists(located, operation, args, io, s))) return 2;
+  const queue = located.open();
   try {
     if (action === "list") {
       const letters = await queue.listDeadLetters({ limit });
@@ -120,34 +123,4 @@ export function formatAge(ms: number): string {
   const hours = Math.round(minutes / 60);
   if (hours < 48) return `${hours}h`;
   return `${Math.round(hours / 24)}d`;
-}
-
-/** A BullMQQueue on --redis or --postgres; @webhook-kit/bullmq is an optional peer, loaded only here. */
-async function openBullMQQueue(args: DeadLetterArgs): Promise<DeliveryQueue> {
-  checkQueueTarget("dead-letters", args);
-  let bullmq: typeof import("@webhook-kit/bullmq");
-  try {
-    bullmq = await import("@webhook-kit/bullmq");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND")
-      throw new Error(
-        `dead-letters works on a BullMQ queue: install @webhook-kit/bullmq next to @webhook-kit/testing (npm install @webhook-kit/bullmq bullmq ${args.redis ? "ioredis" : "pg"}). (${(error as Error).message.split("\n")[0]})`,
-      );
-    throw error;
-  }
-  const common = {
-    name: args.queue as string,
-    timeoutMs: ANSWER_WITHIN_MS,
-    // A CLI run is short: connection noise is reported by the failing call itself.
-    onError: () => {},
-  };
-  return args.redis !== undefined
-    ? new bullmq.BullMQQueue({
-        connection: args.redis,
-        ...(args.prefix ? { prefix: args.prefix } : {}),
-        ...common,
-      })
-    : // Never create BullMQ's schema from an admin command pointed at the wrong database.
-      new bullmq.BullMQQueue({ postgres: args.postgres as string, migrate: false, ...common });
 }

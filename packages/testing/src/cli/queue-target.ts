@@ -26,6 +26,11 @@ export function checkQueueTarget(command: string, args: QueueTargetArgs): void {
     throw new UsageError(`${command} needs --queue <name>: the name your BullMQQueue was given.`);
 }
 
+/** A failure waiting cannot mend (a missing package): `answerWithin` reports it at once. */
+export class NotRetried extends Error {
+  override readonly name = "NotRetried";
+}
+
 /** How long an admin command waits for its server, as BullMQQueue's `timeoutMs` in `dead-letters`. */
 export const ANSWER_WITHIN_MS = 5_000;
 const RETRY_EVERY_MS = 250;
@@ -55,6 +60,7 @@ export async function answerWithin<T>(
         }),
       ]);
     } catch (error) {
+      if (error instanceof NotRetried) throw error;
       last = error instanceof Error ? error.message.split("\n")[0] || error.name : String(error);
     } finally {
       clearTimeout(timer);

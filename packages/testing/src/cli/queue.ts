@@ -1,7 +1,7 @@
 import type { DeliveryQueue, QueueStatus } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
+import { type LocateQueue, locateBullMQQueue, queueExists } from "./locate-queue.js";
 import { printable as p } from "./printable.js";
-import { ANSWER_WITHIN_MS, answerWithin, checkQueueTarget } from "./queue-target.js";
 import type { Style } from "./style.js";
 import { UsageError } from "./usage-error.js";
 
@@ -13,16 +13,6 @@ export interface QueueArgs {
   prefix?: string | undefined;
   json?: boolean | undefined;
 }
-
-/** A queue to act on, and the names of the queues that exist where it lives. */
-export interface OpenedQueue {
-  /** The queues that exist at the location (read before `open`, which would create the named one). */
-  names(): Promise<string[]>;
-  open(): DeliveryQueue;
-}
-
-/** Finds the queue the flags name. Injectable so the command can be run against any DeliveryQueue. */
-export type LocateQueue = (args: QueueArgs) => Promise<OpenedQueue>;
 
 const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
 
@@ -46,19 +36,9 @@ export async function queueCommand(
         ? "queue needs an action: pause, resume or status."
         : `Unknown queue action "${action}" (pause, resume, status).`,
     );
-  const located = await locate(args);
+  const located = await locate("queue", args);
   const name = args.queue as string;
-  const names = await answerWithin(action, args.redis !== undefined ? "redis" : "postgres", () =>
-    located.names(),
-  );
-  if (!names.includes(name)) {
-    const where = args.redis !== undefined ? "this Redis" : "this PostgreSQL";
-    const known = names.length === 0 ? "there is none" : `there are: ${names.join(", ")}`;
-    const message = `no queue "${name}" on ${where} (${known}); check --queue${args.redis !== undefined ? " and --prefix" : ""}.`;
-    io.stderr.write(`${s.bad("error:")} ${p(message)}\n`);
-    if (args.json) line(io, JSON.stringify({ error: "no_such_queue", queue: name, queues: names, message }));
-    return 2;
-  }
+  if (!(await queueExists(located, action, args, io, s))) return 2;
   const queue = located.open();
   try {
     if (!queue.pause || !queue.resume || !queue.status)
@@ -87,37 +67,4 @@ function printStatus(io: CliIo, s: Style, name: string, status: QueueStatus, act
     io,
     `  waiting ${status.waiting}  running ${status.running}  delayed ${status.delayed}  dead letters ${status.deadLetters}`,
   );
-}
-
-/** A BullMQQueue on --redis or --postgres; @webhook-kit/bullmq is an optional peer, loaded only here. */
-async function locateBullMQQueue(args: QueueArgs): Promise<OpenedQueue> {
-  checkQueueTarget("queue", args);
-  let bullmq: typeof import("@webhook-kit/bullmq");
-  try {
-    bullmq = await import("@webhook-kit/bullmq");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND")
-      throw new Error(
-        `queue works on a BullMQ queue: install @webhook-kit/bullmq next to @webhook-kit/testing (npm install @webhook-kit/bullmq bullmq ${args.redis ? "ioredis" : "pg"}). (${(error as Error).message.split("\n")[0]})`,
-      );
-    throw error;
-  }
-  const { BullMQQueue, listQueues } = bullmq;
-  const name = args.queue as string;
-  const common = { name, timeoutMs: ANSWER_WITHIN_MS, onError: () => {} };
-  const prefix = args.prefix ? { prefix: args.prefix } : {};
-  if (args.redis !== undefined) {
-    const connection = args.redis;
-    return {
-      names: () => listQueues({ connection, ...prefix }),
-      open: () => new BullMQQueue({ connection, ...prefix, ...common }),
-    };
-  }
-  const postgres = args.postgres as string;
-  return {
-    names: () => listQueues({ postgres }),
-    // Never create BullMQ's schema from an admin command pointed at the wrong database.
-    open: () => new BullMQQueue({ postgres, migrate: false, ...common }),
-  };
 }
