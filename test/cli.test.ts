@@ -547,6 +547,24 @@ describe("webhook-kit listen + send", () => {
     expect(outcome.ok).toBe(true);
   });
 
+  it('a foreign 2xx {"received":true} (stripe-node style) says only that the receiver accepted it', async () => {
+    const target = await recorder(() => [200, '{"received":true}']);
+    const res = await run([
+      "send",
+      "--provider",
+      "generic",
+      "--secret",
+      SECRET,
+      "--url",
+      target.url,
+      "--event",
+      "user.created",
+    ]);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toContain("delivered (200): the receiver accepted it");
+    expect(res.stdout).not.toContain("ran its handlers");
+  });
+
   it("--print-curl prints a command that delivers the same signed bytes", async () => {
     const listener = await startListener(["--provider", "stripe", "--secret", SECRET]);
     const printed = await run([
@@ -650,7 +668,7 @@ describe("webhook-kit listen + send", () => {
     ]);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/attempt 1 → 500[\s\S]*attempt 2 → 500[\s\S]*attempt 3 → 204 \(empty body\)/);
-    expect(res.stdout).toContain("delivered (204); the answer is not webhook-kit's");
+    expect(res.stdout).toContain("delivered (204): the receiver accepted it");
     expect(hits).toBe(3);
     // --retry repeats one delivery: the same bytes on every attempt.
     expect(new Set(target.seen.map((r) => r.body)).size).toBe(1);

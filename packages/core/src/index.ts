@@ -49,7 +49,7 @@ export {
   type Receiver,
   type ReceiverCore,
 } from "./receiver.js";
-export type { Acknowledgement } from "./response.js";
+export { type Acknowledgement, type AckOutcome, OUTCOME_HEADER } from "./response.js";
 export {
   type BodyFieldSignatureOptions,
   bodyFieldSignature,

@@ -21,15 +21,24 @@ const ACKS = {
   queued: [202, JSON.stringify({ received: true, status: "queued" })],
 } as const satisfies Record<string, readonly [number, string]>;
 
+/** What an acknowledgement of a webhook-kit receiver meant, by name: `AckOutcome`. */
+export type AckOutcome = keyof typeof ACKS;
+
+/**
+ * The response header that names the outcome of every webhook-kit acknowledgement. A foreign receiver
+ * may answer `{"received":true}` too; only this header lets a client (the CLI's `send`) say handlers ran.
+ */
+export const OUTCOME_HEADER = "webhook-kit-outcome";
+
 /**
  * The acknowledgement for one outcome; bodies are serialised once, at load.
  *
  * @example
  * return acknowledge("duplicate"); // 200 {"received":true,"duplicate":true}
  */
-export function acknowledge(outcome: keyof typeof ACKS): WebhookResponse {
+export function acknowledge(outcome: AckOutcome): WebhookResponse {
   const [status, body] = ACKS[outcome];
-  return { status, headers: { "content-type": JSON_TYPE }, body };
+  return { status, headers: { "content-type": JSON_TYPE, [OUTCOME_HEADER]: outcome }, body };
 }
 
 export function jsonResponse(

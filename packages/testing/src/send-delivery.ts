@@ -1,4 +1,5 @@
 import type { Provider } from "@webhook-kit/core";
+import { OUTCOME_HEADER } from "@webhook-kit/core";
 import { describeNetworkError } from "./network-error.js";
 import { type DeliveryOutcome, deliveryOutcome } from "./outcome.js";
 import { newDeliveryId, resolveProfile, type SignDeliveryInput, signDelivery } from "./sign-delivery.js";
@@ -16,6 +17,8 @@ export interface DeliveryAttempt {
   errorCode?: string;
   /** The response body (first 2 KiB), for debugging. */
   responseBody?: string;
+  /** The `webhook-kit-outcome` response header: what a webhook-kit receiver says it did. */
+  outcomeHeader?: string;
   durationMs: number;
 }
 
@@ -117,6 +120,8 @@ export async function sendDelivery(
         signal: AbortSignal.timeout(timeoutMs),
       });
       attempt.status = response.status;
+      const named = response.headers.get(OUTCOME_HEADER);
+      if (named !== null) attempt.outcomeHeader = named;
       attempt.responseBody = (await response.text()).slice(0, 2048);
     } catch (error) {
       const described = describeNetworkError(error, url, timeoutMs);
@@ -126,7 +131,7 @@ export async function sendDelivery(
     attempt.durationMs = Date.now() - started;
     attempts.push(attempt);
     options.onAttempt?.(attempt);
-    const outcome = deliveryOutcome(attempt.status, attempt.responseBody);
+    const outcome = deliveryOutcome(attempt.status, attempt.responseBody, attempt.outcomeHeader);
     if (outcome !== "failed") return { delivered: true, outcome, attempts };
   }
   return { delivered: false, outcome: "failed", attempts };

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createReceiver, type Logger } from "@webhook-kit/core";
+import { createReceiver, type Logger, OUTCOME_HEADER } from "@webhook-kit/core";
 import {
   checkContinue,
   handleNodeRequest,
@@ -62,7 +62,9 @@ export async function listen(args: CommonArgs, io: CliIo, s: Style): Promise<num
       sendNodeResponse(res, response, receiver);
       if (response.status >= 300) {
         line(io, `${s.bad("✗")} ${time()} ${response.status} ${p(errorText(response.body))}`);
-      } else if (deliveryOutcome(response.status, response.body) === "duplicate") {
+      } else if (
+        deliveryOutcome(response.status, response.body, response.headers[OUTCOME_HEADER]) === "duplicate"
+      ) {
         line(io, `${s.warn("↺")} ${time()} duplicate delivery acknowledged; nothing ran`);
       }
     });

@@ -1,4 +1,4 @@
-import type { DeliveryQueue, QueueStatus } from "@webhook-kit/core";
+import type { QueueStatus } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
 import { type LocateQueue, locateBullMQQueue, queueExists } from "./locate-queue.js";
 import { printable as p } from "./printable.js";

@@ -34,7 +34,7 @@ const MARKS: Record<DeliveryOutcome, (s: Style) => string> = {
 
 /** `✓ attempt 1 → 200 {"received":true} (12 ms)` */
 export function attemptLine(a: DeliveryAttempt, s: Style): string {
-  const outcome = deliveryOutcome(a.status, a.responseBody);
+  const outcome = deliveryOutcome(a.status, a.responseBody, a.outcomeHeader);
   const answer =
     a.status !== undefined
       ? `${a.status} ${summariseBody(a.responseBody)}`
@@ -77,7 +77,7 @@ export function verdict(
     case "delivered":
       return {
         line: s.ok(
-          `delivered (${last?.status}); the answer is not webhook-kit's, so whether a handler ran is unknown.`,
+          `delivered (${last?.status}): the receiver accepted it; its answer is not a webhook-kit acknowledgement, so whether a handler ran is unknown.`,
         ),
         code: 0,
       };
