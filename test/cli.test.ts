@@ -176,6 +176,7 @@ describe("webhook-kit CLI: usage, --version, --list-events", () => {
     expect(eudr).toMatchObject({ code: 0, stdout: "supplier.created\nsupplier.updated\nsync.completed\n" });
     const github = await run(["--list-events", "--provider", "github"]);
     expect(github.stdout.split("\n")).toEqual(expect.arrayContaining(["ping", "push", "issues.opened"]));
+    expect(github.stderr).toContain("github also delivers event types it does not declare");
     const generic = await run(["--list-events", "--provider", "generic"]);
     expect(generic.stdout.trim().split("\n")).toEqual(Object.keys(providers.generic({ secret: "s" }).events));
     for (const name of Object.keys(platforms)) {
@@ -282,6 +283,17 @@ describe("webhook-kit sign", () => {
       rawBody: utf8Bytes(out.body),
     });
     expect(outcome.ok).toBe(true);
+  });
+
+  it("signs a body that is not a JSON object, with a warning on stderr (a receiver would answer 400)", async () => {
+    for (const body of ["not json", "[1,2]"]) {
+      const res = await run(["sign", "--provider", "generic", "--secret", SECRET], { stdin: body });
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain("x-webhook-signature:");
+      expect(res.stderr).toContain("warning: the body is not a JSON object");
+    }
+    const ok = await run(["sign", "--provider", "generic", "--secret", SECRET], { stdin: '{"a":1}' });
+    expect(ok.stderr).toBe("");
   });
 
   it("signs a fresh fixture with --event; whitespace on stdin is refused like nothing", async () => {
@@ -614,6 +626,9 @@ describe("webhook-kit listen + send", () => {
     expect(res.stdout).toContain(
       `✗ attempt 1 → ECONNREFUSED 127.0.0.1:${port}: connection refused: is the receiver running and listening on that port?`,
     );
+    // The closing line ends the question once: no "port?.".
+    expect(res.stdout).toMatch(/listening on that port\?\n/);
+    expect(res.stdout).not.toContain("port?.");
     expect(res.stdout + res.stderr).not.toContain("fetch failed");
   });
 

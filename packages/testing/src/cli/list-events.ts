@@ -17,7 +17,7 @@ export async function listEvents(args: CommonArgs, io: CliIo): Promise<number> {
   }
   if (declared.length < all.length) {
     io.stderr.write(
-      `${cli.provider.name} routes event types beyond the ones it declares; the others listed have example payloads.\n`,
+      `note: ${cli.provider.name} also delivers event types it does not declare; the ones above that it does not declare are those the CLI has an example payload for (send any other with --file).\n`,
     );
   }
   return 0;

@@ -114,9 +114,12 @@ export function verdict(
   }
 }
 
+/** A full stop unless the text already ends a sentence ("…that port?" stays as it is). */
+const endSentence = (text: string) => (/[.?!]$/.test(text) ? text : `${text}.`);
+
 function failureHint(last: DeliveryAttempt | undefined): string {
   if (!last) return ".";
-  if (last.status === undefined) return `: ${printable(last.error ?? "no response")}.`;
+  if (last.status === undefined) return `: ${endSentence(printable(last.error ?? "no response"))}`;
   let code = "";
   try {
     code = String((JSON.parse(last.responseBody ?? "") as { error?: unknown }).error ?? "");
