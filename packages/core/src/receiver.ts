@@ -1,5 +1,6 @@
 import { inlineDispatch } from "./dispatch/inline.js";
 import { queuedDispatch } from "./dispatch/queued.js";
+import { handlerNameCheck } from "./event-names.js";
 import type { AnyEvent, EventOf, Handler, WebhookEvent } from "./events.js";
 import type { ReceiverOptions } from "./options.js";
 import { type BodyReader, createPipeline } from "./pipeline.js";
@@ -90,6 +91,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
   const { receive } = createPipeline(rt, dispatch);
   const { maxBodyBytes, bodyTimeoutMs, ackDeadlineMs, logger } = settings;
   const types = (type: string | readonly string[]) => (typeof type === "string" ? [type] : type);
+  const checkName = handlerNameCheck(settings.provider, logger);
 
   const receiver: Receiver<E> = {
     provider: settings.provider,
@@ -99,6 +101,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     logger,
     allowsAddress: (address) => settings.isAllowed?.(address) ?? true,
     on(type: string | readonly string[], handler: Handler<never>, handlerOptions?: HandlerOptions) {
+      for (const name of types(type)) checkName(name);
       rt.router.add(types(type), handler as Handler<WebhookEvent>, handlerOptions?.id);
       return receiver;
     },

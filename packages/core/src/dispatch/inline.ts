@@ -1,4 +1,5 @@
 import { handlerFailed, type WebhookError } from "../errors.js";
+import { unhandledReporter } from "../event-names.js";
 import type { WebhookEvent } from "../events.js";
 import { chain, isThenable, type MaybePromise, settle } from "../maybe.js";
 import { latestIfStale, orderingOf, recordApplied, reportStale } from "../ordering/guard.js";
@@ -18,6 +19,7 @@ import type { Dispatch } from "./types.js";
  */
 export function inlineDispatch(rt: Runtime): Dispatch {
   const { logger, provider, ack, ackDeadlineMs } = rt.settings;
+  const reportUnhandled = unhandledReporter(provider, logger);
   const handled = (failure: WebhookError | undefined) => {
     if (failure) throw failure;
     return acknowledge("handled");
@@ -25,10 +27,7 @@ export function inlineDispatch(rt: Runtime): Dispatch {
   return ({ event, token, arrivedAt }) => {
     const routes = rt.router.routes(event.type);
     if (routes.length === 0) {
-      logger.info(
-        { provider: provider.name, type: event.type, id: event.id },
-        "no handler for event type; acknowledged",
-      );
+      reportUnhandled(event.type, event.id);
       return chain(completeClaim(rt, event, token), () => acknowledge("unhandled"));
     }
     const target = orderingOf(rt, event);

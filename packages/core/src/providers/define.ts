@@ -56,6 +56,11 @@ export interface ProviderDefinition<E extends EventSchemas> {
    * loose objects; an event with no validator here is routed with its payload as sent.
    */
   events: E;
+  /**
+   * True when the sender delivers event types beyond `events` (GitHub, Stripe, Standard Webhooks declare only
+   * the ones they validate): `receiver.on()` then accepts any name without a warning.
+   */
+  routesUndeclared?: boolean;
   /** Where the event type lives. */
   eventType(delivery: DeliveryContext): string | undefined;
   /** Identifies one delivery of one event: never the endpoint, never the resource. */

@@ -132,6 +132,7 @@ export function github<
       "x-github-hook-installation-target-type",
     ],
     // Only validators exist at run time; the rest of GithubEvents is types (absent entries route unvalidated).
+    routesUndeclared: true,
     events: { ...githubEvents, ...options.events } as GithubProviderEvents<E, R>,
     eventType: ({ headers, body }) => {
       const event = asString(headers["x-github-event"]);

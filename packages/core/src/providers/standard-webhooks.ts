@@ -66,6 +66,7 @@ export function standardWebhooks<const E extends EventSchemas = Record<never, ne
     }),
     signs: "{webhook-id}.{webhook-timestamp}.{raw body}",
     deliveryHeaders: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
+    routesUndeclared: true,
     events: options.events ?? ({} as E),
     // The whole payload is signed, so routing it untyped lets no one choose its type.
     eventType: ({ body }) =>

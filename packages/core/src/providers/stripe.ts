@@ -136,6 +136,7 @@ export function stripe<
     // Stripe-Signature carries the timestamp too; it is the signature, so it is never stored.
     deliveryHeaders: [],
     // Only the user's validators exist at run time; Stripe's event union is types alone.
+    routesUndeclared: true,
     events: (options.events ?? {}) as WithEvents<TypedEvents<StripeEventPayloads<Events>>, E>,
     eventType: ({ body }) => asString(body.type),
     idempotencyKey: options.idempotencyKey ?? (({ body }) => asString(body.id)),
