@@ -15,7 +15,8 @@ export interface Runtime<E extends EventSchemas = EventSchemas> {
   readonly ticker: Ticker;
   readonly sha256Hex: DeliveryContext["sha256Hex"];
   /** Logs at error and tells `onError`; never throws. */
-  report(error: WebhookError, event?: WebhookEvent, level?: "warn" | "error"): void;
+  /** Logs `error` (its cause's stack with it) and calls `onError`; `fields` add to the log line only. */
+  report(error: WebhookError, event?: WebhookEvent, level?: "warn" | "error", fields?: object): void;
   /**
    * A store call within `storeTimeoutMs`, handed its deadline (undefined for an in-process store); any
    * failure becomes 503 store_unavailable.
@@ -45,9 +46,16 @@ export function createRuntime<E extends EventSchemas>(
     router: new Router(),
     ticker,
     sha256Hex: hasher(settings.crypto),
-    report(error, event, level = "error") {
+    report(error, event, level = "error", fields = {}) {
       logger[level](
-        { code: error.code, provider: provider.name, type: event?.type, id: event?.id, err: error.cause },
+        {
+          code: error.code,
+          provider: provider.name,
+          type: event?.type,
+          id: event?.id,
+          ...fields,
+          err: error.cause,
+        },
         error.message,
       );
       if (!onError) return;

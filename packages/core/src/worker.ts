@@ -137,21 +137,28 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     reason: DeadLetterReason,
     event?: WebhookEvent,
   ): JobOutcome => {
-    rt.report(error, event);
+    // One report per dead letter: the error line with its cause's stack, the fields to find the job by.
+    rt.report(error, event, "error", {
+      type: job.delivery.type,
+      id: job.delivery.key,
+      attempt: job.attempt,
+      reason,
+    });
     const outcome: JobOutcome = { status: "dead", error: error.message, done, reason };
     if (error.issues) outcome.issues = error.issues;
-    logger.warn(
-      {
-        provider: provider.name,
-        type: job.delivery.type,
-        id: job.delivery.key,
-        attempt: job.attempt,
-        reason,
-        error: error.message,
-      },
-      "delivery parked as a dead letter",
-    );
     return outcome;
+  };
+
+  /** A failed attempt that will be retried: one warn line, the message only (stacks are at debug). */
+  const failedAttempt = (job: QueueJob, message: string, retryInMs: number): void => {
+    try {
+      logger.warn(
+        { provider: provider.name, type: job.delivery.type, id: job.delivery.key, attempt: job.attempt },
+        `attempt ${job.attempt} of ${attempts} failed, retried in ${retryInMs} ms: ${message}`,
+      );
+    } catch {
+      // A logger that cannot print this value must not decide the job's outcome.
+    }
   };
 
   // A run cut by a crash or a lost lock is a failed attempt like any other: retried with backoff, parked
@@ -174,11 +181,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       const error = deadLetter(
         `The queued delivery ${event.key} was parked without a run: ${event.error}. Inspect it (webhook-kit dead-letters list), then replay it from a worker that reads it or remove it.`,
       );
-      rt.report(error);
-      logger.warn(
-        { provider: provider.name, id: event.key, reason: "undecodable", error: error.message },
-        "delivery parked as a dead letter",
-      );
+      rt.report(error, undefined, "error", { id: event.key, reason: "undecodable" });
       return;
     }
     newerSkipped += 1;
@@ -276,16 +279,21 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     await ordered.finish(failures.length === 0);
     if (failures.length === 0) return { status: "completed", done };
     const summary = summarize(failures, pending.length, delivery.type);
+    // Stacks at debug: an attempt that will be retried is one line; the dead letter's report carries the stack.
     for (const { id, error } of failures)
-      logger.error(
+      logger.debug(
         { err: error, type: delivery.type, id: delivery.key, handler: id, attempt: job.attempt },
         "webhook handler failed",
       );
     if (job.attempt >= attempts) {
-      const cause = new AggregateError(
-        failures.map((f) => f.error),
-        summary,
-      );
+      // One failure is its own cause (its stack reads directly); several are grouped.
+      const cause =
+        failures.length === 1
+          ? failures[0]?.error
+          : new AggregateError(
+              failures.map((f) => f.error),
+              summary,
+            );
       return dead(
         job,
         deadLetter(
@@ -297,7 +305,9 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         event,
       );
     }
-    return { status: "retry", delayMs: backoffDelay(job.attempt, delayMs, maxDelayMs), error: summary, done };
+    const retryInMs = backoffDelay(job.attempt, delayMs, maxDelayMs);
+    failedAttempt(job, summary, retryInMs);
+    return { status: "retry", delayMs: retryInMs, error: summary, done };
   };
 
   const consumer = queue.consume(
@@ -309,9 +319,9 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         // attempt like any other — backoff, then a reported dead letter; never a silent loop.
         const text = errorText(error);
         try {
-          logger.error(
+          logger.debug(
             { err: error, id: job.delivery.key, attempt: job.attempt },
-            `worker failed to process a job: ${text}`,
+            "worker failed to process a job",
           );
         } catch {
           // A logger that cannot print this value must not decide the job's outcome.
@@ -320,12 +330,9 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
           const why = `Gave up after ${job.attempt} attempt(s): the worker failed before its handlers finished (${text}). Fix it, then replay the dead letter.`;
           return dead(job, deadLetter(why, error), job.done, "attempts_exhausted");
         }
-        return {
-          status: "retry",
-          delayMs: backoffDelay(job.attempt, delayMs, maxDelayMs),
-          error: text,
-          done: job.done,
-        };
+        const retryInMs = backoffDelay(job.attempt, delayMs, maxDelayMs);
+        failedAttempt(job, `the worker failed to process it: ${text}`, retryInMs);
+        return { status: "retry", delayMs: retryInMs, error: text, done: job.done };
       }
     },
     { ...consumeOptions, report },
