@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Type-checks every ```ts block of every README.md and docs/*.md against the BUILT packages (what a user
+// Type-checks every ```ts block of every README.md, docs/**/*.md and CONTRIBUTING.md against the BUILT packages (what a user
 // installs), with the project's strict compiler options. Each block is its own ES module, so it must
 // import what it uses. A block that cannot stand alone opts out with the info string ```ts nocheck,
 // followed by the reason: ```ts nocheck — <why>. Run after `pnpm build`; exits 1 on any error.
@@ -23,11 +23,18 @@ function markdownFiles() {
     }
   };
   walk(root);
+  // Every page under docs/, sub-folders too (docs/README.md is already among the READMEs above).
+  const walkDocs = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walkDocs(full);
+      else if (entry.name.endsWith(".md") && entry.name !== "README.md") found.push(full);
+    }
+  };
   const docs = path.join(root, "docs");
-  if (existsSync(docs)) {
-    for (const name of readdirSync(docs)) if (name.endsWith(".md")) found.push(path.join(docs, name));
-  }
-  return found.sort();
+  if (existsSync(docs)) walkDocs(docs);
+  found.push(path.join(root, "CONTRIBUTING.md"));
+  return found.filter((file) => existsSync(file)).sort();
 }
 
 /** ```ts / ```typescript / ```tsx blocks: their code, the markdown line the code starts on, the info string. */

@@ -51,3 +51,19 @@ it("no README or doc tells users to run `npx webhook-kit` (an unscoped package o
   const docs = ["README.md", ...readdirSync(`${root}docs`).map((f) => `docs/${f}`)];
   for (const doc of docs) expect(read(doc), doc).not.toMatch(/npx (-y )?webhook-kit/);
 });
+
+it("the README's package table has a row for every package in packages/", () => {
+  const readme = read("README.md");
+  const table = readme.slice(readme.indexOf("## Packages"));
+  const rows = [...table.matchAll(/^\| `(@webhook-kit\/[a-z-]+)` \|/gm)].map((m) => m[1]);
+  const names = packages.map(
+    (name) => (JSON.parse(read(`packages/${name}/package.json`)) as { name: string }).name,
+  );
+  for (const name of names) expect(rows, `README.md "## Packages" has no row for ${name}`).toContain(name);
+});
+
+it("the docs index links every page in docs/ that exists", () => {
+  const index = read("docs/README.md");
+  for (const page of readdirSync(`${root}docs`).filter((f) => f.endsWith(".md") && f !== "README.md"))
+    expect(index, `docs/README.md does not link ${page}`).toContain(`](${page}`);
+});
