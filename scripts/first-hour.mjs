@@ -674,6 +674,178 @@ async function zod3CustomProvider(tarballs) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// 6. Durable, as the README shows it: `@webhook-kit/bullmq` installed with the README's own line, a receiver
+//    process and a worker process on Redis, a handler that fails until fixed → a dead letter, listed and
+//    replayed with the packed CLI; a wrong --queue exits non-zero naming the queue that exists.
+
+/** The README's install line for @webhook-kit/bullmq, as a user copies it (comment dropped). */
+function readmeBullmqInstall() {
+  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  const line = readme.split("\n").find((l) => /^npm install (.* )?@webhook-kit\/bullmq\b/.test(l));
+  if (!line) fail("README.md has no `npm install … @webhook-kit/bullmq …` line");
+  return line.replace(/#.*$/, "").trim().split(/\s+/).slice(2);
+}
+
+const DURABLE_DEFINITION = `import { existsSync } from "node:fs";
+import { BullMQQueue } from "@webhook-kit/bullmq";
+import { createReceiver, providers } from "@webhook-kit/core";
+
+export const queue = new BullMQQueue({ connection: process.env.REDIS_URL, name: process.env.QUEUE });
+export const receiver = createReceiver({ provider: providers.generic({ secret: process.env.WEBHOOK_SECRET }), queue });
+receiver.on("user.created", (event) => console.log("handled", event.type, event.id));
+receiver.on("user.deleted", (event) => {
+  // Broken until the file is removed: the "fix" deployed before the replay.
+  if (existsSync(process.env.BROKEN_FLAG)) throw new Error("crm answered 502");
+  console.log("handled", event.type, event.id, "attempt", event.attempt);
+}, { id: "notify-crm" });
+`;
+
+const DURABLE_RECEIVER = `import http from "node:http";
+import { createNodeHandler } from "@webhook-kit/core/node";
+import { receiver } from "./webhooks.mjs";
+
+const server = http.createServer(createNodeHandler(receiver));
+server.listen(0, "127.0.0.1", () => console.log("listening on " + server.address().port));
+`;
+
+const DURABLE_WORKER = `import { queue, receiver } from "./webhooks.mjs";
+
+const worker = receiver.work({ concurrency: 2, attempts: 2, backoff: { delayMs: 50, maxDelayMs: 100 } });
+console.log("worker started");
+process.once("SIGTERM", async () => {
+  await worker.close();
+  await queue.close();
+  process.exit(0);
+});
+`;
+
+async function durableProject(tarballs) {
+  const dir = path.join(scratch, "durable-bullmq");
+  writeFiles(dir, {
+    "package.json": {
+      name: "first-hour-durable",
+      private: true,
+      type: "module",
+      ...localPackages(tarballs, ["core", "testing"]),
+    },
+    "webhooks.mjs": DURABLE_DEFINITION,
+    "receiver.mjs": DURABLE_RECEIVER,
+    "worker.mjs": DURABLE_WORKER,
+    "broken.flag": "",
+  });
+  npmInstall(dir);
+  // The README's line, with our packed tarball standing in for the registry's @webhook-kit/*.
+  const readmeArgs = readmeBullmqInstall();
+  const args = readmeArgs.map((a) => (a.startsWith("@webhook-kit/") ? (tarballs[a.slice(13)] ?? a) : a));
+  if (!readmeArgs.includes("@webhook-kit/bullmq"))
+    fail(`README install line lacks @webhook-kit/bullmq: ${readmeArgs}`);
+  npmInstall(dir, args);
+  step(`durable-bullmq: npm install ${readmeArgs.join(" ")} (the README's line)`);
+
+  let port = 6379;
+  let redis;
+  if (!(await pingRedis(port))) {
+    port = await freePort();
+    redis = await start(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      { cwd: dir, ready: /Ready to accept connections/ },
+    );
+  }
+  const redisUrl = `redis://127.0.0.1:${port}`;
+  const queueName = `first-hour-${process.pid}`;
+  const env = {
+    REDIS_URL: redisUrl,
+    QUEUE: queueName,
+    WEBHOOK_SECRET: SECRET,
+    BROKEN_FLAG: path.join(dir, "broken.flag"),
+  };
+  const cli = path.join(dir, "node_modules", ".bin", "webhook-kit");
+  const server = await start("node", ["receiver.mjs"], { cwd: dir, env, ready: /listening on (\d+)/ });
+  const worker = await start("node", ["worker.mjs"], { cwd: dir, env, ready: /worker started/ });
+  const queueArgs = ["--redis", redisUrl, "--queue", queueName];
+  try {
+    const url = `http://127.0.0.1:${server.match[1]}/`;
+    const send = (event) =>
+      run(cli, ["send", "--provider", "generic", "--secret", SECRET, "--url", url, "--event", event], {
+        cwd: dir,
+      });
+    expectIn(send("user.created").stdout, "queued (202)", "send to a receiver with a BullMQQueue");
+    await until(
+      "the worker to run user.created",
+      () => /handled user\.created/.test(worker.log.text),
+      () => worker.log.text,
+    );
+    step("durable-bullmq: receiver answers 202 queued; the worker process runs the handler");
+
+    expectIn(send("user.deleted").stdout, "queued (202)", "send user.deleted");
+    let list;
+    await until(
+      "the failing delivery to become a dead letter",
+      () => {
+        list = run(cli, ["dead-letters", "list", ...queueArgs], { cwd: dir });
+        return list.stdout.includes("1 dead letter in");
+      },
+      () => `${list?.output ?? ""}\n${worker.log.text}`,
+    );
+    expectIn(list.stdout, "user.deleted", "dead-letters list");
+    expectIn(list.stdout, "crm answered 502", "dead-letters list: the last error");
+    // The worker's log: one line per failed attempt, one report for the dead letter.
+    expectIn(worker.log.text, "attempt 1 of 2 failed", "worker log");
+    expectNotIn(worker.log.text, "AggregateError", "worker log");
+    const key = /key {4}(\S+)/.exec(list.stdout)?.[1];
+    if (!key) fail("dead-letters list printed no key", list.stdout);
+    step(
+      "durable-bullmq: a handler failing twice is a dead letter; `webhook-kit dead-letters list` shows it",
+    );
+
+    rmSync(env.BROKEN_FLAG); // the fix
+    expectIn(
+      run(cli, ["dead-letters", "replay", key, ...queueArgs], { cwd: dir }).stdout,
+      `replayed ${key}`,
+      "replay",
+    );
+    await until(
+      "the replayed delivery to run",
+      () => /handled user\.deleted/.test(worker.log.text),
+      () => worker.log.text,
+    );
+    expectIn(
+      run(cli, ["dead-letters", "list", ...queueArgs], { cwd: dir }).stdout,
+      "no dead letters",
+      "list after replay",
+    );
+    step("durable-bullmq: after the fix, `dead-letters replay` runs it; the list is empty");
+
+    const typo = run(cli, ["dead-letters", "list", "--redis", redisUrl, "--queue", `${queueName}-typo`], {
+      cwd: dir,
+      expect: 2,
+    });
+    expectIn(typo.stderr, `no queue "${queueName}-typo"`, "dead-letters with a wrong --queue");
+    expectIn(typo.stderr, queueName, "the queues that do exist");
+    run(cli, ["queue", "status", "--redis", redisUrl, "--queue", `${queueName}-typo`], {
+      cwd: dir,
+      expect: 2,
+    });
+    step("durable-bullmq: a wrong --queue exits 2 and names the queue that exists");
+  } finally {
+    stop(server.child);
+    stop(worker.child);
+    // Leave nothing behind in a shared Redis.
+    run(
+      "node",
+      [
+        "--input-type=module",
+        "-e",
+        `import { Queue } from "bullmq"; const q = new Queue(${JSON.stringify(queueName)}, { connection: { url: ${JSON.stringify(redisUrl)} } }); await q.obliterate({ force: true }); await q.close();`,
+      ],
+      { cwd: dir, expect: undefined },
+    );
+    if (redis) stop(redis.child);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 
 async function main() {
   step(`scratch projects in ${scratch}`);
@@ -682,6 +854,7 @@ async function main() {
   await cjsNode10Project(expressDir);
   await ioredis6Project(tarballs, expressDir);
   await zod3CustomProvider(tarballs);
+  await durableProject(tarballs);
   step("PASSED: the first hour works from the packed tarballs");
 }
 
