@@ -692,7 +692,7 @@ import { createReceiver, providers } from "@webhook-kit/core";
 
 export const queue = new BullMQQueue({ connection: process.env.REDIS_URL, name: process.env.QUEUE });
 export const receiver = createReceiver({ provider: providers.generic({ secret: process.env.WEBHOOK_SECRET }), queue });
-receiver.on("user.created", (event) => console.log("handled", event.type, event.id));
+receiver.on("user.created", (event) => console.log("handled", event.type, event.id), { id: "log-user" });
 receiver.on("user.deleted", (event) => {
   // Broken until the file is removed: the "fix" deployed before the replay.
   if (existsSync(process.env.BROKEN_FLAG)) throw new Error("crm answered 502");
@@ -791,8 +791,19 @@ async function durableProject(tarballs) {
     expectIn(list.stdout, "user.deleted", "dead-letters list");
     expectIn(list.stdout, "crm answered 502", "dead-letters list: the last error");
     // The worker's log: one line per failed attempt, one report for the dead letter.
-    expectIn(worker.log.text, "attempt 1 of 2 failed", "worker log");
+    // (spawnSync above held this process's event loop: the worker's output is read from here on.)
+    await until(
+      "the worker's report of the dead letter",
+      () => /Gave up after 2 attempt\(s\)/.test(worker.log.text),
+      () => worker.log.text,
+    );
+    expectIn(worker.log.text, "attempt 1 of 2 failed, retried in", "worker log: one line per failed attempt");
     expectNotIn(worker.log.text, "AggregateError", "worker log");
+    expectNotIn(
+      worker.log.text,
+      "delivery parked as a dead letter",
+      "worker log: one report per dead letter",
+    );
     const key = /key {4}(\S+)/.exec(list.stdout)?.[1];
     if (!key) fail("dead-letters list printed no key", list.stdout);
     step(
