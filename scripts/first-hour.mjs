@@ -839,6 +839,18 @@ async function durableProject(tarballs) {
       expect: 2,
     });
     step("durable-bullmq: a wrong --queue exits 2 and names the queue that exists");
+
+    // A project without the Redis driver: the CLI says what to install, like the missing-bullmq case.
+    run("npm", ["uninstall", "--no-audit", "--no-fund", "--loglevel=error", "ioredis"], { cwd: dir });
+    const noDriver = run(cli, ["dead-letters", "list", ...queueArgs], { cwd: dir, expect: 1 });
+    expectIn(
+      noDriver.stderr,
+      "npm install @webhook-kit/bullmq bullmq ioredis",
+      "dead-letters without ioredis",
+    );
+    expectNotIn(noDriver.stderr, "no answer from redis", "dead-letters without ioredis: not an outage");
+    npmInstall(dir, ["ioredis"]);
+    step("durable-bullmq: without ioredis, dead-letters prints the npm install line");
   } finally {
     stop(server.child);
     stop(worker.child);

@@ -42,7 +42,10 @@ export function unhandledReporter(
   const others = throttled(periodMs);
   return (type, id) => {
     let report = byType.get(type);
-    if (!report && byType.size < MAX_TRACKED_TYPES) byType.set(type, (report = throttled(periodMs)));
+    if (!report && byType.size < MAX_TRACKED_TYPES) {
+      report = throttled(periodMs);
+      byType.set(type, report);
+    }
     (report ?? others)((more) =>
       logger.warn(
         { provider: provider.name, type, id },
