@@ -106,8 +106,8 @@ describe("the docs list what the registry holds", () => {
     }
   });
 
-  it("README.md's preset table and docs/providers.md's event-type table: every preset, in order", () => {
-    const readme = read("README.md");
+  it("docs/receiving.md's preset table and docs/providers.md's event-type table: every preset, in order", () => {
+    const readme = read("docs/receiving.md");
     const presets = readme.slice(
       readme.indexOf("## Presets"),
       readme.indexOf("Anything else: `defineProvider`"),

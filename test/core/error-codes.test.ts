@@ -3,10 +3,10 @@ import { ERROR_CODES, WebhookError } from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
 import { errorResponse } from "../../packages/core/src/response.js";
 
-// The error codes are a public contract: the README's table documents each code's status, and senders act on
+// The error codes are a public contract: docs/errors.md's table documents each code's status, and senders act on
 // the status. This pins both, so a changed status or an undocumented code fails here.
 
-/** The contract (README "Error codes", shared/spec/receiver.md). `invalid_config` is thrown, never answered. */
+/** The contract (docs/errors.md, shared/spec/receiver.md). `invalid_config` is thrown, never answered. */
 const CONTRACT: Record<string, number | "thrown" | "reported"> = {
   not_found: 404,
   method_not_allowed: 405,
@@ -32,10 +32,10 @@ const CONTRACT: Record<string, number | "thrown" | "reported"> = {
   internal_error: 500,
 };
 
-/** Rows of the README's "### Error codes" table: code → the status column as written. */
+/** Rows of docs/errors.md's table (the one error-code table): code → the status column as written. */
 function readmeTable(): Map<string, string> {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const section = readme.slice(readme.indexOf("### Error codes"));
+  const readme = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("| code | status |"));
   const rows = new Map<string, string>();
   for (const line of section.split("\n").slice(1)) {
     if (line.startsWith("## ")) break;
@@ -54,7 +54,7 @@ describe("error codes", () => {
     }
   });
 
-  it("the README documents every code with the status the receiver answers", () => {
+  it("docs/errors.md documents every code with the status the receiver answers", () => {
     const table = readmeTable();
     expect([...table.keys()].sort()).toEqual(Object.keys(CONTRACT).sort());
     for (const [code, status] of Object.entries(CONTRACT)) {

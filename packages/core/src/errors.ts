@@ -1,7 +1,7 @@
 import type { SignatureFailure } from "./signature/scheme.js";
 
 /**
- * Stable error codes. The README's error table documents each one; never rename a code, only add.
+ * Stable error codes. docs/errors.md documents each one; never rename a code, only add.
  */
 export const ERROR_CODES = {
   not_found: 404,

@@ -31,7 +31,7 @@ function stalledUpload(url: string, headers: Record<string, string>) {
 }
 
 /**
- * Every row of the receiver contract's table (the README's "What each request gets"), driven over real HTTP
+ * Every row of the receiver contract's table (docs/receiving.md, "What each request gets"), driven over real HTTP
  * through one target: an adapter in this process (`inProcessTarget`, or `describeAdapterConformance`), or a
  * server in another process whose routes serve the same scenarios (`remoteTarget` + `scenarioRegistry`).
  *
