@@ -25,8 +25,12 @@ export async function startChild(script, args = [], env = {}) {
   };
 }
 
-/** Drives `url` with a rotating set of pre-built requests ({ headers, body }) for DURATION_S. */
-export async function measure(url, deliveries, { duration = DURATION_S } = {}) {
+/**
+ * Drives `url` with a rotating set of pre-built requests ({ headers, body }) for DURATION_S. `freshId` names
+ * a header given a new UUID on every request (GitHub's X-GitHub-Delivery), so no delivery ever repeats however
+ * long the run: a deduplicating row always takes its new-event path and its store keeps growing to its bound.
+ */
+export async function measure(url, deliveries, { duration = DURATION_S, freshId } = {}) {
   let next = 0;
   const result = await autocannon({
     url,
@@ -37,7 +41,8 @@ export async function measure(url, deliveries, { duration = DURATION_S } = {}) {
         method: "POST",
         setupRequest: (req) => {
           const d = deliveries[next++ % deliveries.length];
-          return { ...req, headers: d.headers, body: d.body };
+          const headers = freshId ? { ...d.headers, [freshId]: randomUUID() } : d.headers;
+          return { ...req, headers, body: d.body };
         },
       },
     ],
