@@ -1,7 +1,8 @@
 // Compares result files of several runs (bench/results/*.json, written by lib.mjs `recordResults`):
 //   node bench/compare.mjs bench/results/a.json bench/results/b.json bench/results/c.json
 // For each row: its ratio to its baseline in every run, the median and spread (min–max) of that ratio, and
-// the medians of req/s, p99, p99 ÷ baseline p99 and CPU µs per delivery. Ratios are what to compare: each is
+// the medians of req/s, p99, p99 ÷ baseline p99 and CPU µs per delivery, and the CPU ratio (baseline's CPU
+// per delivery ÷ the row's) with its spread. Ratios are what to compare: each is
 // measured within one run (alternating rounds), so load shared by the rows cancels out; absolutes do not.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -42,13 +43,23 @@ for (const [title, rows] of tables) {
   console.log(`\n### ${title}\n`);
   const perRun = runs.map((_, i) => `ratio, run ${i + 1}`).join(" | ");
   console.log(
-    `| row | ${perRun} | median ratio | spread | target | median req/s | median p99 ms | worst p99 ms | median p99 ÷ baseline | median CPU µs |`,
+    `| row | ${perRun} | median ratio | spread | target | median req/s | median p99 ms | worst p99 ms | median p99 ÷ baseline | median CPU µs | CPU ratio: median (spread) |`,
   );
   console.log(
-    `| --- |${" ---: |".repeat(runs.length)} ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |`,
+    `| --- |${" ---: |".repeat(runs.length)} ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
   );
   for (const [name, entries] of rows) {
     const present = entries.filter(Boolean);
+    // CPU per delivery is steadier than req/s on a shared machine: the baseline's CPU ÷ this row's, per run.
+    const cpuRatios = entries
+      .map((e, i) => {
+        const base = e?.baseline ? rows.get(e.baseline)?.[i] : undefined;
+        return base?.cpuUs && e.cpuUs ? base.cpuUs / e.cpuUs : undefined;
+      })
+      .filter((r) => r !== undefined);
+    const cpuRatio = cpuRatios.length
+      ? `${show(median(cpuRatios))} (${show(Math.min(...cpuRatios))}–${show(Math.max(...cpuRatios))})`
+      : "";
     const ratios = present.map((e) => e.ratio).filter((r) => r !== null);
     const target = present.find((e) => e.target !== null)?.target;
     const mid = median(ratios);
@@ -66,6 +77,7 @@ for (const [title, rows] of tables) {
         show(Math.max(...present.map((e) => e.p99Worst ?? e.p99 ?? 0)), 0),
         show(median(present.map((e) => e.p99Ratio))),
         show(median(present.map((e) => e.cpuUs)), 1),
+        cpuRatio,
       ]
         .join(" | ")
         .replace(/^/, "| ")

@@ -224,11 +224,11 @@ if (process.argv[2] === "serve") {
       { name: bare, ...b },
       { name: octokit, baseline: bare, ...o },
       { name: "webhook-kit core on node:http, GitHub preset, MemoryStore", baseline: bare, ...k },
-      { name: "… the same vs octokit", baseline: octokit, target: 1.1, ...k },
+      { name: "… core + MemoryStore vs octokit", baseline: octokit, target: 1.1, ...k },
       { name: "webhook-kit core on node:http, GitHub preset, RedisStore", baseline: bare, ...r },
-      { name: "… the same vs octokit", baseline: octokit, ...r },
+      { name: "… core + RedisStore vs octokit", baseline: octokit, ...r },
       { name: "webhook-kit core, a store that remembers nothing", baseline: bare, ...n },
-      { name: "… the same vs octokit", baseline: octokit, ...n },
+      { name: "… core, no store, vs octokit", baseline: octokit, ...n },
     );
     if (before) {
       const beforeName = `core built at BENCH_BEFORE (${process.env.BENCH_BEFORE}), MemoryStore`;

@@ -201,6 +201,10 @@ export class MemoryStore implements IdempotencyStore, VersionStore {
     // Unique per claim (a token is the proof of ownership); within one process a counter behind a random
     // per-store prefix is enough, and much cheaper than a UUID per delivery.
     const token = `${this.#tokenPrefix}${++this.#claimCount}`;
+    // A key built by concatenation (`${namespace}:${id}`, an id that was itself built so) is a chain of
+    // string pieces, and a Map keeps the chain as it is: ≈ 550 instead of ≈ 100 bytes for a key from
+    // randomUUID(), held for the whole retention. Reading one character makes V8 flatten it once.
+    key.charCodeAt(0);
     this.#claims.set(key, { token, expiresAt: this.#clock() + leaseMs });
     return { status: "claimed", token };
   }
