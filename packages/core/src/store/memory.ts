@@ -4,9 +4,9 @@ import type { CallDeadline, ClaimResult, IdempotencyStore, VersionAdvance, Versi
 
 export interface MemoryStoreOptions {
   /**
-   * Upper bound on remembered keys, completed and in progress together. Default 100 000 (≈ 65–85 MB of heap
-   * with typical keys, measured); at most `MAX_MEMORY_ENTRIES` (5 000 000, ≈ 3.5–4 GB when full: past
-   * that, share a RedisStore or PostgresStore). Anything else throws `invalid_config`. Completed keys are evicted least recently used first; claims whose
+   * Upper bound on remembered keys, completed and in progress together. Default 100 000 (≈ 10–20 MB of heap
+   * with typical keys: ≈ 100–200 bytes a key, measured); at most `MAX_MEMORY_ENTRIES` (5 000 000, ≈ 0.6–1.1 GB
+   * when full: past that, share a RedisStore or PostgresStore). Anything else throws `invalid_config`. Completed keys are evicted least recently used first; claims whose
    * handlers are running never are — when every slot holds one, a new claim is refused (503, retried).
    */
   maxEntries?: number;
