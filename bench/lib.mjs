@@ -124,7 +124,7 @@ export function recordResults(title, rows) {
       };
     }),
   });
-  writeFileSync(file, `${JSON.stringify(run, null, 1)}\n`);
+  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
 }
 
 const RUN_STARTED = new Date().toISOString();
