@@ -1,13 +1,15 @@
-// The servers of core.bench.mjs, one per child process: `node core-servers.mjs <kind>`.
+// The servers of core.bench.mjs, one per child process: `node core-servers.mjs serve <kind>` (lib.mjs
+// `measureGroup` forks them so).
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { createReceiver, eulabelEvents, providers } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
 import express from "express";
+import { serveWithCpu } from "./lib.mjs";
 
 const SECRET = process.env.BENCH_SECRET;
-const kind = process.argv[2];
+const kind = process.argv[3];
 
 /** What a careful developer writes by hand: HMAC over the raw bytes, constant-time compare, JSON.parse. */
 function handVerified(raw, header) {
@@ -72,5 +74,4 @@ if (kind === "express-bare") {
   throw new Error(`unknown server kind ${kind}`);
 }
 server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => process.send({ port: server.address().port }));
-process.on("SIGINT", () => process.exit(0));
+server.listen(0, "127.0.0.1", () => serveWithCpu(server));

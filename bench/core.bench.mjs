@@ -1,42 +1,27 @@
-// Express and node:http: the kit vs a bare server with a hand-written verify, same run, same bodies.
+// Express and node:http: the kit vs a bare server with a hand-written verify, same run (alternating rounds,
+// lib.mjs `measureGroup`), same bodies.
 import { fileURLToPath } from "node:url";
-import { eulabelDeliveries, measure, printTable, startChild } from "./lib.mjs";
+import { eulabelDeliveries, measureGroup, printCpu, printTable } from "./lib.mjs";
 
 const SECRET = "bench_secret";
 const deliveries = await eulabelDeliveries(SECRET);
 
 const script = fileURLToPath(new URL("./core-servers.mjs", import.meta.url));
-async function row(kind) {
-  const child = await startChild(script, [kind], { BENCH_SECRET: SECRET });
-  try {
-    await measure(`http://127.0.0.1:${child.port}/hook`, deliveries, { duration: 1 }); // warm-up
-    return await measure(`http://127.0.0.1:${child.port}/hook`, deliveries);
-  } finally {
-    await child.stop();
-  }
-}
+const group = (...kinds) => measureGroup(script, kinds, deliveries, { BENCH_SECRET: SECRET });
 
+const [expressBare, expressKit] = await group("express-bare", "express-kit");
+const [nodeBare, sameWork, nodeKit] = await group("node-bare", "node-same-work", "node-kit");
+const expressBaseline = "express bare (express.raw + hand verify)";
+const nodeBaseline = "node:http bare (verify + JSON.parse)";
+const sameWorkBaseline = "node:http same work by hand (verify + parse + zod + dedupe)";
 const rows = [
-  { name: "express bare (express.raw + hand verify)", ...(await row("express-bare")) },
-  {
-    name: "express webhookMiddleware",
-    baseline: "express bare (express.raw + hand verify)",
-    target: 0.9,
-    ...(await row("express-kit")),
-  },
-  { name: "node:http bare (verify + JSON.parse)", ...(await row("node-bare")) },
-  {
-    name: "node:http receiver.handle()",
-    baseline: "node:http bare (verify + JSON.parse)",
-    target: 0.9,
-    ...(await row("node-kit")),
-  },
+  { name: expressBaseline, ...expressBare },
+  { name: "express webhookMiddleware", baseline: expressBaseline, target: 0.9, ...expressKit },
+  { name: nodeBaseline, ...nodeBare },
+  { name: "node:http receiver.handle()", baseline: nodeBaseline, target: 0.9, ...nodeKit },
   // The bare rows skip schema validation and dedupe; this pair compares the kit with the same work by hand.
-  { name: "node:http same work by hand (verify + parse + zod + dedupe)", ...(await row("node-same-work")) },
-  {
-    name: "node:http receiver.handle() (again, vs same work)",
-    baseline: "node:http same work by hand (verify + parse + zod + dedupe)",
-    ...(await row("node-kit")),
-  },
+  { name: sameWorkBaseline, ...sameWork },
+  { name: "node:http receiver.handle() (vs same work)", baseline: sameWorkBaseline, ...nodeKit },
 ];
 printTable("Express and node:http — kit vs bare (same run)", rows);
+printCpu(rows);

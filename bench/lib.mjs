@@ -3,6 +3,10 @@
 import { fork } from "node:child_process";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { basename, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { providers, sign } from "@webhook-kit/core";
 import autocannon from "autocannon";
 
@@ -25,8 +29,12 @@ export async function startChild(script, args = [], env = {}) {
   };
 }
 
-/** Drives `url` with a rotating set of pre-built requests ({ headers, body }) for DURATION_S. */
-export async function measure(url, deliveries, { duration = DURATION_S } = {}) {
+/**
+ * Drives `url` with a rotating set of pre-built requests ({ headers, body }) for DURATION_S. `freshId` names
+ * a header given a new UUID on every request (GitHub's X-GitHub-Delivery), so no delivery ever repeats however
+ * long the run: a deduplicating row always takes its new-event path and its store keeps growing to its bound.
+ */
+export async function measure(url, deliveries, { duration = DURATION_S, freshId } = {}) {
   let next = 0;
   const result = await autocannon({
     url,
@@ -37,7 +45,8 @@ export async function measure(url, deliveries, { duration = DURATION_S } = {}) {
         method: "POST",
         setupRequest: (req) => {
           const d = deliveries[next++ % deliveries.length];
-          return { ...req, headers: d.headers, body: d.body };
+          const headers = freshId ? { ...d.headers, [freshId]: randomUUID() } : d.headers;
+          return { ...req, headers, body: d.body };
         },
       },
     ],
@@ -46,26 +55,93 @@ export async function measure(url, deliveries, { duration = DURATION_S } = {}) {
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
+    p90: result.latency.p90,
     p99: result.latency.p99,
     total: result.requests.total,
     bad,
   };
 }
 
-/** Prints rows as a markdown table with each row's ratio to its named baseline. */
+const fixed = (value, digits = 0) => (typeof value === "number" ? value.toFixed(digits) : "");
+
+/**
+ * Prints rows as a markdown table with each row's ratio to its named baseline (req/s, and p99 as the
+ * baseline's multiple), then records them in this run's result file (`recordResults`).
+ */
 export function printTable(title, rows) {
   console.log(`\n### ${title}\n`);
-  console.log("| row | req/s | p50 ms | p99 ms | non-2xx | ratio | target |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+  console.log(
+    "| row | req/s | p50 ms | p90 ms | p99 ms | worst-round p99 ms | CPU µs/delivery | non-2xx | ratio | p99 ÷ baseline | target |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const row of rows) {
     const base = rows.find((r) => r.name === row.baseline);
     const ratio = base ? (row.rps / base.rps).toFixed(2) : "1.00 (baseline)";
+    const p99Ratio = base && base.p99 > 0 ? (row.p99 / base.p99).toFixed(2) : "";
     const verdict =
       base && row.target ? `≥ ${row.target} ${row.rps / base.rps >= row.target ? "met" : "MISSED"}` : "";
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50 ?? ""} | ${row.p99} | ${row.bad} | ${ratio} | ${verdict} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50 ?? ""} | ${row.p90 ?? ""} | ${row.p99} | ${row.p99Worst ?? ""} | ${fixed(row.cpuUs, 1)} | ${row.bad} | ${ratio} | ${p99Ratio} | ${verdict} |`,
     );
   }
+  recordResults(title, rows);
+}
+
+/**
+ * Appends one table to this run's machine-readable result file: `BENCH_RESULTS` when set (`pnpm bench`
+ * sets one file for the whole run), else `bench/results/<iso date>-<script>.json`. Compare runs with
+ * `node bench/compare.mjs <file>…`.
+ */
+export function recordResults(title, rows) {
+  const script = basename(process.argv[1] ?? "bench", ".mjs");
+  const file =
+    process.env.BENCH_RESULTS ??
+    fileURLToPath(new URL(`./results/${RUN_STARTED.replaceAll(":", "-")}-${script}.json`, import.meta.url));
+  mkdirSync(dirname(file), { recursive: true });
+  const run = existsSync(file)
+    ? JSON.parse(readFileSync(file, "utf8"))
+    : { startedAt: RUN_STARTED, machine: machineNote(), tables: [] };
+  run.tables.push({
+    script,
+    title,
+    endedAt: new Date().toISOString(),
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+    rows: rows.map((row) => {
+      const base = rows.find((r) => r.name === row.baseline);
+      return {
+        name: row.name,
+        baseline: row.baseline ?? null,
+        rps: Math.round(row.rps),
+        ratio: base ? Number((row.rps / base.rps).toFixed(3)) : null,
+        p50: row.p50 ?? null,
+        p90: row.p90 ?? null,
+        p99: row.p99 ?? null,
+        p99Worst: row.p99Worst ?? null,
+        p99Ratio: base && base.p99 > 0 ? Number((row.p99 / base.p99).toFixed(3)) : null,
+        cpuUs: row.cpuUs === undefined ? null : Number(row.cpuUs.toFixed(1)),
+        bad: row.bad ?? 0,
+        target: row.target ?? null,
+      };
+    }),
+  });
+  writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+}
+
+const RUN_STARTED = new Date().toISOString();
+
+/** Enough to tell two machines (or a shared one) apart when comparing result files. */
+function machineNote() {
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "",
+    totalMemGiB: Math.round(totalmem() / 2 ** 30),
+    loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+    connections: CONNECTIONS,
+    durationS: DURATION_S,
+    rounds: Number(process.env.BENCH_ROUNDS ?? 5),
+    note: process.env.BENCH_NOTE ?? "",
+  };
 }
 
 /**
@@ -101,9 +177,10 @@ export async function eulabelDeliveries(secret, count = Number(process.env.BENCH
 /**
  * Runs `script serve <kind>` for each kind at once and measures them in alternating rounds, so load from
  * elsewhere on the machine hits every row alike. Each child answers "reset" and "cpu" (see `serveWithCpu`).
- * A row's req/s is its total over all rounds; p50/p99 are the median round's.
+ * A row's req/s is its total over all rounds; p50/p90/p99 are the median round's, p99Worst the worst round's.
+ * `freshId`: see `measure`.
  */
-export async function measureGroup(script, kinds, deliveries, env = {}) {
+export async function measureGroup(script, kinds, deliveries, env = {}, { freshId } = {}) {
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
   const roundSeconds = Math.max(1, DURATION_S / ROUNDS);
   const children = [];
@@ -120,13 +197,13 @@ export async function measureGroup(script, kinds, deliveries, env = {}) {
       };
       children.push({ child, url: `http://127.0.0.1:${port}/hook`, ask });
     }
-    for (const { url } of children) await measure(url, deliveries, { duration: 1 }); // warm-up
+    for (const { url } of children) await measure(url, deliveries, { duration: 1, freshId }); // warm-up
     for (const { ask } of children) await ask("reset");
     const runs = kinds.map(() => []);
     const order = kinds.map((_, i) => i);
     for (let round = 0; round < ROUNDS; round++) {
       for (const i of round % 2 ? [...order].reverse() : order) {
-        runs[i].push(await measure(children[i].url, deliveries, { duration: roundSeconds }));
+        runs[i].push(await measure(children[i].url, deliveries, { duration: roundSeconds, freshId }));
       }
     }
     const cpu = [];
@@ -135,7 +212,10 @@ export async function measureGroup(script, kinds, deliveries, env = {}) {
     return runs.map((list, i) => ({
       rps: list.reduce((sum, r) => sum + r.total, 0) / (list.length * roundSeconds),
       p50: median(list.map((r) => r.p50)),
+      p90: median(list.map((r) => r.p90)),
       p99: median(list.map((r) => r.p99)),
+      // The median round hides a tail that comes and goes; the worst round shows it.
+      p99Worst: Math.max(...list.map((r) => r.p99)),
       bad: list.reduce((sum, r) => sum + r.bad, 0),
       cpuUs: cpu[i],
     }));

@@ -21,14 +21,17 @@ for (let i = 0; i < 50_000; i++) {
 }
 
 const script = fileURLToPath(new URL("./octokit.bench.mjs", import.meta.url));
-const execArgv = dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+// BENCH_NODE_FLAGS adds server flags, e.g. "--trace-gc" for a GC trace under the same load.
+const extra = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+const execArgv = [...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []), ...extra];
 const child = fork(script, ["serve", kind], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
 const [{ port }] = await once(child, "message");
 const url = `http://127.0.0.1:${port}/hook`;
-await measure(url, traffic, { duration: 1 }); // warm-up
+const freshId = "x-github-delivery";
+await measure(url, traffic, { duration: 1, freshId }); // warm-up
 child.send("reset");
 await once(child, "message");
-const result = await measure(url, traffic, { duration: Number(seconds) });
+const result = await measure(url, traffic, { duration: Number(seconds), freshId });
 child.send("cpu");
 const [{ usPerRequest }] = await once(child, "message");
 console.log(
