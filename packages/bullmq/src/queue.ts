@@ -331,6 +331,19 @@ export class BullMQQueue implements DeliveryQueue {
     await this.#call("pause", this.#timeoutMs, (queue) => queue.pause());
   }
 
+  /**
+   * Resolves once the backend answers a read of the queue's pause flag, by `deadline` (default `timeoutMs`
+   * from now); writes no job. `receiver.health()` and `worker.health()` ask it.
+   *
+   * @example
+   * await queue.ping({ deadline: Date.now() + 500 });
+   */
+  async ping(options?: CallDeadline): Promise<void> {
+    const deadline = options?.deadline;
+    const budgetMs = deadline === undefined ? this.#timeoutMs : deadline - Date.now();
+    await this.#call("ping", budgetMs, (queue) => queue.isPaused());
+  }
+
   /** Ends a queue-wide pause. */
   async resume(): Promise<void> {
     await this.#call("resume", this.#timeoutMs, (queue) => queue.resume());

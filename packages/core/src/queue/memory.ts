@@ -138,6 +138,9 @@ export class MemoryQueue implements DeliveryQueue {
     };
   }
 
+  /** Always answers: the queue lives in this process. */
+  async ping(): Promise<void> {}
+
   async listDeadLetters(options: { limit?: number } = {}): Promise<DeadLetter[]> {
     return [...this.#dead.values()]
       .reverse()
