@@ -1,6 +1,7 @@
 import type { DeliveryQueue, QueueStatus } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
 import { printable as p } from "./printable.js";
+import { printStats, queueStats } from "./queue-stats.js";
 import { ANSWER_WITHIN_MS, answerWithin, checkQueueTarget } from "./queue-target.js";
 import type { Style } from "./style.js";
 import { UsageError } from "./usage-error.js";
@@ -27,8 +28,9 @@ export type LocateQueue = (args: QueueArgs) => Promise<OpenedQueue>;
 const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
 
 /**
- * `queue pause | resume | status`: the queue-wide switch for an incident. While paused no worker starts a
- * job; receivers keep accepting and queueing, so nothing is lost. Exit 0 done, 1 the queue could not be
+ * `queue pause | resume | status | stats`: the queue-wide switch for an incident, and what the queue holds.
+ * While paused no worker starts a job; receivers keep accepting and queueing, so nothing is lost. `stats`
+ * adds the oldest waiting job's age and the dead letters by reason. Exit 0 done, 1 the queue could not be
  * reached, 2 usage or no queue of that name (the ones that exist are listed).
  */
 export async function queueCommand(
@@ -40,11 +42,11 @@ export async function queueCommand(
 ): Promise<number> {
   const [action, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra.join(" ")}`);
-  if (action !== "pause" && action !== "resume" && action !== "status")
+  if (action !== "pause" && action !== "resume" && action !== "status" && action !== "stats")
     throw new UsageError(
       action === undefined
-        ? "queue needs an action: pause, resume or status."
-        : `Unknown queue action "${action}" (pause, resume, status).`,
+        ? "queue needs an action: pause, resume, status or stats."
+        : `Unknown queue action "${action}" (pause, resume, status, stats).`,
     );
   const located = await locate(args);
   const name = args.queue as string;
@@ -66,6 +68,12 @@ export async function queueCommand(
     if (action === "pause") await queue.pause();
     if (action === "resume") await queue.resume();
     const status = await queue.status();
+    if (action === "stats") {
+      const stats = queueStats(name, status);
+      if (args.json) line(io, JSON.stringify(stats));
+      else printStats(io, s, stats);
+      return 0;
+    }
     if (args.json) line(io, JSON.stringify({ queue: name, ...status }));
     else printStatus(io, s, name, status, action);
     return 0;
