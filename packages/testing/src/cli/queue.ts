@@ -74,7 +74,9 @@ export async function queueCommand(
       else printStats(io, s, stats);
       return 0;
     }
-    if (args.json) line(io, JSON.stringify({ queue: name, ...status }));
+    // The fields this output had before `stats` existed, and only those: scripts read it as it was.
+    const { paused, waiting, running, delayed, deadLetters } = status;
+    if (args.json) line(io, JSON.stringify({ queue: name, paused, waiting, running, delayed, deadLetters }));
     else printStatus(io, s, name, status, action);
     return 0;
   } finally {
