@@ -317,6 +317,19 @@ export function describeQueueConformance(
       expect(await queue.replayDeadLetter(removed.key)).toBe(false);
     });
 
+    it("ping() (optional): resolves on a working queue and writes no job", async (ctx) => {
+      const { queue } = await setup();
+      if (typeof queue.ping !== "function") return ctx.skip();
+      await queue.enqueue(delivery());
+      const before = await queue.status?.();
+      await queue.ping();
+      await queue.ping({ deadline: Date.now() + 5_000 });
+      const counts = (status: Awaited<ReturnType<NonNullable<DeliveryQueue["status"]>>> | undefined) =>
+        status && [status.waiting, status.running, status.delayed, status.deadLetters];
+      expect(counts(await queue.status?.())).toEqual(counts(before));
+      expect(await queue.listDeadLetters()).toEqual([]);
+    });
+
     it("status(): the oldest waiting job's age (ready or delayed) and the dead letters by reason", async (ctx) => {
       const { queue, consume } = await setup();
       const first = await queue.status?.();
