@@ -114,7 +114,7 @@ const DEFAULT_LIMIT = 100;
  * `runJob` counts stalls per attempt against the job's own baseline instead.
  */
 const STALLS_NEVER_FAIL = 2_000_000_000;
-/** Ready jobs, and delayed jobs, read by `status()` for the oldest waiting age. */
+/** Jobs read by `status()` for the oldest waiting age: the oldest ready ones, and the delayed due soonest. */
 export const AGE_SAMPLE = 20;
 /** Dead letters read by `status()` for the counts by reason: the newest ones. */
 export const REASON_SAMPLE = 200;
@@ -351,23 +351,30 @@ export class BullMQQueue implements DeliveryQueue {
 
   /**
    * The pause flag, the job counts, the oldest waiting job's age and the dead letters by reason. Bounded
-   * whatever the queue holds: the age is the oldest of the first 20 ready jobs (FIFO: the head is
-   * the oldest) and the 20 delayed jobs due soonest; `deadLettersByReason` counts the newest
+   * whatever the queue holds: the age is the oldest of the 20 oldest ready jobs (the list is FIFO) and
+   * the 20 delayed jobs due soonest; `deadLettersByReason` counts the newest
    * 200 dead letters only (its sum is below `deadLetters` when there are more).
    */
   async status(): Promise<QueueStatus> {
     return this.#call("status", this.#timeoutMs, async (queue) => {
-      const [paused, counts, ready, delayed, dead] = await Promise.all([
+      const [paused, counts, delayed, dead] = await Promise.all([
         queue.isPaused(),
         // PostgreSQL reports the jobs held by a pause as "paused", which BullMQ's types no longer list.
         queue.getJobCounts("wait", "paused" as JobType, "prioritized", "active", "delayed", "failed"),
-        queue.getRanges(["wait", "paused" as JobType, "prioritized"], 0, AGE_SAMPLE - 1, true),
         queue.getRanges(["delayed"], 0, AGE_SAMPLE - 1, true),
         queue.getRanges(["failed"], 0, REASON_SAMPLE - 1, false),
       ]);
       const n = (state: string) => counts[state] ?? 0;
+      // Index 0 of a ready list is its newest job on both backends, and PostgreSQL takes no negative
+      // index: the oldest are the last AGE_SAMPLE positions, located by the count just read.
+      const tails = (["wait", "paused", "prioritized"] as const)
+        .filter((state) => n(state) > 0)
+        .map((state) =>
+          queue.getRanges([state as JobType], Math.max(0, n(state) - AGE_SAMPLE), n(state) - 1, false),
+        );
+      const ready = (await Promise.all(tails)).flat();
       const [stamps, letters] = await Promise.all([
-        Promise.all([...ready, ...delayed].map((id) => enqueuedAt(queue, id))),
+        Promise.all([...new Set([...ready, ...delayed])].map((id) => enqueuedAt(queue, id))),
         Promise.all(dead.map((id) => readDeadLetter(queue, id))),
       ]);
       const now = Date.now();
