@@ -127,7 +127,7 @@ describe.each([
 
 describe("webhook-kit queue: usage", () => {
   it.each([
-    [["queue"], "queue needs an action: pause, resume or status."],
+    [["queue"], "queue needs an action: pause, resume, status or stats."],
     [["queue", "drain", "--redis", "redis://x", "--queue", "q"], 'Unknown queue action "drain"'],
     [["queue", "status", "--queue", "q"], "exactly one of --redis <url> or --postgres <url>"],
     [["queue", "status", "--redis", "redis://a"], "needs --queue <name>"],

@@ -44,6 +44,14 @@ describe("Next.js example (next build + next start)", () => {
     expect(next.logs()).toMatch(/passport ps_w9x2kf published, 100% complete/);
   });
 
+  it("App Router readiness route: GET /api/ready is 200 with the health report, not cached", async () => {
+    const ready = await send(`${next.base()}/api/ready`, { method: "GET" });
+    expect(ready.status, ready.text).toBe(200);
+    expect(ready.headers["cache-control"]).toContain("no-store");
+    expect(ready.json).toMatchObject({ ok: true, checks: { store: { ok: true } } });
+    expect(ready.text).not.toContain(SECRET);
+  });
+
   it("App Router, Edge runtime: verifies with Web Crypto, dedupes, refuses forgeries", async () => {
     await expectHandledOnce(`${next.base()}/api/edge/webhooks/eulabel`);
   });

@@ -6,7 +6,8 @@ export type BullMQQueueOperation =
   | "removeDeadLetter"
   | "pause"
   | "resume"
-  | "status";
+  | "status"
+  | "ping";
 
 /**
  * A queue call that could not reach a verdict: Redis or PostgreSQL unreachable, not ready within the budget,

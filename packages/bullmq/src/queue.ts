@@ -4,6 +4,7 @@ import {
   type ConsumeOptions,
   DEFAULT_RETENTION_MS,
   type DeadLetter,
+  type DeadLetterReason,
   type DeliveryQueue,
   type JobProcessor,
   type QueueConsumer,
@@ -113,6 +114,10 @@ const DEFAULT_LIMIT = 100;
  * `runJob` counts stalls per attempt against the job's own baseline instead.
  */
 const STALLS_NEVER_FAIL = 2_000_000_000;
+/** Jobs read by `status()` for the oldest waiting age: the oldest ready ones, and the delayed due soonest. */
+export const AGE_SAMPLE = 20;
+/** Dead letters read by `status()` for the counts by reason: the newest ones. */
+export const REASON_SAMPLE = 200;
 /** Expired completed jobs removed per enqueue that finds one in its way. */
 const CLEAN_BATCH = 1_000;
 
@@ -326,26 +331,68 @@ export class BullMQQueue implements DeliveryQueue {
     await this.#call("pause", this.#timeoutMs, (queue) => queue.pause());
   }
 
+  /**
+   * Resolves once the backend answers a read of the queue's pause flag, by `deadline` (default `timeoutMs`
+   * from now); writes no job. `receiver.health()` and `worker.health()` ask it.
+   *
+   * @example
+   * await queue.ping({ deadline: Date.now() + 500 });
+   */
+  async ping(options?: CallDeadline): Promise<void> {
+    const deadline = options?.deadline;
+    const budgetMs = deadline === undefined ? this.#timeoutMs : deadline - Date.now();
+    await this.#call("ping", budgetMs, (queue) => queue.isPaused());
+  }
+
   /** Ends a queue-wide pause. */
   async resume(): Promise<void> {
     await this.#call("resume", this.#timeoutMs, (queue) => queue.resume());
   }
 
-  /** The pause flag and the job counts. */
+  /**
+   * The pause flag, the job counts, the oldest waiting job's age and the dead letters by reason. Bounded
+   * whatever the queue holds: the age is the oldest of the 20 oldest ready jobs (the list is FIFO) and
+   * the 20 delayed jobs due soonest; `deadLettersByReason` counts the newest
+   * 200 dead letters only (its sum is below `deadLetters` when there are more).
+   */
   async status(): Promise<QueueStatus> {
     return this.#call("status", this.#timeoutMs, async (queue) => {
-      const [paused, counts] = await Promise.all([
+      const [paused, counts, delayed, dead] = await Promise.all([
         queue.isPaused(),
         // PostgreSQL reports the jobs held by a pause as "paused", which BullMQ's types no longer list.
         queue.getJobCounts("wait", "paused" as JobType, "prioritized", "active", "delayed", "failed"),
+        queue.getRanges(["delayed"], 0, AGE_SAMPLE - 1, true),
+        queue.getRanges(["failed"], 0, REASON_SAMPLE - 1, false),
       ]);
       const n = (state: string) => counts[state] ?? 0;
+      // Index 0 of a ready list is its newest job on both backends, and PostgreSQL takes no negative
+      // index: the oldest are the last AGE_SAMPLE positions, located by the count just read.
+      const tails = (["wait", "paused", "prioritized"] as const)
+        .filter((state) => n(state) > 0)
+        .map((state) =>
+          queue.getRanges([state as JobType], Math.max(0, n(state) - AGE_SAMPLE), n(state) - 1, false),
+        );
+      const ready = (await Promise.all(tails)).flat();
+      const [stamps, letters] = await Promise.all([
+        Promise.all([...new Set([...ready, ...delayed])].map((id) => enqueuedAt(queue, id))),
+        Promise.all(dead.map((id) => readDeadLetter(queue, id))),
+      ]);
+      const now = Date.now();
+      const oldest = Math.min(now, ...stamps.filter((at) => at !== undefined));
+      const byReason: Partial<Record<DeadLetterReason, number>> = {};
+      for (const letter of letters) {
+        if (letter === undefined) continue;
+        const reason = letter.reason ?? "attempts_exhausted";
+        byReason[reason] = (byReason[reason] ?? 0) + 1;
+      }
       return {
         paused,
         waiting: n("wait") + n("paused") + n("prioritized"),
         running: n("active"),
         delayed: n("delayed"),
         deadLetters: n("failed"),
+        oldestWaitingMs: Math.max(0, now - oldest),
+        deadLettersByReason: byReason,
       };
     });
   }
@@ -590,6 +637,16 @@ async function findDeadLetter(queue: JobQueue, key: string): Promise<Job<StoredJ
   const id = jobIdFromKey(key);
   if ((await queue.getJobState(id)) !== "failed") return undefined;
   return (await queue.getJob(id)) ?? undefined;
+}
+
+/** When a job was first enqueued (BullMQ keeps it across retries and replays); undefined when gone or unreadable. */
+async function enqueuedAt(queue: JobQueue, id: string): Promise<number | undefined> {
+  try {
+    return (await queue.getJob(id))?.timestamp;
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
 }
 
 async function readDeadLetter(queue: JobQueue, id: string): Promise<DeadLetter | undefined> {

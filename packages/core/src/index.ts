@@ -8,6 +8,13 @@ export {
   WebhookError,
 } from "./errors.js";
 export type { AnyEvent, EventName, EventOf, Handler, PayloadOf, WebhookEvent } from "./events.js";
+export type {
+  HealthCheck,
+  HealthError,
+  HealthOptions,
+  ReceiverHealth,
+  WorkerHealth,
+} from "./health.js";
 // @webhook-kit/bullmq sizes its completed-job retention from the receiver's default.
 export { type AckMode, DEFAULT_RETENTION_MS, type ReceiverOptions } from "./options.js";
 export type { EntityVersionDeclaration, OrderingOptions, StaleInfo } from "./ordering/types.js";

@@ -2,6 +2,7 @@ import { inlineDispatch } from "./dispatch/inline.js";
 import { queuedDispatch } from "./dispatch/queued.js";
 import { handlerNameCheck } from "./event-names.js";
 import type { AnyEvent, EventOf, Handler, WebhookEvent } from "./events.js";
+import { type HealthOptions, healthBudget, type ReceiverHealth, receiverHealth } from "./health.js";
 import type { ReceiverOptions } from "./options.js";
 import { type BodyReader, createPipeline } from "./pipeline.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
@@ -72,6 +73,18 @@ export interface Receiver<E extends EventSchemas = EventSchemas> extends Receive
    * per handler, dead letters. Run it in the receiver's process or in worker processes on other machines.
    */
   work(options?: WorkOptions): DeliveryWorker;
+  /**
+   * Readiness: whether the store (and the queue, with one) answers within `timeoutMs` (default 1000 each,
+   * checked at once). Never throws, never hangs, writes nothing; the result holds no secret. Serve it as a
+   * readiness route: 200 when `ok`, else 503.
+   *
+   * @example
+   * app.get("/ready", async (_req, res) => {
+   *   const health = await receiver.health();
+   *   res.status(health.ok ? 200 : 503).json(health);
+   * });
+   */
+  health(options?: HealthOptions): Promise<ReceiverHealth>;
 }
 
 /**
@@ -114,6 +127,8 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     fetch: fetchHandler(receive, settings),
     idle: () => rt.idle(),
     work: (workOptions) => startWorker(rt, workOptions),
+    health: async (healthOptions) =>
+      receiverHealth(settings.store, settings.queue, healthBudget(healthOptions, "receiver.health()")),
   };
   return receiver;
 }

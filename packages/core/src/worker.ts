@@ -4,6 +4,7 @@ import { utf8 } from "./encoding.js";
 import { errorText } from "./error-text.js";
 import { deadLetter, invalidConfig, isWebhookError, type WebhookError, workerInterrupted } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
+import { type HealthOptions, healthBudget, type WorkerHealth, workerHealth } from "./health.js";
 import { beginOrderedJob } from "./ordering/per-entity.js";
 import { parseJsonObject, validateDelivery } from "./parse-delivery.js";
 import { deliveryContext } from "./providers/define.js";
@@ -58,6 +59,18 @@ const NEWER_VERSION_WARN_EVERY_MS = 60_000;
 export interface DeliveryWorker extends QueueConsumer {
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /**
+   * Liveness of this worker: `consuming` (not paused, not closed) and its queue answers within `timeoutMs`
+   * (default 1000). Never throws, never hangs.
+   *
+   * @example
+   * const worker = receiver.work();
+   * http.createServer(async (_req, res) => {
+   *   const health = await worker.health();
+   *   res.writeHead(health.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(health));
+   * }).listen(9090);
+   */
+  health(options?: HealthOptions): Promise<WorkerHealth>;
 }
 
 /** The smallest attempt count whose backoff delays add up to `spanMs`: retries outlast the sender's own. */
@@ -337,7 +350,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     },
     { ...consumeOptions, report },
   );
-  return flowControlled(consumer);
+  return flowControlled(consumer, queue);
 }
 
 const WORK_KEYS = ["concurrency", "attempts", "backoff", "handlerTimeoutMs", "rateLimit", "perEntity"];
@@ -385,7 +398,7 @@ function rateLimitOf(queue: DeliveryQueue, limit: RateLimit): RateLimit {
 }
 
 /** A consumer that can pause and resume; a custom queue's consumer without them refuses with the fix. */
-function flowControlled(consumer: QueueConsumer): DeliveryWorker {
+function flowControlled(consumer: QueueConsumer, queue: DeliveryQueue): DeliveryWorker {
   const missing = (call: "pause" | "resume") =>
     Promise.reject(
       invalidConfig(
@@ -393,9 +406,23 @@ function flowControlled(consumer: QueueConsumer): DeliveryWorker {
         `worker.${call}()`,
       ),
     );
+  // What health() reports: set when the call is made, since a closing or pausing worker takes no new job.
+  let state: WorkerHealth["state"] = "consuming";
   return {
-    close: () => consumer.close(),
-    pause: () => (consumer.pause ? consumer.pause() : missing("pause")),
-    resume: () => (consumer.resume ? consumer.resume() : missing("resume")),
+    close: () => {
+      state = "closed";
+      return consumer.close();
+    },
+    pause: () => {
+      if (!consumer.pause) return missing("pause");
+      if (state !== "closed") state = "paused";
+      return consumer.pause();
+    },
+    resume: () => {
+      if (!consumer.resume) return missing("resume");
+      if (state !== "closed") state = "consuming";
+      return consumer.resume();
+    },
+    health: async (options) => workerHealth(state, queue, healthBudget(options, "worker.health()")),
   };
 }

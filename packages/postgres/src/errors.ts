@@ -7,7 +7,8 @@ export type PostgresStoreOperation =
   | "createSchema"
   | "deleteExpired"
   | "latestVersion"
-  | "advanceVersion";
+  | "advanceVersion"
+  | "ping";
 
 /**
  * Why a store call reached no verdict:

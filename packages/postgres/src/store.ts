@@ -190,6 +190,23 @@ export class PostgresStore implements IdempotencyStore, VersionStore {
     return storageKey(key);
   }
 
+  /**
+   * Resolves once PostgreSQL answers a read of no rows from the table (so the table and its columns are
+   * there), by `deadline` (default `defaultTimeoutMs` from now); writes nothing. `receiver.health()` asks it.
+   *
+   * @example
+   * await store.ping({ deadline: Date.now() + 500 });
+   */
+  async ping(options?: CallDeadline): Promise<void> {
+    const text = `SELECT key, state, token, expires_at FROM ${this.table} LIMIT 0`;
+    await this.#run(
+      "ping",
+      { text },
+      [],
+      options?.deadline === undefined ? {} : { deadline: options.deadline },
+    );
+  }
+
   /** complete/release calls (and hand-backs of uncertain claims) still being retried in the background. */
   get pendingWrites(): number {
     return this.#retries.size;

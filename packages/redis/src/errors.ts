@@ -5,7 +5,8 @@ export type RedisStoreOperation =
   | "release"
   | "renew"
   | "latestVersion"
-  | "advanceVersion";
+  | "advanceVersion"
+  | "ping";
 
 /**
  * A store call that could not reach a verdict: Redis unreachable, not ready within the budget, too slow,

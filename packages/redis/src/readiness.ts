@@ -7,6 +7,8 @@ export interface RedisClient {
   readonly status: string;
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
   connect(): Promise<void>;
+  /** Redis PING (optional for the structural fit: without it, `ping()` checks the connection state only). */
+  ping?(): Promise<unknown>;
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener signature
   on(event: "ready" | "close" | "end" | "error", listener: (...args: any[]) => void): unknown;
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener signature

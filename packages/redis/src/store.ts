@@ -97,6 +97,51 @@ export class RedisStore implements IdempotencyStore, VersionStore {
     return `${this.#prefix}version:{${keyText(entity)}}`;
   }
 
+  /**
+   * Resolves once Redis answers a PING, by `deadline` (default `defaultTimeoutMs` from now); reads and writes
+   * no key. `receiver.health()` asks it.
+   *
+   * @example
+   * await store.ping({ deadline: Date.now() + 500 });
+   */
+  ping(options?: CallDeadline): Promise<void> {
+    const budgetMs = options?.deadline === undefined ? this.#timeoutMs : options.deadline - Date.now();
+    if (!(budgetMs > 0)) return Promise.reject(timedOut("ping", budgetMs, this.#client.status, false));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let sent = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(timedOut("ping", budgetMs, this.#client.status, sent));
+      }, budgetMs);
+      const settle = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error === undefined) return resolve();
+        const reason = error instanceof Error ? error.message : String(error);
+        reject(
+          new RedisStoreError("ping", "unavailable", `RedisStore.ping failed: ${reason}`, {
+            sent,
+            cause: error,
+          }),
+        );
+      };
+      const send = () => {
+        if (settled) return;
+        sent = true;
+        const answer = this.#client.ping?.() ?? Promise.resolve();
+        answer.then(
+          () => settle(),
+          (error: unknown) => settle(error ?? new Error("PING failed")),
+        );
+      };
+      const waiting = this.#readiness.wait();
+      if (waiting) waiting.then(send, (error: unknown) => settle(error));
+      else send();
+    });
+  }
+
   /** complete/release calls still being retried in the background after a failure. */
   get pendingWrites(): number {
     return this.#retries.size;

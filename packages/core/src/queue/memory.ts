@@ -4,6 +4,7 @@ import { entryCount } from "../store/memory.js";
 import type {
   ConsumeOptions,
   DeadLetter,
+  DeadLetterReason,
   DeliveryQueue,
   JobOutcome,
   JobProcessor,
@@ -28,11 +29,16 @@ export interface MemoryQueueOptions {
   maxDeadLetters?: number;
 }
 
+/** A dead letter with what a replay needs. */
+type ParkedLetter = DeadLetter & { delivery: QueuedDelivery; enqueuedAt: number };
+
 interface Job {
   delivery: QueuedDelivery;
   attempt: number;
   done: readonly string[];
   state: "waiting" | "delayed" | "active";
+  /** ms since epoch of its first enqueue, kept across retries and replays (as BullMQ keeps a job's timestamp). */
+  enqueuedAt: number;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -49,7 +55,7 @@ export class MemoryQueue implements DeliveryQueue {
   readonly #pending = new Map<string, Job>();
   readonly #waiting: Job[] = [];
   readonly #completed: LRUCache<string, true>;
-  readonly #dead = new Map<string, DeadLetter & { delivery: QueuedDelivery }>();
+  readonly #dead = new Map<string, ParkedLetter>();
   readonly #consumers = new Set<Consumer>();
   readonly #maxPending: number;
   readonly #maxDead: number;
@@ -80,7 +86,7 @@ export class MemoryQueue implements DeliveryQueue {
         `MemoryQueue is full (${this.#maxPending} jobs pending): are workers running (receiver.work())?`,
       );
     }
-    this.#add({ delivery, attempt: 1, done: [], state: "waiting" });
+    this.#add({ delivery, attempt: 1, done: [], state: "waiting", enqueuedAt: Date.now() });
     return "queued";
   }
 
@@ -108,27 +114,46 @@ export class MemoryQueue implements DeliveryQueue {
   }
 
   async status(): Promise<QueueStatus> {
+    // Exact, by walking what is held: both maps are bounded (maxPending, maxDeadLetters).
+    const now = Date.now();
     const counts = { waiting: 0, running: 0, delayed: 0 };
+    let oldest = now;
     for (const job of this.#pending.values()) {
       if (job.state === "active") counts.running += 1;
-      else if (job.state === "delayed") counts.delayed += 1;
-      else counts.waiting += 1;
+      else {
+        if (job.state === "delayed") counts.delayed += 1;
+        else counts.waiting += 1;
+        oldest = Math.min(oldest, job.enqueuedAt);
+      }
     }
-    return { paused: this.#paused, ...counts, deadLetters: this.#dead.size };
+    const byReason: Partial<Record<DeadLetterReason, number>> = {};
+    for (const { reason = "attempts_exhausted" } of this.#dead.values())
+      byReason[reason] = (byReason[reason] ?? 0) + 1;
+    return {
+      paused: this.#paused,
+      ...counts,
+      deadLetters: this.#dead.size,
+      oldestWaitingMs: now - oldest,
+      deadLettersByReason: byReason,
+    };
   }
+
+  /** Always answers: the queue lives in this process. */
+  async ping(): Promise<void> {}
 
   async listDeadLetters(options: { limit?: number } = {}): Promise<DeadLetter[]> {
     return [...this.#dead.values()]
       .reverse()
       .slice(0, options.limit ?? Number.POSITIVE_INFINITY)
-      .map(({ delivery: _, ...letter }) => letter);
+      .map(({ delivery: _, enqueuedAt: _e, ...letter }) => letter);
   }
 
   async replayDeadLetter(key: string): Promise<boolean> {
     const letter = this.#dead.get(key);
     if (!letter) return false;
     this.#dead.delete(key);
-    this.#add({ delivery: letter.delivery, attempt: 1, done: letter.done, state: "waiting" });
+    const { delivery, done, enqueuedAt } = letter;
+    this.#add({ delivery, attempt: 1, done, state: "waiting", enqueuedAt });
     return true;
   }
 
@@ -193,7 +218,7 @@ export class MemoryQueue implements DeliveryQueue {
           `[webhook-kit] warn: MemoryQueue dropped the oldest dead letter ${oldest} (maxDeadLetters)`,
         );
       }
-      const letter: DeadLetter & { delivery: QueuedDelivery } = {
+      const letter: ParkedLetter = {
         key,
         provider: job.delivery.provider,
         type: job.delivery.type,
@@ -204,6 +229,7 @@ export class MemoryQueue implements DeliveryQueue {
         failedAt: Date.now(),
         done: outcome.done,
         delivery: job.delivery,
+        enqueuedAt: job.enqueuedAt,
       };
       if (outcome.issues) letter.issues = outcome.issues;
       this.#dead.set(key, letter);

@@ -207,4 +207,10 @@ export interface DeliveryQueue {
   resume?(): Promise<void>;
   /** The pause flag and the job counts. */
   status?(): Promise<QueueStatus>;
+  /**
+   * Resolves when the queue can take and hand out jobs now (connected), rejects otherwise; settles by the
+   * `deadline`. It writes nothing. `receiver.health()` and `worker.health()` ask it; without it the queue's
+   * check is reported `skipped`.
+   */
+  ping?(options?: CallDeadline): Promise<void>;
 }

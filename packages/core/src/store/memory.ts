@@ -248,6 +248,9 @@ export class MemoryStore implements IdempotencyStore, VersionStore {
     return this.#renew(key, token, options);
   }
 
+  /** Always answers: the store lives in this process. */
+  async ping(): Promise<void> {}
+
   #renew(key: string, token: string, { leaseMs }: { leaseMs: number }): boolean {
     const entry = this.#owned(key, token);
     if (!entry) return false;

@@ -40,6 +40,12 @@ export interface IdempotencyStore {
   release(key: string, token: string, options?: CallDeadline): Promise<boolean>;
   /** Extends a live claim's lease while handlers run. False when `token` no longer owns it. */
   renew(key: string, token: string, options: { leaseMs: number } & CallDeadline): Promise<boolean>;
+  /**
+   * Resolves when the store can serve calls now (connected, schema in place), rejects otherwise; by the
+   * `deadline` like every call. It reads no stored key and writes nothing. `receiver.health()` asks it;
+   * without it the store's check is reported `skipped`.
+   */
+  ping?(options?: CallDeadline): Promise<void>;
 }
 
 /** What `advanceVersion` did: whether `version` became the entity's latest, and the latest now held. */

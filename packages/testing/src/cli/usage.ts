@@ -10,7 +10,7 @@ Usage:
   webhook-kit sign   --provider <p> --secret <s> [--event <type> | --file body.json] [--json]   (else body on stdin)
   webhook-kit dead-letters list|replay <key>|remove <key> (--redis <url> | --postgres <url>)
                      --queue <name> [--prefix bull] [--limit 100] [--json]
-  webhook-kit queue pause|resume|status (--redis <url> | --postgres <url>) --queue <name>
+  webhook-kit queue pause|resume|status|stats (--redis <url> | --postgres <url>) --queue <name>
                      [--prefix bull] [--json]
   webhook-kit providers [--json]
   webhook-kit --list-events --provider <p>
@@ -28,12 +28,13 @@ Commands:
            schedule and how long keys are kept.
   dead-letters
            The deliveries a BullMQ queue gave up on (needs @webhook-kit/bullmq): list them (type, key,
-           attempts, last error, age), replay one from attempt 1, or remove it. With --json, every
+           reason, attempts, last error, age), replay one from attempt 1, or remove it. With --json, every
            outcome is one JSON document on stdout (an error: { "error": code, "message" }).
   queue    The queue-wide switch for an incident (needs @webhook-kit/bullmq): pause stops every worker
            from starting jobs (running ones finish; receivers keep accepting and queueing, nothing is
-           lost), resume starts them again, status shows the flag and the job counts. A --queue that
-           does not exist exits 2 and lists the ones that do.
+           lost), resume starts them again, status shows the flag and the job counts; stats adds the
+           oldest waiting job's age and the dead letters by reason. A --queue that does not exist exits 2
+           and lists the ones that do.
 
 Options:
   --provider     ${providerNames.join(", ")} (see webhook-kit providers),

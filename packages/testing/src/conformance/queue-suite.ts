@@ -317,6 +317,66 @@ export function describeQueueConformance(
       expect(await queue.replayDeadLetter(removed.key)).toBe(false);
     });
 
+    it("ping() (optional): resolves on a working queue and writes no job", async (ctx) => {
+      const { queue } = await setup();
+      if (typeof queue.ping !== "function") return ctx.skip();
+      await queue.enqueue(delivery());
+      const before = await queue.status?.();
+      await queue.ping();
+      await queue.ping({ deadline: Date.now() + 5_000 });
+      const counts = (status: Awaited<ReturnType<NonNullable<DeliveryQueue["status"]>>> | undefined) =>
+        status && [status.waiting, status.running, status.delayed, status.deadLetters];
+      expect(counts(await queue.status?.())).toEqual(counts(before));
+      expect(await queue.listDeadLetters()).toEqual([]);
+    });
+
+    it("status(): the oldest waiting job's age (ready or delayed) and the dead letters by reason", async (ctx) => {
+      const { queue, consume } = await setup();
+      const first = await queue.status?.();
+      // Both fields are optional: a queue that cannot tell leaves them out.
+      if (first?.oldestWaitingMs === undefined || first.deadLettersByReason === undefined) return ctx.skip();
+      expect(first.oldestWaitingMs).toBe(0);
+      expect(first.deadLettersByReason).toEqual({});
+
+      const before = Date.now();
+      await queue.enqueue(delivery());
+      await sleep(150);
+      const aged = await queue.status?.();
+      expect(aged?.waiting).toBe(1);
+      expect(aged?.oldestWaitingMs).toBeGreaterThanOrEqual(100);
+      expect(aged?.oldestWaitingMs).toBeLessThanOrEqual(Date.now() - before + 1_000);
+
+      const reasons = new Map<string, JobOutcome>([
+        ["no_handler", { status: "dead", error: "no handler", done: [], reason: "no_handler" }],
+        ["invalid_payload", { status: "dead", error: "bad", done: [], reason: "invalid_payload" }],
+        // A processor written before `reason`: stored as attempts_exhausted.
+        ["legacy", { status: "dead", error: "gave up", done: [] }],
+        ["later", { status: "retry", delayMs: 60_000, error: "not yet", done: [] }],
+      ]);
+      const byKey = new Map<string, JobOutcome>();
+      for (const outcome of reasons.values()) {
+        const d = delivery();
+        byKey.set(d.key, outcome);
+        await queue.enqueue(d);
+      }
+      const enqueued = Date.now();
+      const runs = recorder(async (job) => byKey.get(job.delivery.key) ?? completed());
+      consume(runs.processor);
+      await waitFor(async () => {
+        const now = await queue.status?.();
+        return now?.deadLetters === 3 && now.delayed === 1 && now.waiting === 0 && now.running === 0;
+      });
+      const asked = Date.now();
+      const settled = await queue.status?.();
+      expect(settled?.deadLettersByReason).toEqual({
+        no_handler: 1,
+        invalid_payload: 1,
+        attempts_exhausted: 1,
+      });
+      // The job waiting for its retry still waits: its age counts from its enqueue, not from its retry.
+      expect(settled?.oldestWaitingMs).toBeGreaterThanOrEqual(asked - enqueued);
+    });
+
     it("enqueueing the key of a completed or a dead job again is a duplicate, never a second run", async () => {
       const { queue, consume } = await setup();
       const ok = delivery();

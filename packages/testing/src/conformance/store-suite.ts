@@ -47,6 +47,18 @@ export function describeStoreConformance(
       return { store, peer: current.peer ?? store, leaseMs, advance, pastLease, key: freshKey };
     };
 
+    it("ping() (optional): resolves on a working store, changes no claim, and refuses a passed deadline", async (ctx) => {
+      const { store, key } = await setup();
+      if (typeof store.ping !== "function") return ctx.skip();
+      const k = key();
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("claimed");
+      await store.ping();
+      await store.ping({ deadline: Date.now() + 5_000 });
+      expect((await store.claim(k, { leaseMs: LONG })).status).toBe("in_progress");
+      expect((await store.claim(key(), { leaseMs: LONG })).status).toBe("claimed");
+      if (store.honoursDeadline) await expect(store.ping({ deadline: Date.now() - 1 })).rejects.toThrow();
+    });
+
     it("lets exactly one of 50 concurrent claims of one key win; the others are told in_progress", async () => {
       const { store, peer, key } = await setup();
       const k = key();
