@@ -210,4 +210,22 @@ describe("ed25519Signature", () => {
     expect(forged.status).toBe(401);
     expect(forged.body).not.toContain(wire.headers["x-signature-ed25519"]);
   });
+
+  it("on a Web Crypto without Ed25519, says so (and how to inject one) instead of a bare NotSupportedError", async () => {
+    const pair = keyPair();
+    const subtle = globalThis.crypto.subtle;
+    const noEd25519 = new Proxy(subtle, {
+      get: (target, name) =>
+        name === "importKey"
+          ? () => Promise.reject(new DOMException("Unrecognized algorithm name", "NotSupportedError"))
+          : Reflect.get(target, name, target).bind(target),
+    });
+    const crypto = webCrypto(noEd25519);
+    const wire = await sign({ signature: discord({ privateKey: pair.seed }) }, body, { timestamp: NOW });
+    const outcome = verify({ signature: discord({ publicKey: pair.publicKey }) }, request(wire.headers), {
+      crypto,
+      now: NOW * 1000,
+    });
+    await expect(outcome).rejects.toThrow(/Web Crypto has no Ed25519.*@noble\/curves/);
+  });
 });
