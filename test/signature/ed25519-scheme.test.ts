@@ -228,4 +228,28 @@ describe("ed25519Signature", () => {
     });
     await expect(outcome).rejects.toThrow(/Web Crypto has no Ed25519.*@noble\/curves/);
   });
+
+  it("uses an injected provider's Ed25519 when it has one (the receiver's crypto option)", async () => {
+    const pair = keyPair();
+    const calls: number[] = [];
+    const counting: CryptoProvider = {
+      ...web,
+      ed25519Verify: (key, signature, data) => {
+        calls.push(data.length);
+        return web.ed25519Verify!(key, signature, data);
+      },
+    };
+    const provider = defineProvider({
+      name: "acme-ed",
+      signature: discord({ publicKey: pair.publicKey }),
+      events: {},
+      eventType: () => "ping",
+      idempotencyKey: ({ headers }) => headers["x-signature-timestamp"],
+    });
+    const receiver = createReceiver({ provider, crypto: counting, now: () => NOW * 1000 });
+    receiver.on("*", () => {});
+    const wire = await sign({ signature: discord({ privateKey: pair.seed }) }, body, { timestamp: NOW });
+    expect((await receiver.handle(request(wire.headers))).status).toBe(200);
+    expect(calls).toEqual([`${NOW}${body}`.length]);
+  });
 });
