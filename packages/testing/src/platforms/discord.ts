@@ -54,6 +54,17 @@ const user = {
   public_flags: 131141,
 };
 
+/** The verification request(s) Discord sends, as its documents show them. */
+export const discordHandshakes = {
+  ping: {
+    type: 1,
+    id: "786008729715212339",
+    application_id: "775799577604522054",
+    token: "A_UNIQUE_TOKEN",
+    version: 1,
+  },
+};
+
 /**
  * Discord interactions. `application_command` follows Discord's "Receiving and Responding" example; the PING
  * (type 1) is the handshake Discord sends when the Interactions Endpoint URL is saved.
@@ -93,13 +104,5 @@ export const discord = definePlatform({
       version: 1,
     },
   },
-  handshakes: {
-    ping: {
-      type: 1,
-      id: "786008729715212339",
-      application_id: "775799577604522054",
-      token: "A_UNIQUE_TOKEN",
-      version: 1,
-    },
-  },
+  handshakes: discordHandshakes,
 });

@@ -1,16 +1,16 @@
 import type { PlatformProfile, TestPlatform } from "./define.js";
 import { defaultProfile } from "./define.js";
-import { discord } from "./discord.js";
+import { discord, discordHandshakes } from "./discord.js";
 import { eudr } from "./eudr.js";
 import { eulabel } from "./eulabel.js";
 import { eulabelInbound } from "./eulabel-inbound.js";
 import { generic } from "./generic.js";
 import { github } from "./github.js";
 import { shipping } from "./shipping.js";
-import { slack } from "./slack.js";
+import { slack, slackHandshakes } from "./slack.js";
 import { standardWebhooks, svix } from "./standard-webhooks.js";
 import { stripe } from "./stripe.js";
-import { zoom } from "./zoom.js";
+import { zoom, zoomHandshakes } from "./zoom.js";
 
 /** Every platform this kit sends as; a new one is its own file plus its line here. */
 const all = [
@@ -83,7 +83,7 @@ export const profileFor = (providerName: string): PlatformProfile =>
  * const wire = await signDelivery(providers.slack({ secret }), handshakes.slack.url_verification);
  */
 export const handshakes = {
-  slack: slack.handshakes,
-  discord: discord.handshakes,
-  zoom: zoom.handshakes,
+  slack: slackHandshakes,
+  discord: discordHandshakes,
+  zoom: zoomHandshakes,
 } as const;

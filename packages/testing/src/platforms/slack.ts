@@ -23,6 +23,15 @@ const outer = <E extends object>(eventId: string, eventTime: number, event: E) =
   event_context: "4-eyJldCI6ImFwcF9tZW50aW9uIiwidGlkIjoiVDEyM0FCQzQ1NiJ9",
 });
 
+/** The verification request(s) Slack sends, as its documents show them. */
+export const slackHandshakes = {
+  url_verification: {
+    token: "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+    challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+    type: "url_verification",
+  },
+};
+
 /**
  * Slack's Events API. `app_mention` and `message` follow Slack's event pages; `url_verification` is the
  * body its url_verification page shows (the handshake, answered with its challenge).
@@ -58,11 +67,5 @@ export const slack = definePlatform({
       channel_type: "channel",
     }),
   },
-  handshakes: {
-    url_verification: {
-      token: "Jhj5dZrVaK7ZwHHjRyZWjbDl",
-      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-      type: "url_verification",
-    },
-  },
+  handshakes: slackHandshakes,
 });

@@ -12,6 +12,15 @@ const meeting = {
   duration: 60,
 };
 
+/** The verification request(s) Zoom sends, as its documents show them. */
+export const zoomHandshakes = {
+  "endpoint.url_validation": {
+    payload: { plainToken: "qgg8vlvZRS6UYooatFL8Aw" },
+    event_ts: 1654503849680,
+    event: "endpoint.url_validation",
+  },
+};
+
 /**
  * Zoom webhooks. `meeting.started` / `meeting.ended` follow Zoom's event reference; `endpoint.url_validation`
  * is the request its "Validate your webhook endpoint" section shows (the handshake).
@@ -35,11 +44,5 @@ export const zoom = definePlatform({
       payload: { account_id: "AAAAAABBBB", object: { ...meeting, end_time: "2021-07-13T22:44:51Z" } },
     },
   },
-  handshakes: {
-    "endpoint.url_validation": {
-      payload: { plainToken: "qgg8vlvZRS6UYooatFL8Aw" },
-      event_ts: 1654503849680,
-      event: "endpoint.url_validation",
-    },
-  },
+  handshakes: zoomHandshakes,
 });
