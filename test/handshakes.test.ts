@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import {
   cloudEventsValidation,
   createReceiver,
@@ -191,5 +193,53 @@ describe("cloudEventsValidation configuration", () => {
     expect(() => cloudEventsValidation({ allowedOrigins: ["a.example"], allowedRate: 0 })).toThrow(
       /allowedRate/,
     );
+  });
+});
+
+describe("the CLI signs handshakes as the senders do", () => {
+  const CLI = fileURLToPath(new URL("../packages/testing/dist/cli.js", import.meta.url));
+  const cli = (args: string[]) => {
+    const out = spawnSync(process.execPath, [CLI, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "" },
+    });
+    return { code: out.status, stdout: out.stdout, stderr: out.stderr };
+  };
+
+  it("sign --event endpoint.url_validation: the document's body, answered by a Zoom receiver", async () => {
+    const signed = cli([
+      "sign",
+      "--provider",
+      "zoom",
+      "--secret",
+      ZOOM_SECRET,
+      "--event",
+      "endpoint.url_validation",
+      "--json",
+    ]);
+    expect(signed.code).toBe(0);
+    const wire = JSON.parse(signed.stdout) as { headers: Record<string, string>; body: string };
+    expect(JSON.parse(wire.body)).toEqual(handshakes.zoom["endpoint.url_validation"]);
+    const res = await createReceiver({ provider: zoom() }).handle({
+      method: "POST",
+      headers: wire.headers,
+      rawBody: new TextEncoder().encode(wire.body),
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({
+      plainToken: "qgg8vlvZRS6UYooatFL8Aw",
+      encryptedToken: createHmac("sha256", ZOOM_SECRET).update("qgg8vlvZRS6UYooatFL8Aw").digest("hex"),
+    });
+  });
+
+  it("--list-events names each platform's handshakes, marked", () => {
+    for (const [provider, name] of [
+      ["slack", "url_verification"],
+      ["discord", "ping"],
+      ["zoom", "endpoint.url_validation"],
+    ] as const) {
+      const listed = cli(["--list-events", "--provider", provider]);
+      expect(listed.stdout).toContain(`${name}   (handshake: answered by the receiver`);
+    }
   });
 });

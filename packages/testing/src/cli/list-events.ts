@@ -15,6 +15,10 @@ export async function listEvents(args: CommonArgs, io: CliIo): Promise<number> {
       `${type}${withFixture.includes(type) ? "" : "   (no example payload: send it with --file)"}\n`,
     );
   }
+  // Handshakes last, marked: the receiver answers them itself, no handler runs.
+  for (const name of Object.keys(cli.handshakes ?? {})) {
+    io.stdout.write(`${name}   (handshake: answered by the receiver, routed to no handler)\n`);
+  }
   if (declared.length < all.length) {
     io.stderr.write(
       `${cli.provider.name} routes event types beyond the ones it declares; the others listed have example payloads.\n`,
