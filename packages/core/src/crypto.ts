@@ -1,3 +1,5 @@
+import { type NodeEd25519Like, nodeEd25519, webEd25519 } from "./ed25519-crypto.js";
+
 /**
  * The few primitives verification needs. Node's `crypto` is used when the runtime has it (fast, sync);
  * Edge runtimes and browsers-like workers fall back to Web Crypto. Injectable for tests.
@@ -9,9 +11,18 @@ export interface CryptoProvider {
   sha256Hex?(data: Uint8Array): string | Promise<string>;
   /** Constant-time comparison of two equal-length byte arrays. */
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+  /**
+   * Ed25519 verification over raw keys (32-byte public key, 64-byte signature). Optional: a provider
+   * without it (an HMAC-only test double) leaves Ed25519 schemes to the runtime's default provider.
+   */
+  ed25519Verify?(publicKey: Uint8Array, signature: Uint8Array, data: Uint8Array): boolean | Promise<boolean>;
+  /** Ed25519 signing with a 32-byte seed (test kits and senders). Optional, like `ed25519Verify`. */
+  ed25519Sign?(seed: Uint8Array, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** The public key of a 32-byte seed. Optional, like `ed25519Verify`. */
+  ed25519PublicKey?(seed: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
-interface NodeCryptoLike {
+interface NodeCryptoLike extends NodeEd25519Like {
   createHmac(alg: string, key: object): { update(d: Uint8Array): { digest(): Uint8Array } };
   createSecretKey(key: Uint8Array): object;
   createHash(alg: string): { update(d: Uint8Array): { digest(): Uint8Array; digest(enc: "hex"): string } };
@@ -59,6 +70,7 @@ export function nodeCrypto(node: NodeCryptoLike): CryptoProvider {
       ? (data) => hash("sha256", data, "hex")
       : (data) => node.createHash("sha256").update(data).digest("hex"),
     timingSafeEqual: (a, b) => a.length === b.length && node.timingSafeEqual(a, b),
+    ...nodeEd25519(node),
   };
 }
 
@@ -98,6 +110,7 @@ export function webCrypto(subtle: SubtleCrypto = globalThis.crypto.subtle): Cryp
       new Uint8Array(await subtle.sign("HMAC", await keyFor(alg, raw), data as BufferSource)),
     sha256: async (data) => new Uint8Array(await subtle.digest("SHA-256", data as BufferSource)),
     timingSafeEqual: constantTimeEqual,
+    ...webEd25519(subtle),
   };
 }
 

@@ -63,6 +63,13 @@ export {
   type SignedContentFn,
 } from "./signature/body-field.js";
 export type { DigestEncoding, HmacAlgorithm } from "./signature/digest.js";
+export {
+  type Ed25519SignatureOptions,
+  type Ed25519SignedParts,
+  ed25519Signature,
+} from "./signature/ed25519.js";
+export type { Ed25519KeyInput } from "./signature/ed25519-keys.js";
+export type { Ed25519KeyOptions } from "./signature/ed25519-ring.js";
 export { sign, verify } from "./signature/helpers.js";
 export { type HmacSignatureOptions, hmacSignature } from "./signature/hmac.js";
 export type {

@@ -1,3 +1,4 @@
+import type { Ed25519KeyInput } from "../signature/ed25519-keys.js";
 import type { SecretInput } from "../signature/secrets.js";
 import {
   type StandardWebhooksHeaders,
@@ -16,8 +17,15 @@ import { firstString, HOUR, type IdempotencyKeyFn, MINUTE, SECOND } from "./shar
 export const STANDARD_WEBHOOKS_UNTYPED: "(untyped)" = "(untyped)";
 
 export interface StandardWebhooksOptions<E extends EventSchemas> {
-  /** `whsec_<base64>` from the sender's dashboard; several for rotation. */
-  secret: SecretInput;
+  /**
+   * `whsec_<base64>` from the sender's dashboard; several for rotation. `whpk_…` / `whsk_…` entries are taken
+   * as Ed25519 keys (like `publicKey` / `privateKey`).
+   */
+  secret?: SecretInput;
+  /** The sender's Ed25519 public key (`whpk_…`, hex, base64 or PEM): verifies `v1a` signatures. */
+  publicKey?: Ed25519KeyInput;
+  /** An Ed25519 private key (`whsk_…`): for signing test deliveries; a receiver needs only `publicKey`. */
+  privateKey?: Ed25519KeyInput;
   /** Your events and their payload schemas: names become a closed union for `receiver.on`. */
   events?: E;
   /**
@@ -40,7 +48,8 @@ export interface StandardWebhooksOptions<E extends EventSchemas> {
 
 /**
  * Standard Webhooks (and Svix): `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>` over
- * `${id}.${timestamp}.${body}` with a `whsec_` base64 secret and a ±5 min window. The key is `webhook-id`,
+ * `${id}.${timestamp}.${body}` with a `whsec_` base64 secret and a ±5 min window; `v1a,<base64>` (Ed25519)
+ * with the sender's `whpk_` public key. With both configured, a list of v1 and v1a entries passes when any matches. The key is `webhook-id`,
  * which the standard defines as the message id, the same on every retry. A payload without `type` is
  * routed to `"*"` handlers as `STANDARD_WEBHOOKS_UNTYPED`.
  *
@@ -51,6 +60,8 @@ export interface StandardWebhooksOptions<E extends EventSchemas> {
  *     events: { "invoice.paid": z.looseObject({ type: z.string(), data: z.looseObject({ id: z.string() }) }) },
  *   }),
  * });
+ * // Ed25519 (v1a): the receiver holds only the sender's public key.
+ * const asymmetric = providers.standardWebhooks({ publicKey: process.env.WEBHOOK_PUBLIC_KEY! }); // "whpk_…"
  */
 export function standardWebhooks<const E extends EventSchemas = Record<never, never>>(
   options: StandardWebhooksOptions<E>,
@@ -60,7 +71,9 @@ export function standardWebhooks<const E extends EventSchemas = Record<never, ne
   return defineProvider({
     name: options.name ?? (options.headers === "svix" ? "svix" : "standard-webhooks"),
     signature: standardWebhooksSignature({
-      secret: options.secret,
+      ...(options.secret === undefined ? {} : { secret: options.secret }),
+      ...(options.publicKey === undefined ? {} : { publicKey: options.publicKey }),
+      ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
       ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
       headers: options.headers ?? "webhook",
     }),
