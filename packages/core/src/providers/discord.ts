@@ -1,12 +1,19 @@
+import { invalidConfig } from "../errors.js";
 import type { Handshake } from "../handshake.js";
 import { jsonResponse } from "../response.js";
+import { ed25519Signature } from "../signature/ed25519.js";
+import type { Ed25519KeyInput } from "../signature/ed25519-keys.js";
 import { asString, defineProvider, type EventSchemas, type Provider } from "./define.js";
-import { discordSignature } from "./discord-signature.js";
 import { SECOND } from "./shared.js";
 
 export interface DiscordOptions<E extends EventSchemas> {
-  /** The application's Public Key: 64 hex digits (Developer Portal → General Information). */
-  publicKey: string;
+  /** The application's Public Key: 64 hex digits (Developer Portal → General Information); several for rotation. */
+  publicKey?: Ed25519KeyInput;
+  /**
+   * For test kits only: private key(s) (hex seed, `whsk_…`, PKCS#8 PEM) to sign deliveries as Discord does;
+   * their public keys verify too. A receiver holds only `publicKey`.
+   */
+  privateKey?: Ed25519KeyInput;
   /** Your interaction types (`application_command`, `message_component`, …) and their payload schemas. */
   events?: E;
   /** Replay window for X-Signature-Timestamp. Default 300 s (Discord states none; a kit's choice). */
@@ -40,11 +47,22 @@ const ping: Handshake = {
 export function discord<const E extends EventSchemas = Record<never, never>>(
   options: DiscordOptions<E>,
 ): Provider<E> {
+  if (options.publicKey === undefined && options.privateKey === undefined) {
+    throw invalidConfig(
+      "publicKey is required: the application's Public Key, 64 hex digits from the Discord Developer Portal (General Information).",
+      "Discord",
+    );
+  }
   return defineProvider({
     name: "discord",
-    signature: discordSignature({
-      publicKey: options.publicKey,
+    signature: ed25519Signature({
+      header: "x-signature-ed25519",
+      timestamp: { header: "x-signature-timestamp" },
+      signedContent: ({ timestamp, body }) => [timestamp, body],
+      ...(options.publicKey === undefined ? {} : { publicKey: options.publicKey }),
+      ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
       ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+      platform: "Discord",
     }),
     signs: "{X-Signature-Timestamp}{raw body} (Ed25519)",
     deliveryHeaders: ["x-signature-timestamp"],

@@ -1,49 +1,25 @@
-import { createHash, createPrivateKey, createPublicKey, sign as ed25519Sign } from "node:crypto";
-import { type Provider, providers, type SignatureScheme } from "@webhook-kit/core";
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import { providers } from "@webhook-kit/core";
 import { definePlatform } from "./define.js";
 import { randomHex } from "./values.js";
 
-// PKCS#8 wrapping of a 32-byte Ed25519 seed (RFC 8410): Node imports a raw seed only this way.
+// PKCS#8 wrapping of a 32-byte Ed25519 seed (RFC 8410): Node derives a public key from a seed only this way.
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
 /**
  * A test key pair from any secret string: the seed is SHA-256 of the secret, so `--secret` names a key as it
- * does an HMAC secret. `publicKey` (64 hex digits) is what `providers.discord({ publicKey })` is configured with.
+ * does an HMAC secret. `publicKey` (64 hex digits) is what `providers.discord({ publicKey })` is configured
+ * with; `privateKey` (the seed, hex) signs as Discord does.
  *
  * @example
  * const { publicKey } = discordTestKeys("my-test-secret");
  * const receiver = createReceiver({ provider: providers.discord({ publicKey }) });
  */
-export function discordTestKeys(secret: string) {
+export function discordTestKeys(secret: string): { privateKey: string; publicKey: string } {
   const seed = createHash("sha256").update(secret).digest();
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([PKCS8_PREFIX, seed]),
-    format: "der",
-    type: "pkcs8",
-  });
-  const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-  return { privateKey, publicKey: spki.subarray(spki.length - 32).toString("hex") };
-}
-
-/** Discord's preset, its scheme signing as Discord does: Ed25519 over `{timestamp}{raw body}`, hex. */
-function signingDiscord(secret: string): Provider {
-  const { privateKey, publicKey } = discordTestKeys(secret);
-  const provider = providers.discord({ publicKey });
-  const signature: SignatureScheme = {
-    ...provider.signature,
-    async sign(input) {
-      const timestamp = String(input.timestamp ?? Math.floor(Date.now() / 1000));
-      const signed = Buffer.concat([Buffer.from(timestamp), input.body]);
-      return {
-        headers: {
-          "x-signature-ed25519": ed25519Sign(null, signed, privateKey).toString("hex"),
-          "x-signature-timestamp": timestamp,
-        },
-        body: input.body,
-      };
-    },
-  };
-  return { ...provider, signature };
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
+  return { privateKey: seed.toString("hex"), publicKey: spki.subarray(spki.length - 32).toString("hex") };
 }
 
 const user = {
@@ -72,7 +48,8 @@ export const discordHandshakes = {
 export const discord = definePlatform({
   name: "discord",
   preset: "discord",
-  create: signingDiscord,
+  // Signs with the test private key, as Discord signs with its own: Ed25519 over `{timestamp}{raw body}`.
+  create: (secret) => providers.discord({ privateKey: discordTestKeys(secret).privateKey }),
   userAgent: "Discord-Interactions/1.0 (+https://discord.com)",
   // Keyed by the interaction's snowflake id.
   fresh: (payload) => ({ ...payload, id: BigInt(`0x${randomHex(15)}`).toString() }),
