@@ -1,5 +1,4 @@
 import type { CryptoProvider } from "./crypto.js";
-import type { JsonObject } from "./providers/define.js";
 import type { WebhookResponse } from "./types.js";
 
 /** A request a handshake answers from its head alone: no body is read, none is signed. */
@@ -11,8 +10,8 @@ export interface HandshakeHead {
 
 /** A POST whose signature already verified, as a handshake reads it. */
 export interface HandshakeDelivery {
-  /** The parsed JSON body (always an object). */
-  body: JsonObject;
+  /** The parsed JSON body (always an object; the providers' `JsonObject`, spelled out: define.ts imports this file). */
+  body: Readonly<Record<string, unknown>>;
   headers: Readonly<Record<string, string>>;
   rawBody: Uint8Array;
   crypto: CryptoProvider;
