@@ -43,6 +43,8 @@ export function handshakeSteps(provider: Provider, logger: Logger) {
   };
 
   return {
+    /** The `Allow` header of a 405: POST, and the methods a handshake answers. */
+    allow: ["POST", ...byMethod.keys()].join(", "),
     /** The handshake that answers this non-POST method, if the provider has one. */
     forMethod: (method: string): Handshake | undefined =>
       byMethod.size === 0 ? undefined : byMethod.get(method.toUpperCase()),

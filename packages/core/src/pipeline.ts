@@ -162,6 +162,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     else if (error.code === "body_already_consumed") {
       logger.error({ provider: provider.name, err: error.cause }, error.message);
     }
+    if (error.code === "method_not_allowed") return errorResponse(error, { allow: handshakes.allow });
     return errorResponse(error);
   }
 }
