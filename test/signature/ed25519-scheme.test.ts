@@ -210,4 +210,46 @@ describe("ed25519Signature", () => {
     expect(forged.status).toBe(401);
     expect(forged.body).not.toContain(wire.headers["x-signature-ed25519"]);
   });
+
+  it("on a Web Crypto without Ed25519, says so (and how to inject one) instead of a bare NotSupportedError", async () => {
+    const pair = keyPair();
+    const subtle = globalThis.crypto.subtle;
+    const noEd25519 = new Proxy(subtle, {
+      get: (target, name) =>
+        name === "importKey"
+          ? () => Promise.reject(new DOMException("Unrecognized algorithm name", "NotSupportedError"))
+          : Reflect.get(target, name, target).bind(target),
+    });
+    const crypto = webCrypto(noEd25519);
+    const wire = await sign({ signature: discord({ privateKey: pair.seed }) }, body, { timestamp: NOW });
+    const outcome = verify({ signature: discord({ publicKey: pair.publicKey }) }, request(wire.headers), {
+      crypto,
+      now: NOW * 1000,
+    });
+    await expect(outcome).rejects.toThrow(/Web Crypto has no Ed25519.*@noble\/curves/);
+  });
+
+  it("uses an injected provider's Ed25519 when it has one (the receiver's crypto option)", async () => {
+    const pair = keyPair();
+    const calls: number[] = [];
+    const counting: CryptoProvider = {
+      ...web,
+      ed25519Verify: (key, signature, data) => {
+        calls.push(data.length);
+        return web.ed25519Verify!(key, signature, data);
+      },
+    };
+    const provider = defineProvider({
+      name: "acme-ed",
+      signature: discord({ publicKey: pair.publicKey }),
+      events: {},
+      eventType: () => "ping",
+      idempotencyKey: ({ headers }) => headers["x-signature-timestamp"],
+    });
+    const receiver = createReceiver({ provider, crypto: counting, now: () => NOW * 1000 });
+    receiver.on("*", () => {});
+    const wire = await sign({ signature: discord({ privateKey: pair.seed }) }, body, { timestamp: NOW });
+    expect((await receiver.handle(request(wire.headers))).status).toBe(200);
+    expect(calls).toEqual([`${NOW}${body}`.length]);
+  });
 });

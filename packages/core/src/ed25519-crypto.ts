@@ -72,12 +72,24 @@ const ED25519 = { name: "Ed25519" } as const;
 
 /**
  * Web Crypto's Ed25519 (Node ≥ 20 exposes it on `crypto.subtle`, as do Deno, Bun, Cloudflare Workers and
- * Vercel's Edge runtime). A runtime without it rejects `importKey`: the error says so at the first delivery.
+ * Vercel's Edge runtime). On a runtime without it, the first Ed25519 delivery fails with an error that says so
+ * (a 500: the sender retries, nothing is lost).
  */
 export function webEd25519(subtle: SubtleCrypto): Ed25519Crypto {
-  const publicKey = memo((raw) => subtle.importKey("raw", raw as BufferSource, ED25519, false, ["verify"]));
+  // Said once, clearly, instead of the runtime's own NotSupportedError deep in a delivery's stack.
+  const unsupported = (error: unknown) => {
+    throw new Error(
+      "This runtime's Web Crypto has no Ed25519. Update the runtime, or pass createReceiver({ crypto }) a CryptoProvider whose ed25519Verify uses a library such as @noble/curves.",
+      { cause: error },
+    );
+  };
+  const publicKey = memo((raw) =>
+    subtle.importKey("raw", raw as BufferSource, ED25519, false, ["verify"]).catch(unsupported),
+  );
   const privateKey = memo((seed) =>
-    subtle.importKey("pkcs8", withPrefix(PKCS8_PREFIX, seed) as BufferSource, ED25519, true, ["sign"]),
+    subtle
+      .importKey("pkcs8", withPrefix(PKCS8_PREFIX, seed) as BufferSource, ED25519, true, ["sign"])
+      .catch(unsupported),
   );
   return {
     ed25519Verify: async (key, signature, data) =>

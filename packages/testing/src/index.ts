@@ -1,4 +1,5 @@
 export { type FreshOptions, freshPayload, stableDeliveryId } from "./fresh.js";
+export { type Ed25519KeyPair, generateEd25519Keys } from "./keys.js";
 export { describeNetworkError } from "./network-error.js";
 export { type DeliveryOutcome, deliveryOutcome } from "./outcome.js";
 export {

@@ -20,6 +20,7 @@ export interface CliIo {
 export interface CommonArgs {
   provider?: string | undefined;
   secret?: string | undefined;
+  "private-key"?: string | undefined;
   port?: string | undefined;
   host?: string | undefined;
   path?: string | undefined;

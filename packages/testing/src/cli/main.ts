@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { deadLetters } from "./dead-letters.js";
 import type { CliIo, CommonArgs } from "./io.js";
+import { keygen } from "./keygen.js";
 import { listEvents } from "./list-events.js";
 import { listProviders } from "./list-providers.js";
 import { listen } from "./listen.js";
@@ -15,6 +16,7 @@ import { UsageError } from "./usage-error.js";
 const options = {
   provider: { type: "string" },
   secret: { type: "string" },
+  "private-key": { type: "string" },
   port: { type: "string" },
   host: { type: "string" },
   path: { type: "string" },
@@ -108,6 +110,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await signCommand(args, io);
       case "providers":
         return listProviders(args, io);
+      case "keygen":
+        return await keygen(args, io);
       case undefined:
         throw new UsageError(
           "Missing command.",
@@ -116,7 +120,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       default:
         throw new UsageError(
           `Unknown command "${command}".`,
-          "Commands: listen, send, sign, providers, dead-letters, queue — see webhook-kit --help.",
+          "Commands: listen, send, sign, providers, keygen, dead-letters, queue — see webhook-kit --help.",
         );
     }
   } catch (error) {

@@ -27,8 +27,32 @@ const isProvider = (value: unknown): value is Provider =>
 
 function secretFrom(args: CommonArgs, io: CliIo): string {
   const secret = args.secret ?? io.env.WEBHOOK_SECRET;
-  if (!secret) throw new UsageError("--secret is required (or set WEBHOOK_SECRET).");
+  if (!secret) {
+    throw new UsageError(
+      "--secret is required (or set WEBHOOK_SECRET).",
+      "Platforms that sign with Ed25519 take --private-key whsk_… (or WEBHOOK_PRIVATE_KEY) instead.",
+    );
+  }
   return secret;
+}
+
+/**
+ * The Ed25519 private key to sign with: --private-key, else $WEBHOOK_PRIVATE_KEY when no secret is given
+ * (an explicit --secret wins over the environment's private key).
+ */
+function privateKeyFrom(args: CommonArgs, io: CliIo): string | undefined {
+  if (args["private-key"] !== undefined) {
+    if (args.secret !== undefined) {
+      throw new UsageError(
+        "Give --secret or --private-key, not both.",
+        "A delivery is signed with one kind of key.",
+      );
+    }
+    return args["private-key"];
+  }
+  return args.secret === undefined && io.env.WEBHOOK_SECRET === undefined
+    ? io.env.WEBHOOK_PRIVATE_KEY
+    : undefined;
 }
 
 /**
@@ -50,6 +74,20 @@ export async function resolveProvider(args: CommonArgs, io: CliIo, needSecret = 
       `Unknown provider "${name}".`,
       `Known: ${providerNames.join(", ")}; a custom provider is a module path such as ./acme.mjs.`,
     );
+  }
+  const privateKey = privateKeyFrom(args, io);
+  if (privateKey !== undefined && needSecret) {
+    if (!platform.createSigning) {
+      throw new UsageError(
+        `${name} signs with a shared secret, not an Ed25519 private key.`,
+        "Use --secret for it; --private-key (whsk_…) is for standard-webhooks, svix and Ed25519 provider modules.",
+      );
+    }
+    try {
+      return { provider: platform.createSigning(privateKey), fixtures: platform.fixtures };
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
   }
   const secret = needSecret ? secretFrom(args, io) : (args.secret ?? io.env.WEBHOOK_SECRET ?? "unused");
   try {
@@ -79,9 +117,14 @@ async function loadModule(
   const exported = loaded.default ?? loaded.provider;
   let provider: unknown = exported;
   if (typeof exported === "function") {
-    const secret = needSecret ? secretFrom(args, io) : (args.secret ?? io.env.WEBHOOK_SECRET ?? "unused");
+    // An Ed25519 module is built from the private key alone; an HMAC one from the secret.
+    const privateKey = privateKeyFrom(args, io);
+    const keys =
+      privateKey !== undefined
+        ? { privateKey }
+        : { secret: needSecret ? secretFrom(args, io) : (args.secret ?? io.env.WEBHOOK_SECRET ?? "unused") };
     try {
-      provider = await (exported as (options: { secret: string }) => unknown)({ secret });
+      provider = await (exported as (options: { secret?: string; privateKey?: string }) => unknown)(keys);
     } catch (error) {
       throw new UsageError(
         `${file}: the provider factory threw: ${error instanceof Error ? error.message : String(error)}`,

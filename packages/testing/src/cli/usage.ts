@@ -8,6 +8,7 @@ Usage:
                      [--same] [--set path=value]... [--header "name: value"]... [--print-curl]
                      [--retry] [--time-scale 1] [--id <id>] [--webhook-id <id>] [--timestamp <unix>]
   webhook-kit sign   --provider <p> --secret <s> [--event <type> | --file body.json] [--json]   (else body on stdin)
+  webhook-kit keygen [--json]
   webhook-kit dead-letters list|replay <key>|remove <key> (--redis <url> | --postgres <url>)
                      --queue <name> [--prefix bull] [--limit 100] [--json]
   webhook-kit queue pause|resume|status (--redis <url> | --postgres <url>) --queue <name>
@@ -23,6 +24,7 @@ Commands:
            a stable delivery id, i.e. a redelivery. --retry replays the platform's retry schedule until a
            2xx (--time-scale 0.001 to speed it up). --print-curl prints the equivalent curl command instead.
   sign     Print the headers (and, for body-embedded signatures, the body) the platform would send.
+  keygen   A fresh Ed25519 key pair: whpk_… for the receiver, whsk_… for --private-key.
   providers
            The platforms --provider takes, each with what it signs, how long its sender waits, its retry
            schedule and how long keys are kept.
@@ -41,6 +43,9 @@ Options:
                  (default export: a defineProvider() provider or ({ secret }) => provider;
                  optional exports: fixtures { "type": payload }, platform { userAgent, headers })
   --secret       the endpoint's signing secret (default: $WEBHOOK_SECRET)
+  --private-key  an Ed25519 private key (whsk_…) instead of --secret, for platforms that sign with one
+                 (standard-webhooks, svix: v1a; or a module's ({ privateKey }) => provider)
+                 (default: $WEBHOOK_PRIVATE_KEY when no secret is set)
   --event        which fixture to send (see --list-events); default: the provider's first
   --set          change a field of the payload: --set data.email=a@b.example --set amount=12 (JSON values parse)
   --header       add or replace a header: --header "x-request-id: 42"

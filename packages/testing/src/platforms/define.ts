@@ -52,6 +52,8 @@ export interface TestPlatform<
   preset: Preset;
   /** How the CLI builds it from `--secret`. */
   create(secret: string): Provider;
+  /** How the CLI builds it from `--private-key` (whsk_…), for platforms that can sign with Ed25519. */
+  createSigning?(privateKey: string): Provider;
   /** Example payloads, keyed by the event type the preset routes them as. */
   fixtures: F;
   /**

@@ -26,6 +26,7 @@ export const standardWebhooks = definePlatform({
   name: "standard-webhooks",
   preset: "standardWebhooks",
   create: (secret) => providers.standardWebhooks({ secret }),
+  createSigning: (privateKey) => providers.standardWebhooks({ privateKey }),
   ...svixStyle,
 });
 
@@ -34,5 +35,6 @@ export const svix = definePlatform({
   name: "svix",
   preset: "standardWebhooks",
   create: (secret) => providers.standardWebhooks({ secret, headers: "svix" }),
+  createSigning: (privateKey) => providers.standardWebhooks({ privateKey, headers: "svix" }),
   ...svixStyle,
 });
