@@ -7,8 +7,15 @@ import { duration } from "../packages/testing/src/cli/duration.js";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const entries: TestPlatform[] = Object.values(platforms);
 const presetKeys = Object.keys(providers);
-const preset = (key: string) =>
-  (providers as unknown as Record<string, (o: { secret: string }) => Provider>)[key]!;
+// Discord verifies with a public key, not a secret: every preset gets both and reads its own.
+const DISCORD_PUBLIC_KEY = "ab".repeat(32);
+const preset =
+  (key: string) =>
+  (options: { secret: string }): Provider =>
+    (providers as unknown as Record<string, (o: { secret: string; publicKey: string }) => Provider>)[key]!({
+      ...options,
+      publicKey: DISCORD_PUBLIC_KEY,
+    });
 
 /** What a provider states as data: the facts testing and the docs read from it. */
 const facts = (provider: Provider) => ({

@@ -20,6 +20,8 @@ const CONTRACT: Record<string, number | "thrown" | "reported"> = {
   invalid_signature: 401,
   timestamp_out_of_range: 401,
   invalid_payload: 400,
+  invalid_handshake: 400,
+  origin_not_allowed: 403,
   store_unavailable: 503,
   in_progress: 409,
   handler_failed: 500,

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import http from "node:http";
 import {
+  cloudEventsValidation,
   createReceiver,
   defineProvider,
   ERROR_CODES,
@@ -10,9 +11,11 @@ import {
   MemoryStore,
   providers,
   type ReceiverOptions,
+  sign,
   verify,
   type WebhookRequest,
   type WebhookResponse,
+  withHandshake,
 } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { webhookMiddleware } from "@webhook-kit/express";
@@ -354,6 +357,46 @@ describe("secrets and expected signatures never leak", () => {
     expect(note("500 internal", await hooked.handle(request(eulabelDelivery(passportEvent()))))).toBe(
       "internal_error",
     );
+
+    // invalid_handshake / origin_not_allowed: a verified Zoom validation without its token, and a CloudEvents
+    // OPTIONS from an origin not allowed; a correct validation is answered (its response scanned too).
+    const zoom = providers.zoom({ secret: [...SECRETS] });
+    const zoomReceiver = createReceiver({ provider: zoom, logger, onError: (e) => onErrors.push(e) });
+    const zoomRequest = async (body: string) => {
+      const signed = await sign(zoom, body, { timestamp: T });
+      return { method: "POST", headers: signed.headers, rawBody: signed.body, receivedAt: NOW_MS };
+    };
+    expect(
+      note(
+        "400 invalid_handshake",
+        await zoomReceiver.handle(await zoomRequest('{"event":"endpoint.url_validation","payload":{}}')),
+      ),
+    ).toBe("invalid_handshake");
+    note(
+      "200 zoom handshake",
+      await zoomReceiver.handle(
+        await zoomRequest(
+          '{"event":"endpoint.url_validation","payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"}}',
+        ),
+      ),
+    );
+    const events = createReceiver({
+      provider: withHandshake(
+        providers.eulabel({ secret: [...SECRETS] }),
+        cloudEventsValidation({ allowedOrigins: ["events.example.com"] }),
+      ),
+      logger,
+    });
+    expect(
+      note(
+        "403 origin_not_allowed",
+        await events.handle({
+          method: "OPTIONS",
+          headers: { "webhook-request-origin": "attacker.example.net" },
+          rawBody: new Uint8Array(),
+        }),
+      ),
+    ).toBe("origin_not_allowed");
 
     // A handler error that itself contains a secret is the app's own: it may reach the app's logger, but
     // never the sender's response.

@@ -61,6 +61,18 @@ export const presetCases: PresetCase[] = [
     payload: fixtures.stripe["customer.created"],
     options: {},
   },
+  {
+    name: "slack",
+    make: (secret = PRESET_SECRET) => providers.slack({ secret }),
+    payload: fixtures.slack.app_mention,
+    options: {},
+  },
+  {
+    name: "zoom",
+    make: (secret = PRESET_SECRET) => providers.zoom({ secret }),
+    payload: fixtures.zoom["meeting.started"],
+    options: {},
+  },
 ];
 
 /** Signs the case's fixture with its own preset. */

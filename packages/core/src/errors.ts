@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   invalid_signature: 401,
   timestamp_out_of_range: 401,
   invalid_payload: 400,
+  invalid_handshake: 400,
+  origin_not_allowed: 403,
   store_unavailable: 503,
   in_progress: 409,
   handler_failed: 500,
@@ -175,6 +177,19 @@ export function signatureRejected(code: SignatureFailure, message: string): Webh
 
 export function invalidPayload(message: string, issues: readonly PayloadIssue[]): WebhookError {
   return new WebhookError("invalid_payload", message, { issues });
+}
+
+/** A sender's verification request without what its platform always puts in it. */
+export function invalidHandshake(handshake: string, message: string): WebhookError {
+  return new WebhookError("invalid_handshake", `${handshake}: ${message}`);
+}
+
+/** A CloudEvents validation request from an origin the receiver was not told to accept. */
+export function originNotAllowed(origin: string): WebhookError {
+  return new WebhookError(
+    "origin_not_allowed",
+    `WebHook-Request-Origin ${JSON.stringify(origin)} is not in this endpoint's allowedOrigins: no consent is given to deliveries from it. If this sender is expected, add its origin to allowedOrigins of cloudEventsValidation().`,
+  );
 }
 
 export function schemaMismatch(type: string, issues: readonly PayloadIssue[]): WebhookError {

@@ -1,3 +1,8 @@
+export {
+  type CloudEventsValidationOptions,
+  cloudEventsValidation,
+  withHandshake,
+} from "./cloud-events.js";
 export { type CryptoProvider, defaultCrypto, nodeCrypto, webCrypto } from "./crypto.js";
 export { utf8 as utf8Bytes } from "./encoding.js";
 export {
@@ -8,6 +13,7 @@ export {
   WebhookError,
 } from "./errors.js";
 export type { AnyEvent, EventName, EventOf, Handler, PayloadOf, WebhookEvent } from "./events.js";
+export type { Handshake, HandshakeDelivery, HandshakeHead, HandshakeInput } from "./handshake.js";
 export type {
   HealthCheck,
   HealthError,

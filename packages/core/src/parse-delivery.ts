@@ -32,18 +32,14 @@ export function parseJsonObject(text: string): JsonObject {
   return body as JsonObject;
 }
 
-/**
- * From verified bytes to a routable delivery: strict UTF-8 JSON object, the provider's event type and the
- * key of this one delivery. The schema is checked apart (`validateDelivery`): a queue parks what fails it.
- */
-export function parseDelivery(
-  provider: Provider,
-  namespace: string,
-  headers: Readonly<Record<string, string>>,
-  rawBody: Uint8Array,
-  sha256Hex: DeliveryContext["sha256Hex"],
-  signedContent?: Uint8Array,
-): MaybePromise<ParsedDelivery> {
+/** The body as strict UTF-8 text and its JSON object: what both a handshake and an event are read from. */
+export interface JsonBody {
+  text: string;
+  body: JsonObject;
+}
+
+/** Strict UTF-8 JSON object from the exact bytes, or an invalid_payload error that says what the body is. */
+export function readJsonBody(headers: Readonly<Record<string, string>>, rawBody: Uint8Array): JsonBody {
   let text: string;
   try {
     text = decodeUtf8(rawBody);
@@ -56,7 +52,25 @@ export function parseDelivery(
       [{ path: "", message: "form-encoded body" }],
     );
   }
-  const context = deliveryContext(parseJsonObject(text), headers, rawBody, sha256Hex, signedContent);
+  return { text, body: parseJsonObject(text) };
+}
+
+/**
+ * From verified bytes to a routable delivery: strict UTF-8 JSON object, the provider's event type and the
+ * key of this one delivery. The schema is checked apart (`validateDelivery`): a queue parks what fails it.
+ * `read`: the body already read by an earlier step (a handshake check), so it is not parsed twice.
+ */
+export function parseDelivery(
+  provider: Provider,
+  namespace: string,
+  headers: Readonly<Record<string, string>>,
+  rawBody: Uint8Array,
+  sha256Hex: DeliveryContext["sha256Hex"],
+  signedContent?: Uint8Array,
+  read: JsonBody = readJsonBody(headers, rawBody),
+): MaybePromise<ParsedDelivery> {
+  const { text } = read;
+  const context = deliveryContext(read.body, headers, rawBody, sha256Hex, signedContent);
   const type = provider.eventType(context);
   if (typeof type !== "string" || type === "") {
     throw invalidPayload(`The delivery names no event type that ${provider.name} would send.`, [

@@ -12,7 +12,9 @@ import {
   type WebhookError,
 } from "./errors.js";
 import type { WebhookEvent } from "./events.js";
-import { parseDelivery, validateDelivery } from "./parse-delivery.js";
+import type { Handshake } from "./handshake.js";
+import { handshakeSteps } from "./handshake-step.js";
+import { type JsonBody, parseDelivery, readJsonBody, validateDelivery } from "./parse-delivery.js";
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import { storeStep } from "./store-step.js";
@@ -25,12 +27,14 @@ export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
 
 /**
  * The receiver's whole decision for one request, in the contract's order, each step once:
- * method → allow-list → declared length → encoding → body → signature → JSON, type, key → schema → claim →
- * dispatch. Adapters only supply a body reader. Never throws: every outcome is a response.
+ * method → allow-list → head handshake → declared length → encoding → body → signature → body handshake →
+ * JSON, type, key → schema → claim → dispatch. Adapters only supply a body reader. Never throws: every
+ * outcome is a response.
  */
 export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   const { provider, namespace, logger, crypto, leaseMs, maxBodyBytes, isAllowed, rejectInvalid } =
     rt.settings;
+  const handshakes = handshakeSteps(provider, logger);
 
   const decide = async (
     head: WebhookRequestHead,
@@ -38,8 +42,11 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     arrivedAt: number,
   ): Promise<WebhookResponse> => {
     const headers = lowerCased(head.headers);
+    // A method other than POST is answered only by the provider's handshake for it (CloudEvents' OPTIONS).
+    let headHandshake: Handshake | undefined;
     if (head.method !== "POST" && head.method.toUpperCase() !== "POST") {
-      throw methodNotAllowed(head.method);
+      headHandshake = handshakes.forMethod(head.method);
+      if (headHandshake === undefined) throw methodNotAllowed(head.method);
     }
     if (isAllowed && !isAllowed(head.remoteAddress)) {
       const { remoteAddress, remoteAddressFrom: addressFrom } = head;
@@ -50,6 +57,9 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
         ),
       );
       throw ipNotAllowed(head.remoteAddress);
+    }
+    if (headHandshake !== undefined) {
+      return handshakes.head(headHandshake, { method: head.method, headers });
     }
     // The size a body declares is refused first of what it says of itself: 413 then holds whatever else
     // the head claims, and never waits on another check.
@@ -80,6 +90,15 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     const checked = checkSignature(provider, request, crypto, receivedAt, logger);
     const verified = checked instanceof Promise ? await checked : checked;
 
+    // Only a verified body may be a handshake: a forged challenge gets the same 401 as a forged event.
+    let read: JsonBody | undefined;
+    if (handshakes.readsBodies) {
+      read = readJsonBody(headers, rawBody);
+      const answering = handshakes.answer(read, headers, rawBody, crypto);
+      const answer = answering instanceof Promise ? await answering : answering;
+      if (answer !== undefined) return answer;
+    }
+
     const parsing = parseDelivery(
       provider,
       namespace,
@@ -87,6 +106,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       rawBody,
       rt.sha256Hex,
       verified.signedContent,
+      read,
     );
     const parsed = parsing instanceof Promise ? await parsing : parsing;
     const { type, key, context } = parsed;
@@ -142,6 +162,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     else if (error.code === "body_already_consumed") {
       logger.error({ provider: provider.name, err: error.cause }, error.message);
     }
+    if (error.code === "method_not_allowed") return errorResponse(error, { allow: handshakes.allow });
     return errorResponse(error);
   }
 }

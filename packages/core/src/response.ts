@@ -56,7 +56,7 @@ export function errorResponse(
 ): WebhookResponse {
   const headers: Record<string, string> = { ...extraHeaders };
   if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
-  if (error.code === "method_not_allowed") headers.allow = "POST";
+  if (error.code === "method_not_allowed") headers.allow ??= "POST";
   const body: Record<string, unknown> = { error: error.code, message: error.message };
   if (error.issues) body.issues = error.issues;
   return jsonResponse(error.status, body, headers);

@@ -8,7 +8,8 @@ export {
   type SignDeliveryOptions,
   type TestPlatform,
 } from "./platforms/define.js";
-export { fixtures, platformFor, platforms, profileFor } from "./platforms/index.js";
+export { discordTestKeys } from "./platforms/discord.js";
+export { fixtures, handshakes, platformFor, platforms, profileFor } from "./platforms/index.js";
 export {
   type DeliveryAttempt,
   type DeliveryResult,

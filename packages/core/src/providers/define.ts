@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { CryptoProvider } from "../crypto.js";
 import { toHex, utf8 } from "../encoding.js";
+import type { HandshakeInput } from "../handshake.js";
 import type { SignatureScheme } from "../signature/scheme.js";
 import { retentionForSchedule } from "./retention.js";
 import { DEFAULT_SENDER_TIMEOUT_MS } from "./time.js";
@@ -95,6 +96,12 @@ export interface ProviderDefinition<E extends EventSchemas> {
   leaseMs?: number;
   /** The sender's published source addresses (CIDR), if any. */
   allowedIps?: readonly string[];
+  /**
+   * The sender's verification request(s), answered by the receiver itself before any event (Slack's
+   * `url_verification`, Zoom's `endpoint.url_validation`, CloudEvents' `OPTIONS`): only on routes whose
+   * receiver has this provider, and for a POST only once its signature verified.
+   */
+  handshake?: HandshakeInput;
 
   // --- ordering (issue #21): which entity each event is about and how recent it is ---
   /**

@@ -1,11 +1,14 @@
+import { discord } from "./discord.js";
 import { eudr } from "./eudr.js";
 import { eulabel } from "./eulabel.js";
 import { eulabelInbound } from "./eulabel-inbound.js";
 import { generic } from "./generic.js";
 import { github } from "./github.js";
 import { shipping } from "./shipping.js";
+import { slack } from "./slack.js";
 import { standardWebhooks } from "./standard-webhooks.js";
 import { stripe } from "./stripe.js";
+import { zoom } from "./zoom.js";
 
 /** Presets: name your platform and be done. */
 export const providers = {
@@ -17,8 +20,12 @@ export const providers = {
   standardWebhooks,
   github,
   stripe,
+  slack,
+  discord,
+  zoom,
 };
 
+export type { DiscordOptions } from "./discord.js";
 export type { EudrEvent, EudrOptions, EudrSupplierData } from "./eudr.js";
 export { eudrEvents, eudrSupplierData } from "./eudr.js";
 export type {
@@ -51,7 +58,9 @@ export { retentionForSchedule } from "./retention.js";
 export type { IdempotencyKeyFn } from "./shared.js";
 export type { ShippingEvent, ShippingOptions, ShippingShipment, ShippingUser } from "./shipping.js";
 export { shippingEvents } from "./shipping.js";
+export type { SlackOptions } from "./slack.js";
 export type { StandardWebhooksOptions } from "./standard-webhooks.js";
 export { STANDARD_WEBHOOKS_UNTYPED } from "./standard-webhooks.js";
 export type { StripeEventEnvelope, StripeEventPayloads, StripeOptions } from "./stripe.js";
 export { stripeEvent, stripeEvents } from "./stripe.js";
+export type { ZoomOptions } from "./zoom.js";

@@ -15,6 +15,10 @@ export async function listEvents(args: CommonArgs, io: CliIo): Promise<number> {
       `${type}${withFixture.includes(type) ? "" : "   (no example payload: send it with --file)"}\n`,
     );
   }
+  // Handshakes last, marked: the receiver answers them itself, no handler runs.
+  for (const name of Object.keys(cli.handshakes ?? {})) {
+    io.stdout.write(`${name}   (handshake: answered by the receiver, routed to no handler)\n`);
+  }
   if (declared.length < all.length) {
     io.stderr.write(
       `note: ${cli.provider.name} also delivers event types it does not declare; the ones above that it does not declare are those the CLI has an example payload for (send any other with --file).\n`,

@@ -40,6 +40,11 @@ export async function resolveBody(
       "Send your own body with --file body.json (or --file - for stdin), or export `fixtures` from the provider module.",
     );
   }
+  // A handshake is the platform's fixed request: sent as its documents show it, never made fresh.
+  const handshake =
+    cli.handshakes && Object.hasOwn(cli.handshakes, event) ? cli.handshakes[event] : undefined;
+  if (handshake)
+    return { payload: applySets(structuredClone(handshake), args.set ?? []), event, repeated: true };
   const fixture = Object.hasOwn(cli.fixtures, event) ? cli.fixtures[event] : undefined;
   if (!fixture) {
     throw new UsageError(

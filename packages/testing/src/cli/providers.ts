@@ -17,6 +17,8 @@ export interface CliProvider {
   platform?: Partial<PlatformProfile>;
   /** A module's own way to make a fixture a new event. */
   fresh?: (payload: object) => object;
+  /** The platform's verification requests by name (`--event url_verification`): always sent as they are. */
+  handshakes?: Readonly<Record<string, object>>;
 }
 
 const isModulePath = (value: string) => /[\\/]/.test(value) || /\.[cm]?[jt]s$/.test(value);
@@ -89,7 +91,9 @@ export async function resolveProvider(args: CommonArgs, io: CliIo, needSecret = 
   }
   const secret = needSecret ? secretFrom(args, io) : (args.secret ?? io.env.WEBHOOK_SECRET ?? "unused");
   try {
-    return { provider: platform.create(secret), fixtures: platform.fixtures };
+    const cli: CliProvider = { provider: platform.create(secret), fixtures: platform.fixtures };
+    if (platform.handshakes) cli.handshakes = platform.handshakes;
+    return cli;
   } catch (error) {
     // e.g. a secret that is not valid base64 where the scheme needs it; the message never holds the secret.
     throw new UsageError(error instanceof Error ? error.message : String(error));

@@ -56,6 +56,11 @@ export interface TestPlatform<
   createSigning?(privateKey: string): Provider;
   /** Example payloads, keyed by the event type the preset routes them as. */
   fixtures: F;
+  /**
+   * The platform's verification requests (Slack `url_verification`, Zoom `endpoint.url_validation`, Discord
+   * `PING`), as its documents show them: signed like any delivery, answered by the receiver, never routed.
+   */
+  handshakes?: Fixtures;
   /** A copy of a payload the receiver sees as a new event: what the platform makes new for every event. */
   fresh(payload: Json, now: number): Json;
   /** A delivery id in the platform's format, made from 32 hex digits. */

@@ -1,13 +1,16 @@
 import type { PlatformProfile, TestPlatform } from "./define.js";
 import { defaultProfile } from "./define.js";
+import { discord, discordHandshakes } from "./discord.js";
 import { eudr } from "./eudr.js";
 import { eulabel } from "./eulabel.js";
 import { eulabelInbound } from "./eulabel-inbound.js";
 import { generic } from "./generic.js";
 import { github } from "./github.js";
 import { shipping } from "./shipping.js";
+import { slack, slackHandshakes } from "./slack.js";
 import { standardWebhooks, svix } from "./standard-webhooks.js";
 import { stripe } from "./stripe.js";
+import { zoom, zoomHandshakes } from "./zoom.js";
 
 /** Every platform this kit sends as; a new one is its own file plus its line here. */
 const all = [
@@ -20,6 +23,9 @@ const all = [
   svix,
   github,
   stripe,
+  slack,
+  discord,
+  zoom,
 ] as const;
 type Platform = (typeof all)[number];
 
@@ -68,3 +74,16 @@ export function platformFor(providerName: string): TestPlatform | undefined {
  */
 export const profileFor = (providerName: string): PlatformProfile =>
   platformFor(providerName) ?? defaultProfile;
+
+/**
+ * The platforms' verification requests as their documents show them, by preset: sign and send them like
+ * any delivery (`signDelivery`), and the receiver answers them itself.
+ *
+ * @example
+ * const wire = await signDelivery(providers.slack({ secret }), handshakes.slack.url_verification);
+ */
+export const handshakes = {
+  slack: slackHandshakes,
+  discord: discordHandshakes,
+  zoom: zoomHandshakes,
+} as const;

@@ -1,0 +1,82 @@
+import { toHex, utf8 } from "../encoding.js";
+import { invalidHandshake } from "../errors.js";
+import type { Handshake } from "../handshake.js";
+import { jsonResponse } from "../response.js";
+import { encodeSecrets, type SecretInput } from "../signature/secrets.js";
+import { timestampedHmacSignature } from "../signature/timestamped.js";
+import { asString, defineProvider, type EventSchemas, type Provider } from "./define.js";
+import { bodyHashKey, type IdempotencyKeyFn, MINUTE, SECOND } from "./shared.js";
+
+export interface ZoomOptions<E extends EventSchemas> {
+  /**
+   * The app's Secret Token (Features → Access → Secret Token); several for rotation. The first one answers
+   * `endpoint.url_validation`, so list the current token first.
+   */
+  secret: SecretInput;
+  /** Your events (`meeting.started`, …) and their payload schemas. */
+  events?: E;
+  /** Replay window. Default 300 s, as Zoom's sample verifies. */
+  toleranceSeconds?: number;
+  idempotencyKey?: IdempotencyKeyFn;
+}
+
+/**
+ * Zoom's `endpoint.url_validation`: once x-zm-signature verified, answers 200 JSON `{ plainToken, encryptedToken }`
+ * with encryptedToken = hex HMAC-SHA256 of plainToken under the Secret Token.
+ */
+function urlValidation(key: Uint8Array): Handshake {
+  return {
+    name: "Zoom endpoint.url_validation",
+    async answer({ body, crypto }) {
+      if (body.event !== "endpoint.url_validation") return undefined;
+      const plainToken = (body.payload as { plainToken?: unknown } | undefined)?.plainToken;
+      if (typeof plainToken !== "string" || plainToken === "") {
+        throw invalidHandshake(
+          "Zoom endpoint.url_validation",
+          'the body carries no "payload.plainToken" string to answer with. Is this request from Zoom?',
+        );
+      }
+      const encryptedToken = toHex(await crypto.hmac("sha256", key, utf8(plainToken)));
+      return jsonResponse(200, { plainToken, encryptedToken });
+    },
+  };
+}
+
+/**
+ * Zoom webhooks: `x-zm-signature: v0=<hex>` = HMAC-SHA256 of `v0:{x-zm-request-timestamp}:{raw body}` with
+ * the Secret Token, ±5 min. Its `endpoint.url_validation` (sent when the URL is saved, then every 72 h) is
+ * answered once verified. The type is the body's `event`; Zoom sends no event id, so the key is the type plus
+ * the SHA-256 of the exact body (a retry resends the same bytes, `event_ts` included).
+ *
+ * @example
+ * const receiver = createReceiver({ provider: providers.zoom({ secret: process.env.ZOOM_SECRET_TOKEN! }) });
+ * receiver.on("*", (event) => console.log(event.type)); // "meeting.started", …
+ */
+export function zoom<const E extends EventSchemas = Record<never, never>>(
+  options: ZoomOptions<E>,
+): Provider<E> {
+  // The handshake's key is the first secret's bytes, as the signature scheme reads them (UTF-8).
+  const [current] = encodeSecrets(options.secret, "utf8", "Zoom");
+  return defineProvider({
+    name: "zoom",
+    signature: timestampedHmacSignature({
+      header: "x-zm-signature",
+      prefix: "v0=",
+      timestamp: { header: "x-zm-request-timestamp" },
+      signedContent: ({ timestamp, body }) => ["v0:", timestamp, ":", body],
+      secret: options.secret,
+      ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }),
+      platform: "Zoom",
+    }),
+    signs: "v0:{x-zm-request-timestamp}:{raw body}",
+    deliveryHeaders: ["x-zm-request-timestamp"],
+    events: options.events ?? ({} as E),
+    eventType: ({ body }) => asString(body.event),
+    idempotencyKey: options.idempotencyKey ?? bodyHashKey,
+    handshake: urlValidation(current!),
+    // "respond with a 200 or 204 within three seconds"; retried 5 min, then 20 min, then 60 min later.
+    timeoutMs: 3 * SECOND,
+    retrySchedule: [0, 5 * MINUTE, 20 * MINUTE, 60 * MINUTE],
+    leaseMs: 10 * SECOND,
+  });
+}
