@@ -16,6 +16,7 @@ import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import { storeStep } from "./store-step.js";
+import type { DeliveryNote } from "./telemetry/types.js";
 import { throttled } from "./throttle.js";
 import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { checkSignature, lowerCased } from "./verify-delivery.js";
@@ -26,7 +27,8 @@ export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
 /**
  * The receiver's whole decision for one request, in the contract's order, each step once:
  * method → allow-list → declared length → encoding → body → signature → JSON, type, key → schema → claim →
- * dispatch. Adapters only supply a body reader. Never throws: every outcome is a response.
+ * dispatch. Adapters only supply a body reader. Never throws: every outcome is a response. Telemetry
+ * wraps it whole (`rt.telemetry.delivery`); `note` tells it the event type and key once they are known.
  */
 export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   const { provider, namespace, logger, crypto, leaseMs, maxBodyBytes, isAllowed, rejectInvalid } =
@@ -36,6 +38,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     head: WebhookRequestHead,
     readBody: BodyReader,
     arrivedAt: number,
+    note: DeliveryNote,
   ): Promise<WebhookResponse> => {
     const headers = lowerCased(head.headers);
     if (head.method !== "POST" && head.method.toUpperCase() !== "POST") {
@@ -90,6 +93,8 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     );
     const parsed = parsing instanceof Promise ? await parsing : parsing;
     const { type, key, context } = parsed;
+    note.type = type;
+    note.key = key;
     let payload: unknown = context.body;
     if (rejectInvalid) {
       const validating = validateDelivery(provider, context);
@@ -128,7 +133,10 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       readBody: BodyReader,
       arrivedAt = performance.now(),
     ): Promise<WebhookResponse> {
-      return decide(head, readBody, arrivedAt).catch(answer);
+      // Telemetry wraps the whole decision once (span, outcome, ack duration); a no-op without an SDK.
+      return rt.telemetry
+        .delivery(arrivedAt, (note) => decide(head, readBody, arrivedAt, note))
+        .catch(answer);
     },
   };
 

@@ -21,6 +21,14 @@ const ACKS = {
   queued: [202, JSON.stringify({ received: true, status: "queued" })],
 } as const satisfies Record<string, readonly [number, string]>;
 
+/** A success answer's outcome (`handled`, `duplicate`, …), read back from its body, for telemetry. */
+const OUTCOMES = new Map<string, string>(Object.entries(ACKS).map(([outcome, [, body]]) => [body, outcome]));
+
+/** The outcome a response of `acknowledge` stands for; "answered" for any other body. */
+export function outcomeOf(response: WebhookResponse): string {
+  return OUTCOMES.get(response.body) ?? "answered";
+}
+
 /**
  * The acknowledgement for one outcome; bodies are serialised once, at load.
  *

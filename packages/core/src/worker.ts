@@ -138,6 +138,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     event?: WebhookEvent,
   ): JobOutcome => {
     rt.report(error, event);
+    rt.telemetry.deadLetter(reason);
     const outcome: JobOutcome = { status: "dead", error: error.message, done, reason };
     if (error.issues) outcome.issues = error.issues;
     logger.warn(
@@ -175,6 +176,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         `The queued delivery ${event.key} was parked without a run: ${event.error}. Inspect it (webhook-kit dead-letters list), then replay it from a worker that reads it or remove it.`,
       );
       rt.report(error);
+      rt.telemetry.deadLetter("undecodable");
       logger.warn(
         { provider: provider.name, id: event.key, reason: "undecodable", error: error.message },
         "delivery parked as a dead letter",
@@ -265,16 +267,28 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     const units = new Set(pending.filter((route) => route.member !== undefined).map((route) => route.id));
     const ordered = await beginOrderedJob(rt, event, done, perEntity);
     if (ordered.outcome) return ordered.outcome;
-    const failures = await runRoutes(pending, event, rt.ticker, handlerTimeoutMs, (id) => {
+    const recordDone = (id: string) => {
       if (units.has(id)) return;
       done.push(id);
       // Recorded as each handler succeeds, so a crash before the job ends does not repeat its side effect.
       context
         .recordProgress([...done])
         .catch((err: unknown) => logger.warn({ err, id: delivery.key }, "could not record handler progress"));
-    });
+    };
+    const failures = await runRoutes(
+      pending,
+      event,
+      rt.ticker,
+      handlerTimeoutMs,
+      recordDone,
+      rt.telemetry.handlers(),
+    );
     await ordered.finish(failures.length === 0);
-    if (failures.length === 0) return { status: "completed", done };
+    if (failures.length === 0) {
+      // `webhook.delivery.lag` of a queued delivery includes its wait (and its retries).
+      rt.telemetry.delivered(delivery.type, Math.max(0, Date.now() - delivery.receivedAt) / 1000);
+      return { status: "completed", done };
+    }
     const summary = summarize(failures, pending.length, delivery.type);
     for (const { id, error } of failures)
       logger.error(
@@ -303,7 +317,8 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
   const consumer = queue.consume(
     async (job, context) => {
       try {
-        return await process(job, context);
+        // Telemetry: the job's CONSUMER span, in the trace of the request that queued it.
+        return await rt.telemetry.job(job, () => process(job, context));
       } catch (error) {
         // A bug in the worker or in a hook it calls (ordering's entity or version, a validator): a failed
         // attempt like any other — backoff, then a reported dead letter; never a silent loop.
