@@ -289,7 +289,13 @@ describe("telemetry: a queue in this process (MemoryQueue)", () => {
     cleanups.push(() => queue.close());
     const receiver = receiverWith(otel, { queue });
     let ran = false;
-    receiver.on("passport.published", () => void (ran = true), { id: "ok" });
+    receiver.on(
+      "passport.published",
+      () => {
+        ran = true;
+      },
+      { id: "ok" },
+    );
     const url = await serve(receiver);
     await deliver(url);
     const worker = receiver.work();
