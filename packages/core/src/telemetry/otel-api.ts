@@ -26,11 +26,11 @@ function load(): Api | undefined {
 type Require = (id: string) => unknown;
 
 function nodeRequire(): Require | undefined {
-  // CJS build: the module's own require.
-  if (typeof require === "function") return require;
-  // ESM build on Node ≥ 20.16: node:module without a static import that would break other runtimes.
+  // node:module without a static import, which would break Workers and Deno; Node ≥ 20.16 has
+  // getBuiltinModule. `require` itself is not used: a bundler's ESM output replaces it with a stub that throws.
   const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
     ?.getBuiltinModule;
   const nodeModule = getBuiltin?.("node:module") as { createRequire(from: string): Require } | undefined;
-  return nodeModule?.createRequire(import.meta.url);
+  // The CJS build has __filename (and no import.meta); the ESM build the reverse.
+  return nodeModule?.createRequire(typeof __filename === "string" ? __filename : import.meta.url);
 }
