@@ -1,9 +1,10 @@
-import type { Counter, Histogram, Meter } from "@opentelemetry/api";
+import type { Attributes, Counter, Histogram, Meter } from "@opentelemetry/api";
 import type { DeliveryQueue } from "../queue/types.js";
 
 /** The metric names dashboards and alerts rely on: never rename one (docs/operations.md). */
 export interface Instruments {
-  deliveries: Counter;
+  /** `webhook.deliveries`: counted here, reported at collection (see `countedDeliveries`). */
+  delivery(outcome: string): void;
   ack: Histogram;
   handler: Histogram;
   lag: Histogram;
@@ -23,10 +24,7 @@ export function createInstruments(
   const histogram = (name: string, description: string) =>
     meter.createHistogram(name, { description, unit: "s", advice: { explicitBucketBoundaries: SECONDS } });
   const instruments: Instruments = {
-    deliveries: meter.createCounter("webhook.deliveries", {
-      description:
-        "Webhook requests answered, by provider and outcome (handled, duplicate, queued, … or the error code).",
-    }),
+    delivery: countedDeliveries(meter, provider),
     ack: histogram("webhook.ack.duration", "From a request's arrival to its answer."),
     handler: histogram("webhook.handler.duration", "One handler run."),
     lag: histogram(
@@ -42,6 +40,30 @@ export function createInstruments(
   };
   if (queue?.status) observeQueue(meter, queue, provider);
   return instruments;
+}
+
+/**
+ * `webhook.deliveries` as an observable counter over plain in-process totals: the one instrument every
+ * request touches costs an integer increment, not an SDK record (which hashes its attributes each time).
+ */
+function countedDeliveries(meter: Meter, provider: string): (outcome: string) => void {
+  const totals = new Map<string, { attributes: Attributes; count: number }>();
+  const counter = meter.createObservableCounter("webhook.deliveries", {
+    description:
+      "Webhook requests answered, by provider and outcome (handled, duplicate, queued, … or the error code).",
+  });
+  counter.addCallback((result) => {
+    for (const { attributes, count } of totals.values()) result.observe(count, attributes);
+  });
+  return (outcome) => {
+    const total = totals.get(outcome);
+    if (total) total.count += 1;
+    else
+      totals.set(outcome, {
+        attributes: { "webhook.provider": provider, "webhook.outcome": outcome },
+        count: 1,
+      });
+  };
 }
 
 /** Read at collection time, never per delivery: one `status()` call per scrape. */

@@ -30,6 +30,9 @@ export function createTelemetry(
   );
   const { SpanKind, SpanStatusCode } = api;
   const base = { "webhook.provider": provider };
+  // Attribute sets reused per value: fewer objects per delivery for the SDK to take in.
+  const byOutcome = memo((outcome) => ({ ...base, "webhook.outcome": outcome }));
+  const byType = memo((type) => ({ ...base, "webhook.event.type": type }));
 
   const telemetry: Telemetry = {
     delivery(arrivedAt, decide) {
@@ -39,17 +42,19 @@ export function createTelemetry(
       const note: DeliveryNote = {};
       let span: Span | undefined;
       const finish = (outcome: string, error?: unknown) => {
-        const attributes: Attributes = { ...base, "webhook.outcome": outcome };
-        m?.deliveries.add(1, attributes);
-        m?.ack.record((performance.now() - arrivedAt) / 1000, attributes);
+        if (m) {
+          m.delivery(outcome);
+          m.ack.record((performance.now() - arrivedAt) / 1000, byOutcome(outcome));
+        }
         if (!span) return;
-        if (note.type !== undefined) span.setAttribute("webhook.event.type", note.type);
-        if (note.key !== undefined) span.setAttribute("webhook.delivery.id", note.key);
-        span.setAttribute("webhook.outcome", outcome);
+        const attributes: Attributes = { "webhook.outcome": outcome };
+        if (note.type !== undefined) attributes["webhook.event.type"] = note.type;
+        if (note.key !== undefined) attributes["webhook.delivery.id"] = note.key;
         if (error !== undefined) {
-          span.setAttribute("error.type", outcome);
+          attributes["error.type"] = outcome;
           span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
         }
+        span.setAttributes(attributes);
         span.end();
       };
       const run = () =>
@@ -152,7 +157,7 @@ export function createTelemetry(
     },
 
     delivered(type, lagSeconds) {
-      instruments()?.lag.record(lagSeconds, { ...base, "webhook.event.type": type });
+      instruments()?.lag.record(lagSeconds, byType(type));
     },
     deadLetter(reason) {
       instruments()?.deadLetters.add(1, { ...base, "webhook.dead_letter.reason": reason });
@@ -174,6 +179,19 @@ export function createTelemetry(
     }
     span.end();
   }
+}
+
+/** One object per key, kept: keys are outcomes and event types, a bounded set. */
+function memo(make: (key: string) => Attributes): (key: string) => Attributes {
+  const made = new Map<string, Attributes>();
+  return (key) => {
+    let value = made.get(key);
+    if (!value) {
+      value = make(key);
+      if (made.size < 1_000) made.set(key, value);
+    }
+    return value;
+  };
 }
 
 /** A WebhookError's code (handler_timeout), else the exception's class name, as `error.type` asks. */
