@@ -10,7 +10,7 @@ import { send } from "../support/http.js";
 import { requireBuilt } from "../support/multiprocess.js";
 import { type SharedRedis, sharedRedis } from "../support/redis.js";
 import { runScript } from "../support/script.js";
-import { createSdk } from "./sdk.js";
+import { createSdk, valueAt } from "./sdk.js";
 
 // One trace from the HTTP request to the handler in another process: the receiver (this process, its own
 // SDK) queues the delivery on BullMQ/Redis; a worker process with its own SDK runs it and prints its spans.
@@ -80,4 +80,45 @@ describe("telemetry across processes (BullMQ)", () => {
     expect(handler?.traceId).toBe(receiving.spanContext().traceId);
     expect(handler?.parentSpanId).toBe(consumer?.spanId);
   }, 60_000);
+});
+
+describe("a stored job's trace field (BullMQ)", () => {
+  it("a malformed trace parks the job as undecodable, counted in webhook.dead_letters", async () => {
+    redis ??= await sharedRedis();
+    const otel = createSdk();
+    cleanups.push(() => otel.shutdown());
+    const harness = redisHarness(redis.url);
+    cleanups.push(() => harness.close());
+    const receiver = createReceiver({
+      provider: eulabel(),
+      queue: harness.queue,
+      logger: false,
+      telemetry: { meterProvider: otel.meterProvider },
+    });
+    receiver.on("passport.published", () => {}, { id: "never-runs" });
+    const key = "eulabel:malformed-trace";
+    const body = JSON.stringify(passportEvent());
+    await harness.queue.enqueue({
+      key,
+      provider: "eulabel",
+      type: "passport.published",
+      body,
+      headers: {},
+      receivedAt: Date.now(),
+      trace: { traceparent: 42 } as never,
+    });
+    const worker = receiver.work();
+    cleanups.push(() => worker.close());
+    const deadline = Date.now() + 20_000;
+    let parked: { error: string; reason?: string } | undefined;
+    while (!parked) {
+      if (Date.now() > deadline) throw new Error("the job was never parked");
+      parked = (await harness.queue.listDeadLetters()).find((d) => d.key === key);
+      if (!parked) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(parked.reason).toBe("undecodable");
+    expect(parked.error).toMatch(/delivery\.trace is not/);
+    const metrics = await otel.metrics();
+    expect(valueAt(metrics, "webhook.dead_letters", { "webhook.dead_letter.reason": "undecodable" })).toBe(1);
+  }, 30_000);
 });
