@@ -1,5 +1,5 @@
 import type { Attributes, Context, Exception, Meter, Span, Tracer, TracerProvider } from "@opentelemetry/api";
-import { isWebhookError } from "../errors.js";
+import { invalidConfig, isWebhookError } from "../errors.js";
 import type { DeliveryQueue, JobOutcome } from "../queue/types.js";
 import { outcomeOf } from "../response.js";
 import { createInstruments, type Instruments } from "./instruments.js";
@@ -23,7 +23,15 @@ export function createTelemetry(
 ): Telemetry {
   if (options === false) return noTelemetry;
   const api = otelApi();
-  if (!api) return noTelemetry;
+  if (!api) {
+    // Providers given but no API to drive them: say so now rather than export nothing, silently.
+    if (options?.tracerProvider || options?.meterProvider) {
+      throw invalidConfig(
+        "telemetry: providers were given, but @opentelemetry/api could not be loaded from @webhook-kit/core. Install it as a dependency of your app (npm install @opentelemetry/api), or pass telemetry: false. Telemetry needs Node (20.16 or later).",
+      );
+    }
+    return noTelemetry;
+  }
   const tracer = tracerSource(api, options?.tracerProvider as TracerProvider | undefined);
   const instruments = instrumentSource(api, options?.meterProvider as MeterSource | undefined, (meter) =>
     createInstruments(meter, queue, provider),
