@@ -43,7 +43,10 @@ async function deliver(url: string, payload = passportEvent()) {
   return send(url, { body, headers });
 }
 
-function receiverWith(telemetry: Sdk, extra: { queue?: MemoryQueue; logger?: object } = {}) {
+function receiverWith(
+  telemetry: Sdk,
+  extra: { queue?: MemoryQueue; logger?: object; ordering?: boolean } = {},
+) {
   return createReceiver({
     provider: eulabel(),
     store: new MemoryStore(),
@@ -309,5 +312,42 @@ describe("telemetry: a queue in this process (MemoryQueue)", () => {
     expect(otel.span("process eulabel").attributes["webhook.outcome"]).toBe("completed");
     const metrics = await otel.metrics();
     expect(valueAt(metrics, "webhook.delivery.lag", { "webhook.event.type": "passport.published" })).toBe(1);
+  });
+});
+
+describe("telemetry: a job's stored trace context", () => {
+  it("a malformed or all-zero traceparent is ignored: the job's span starts its own trace, unlinked", async () => {
+    const otel = sdk();
+    const queue = new MemoryQueue();
+    cleanups.push(() => queue.close());
+    // Ordering off: these jobs skip the receiver, and the per-entity guard is not what is tested here.
+    const receiver = receiverWith(otel, { queue, ordering: false });
+    receiver.on("passport.published", () => {}, { id: "ok" });
+    const job = (id: string) => ({
+      provider: "eulabel",
+      type: "passport.published",
+      body: JSON.stringify(passportEvent("passport.published", { id })),
+      headers: {},
+      receivedAt: Date.now(),
+    });
+    await queue.enqueue({ ...job("ps_a"), key: "eulabel:garbage", trace: { traceparent: "00-not-a-trace" } });
+    await queue.enqueue({
+      ...job("ps_b"),
+      key: "eulabel:zeros",
+      trace: { traceparent: `00-${"0".repeat(32)}-${"0".repeat(16)}-01` },
+    });
+    const worker = receiver.work();
+    cleanups.push(() => worker.close());
+    const deadline = Date.now() + 20_000;
+    while (otel.spans().filter((s) => s.name === "process eulabel").length < 2) {
+      if (Date.now() > deadline) throw new Error("the worker did not run both jobs");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const span of otel.spans().filter((s) => s.name === "process eulabel")) {
+      expect(span.links).toEqual([]);
+      expect(span.parentSpanContext).toBeUndefined();
+      expect(span.spanContext().traceId).not.toBe("0".repeat(32));
+      expect(span.attributes["webhook.outcome"]).toBe("completed");
+    }
   });
 });
