@@ -146,6 +146,8 @@ export class BullMQQueue implements DeliveryQueue {
   readonly honoursDeadline = true;
   /** `consume` passes `rateLimit` to BullMQ's limiter: one counter per queue, shared by every worker. */
   readonly supportsRateLimit = true;
+  /** `messaging.system` of worker spans, as `bullmq-otel` names it. */
+  readonly messagingSystem = "bullmq";
   /** The BullMQ queue name. */
   readonly name: string;
   /** Where the jobs live. */

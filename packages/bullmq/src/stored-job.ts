@@ -107,6 +107,8 @@ function decodeDelivery(value: unknown): QueuedDelivery | string {
     return "delivery.senderAttempt is not a count";
   if (value.retentionMs !== undefined && !(typeof value.retentionMs === "number" && value.retentionMs >= 0))
     return "delivery.retentionMs is not a duration";
+  if (value.trace !== undefined && !isTrace(value.trace))
+    return "delivery.trace is not { traceparent, tracestate? } of strings";
   const delivery: QueuedDelivery = {
     key: value.key as string,
     provider: value.provider as string,
@@ -117,7 +119,23 @@ function decodeDelivery(value: unknown): QueuedDelivery | string {
   };
   if (value.senderAttempt !== undefined) delivery.senderAttempt = value.senderAttempt;
   if (value.retentionMs !== undefined) delivery.retentionMs = value.retentionMs;
+  // Only the two W3C values are copied: a job never carries other headers through this field.
+  if (isTrace(value.trace)) {
+    delivery.trace = { traceparent: value.trace.traceparent };
+    if (value.trace.tracestate !== undefined) delivery.trace.tracestate = value.trace.tracestate;
+  }
   return delivery;
+}
+
+/** W3C trace context as the receiver stores it (bounded: a traceparent is 55 characters). */
+function isTrace(value: unknown): value is { traceparent: string; tracestate?: string } {
+  if (!isRecord(value)) return false;
+  const { traceparent, tracestate } = value;
+  return (
+    typeof traceparent === "string" &&
+    traceparent.length <= 64 &&
+    (tracestate === undefined || (typeof tracestate === "string" && tracestate.length <= 512))
+  );
 }
 
 function isIssueList(value: unknown): value is PayloadIssue[] {

@@ -51,6 +51,7 @@ export type {
   JobProcessor,
   QueueConsumer,
   QueuedDelivery,
+  QueuedTrace,
   QueueJob,
   QueueReport,
   QueueStatus,
@@ -108,6 +109,7 @@ export type {
   VersionStore,
 } from "./store/types.js";
 export { hasVersions } from "./store/types.js";
+export type { MeterProviderLike, TelemetryOptions, TracerProviderLike } from "./telemetry/types.js";
 export type { Logger, WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 export { type VerifyDeliveryOptions, verifyDelivery } from "./verify-delivery.js";
 export type { DeliveryWorker, WorkOptions } from "./worker.js";

@@ -5,6 +5,7 @@ import type { OrderingOptions, StaleInfo } from "./ordering/types.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
 import type { DeliveryQueue } from "./queue/types.js";
 import type { IdempotencyStore } from "./store/types.js";
+import type { TelemetryOptions } from "./telemetry/types.js";
 import type { Logger } from "./types.js";
 
 export type AckMode = "after-handlers" | "immediate";
@@ -89,6 +90,12 @@ export interface ReceiverOptions<E extends EventSchemas> {
   ordering?: boolean | OrderingOptions<E>;
   /** Called for each stale event skipped by `ordering`, after it was logged. */
   onStale?: (event: AnyEvent<E>, info: StaleInfo) => void;
+  /**
+   * OpenTelemetry (needs `@opentelemetry/api` installed): spans and metrics through the global tracer and
+   * meter providers by default, or the ones given here; `false` turns it off. Without an SDK registered it
+   * costs nothing. See docs/operations.md.
+   */
+  telemetry?: TelemetryOptions | false;
   /** Injectable clock (ms since epoch). */
   now?: () => number;
   /** Injectable crypto. Default: node:crypto where present, else Web Crypto. */

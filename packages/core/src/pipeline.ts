@@ -18,6 +18,7 @@ import { type JsonBody, parseDelivery, readJsonBody, validateDelivery } from "./
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import { storeStep } from "./store-step.js";
+import type { DeliveryNote } from "./telemetry/types.js";
 import { throttled } from "./throttle.js";
 import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { checkSignature, lowerCased } from "./verify-delivery.js";
@@ -29,7 +30,8 @@ export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
  * The receiver's whole decision for one request, in the contract's order, each step once:
  * method → allow-list → head handshake → declared length → encoding → body → signature → body handshake →
  * JSON, type, key → schema → claim → dispatch. Adapters only supply a body reader. Never throws: every
- * outcome is a response.
+ * outcome is a response. Telemetry wraps it whole (`rt.telemetry.delivery`); `note` tells it the event type
+ * and key once they are known.
  */
 export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   const { provider, namespace, logger, crypto, leaseMs, maxBodyBytes, isAllowed, rejectInvalid } =
@@ -40,6 +42,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     head: WebhookRequestHead,
     readBody: BodyReader,
     arrivedAt: number,
+    note: DeliveryNote,
   ): Promise<WebhookResponse> => {
     const headers = lowerCased(head.headers);
     // A method other than POST is answered only by the provider's handshake for it (CloudEvents' OPTIONS).
@@ -110,6 +113,8 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     );
     const parsed = parsing instanceof Promise ? await parsing : parsing;
     const { type, key, context } = parsed;
+    note.type = type;
+    note.key = key;
     let payload: unknown = context.body;
     if (rejectInvalid) {
       const validating = validateDelivery(provider, context);
@@ -148,7 +153,10 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       readBody: BodyReader,
       arrivedAt = performance.now(),
     ): Promise<WebhookResponse> {
-      return decide(head, readBody, arrivedAt).catch(answer);
+      // Telemetry wraps the whole decision once (span, outcome, ack duration); a no-op without an SDK.
+      return rt.telemetry
+        .delivery(arrivedAt, (note) => decide(head, readBody, arrivedAt, note))
+        .catch(answer);
     },
   };
 

@@ -30,6 +30,14 @@ export type AckOutcome = keyof typeof ACKS;
  */
 export const OUTCOME_HEADER = "webhook-kit-outcome";
 
+/** A success answer's outcome (`handled`, `duplicate`, …), read back from its body, for telemetry. */
+const OUTCOMES = new Map<string, string>(Object.entries(ACKS).map(([outcome, [, body]]) => [body, outcome]));
+
+/** The outcome a response of `acknowledge` stands for; "answered" for any other body. */
+export function outcomeOf(response: WebhookResponse): string {
+  return OUTCOMES.get(response.body) ?? "answered";
+}
+
 /**
  * The acknowledgement for one outcome; bodies are serialised once, at load.
  *

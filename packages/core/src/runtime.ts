@@ -6,6 +6,8 @@ import { type DeliveryContext, hasher } from "./providers/define.js";
 import { Router } from "./router.js";
 import type { Settings } from "./settings.js";
 import { MemoryStore, syncStore } from "./store/memory.js";
+import { createTelemetry } from "./telemetry/otel.js";
+import type { Telemetry } from "./telemetry/types.js";
 import { Ticker, tickPeriod } from "./ticker.js";
 
 /** What the receiver's modules share: settings, the handler registry, one ticker, reporting, background work. */
@@ -14,6 +16,8 @@ export interface Runtime<E extends EventSchemas = EventSchemas> {
   readonly router: Router;
   readonly ticker: Ticker;
   readonly sha256Hex: DeliveryContext["sha256Hex"];
+  /** Spans and metrics (OpenTelemetry), or `noTelemetry`. */
+  readonly telemetry: Telemetry;
   /** Logs at error and tells `onError`; never throws. */
   /** Logs `error` (its cause's stack with it) and calls `onError`; `fields` add to the log line only. */
   report(error: WebhookError, event?: WebhookEvent, level?: "warn" | "error", fields?: object): void;
@@ -41,8 +45,10 @@ export function createRuntime<E extends EventSchemas>(
     ),
   );
   const background = new Set<Promise<unknown>>();
+  const telemetry = createTelemetry(settings.telemetry, provider.name, settings.queue);
   return {
     settings,
+    telemetry,
     router: new Router(),
     ticker,
     sha256Hex: hasher(settings.crypto),
@@ -65,7 +71,7 @@ export function createRuntime<E extends EventSchemas>(
         logger.error({ err: hookError }, "onError threw");
       }
     },
-    storeCall: storeCaller(settings, ticker),
+    storeCall: storeCaller(settings, ticker, telemetry),
     track(work) {
       // A tracked promise never rejects unhandled: failures were reported by whoever made it.
       const settled = work.then(
@@ -82,12 +88,19 @@ export function createRuntime<E extends EventSchemas>(
 }
 
 /** One time budget per store call, one timer at most (see `withinBudget`). */
-function storeCaller(settings: Settings<EventSchemas>, ticker: Ticker): Runtime["storeCall"] {
+function storeCaller(
+  settings: Settings<EventSchemas>,
+  ticker: Ticker,
+  telemetry: Telemetry,
+): Runtime["storeCall"] {
   const { store, storeTimeoutMs } = settings;
   // A MemoryStore counts as in-process only as itself (not behind a Proxy, a subclass or a spy, which may
   // wait): its `inProcess` read through a Proxy would answer for the target.
   const inProcess = store instanceof MemoryStore ? syncStore(store) !== undefined : store.inProcess === true;
   const keeper = inProcess ? "none" : store.honoursDeadline ? "callee" : "here";
   return (what, call) =>
-    withinBudget(ticker, storeTimeoutMs, `store ${what}`, keeper, call, storeUnavailable);
+    withinBudget(ticker, storeTimeoutMs, `store ${what}`, keeper, call, (cause) => {
+      telemetry.storeError(what);
+      return storeUnavailable(cause);
+    });
 }

@@ -21,6 +21,8 @@ import { checkDuration, checkTiming, MAX_LEASE_MS, MAX_RETENTION_MS } from "./pr
 import type { DeliveryQueue } from "./queue/types.js";
 import { MemoryStore } from "./store/memory.js";
 import type { IdempotencyStore } from "./store/types.js";
+import { withTraceFields } from "./telemetry/log-fields.js";
+import type { TelemetryOptions } from "./telemetry/types.js";
 import type { Logger } from "./types.js";
 
 export interface Settings<E extends EventSchemas> {
@@ -47,6 +49,7 @@ export interface Settings<E extends EventSchemas> {
   isAllowed: ((address: string | undefined) => boolean) | undefined;
   /** The stale-event guard (`ordering`), when on. */
   ordering: Ordering | undefined;
+  telemetry: TelemetryOptions | false | undefined;
 }
 
 /** Answer before the sender gives up: its timeout minus 20 % (at least 2 s) for network and queues. */
@@ -130,7 +133,11 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
   if (typeof namespace !== "string" || namespace === "" || namespace.length > 64) {
     throw invalidConfig("namespace must be a non-empty string of at most 64 characters.");
   }
-  const logger = options.logger === false ? silentLogger : safeLogger(options.logger ?? consoleLogger);
+  const telemetry = telemetryOption(options.telemetry);
+  const logger =
+    options.logger === false
+      ? silentLogger
+      : withTraceFields(safeLogger(options.logger ?? consoleLogger), telemetry === false);
   const allowList = options.allowedIps === false ? undefined : (options.allowedIps ?? provider.allowedIps);
   const storeTimeoutMs = positiveInteger("storeTimeoutMs", options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS);
   const store = options.store ?? new MemoryStore();
@@ -183,5 +190,33 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     queuedHeaders: queue ? jobHeaderNames(provider, options.queuedHeaders) : [],
     isAllowed: allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined,
     ordering,
+    telemetry,
   };
+}
+
+function telemetryOption(value: unknown): TelemetryOptions | false | undefined {
+  if (value === undefined || value === false) return value;
+  if (typeof value !== "object" || value === null) {
+    throw invalidConfig("telemetry must be false or { tracerProvider?, meterProvider? }.");
+  }
+  const { tracerProvider, meterProvider, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) {
+    throw invalidConfig(
+      `telemetry: unknown option "${unknown}"; the options are tracerProvider, meterProvider.`,
+    );
+  }
+  if (
+    tracerProvider !== undefined &&
+    typeof (tracerProvider as { getTracer?: unknown }).getTracer !== "function"
+  ) {
+    throw invalidConfig("telemetry.tracerProvider must be an OpenTelemetry TracerProvider (with getTracer).");
+  }
+  if (
+    meterProvider !== undefined &&
+    typeof (meterProvider as { getMeter?: unknown }).getMeter !== "function"
+  ) {
+    throw invalidConfig("telemetry.meterProvider must be an OpenTelemetry MeterProvider (with getMeter).");
+  }
+  return value as TelemetryOptions;
 }

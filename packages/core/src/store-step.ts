@@ -34,6 +34,7 @@ export function storeStep<T>(
   try {
     return op(now, undefined);
   } catch (cause) {
+    rt.telemetry.storeError(what);
     throw storeUnavailable(cause);
   }
 }

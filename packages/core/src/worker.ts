@@ -157,6 +157,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
       attempt: job.attempt,
       reason,
     });
+    rt.telemetry.deadLetter(reason);
     const outcome: JobOutcome = { status: "dead", error: error.message, done, reason };
     if (error.issues) outcome.issues = error.issues;
     return outcome;
@@ -195,6 +196,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         `The queued delivery ${event.key} was parked without a run: ${event.error}. Inspect it (webhook-kit dead-letters list), then replay it from a worker that reads it or remove it.`,
       );
       rt.report(error, undefined, "error", { id: event.key, reason: "undecodable" });
+      rt.telemetry.deadLetter("undecodable");
       return;
     }
     newerSkipped += 1;
@@ -281,16 +283,28 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     const units = new Set(pending.filter((route) => route.member !== undefined).map((route) => route.id));
     const ordered = await beginOrderedJob(rt, event, done, perEntity);
     if (ordered.outcome) return ordered.outcome;
-    const failures = await runRoutes(pending, event, rt.ticker, handlerTimeoutMs, (id) => {
+    const recordDone = (id: string) => {
       if (units.has(id)) return;
       done.push(id);
       // Recorded as each handler succeeds, so a crash before the job ends does not repeat its side effect.
       context
         .recordProgress([...done])
         .catch((err: unknown) => logger.warn({ err, id: delivery.key }, "could not record handler progress"));
-    });
+    };
+    const failures = await runRoutes(
+      pending,
+      event,
+      rt.ticker,
+      handlerTimeoutMs,
+      recordDone,
+      rt.telemetry.handlers(),
+    );
     await ordered.finish(failures.length === 0);
-    if (failures.length === 0) return { status: "completed", done };
+    if (failures.length === 0) {
+      // `webhook.delivery.lag` of a queued delivery includes its wait (and its retries).
+      rt.telemetry.delivered(delivery.type, Math.max(0, Date.now() - delivery.receivedAt) / 1000);
+      return { status: "completed", done };
+    }
     const summary = summarize(failures, pending.length, delivery.type);
     // Stacks at debug: an attempt that will be retried is one line; the dead letter's report carries the stack.
     for (const { id, error } of failures)
@@ -326,7 +340,8 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
   const consumer = queue.consume(
     async (job, context) => {
       try {
-        return await process(job, context);
+        // Telemetry: the job's CONSUMER span, in the trace of the request that queued it.
+        return await rt.telemetry.job(job, () => process(job, context));
       } catch (error) {
         // A bug in the worker or in a hook it calls (ordering's entity or version, a validator): a failed
         // attempt like any other — backoff, then a reported dead letter; never a silent loop.

@@ -47,14 +47,20 @@ export function inlineDispatch(rt: Runtime): Dispatch {
     arrivedAt: number,
     target: OrderingTarget | undefined,
   ): MaybePromise<WebhookResponse> {
+    // `webhook.delivery.lag`: from arrival to every handler done, once they all succeeded.
+    const timed = (outcome: MaybePromise<WebhookError | undefined>) =>
+      chain(outcome, (failure) => {
+        if (!failure) rt.telemetry.delivered(event.type, (performance.now() - arrivedAt) / 1000);
+        return failure;
+      });
     if (ack === "immediate") {
       // Handlers start once the answer is on its way: a CPU-bound sync handler must not hold the 202 back.
       const later = new Promise<WebhookError | undefined>((resolve) => {
-        setTimeout(() => resolve(runClaimed(rt, routes, event, token, target)), 0);
+        setTimeout(() => resolve(timed(runClaimed(rt, routes, event, token, target))), 0);
       });
       return acceptedInBackground(rt, later, event);
     }
-    const outcome = runClaimed(rt, routes, event, token, target);
+    const outcome = timed(runClaimed(rt, routes, event, token, target));
     // Settled already (sync handlers, MemoryStore): no deadline to race.
     if (!isThenable(outcome)) return logHandled(rt, event, handled(outcome));
     const remaining = ackDeadlineMs - (performance.now() - arrivedAt);
@@ -120,7 +126,7 @@ function runClaimed(
   target: OrderingTarget | undefined,
 ): MaybePromise<WebhookError | undefined> {
   const { leaseMs, handlerTimeoutMs, logger } = rt.settings;
-  const failures = runRoutes(routes, event, rt.ticker, handlerTimeoutMs);
+  const failures = runRoutes(routes, event, rt.ticker, handlerTimeoutMs, undefined, rt.telemetry.handlers());
   if (!isThenable(failures)) return settleClaim(rt, routes, event, token, failures, target);
   const renew = () => {
     renewal = rt.ticker.after(leaseMs / 3, renew);

@@ -30,6 +30,8 @@ export function queuedDispatch(rt: Runtime): Dispatch {
       retentionMs: rt.settings.retentionMs,
     };
     if (parsed.attempt !== undefined) job.senderAttempt = parsed.attempt;
+    const trace = rt.telemetry.jobTrace();
+    if (trace) job.trace = trace;
     let result: "queued" | "duplicate";
     try {
       result = await withinBudget(

@@ -22,6 +22,17 @@ export interface QueuedDelivery {
   senderAttempt?: number;
   /** How long the receiver remembers this key (its provider's retention): keep the completed job as long. */
   retentionMs?: number;
+  /**
+   * The receiving span's W3C trace context, when telemetry is on: the worker's span joins its trace. Only
+   * these two values; never another request header.
+   */
+  trace?: QueuedTrace;
+}
+
+/** W3C trace context of the span that accepted a delivery (`traceparent`, and `tracestate` when set). */
+export interface QueuedTrace {
+  traceparent: string;
+  tracestate?: string;
 }
 
 /** One run of one job, as a queue hands it to the processor. */
@@ -196,6 +207,11 @@ export interface DeliveryQueue {
   removeDeadLetter(key: string): Promise<boolean>;
   /** Releases connections the queue opened itself. */
   close(): Promise<void>;
+  /**
+   * The `messaging.system` of a worker's spans (OpenTelemetry messaging conventions), e.g. "bullmq".
+   * Default "webhook_kit".
+   */
+  readonly messagingSystem?: string;
   /** True when `consume` honours `ConsumeOptions.rateLimit`; a worker refuses a rate limit otherwise. */
   readonly supportsRateLimit?: boolean;
   /**
