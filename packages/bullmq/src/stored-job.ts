@@ -107,6 +107,8 @@ function decodeDelivery(value: unknown): QueuedDelivery | string {
     return "delivery.senderAttempt is not a count";
   if (value.retentionMs !== undefined && !(typeof value.retentionMs === "number" && value.retentionMs >= 0))
     return "delivery.retentionMs is not a duration";
+  if (value.tenant !== undefined && !(typeof value.tenant === "string" && value.tenant !== ""))
+    return "delivery.tenant is not a non-empty string";
   const delivery: QueuedDelivery = {
     key: value.key as string,
     provider: value.provider as string,
@@ -117,6 +119,7 @@ function decodeDelivery(value: unknown): QueuedDelivery | string {
   };
   if (value.senderAttempt !== undefined) delivery.senderAttempt = value.senderAttempt;
   if (value.retentionMs !== undefined) delivery.retentionMs = value.retentionMs;
+  if (value.tenant !== undefined) delivery.tenant = value.tenant as string;
   return delivery;
 }
 

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   timestamp_out_of_range: 401,
   invalid_payload: 400,
   store_unavailable: 503,
+  secret_lookup_failed: 503,
   in_progress: 409,
   handler_failed: 500,
   handler_timeout: 500,
@@ -129,6 +130,18 @@ export function queueUnavailable(cause: unknown): WebhookError {
   return new WebhookError(
     "store_unavailable",
     "The delivery queue did not confirm the write, so this delivery was not accepted; retry later.",
+    { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+  );
+}
+
+/**
+ * The endpoint's secret could not be looked up (the lookup threw, rejected, returned a malformed secret or
+ * took longer than `storeTimeoutMs`): the sender retries; the operator reads the cause in the log.
+ */
+export function secretLookupFailed(cause: unknown): WebhookError {
+  return new WebhookError(
+    "secret_lookup_failed",
+    "This endpoint's signing secret could not be looked up, so this delivery cannot be verified yet; retry later.",
     { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
   );
 }

@@ -1,4 +1,5 @@
 import type { Dispatch } from "./dispatch/types.js";
+import { endpointStep } from "./endpoint-step.js";
 import {
   bodyAborted,
   inProgress,
@@ -16,6 +17,7 @@ import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import { storeStep } from "./store-step.js";
+import { tenantNamespace } from "./tenant-namespace.js";
 import { throttled } from "./throttle.js";
 import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { checkSignature, lowerCased } from "./verify-delivery.js";
@@ -25,12 +27,14 @@ export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
 
 /**
  * The receiver's whole decision for one request, in the contract's order, each step once:
- * method → allow-list → declared length → encoding → body → signature → JSON, type, key → schema → claim →
- * dispatch. Adapters only supply a body reader. Never throws: every outcome is a response.
+ * method → allow-list → declared length → encoding → endpoint (tenant, secret) → body → signature → JSON,
+ * type, key → schema → claim → dispatch. Adapters only supply a body reader. Never throws: every outcome is
+ * a response.
  */
 export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   const { provider, namespace, logger, crypto, leaseMs, maxBodyBytes, isAllowed, rejectInvalid } =
     rt.settings;
+  const endpoints = endpointStep(rt);
 
   const decide = async (
     head: WebhookRequestHead,
@@ -62,8 +66,13 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       throw unsupportedEncoding(encoding);
     }
 
-    // Every step below may answer at once (node:crypto, sync validators, MemoryStore): only a real promise
-    // is awaited, so such a delivery costs no microtask per step.
+    // Every step below may answer at once (node:crypto, sync validators, MemoryStore, a warm secret cache):
+    // only a real promise is awaited, so such a delivery costs no microtask per step.
+    // The endpoint before the body: a vault that fails answers 503 without reading a byte. An unknown
+    // endpoint is refused by the signature step below, exactly as a wrong secret is (no oracle).
+    const resolving = endpoints.resolve(headers === head.headers ? head : { ...head, headers });
+    const { tenant, keys } = resolving instanceof Promise ? await resolving : resolving;
+
     let rawBody: Uint8Array;
     try {
       const read = readBody();
@@ -76,13 +85,15 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     if (head.path !== undefined) request.path = head.path;
     if (head.remoteAddress !== undefined) request.remoteAddress = head.remoteAddress;
     if (head.receivedAt !== undefined) request.receivedAt = head.receivedAt;
+    if (head.params !== undefined) request.params = head.params;
     const receivedAt = head.receivedAt ?? rt.settings.now();
-    const checked = checkSignature(provider, request, crypto, receivedAt, logger);
+    const checked = checkSignature(provider, request, crypto, receivedAt, logger, keys);
     const verified = checked instanceof Promise ? await checked : checked;
 
     const parsing = parseDelivery(
       provider,
-      namespace,
+      // Two tenants' identical delivery ids are two deliveries.
+      tenantNamespace(namespace, tenant),
       headers,
       rawBody,
       rt.sha256Hex,
@@ -109,6 +120,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     }
     const event: WebhookEvent = { id: key, type, payload, provider: provider.name, receivedAt, headers };
     if (parsed.attempt !== undefined) event.attempt = parsed.attempt;
+    if (tenant !== undefined) event.tenant = tenant;
     const response = dispatch({ parsed, event, text: parsed.text, token: claim.token, arrivedAt });
     return response instanceof Promise ? await response : response;
   };
@@ -122,6 +134,8 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   const refusedAddress = throttled(10_000);
 
   return {
+    /** The cache of looked-up secrets: `forget(tenant)` after a rotation. */
+    secrets: { forget: endpoints.forget },
     /** Never throws. `arrivedAt` (performance.now()) is when the request's headers arrived. */
     receive(
       head: WebhookRequestHead,

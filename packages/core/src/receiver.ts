@@ -71,6 +71,12 @@ export interface Receiver<E extends EventSchemas = EventSchemas> extends Receive
    * per handler, dead letters. Run it in the receiver's process or in worker processes on other machines.
    */
   work(options?: WorkOptions): DeliveryWorker;
+  /**
+   * The cache of secrets looked up per endpoint (a provider whose `secret` is a function). After a rotation
+   * in your vault, `forget(tenant)` drops that tenant's entry (`forget()` every entry): its next delivery
+   * looks the secret up again. A lookup already running when you forget answers its own deliveries only.
+   */
+  readonly secrets: { forget(tenant?: string): void };
 }
 
 /**
@@ -87,7 +93,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
   const settings = resolveSettings(options);
   const rt = createRuntime(settings, options.onError);
   const dispatch = settings.queue ? queuedDispatch(rt) : inlineDispatch(rt);
-  const { receive } = createPipeline(rt, dispatch);
+  const { receive, secrets } = createPipeline(rt, dispatch);
   const { maxBodyBytes, bodyTimeoutMs, ackDeadlineMs, logger } = settings;
   const types = (type: string | readonly string[]) => (typeof type === "string" ? [type] : type);
 
@@ -111,6 +117,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     fetch: fetchHandler(receive, settings),
     idle: () => rt.idle(),
     work: (workOptions) => startWorker(rt, workOptions),
+    secrets,
   };
   return receiver;
 }

@@ -30,6 +30,8 @@ export function queuedDispatch(rt: Runtime): Dispatch {
       retentionMs: rt.settings.retentionMs,
     };
     if (parsed.attempt !== undefined) job.senderAttempt = parsed.attempt;
+    // A worker rebuilds `event.tenant` from it (and checks the key is that tenant's).
+    if (event.tenant !== undefined) job.tenant = event.tenant;
     let result: "queued" | "duplicate";
     try {
       result = await withinBudget(

@@ -1,4 +1,4 @@
-import type { SecretInput } from "../signature/secrets.js";
+import type { SecretSource } from "../signature/secrets.js";
 import {
   type StandardWebhooksHeaders,
   standardWebhookHeaders,
@@ -17,7 +17,7 @@ export const STANDARD_WEBHOOKS_UNTYPED: "(untyped)" = "(untyped)";
 
 export interface StandardWebhooksOptions<E extends EventSchemas> {
   /** `whsec_<base64>` from the sender's dashboard; several for rotation. */
-  secret: SecretInput;
+  secret: SecretSource;
   /** Your events and their payload schemas: names become a closed union for `receiver.on`. */
   events?: E;
   /**

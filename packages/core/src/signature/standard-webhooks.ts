@@ -2,7 +2,7 @@ import { concatBytes, utf8 } from "../encoding.js";
 import { carries } from "./header-list.js";
 import { keyring } from "./keyring.js";
 import { fail, missingHeader, OK, type SignatureScheme } from "./scheme.js";
-import type { SecretEncoding, SecretInput } from "./secrets.js";
+import type { SecretEncoding, SecretSource } from "./secrets.js";
 import {
   checkTolerance,
   finerUnit,
@@ -17,8 +17,8 @@ import {
 export type StandardWebhooksHeaders = "webhook" | "svix";
 
 export interface StandardWebhooksSignatureOptions {
-  /** `whsec_<base64>` (or bare base64); several for rotation. */
-  secret: SecretInput;
+  /** `whsec_<base64>` (or bare base64); several for rotation; or a function of the delivery's head (per endpoint). */
+  secret: SecretSource;
   /** Default "whsec-base64": the `whsec_` prefix is dropped and the rest base64-decoded. */
   secretEncoding?: SecretEncoding;
   /** Default ±300 s around the verify context's clock. */
@@ -65,7 +65,8 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
     name: "standard-webhooks-v1",
     // Verify reads either family, whichever `sign` writes.
     headers: ["webhook-signature", "svix-signature"],
-    async verify(request, { crypto, now }) {
+    ...(ring.lookup ? { secretLookup: ring.lookup } : {}),
+    async verify(request, { crypto, now, keys }) {
       const sent = standardWebhookHeaders(request.headers);
       if (!carries(sent.signature)) return missingHeader("webhook-signature (or svix-signature)", platform);
       const seconds = parseUnixSeconds(sent.timestamp);
@@ -84,7 +85,7 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
         return entry.startsWith("v1,") ? (ring.decode(entry.slice(3)) ?? []) : [];
       });
       const signed = content(sent.id, sent.timestamp, request.rawBody);
-      if (!(await ring.match(crypto, signed, candidates))) return invalid;
+      if (!(await ring.match(crypto, signed, candidates, keys))) return invalid;
       if (seconds === undefined) return unit === undefined ? invalid : inFinerUnit("webhook-timestamp", unit);
       return withinTolerance(seconds, now, tolerance) ? OK : outOfRange("webhook-timestamp", tolerance);
     },
