@@ -34,7 +34,10 @@ export interface ReceiverCore {
   /** The same for a request whose exact bytes are already at hand. Never throws. */
   handle(request: WebhookRequest): Promise<WebhookResponse>;
   /** The same for a fetch `Request` (Hono, Bun, Deno, Workers, Next App Router). */
-  fetch(request: Request, options?: { remoteAddress?: string }): Promise<Response>;
+  fetch(
+    request: Request,
+    options?: { remoteAddress?: string; params?: Readonly<Record<string, string>> },
+  ): Promise<Response>;
   /** Resolves when handlers still running in the background (202 acks) have settled. */
   idle(): Promise<void>;
 }
