@@ -21,6 +21,7 @@ const CONTRACT: Record<string, number | "thrown" | "reported"> = {
   timestamp_out_of_range: 401,
   invalid_payload: 400,
   store_unavailable: 503,
+  secret_lookup_failed: 503,
   in_progress: 409,
   handler_failed: 500,
   // Reported to the logger and onError, never answered: their status is nominal.
