@@ -4,6 +4,7 @@ import { secretLookupFailed } from "./errors.js";
 import { isThenable, type MaybePromise } from "./maybe.js";
 import type { Runtime } from "./runtime.js";
 import type { DeliveryHead, SecretInput } from "./signature/secrets.js";
+import { tenantNamespace } from "./tenant-namespace.js";
 import { throttled } from "./throttle.js";
 
 /** A tenant longer than this is no tenant (401): it enters every key, and a sender chose it. */
@@ -12,6 +13,8 @@ export const MAX_TENANT_LENGTH = 128;
 /** Which endpoint a delivery is for, and its keys when the scheme looks them up. */
 export interface Endpoint {
   tenant?: string;
+  /** The receiver's namespace scoped to the tenant (`tenantNamespace`): made once per cached tenant. */
+  namespace?: string;
   /** Empty for an unknown endpoint: it then fails verification exactly as a wrong secret does. */
   keys?: readonly Uint8Array[];
 }
@@ -26,13 +29,14 @@ const UNKNOWN: readonly Uint8Array[] = Object.freeze([]) as readonly Uint8Array[
  * `storeTimeoutMs` answers 503 secret_lookup_failed; an unknown tenant gets empty keys (401 later, no oracle).
  */
 export function endpointStep(rt: Runtime) {
-  const { provider, tenant: tenantOf, secretCache, storeTimeoutMs, logger } = rt.settings;
+  const { provider, namespace, tenant: tenantOf, secretCache, storeTimeoutMs, logger } = rt.settings;
   const lookup = provider.signature.secretLookup;
-  const cache = new LRUCache<string, readonly Uint8Array[]>({
+  // The whole answer is cached, not only the keys: a warm delivery allocates nothing here.
+  const cache = new LRUCache<string, Endpoint>({
     max: secretCache.max,
     ttl: secretCache.ttlMs,
   });
-  const pending = new Map<string, Promise<readonly Uint8Array[]>>();
+  const pending = new Map<string, Promise<Endpoint>>();
   // Bumped by every forget: a lookup that started before it may hold a rotated-out secret, so its result
   // answers its own requests but is not cached.
   let epoch = 0;
@@ -48,36 +52,43 @@ export function endpointStep(rt: Runtime) {
     return secretLookupFailed(cause);
   };
 
-  const known = (tenant: string, keys: readonly Uint8Array[]): Endpoint => {
-    if (keys.length === 0) {
+  const known = (found: Endpoint): Endpoint => {
+    if (found.keys?.length === 0) {
       logger.warn(
-        { provider: provider.name, tenant },
+        { provider: provider.name, tenant: found.tenant },
         "no secret for this endpoint (unknown tenant): refused as invalid_signature",
       );
     }
-    return { tenant, keys };
+    return found;
   };
 
-  const remember = (tenant: string, keys: readonly Uint8Array[]) => {
-    cache.set(tenant, keys, keys.length === 0 ? { ttl: secretCache.unknownTtlMs } : undefined);
+  const endpoint = (tenant: string, keys: readonly Uint8Array[]): Endpoint => ({
+    tenant,
+    namespace: tenantNamespace(namespace, tenant),
+    keys: keys.length === 0 ? UNKNOWN : keys,
+  });
+
+  const remember = (found: Endpoint) => {
+    const unknown = found.keys?.length === 0;
+    cache.set(found.tenant!, found, unknown ? { ttl: secretCache.unknownTtlMs } : undefined);
   };
 
   /** The tenant's keys from the lookup: now when it answers now, else bounded by `storeTimeoutMs`. */
-  const lookUp = (head: DeliveryHead, tenant: string): MaybePromise<readonly Uint8Array[]> => {
+  const lookUp = (head: DeliveryHead, tenant: string): MaybePromise<Endpoint> => {
     const { lookup: find, encode } = lookup!;
     let inflight = pending.get(tenant);
     if (!inflight) {
       const found = find({ ...head, tenant });
       if (!isThenable(found)) {
-        const keys = encode(found as SecretInput | undefined);
-        remember(tenant, keys.length === 0 ? UNKNOWN : keys);
-        return keys;
+        const now = endpoint(tenant, encode(found as SecretInput | undefined));
+        remember(now);
+        return now;
       }
       const started = epoch;
       const settling = Promise.resolve(found).then((input) => {
-        const keys = encode(input);
-        if (epoch === started) remember(tenant, keys.length === 0 ? UNKNOWN : keys);
-        return keys;
+        const later = endpoint(tenant, encode(input));
+        if (epoch === started) remember(later);
+        return later;
       });
       inflight = settling;
       settling.then(
@@ -116,22 +127,19 @@ export function endpointStep(rt: Runtime) {
         );
         return { keys: UNKNOWN };
       }
-      if (!lookup) return { tenant };
+      if (!lookup) return { tenant, namespace: tenantNamespace(namespace, tenant) };
       const cached = cache.get(tenant);
-      if (cached) return known(tenant, cached);
-      let keys: MaybePromise<readonly Uint8Array[]>;
+      if (cached) return cached.keys === UNKNOWN ? known(cached) : cached;
+      let found: MaybePromise<Endpoint>;
       try {
-        keys = lookUp(head, tenant);
+        found = lookUp(head, tenant);
       } catch (cause) {
         throw failed(tenant, cause);
       }
-      if (!(keys instanceof Promise)) return known(tenant, keys);
-      return keys.then(
-        (found) => known(tenant, found),
-        (cause: unknown) => {
-          throw failed(tenant, cause);
-        },
-      );
+      if (!(found instanceof Promise)) return known(found);
+      return found.then(known, (cause: unknown) => {
+        throw failed(tenant, cause);
+      });
     },
     /** Drops one tenant's cached secret (every tenant's without one): the next delivery looks it up again. */
     forget(tenant?: string): void {

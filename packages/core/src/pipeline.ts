@@ -17,7 +17,6 @@ import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { acknowledge, errorResponse } from "./response.js";
 import type { Runtime } from "./runtime.js";
 import { storeStep } from "./store-step.js";
-import { tenantNamespace } from "./tenant-namespace.js";
 import { throttled } from "./throttle.js";
 import type { WebhookRequest, WebhookRequestHead, WebhookResponse } from "./types.js";
 import { checkSignature, lowerCased } from "./verify-delivery.js";
@@ -71,7 +70,11 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     // The endpoint before the body: a vault that fails answers 503 without reading a byte. An unknown
     // endpoint is refused by the signature step below, exactly as a wrong secret is (no oracle).
     const resolving = endpoints.resolve(headers === head.headers ? head : { ...head, headers });
-    const { tenant, keys } = resolving instanceof Promise ? await resolving : resolving;
+    const {
+      tenant,
+      keys,
+      namespace: scope = namespace,
+    } = resolving instanceof Promise ? await resolving : resolving;
 
     let rawBody: Uint8Array;
     try {
@@ -93,7 +96,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     const parsing = parseDelivery(
       provider,
       // Two tenants' identical delivery ids are two deliveries.
-      tenantNamespace(namespace, tenant),
+      scope,
       headers,
       rawBody,
       rt.sha256Hex,
