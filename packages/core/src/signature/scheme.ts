@@ -1,6 +1,6 @@
 import type { CryptoProvider } from "../crypto.js";
 import type { WebhookRequest } from "../types.js";
-import type { SchemeSecretLookup, SecretInput } from "./secrets.js";
+import type { SchemeSecretLookup, SecretInput } from "./secret-types.js";
 
 export type SignatureFailure = "missing_signature" | "invalid_signature" | "timestamp_out_of_range";
 
