@@ -15,18 +15,23 @@ export interface Endpoint {
   tenant?: string;
   /** The receiver's namespace scoped to the tenant (`tenantNamespace`): made once per cached tenant. */
   namespace?: string;
-  /** Empty for an unknown endpoint: it then fails verification exactly as a wrong secret does. */
+  /** A key no sender has for an unknown endpoint: it then fails verification exactly as a wrong secret does. */
   keys?: readonly Uint8Array[];
 }
 
 const NO_ENDPOINT: Endpoint = Object.freeze({});
-const UNKNOWN: readonly Uint8Array[] = Object.freeze([]) as readonly Uint8Array[];
+/**
+ * An unknown endpoint's keys: one random key no sender has, so its delivery costs the same HMAC as a
+ * wrong secret's and fails the same way: neither the answer nor its timing says whether the endpoint exists.
+ */
+const UNKNOWN: readonly Uint8Array[] = Object.freeze([globalThis.crypto.getRandomValues(new Uint8Array(32))]);
 
 /**
  * The endpoint step: names the delivery's tenant (`tenant` option) and, when the provider's secret is a
  * function, its keys — from an LRU cache keyed by tenant, so a warm delivery costs a map lookup and no
  * promise. Concurrent misses for one tenant share one lookup. A lookup that throws, rejects or outlasts
- * `storeTimeoutMs` answers 503 secret_lookup_failed; an unknown tenant gets empty keys (401 later, no oracle).
+ * `storeTimeoutMs` answers 503 secret_lookup_failed; an unknown tenant gets a key no sender has (401 later,
+ * exactly as a wrong secret: no oracle).
  */
 export function endpointStep(rt: Runtime) {
   const { provider, namespace, tenant: tenantOf, secretCache, storeTimeoutMs, logger } = rt.settings;
@@ -53,7 +58,7 @@ export function endpointStep(rt: Runtime) {
   };
 
   const known = (found: Endpoint): Endpoint => {
-    if (found.keys?.length === 0) {
+    if (found.keys === UNKNOWN) {
       logger.warn(
         { provider: provider.name, tenant: found.tenant },
         "no secret for this endpoint (unknown tenant): refused as invalid_signature",
@@ -69,7 +74,7 @@ export function endpointStep(rt: Runtime) {
   });
 
   const remember = (found: Endpoint) => {
-    const unknown = found.keys?.length === 0;
+    const unknown = found.keys === UNKNOWN;
     cache.set(found.tenant!, found, unknown ? { ttl: secretCache.unknownTtlMs } : undefined);
   };
 

@@ -97,8 +97,8 @@ export function keyring(options: KeyOptions, platform: string) {
      * True when any candidate equals the HMAC of `content` under any secret. Each comparison is constant
      * time (the injected provider's `timingSafeEqual`, lengths already equal by construction); stopping at
      * the first match only reveals *that* a signature matched, which the response says anyway. `looked` are
-     * the delivery's looked-up keys (`VerifyContext.keys`): an unknown endpoint's are empty, so it fails
-     * exactly as a wrong secret does.
+     * the delivery's looked-up keys (`VerifyContext.keys`): the receiver gives an unknown endpoint a key no
+     * sender has, so it fails exactly as a wrong secret does.
      */
     match: (
       crypto: CryptoProvider,

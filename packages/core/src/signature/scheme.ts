@@ -22,7 +22,7 @@ export interface VerifyContext {
   now: number;
   /**
    * The key bytes of this delivery's endpoint, when the scheme looks its secret up (`lookup`): the receiver
-   * resolved them before verifying. Empty for an unknown endpoint. A scheme with a fixed secret ignores it.
+   * resolved them before verifying (a random key for an unknown endpoint). A scheme with a fixed secret ignores it.
    */
   keys?: readonly Uint8Array[];
 }
