@@ -303,3 +303,61 @@ describe("verifyDelivery with a secret per endpoint", () => {
     await expect(verifyDelivery(provider, body, headers)).rejects.toMatchObject({ code: "invalid_config" });
   });
 });
+
+describe("the endpoint step's edges", () => {
+  it("uses a sync lookup without a promise, and answers 503 when `tenant` itself throws", async () => {
+    let calls = 0;
+    const receiver = createReceiver({
+      provider: providers.eulabel({
+        secret: ({ tenant }) => {
+          calls += 1;
+          return SECRETS[tenant as keyof typeof SECRETS];
+        },
+      }),
+      tenant: ({ headers }) => {
+        if (headers["x-tenant"] === "boom") throw new Error("tenant parser bug");
+        return headers["x-tenant"];
+      },
+      logger: false,
+    });
+    const seen: (string | undefined)[] = [];
+    receiver.on("*", (event) => {
+      seen.push(event.tenant);
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const handle = (tenant: string) =>
+      receiver.handle({
+        method: "POST",
+        headers: { ...delivery.headers, "x-tenant": tenant },
+        rawBody: delivery.body,
+      });
+    expect((await handle("acme")).status).toBe(200);
+    expect((await handle("acme")).status).toBe(200); // from the cache: no second lookup
+    const failed = await handle("boom");
+    expect([failed.status, JSON.parse(failed.body).error]).toEqual([503, "secret_lookup_failed"]);
+    expect(calls).toBe(1);
+    expect(seen).toEqual(["acme"]);
+  });
+
+  it("refuses a vault's malformed secret with 503, not with a crash or a 401", async () => {
+    const receiver = createReceiver({
+      provider: providers.standardWebhooks({ secret: () => "whsec_%%%not-base64%%%" }),
+      tenant: () => "acme",
+      logger: false,
+    });
+    const answer = await receiver.handle({
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      rawBody: new TextEncoder().encode("{}"),
+    });
+    expect([answer.status, JSON.parse(answer.body).error]).toEqual([503, "secret_lookup_failed"]);
+  });
+
+  it("checks the cache options at start", () => {
+    const provider = providers.eulabel({ secret: () => SECRETS.acme });
+    expect(() => createReceiver({ provider, tenant: () => "a", secretCache: { max: 0 } })).toThrow(
+      /secretCache\.max must be a positive integer/,
+    );
+    expect(() => createReceiver({ provider, tenant: "acme" as never })).toThrow(/tenant must be a function/);
+  });
+});
