@@ -2,6 +2,7 @@ import http from "node:http";
 import {
   createReceiver,
   type DeliveryQueue,
+  defineProvider,
   type Logger,
   MemoryQueue,
   providers,
@@ -351,6 +352,34 @@ describe("the endpoint step's edges", () => {
       rawBody: new TextEncoder().encode("{}"),
     });
     expect([answer.status, JSON.parse(answer.body).error]).toEqual([503, "secret_lookup_failed"]);
+  });
+
+  it("refuses a delivery naming no endpoint even with a custom scheme that ignores looked-up keys", async () => {
+    const acceptsAll = defineProvider({
+      name: "lenient",
+      signature: {
+        name: "accepts-all",
+        verify: () => ({ ok: true }),
+        sign: async ({ body }) => ({ headers: {}, body }),
+      },
+      events: {},
+      eventType: () => "ping",
+      idempotencyKey: ({ headers }) => headers["x-id"],
+    });
+    const receiver = createReceiver({
+      provider: acceptsAll,
+      tenant: ({ headers }) => headers["x-tenant"],
+      logger: false,
+    });
+    const post = (headers: Record<string, string>) =>
+      receiver.handle({
+        method: "POST",
+        headers: { "x-id": "1", ...headers },
+        rawBody: new TextEncoder().encode("{}"),
+      });
+    const nameless = await post({});
+    expect([nameless.status, JSON.parse(nameless.body).error]).toEqual([401, "invalid_signature"]);
+    expect((await post({ "x-tenant": "acme" })).status).toBe(200);
   });
 
   it("checks the cache options at start", () => {

@@ -17,6 +17,8 @@ export interface Endpoint {
   namespace?: string;
   /** A key no sender has for an unknown endpoint: it then fails verification exactly as a wrong secret does. */
   keys?: readonly Uint8Array[];
+  /** Set when no endpoint is known: refused even by a scheme that ignores `keys` (a custom one). */
+  unknown?: true;
 }
 
 const NO_ENDPOINT: Endpoint = Object.freeze({});
@@ -25,6 +27,8 @@ const NO_ENDPOINT: Endpoint = Object.freeze({});
  * wrong secret's and fails the same way: neither the answer nor its timing says whether the endpoint exists.
  */
 const UNKNOWN: readonly Uint8Array[] = Object.freeze([globalThis.crypto.getRandomValues(new Uint8Array(32))]);
+
+const NAMELESS: Endpoint = Object.freeze({ keys: UNKNOWN, unknown: true });
 
 /**
  * The endpoint step: names the delivery's tenant (`tenant` option) and, when the provider's secret is a
@@ -67,11 +71,10 @@ export function endpointStep(rt: Runtime) {
     return found;
   };
 
-  const endpoint = (tenant: string, keys: readonly Uint8Array[]): Endpoint => ({
-    tenant,
-    namespace: tenantNamespace(namespace, tenant),
-    keys: keys.length === 0 ? UNKNOWN : keys,
-  });
+  const endpoint = (tenant: string, keys: readonly Uint8Array[]): Endpoint =>
+    keys.length === 0
+      ? { tenant, keys: UNKNOWN, unknown: true }
+      : { tenant, namespace: tenantNamespace(namespace, tenant), keys };
 
   const remember = (found: Endpoint) => {
     const unknown = found.keys === UNKNOWN;
@@ -130,7 +133,7 @@ export function endpointStep(rt: Runtime) {
           { provider: provider.name },
           `the delivery names no endpoint (tenant empty, missing or over ${MAX_TENANT_LENGTH} characters): refused as invalid_signature`,
         );
-        return { keys: UNKNOWN };
+        return NAMELESS;
       }
       if (!lookup) return { tenant, namespace: tenantNamespace(namespace, tenant) };
       const cached = cache.get(tenant);

@@ -146,6 +146,14 @@ export function secretLookupFailed(cause: unknown): WebhookError {
   );
 }
 
+/** An endpoint the receiver does not know, verified by a scheme that ignores looked-up keys: still refused. */
+export function unknownEndpoint(): WebhookError {
+  return signatureRejected(
+    "invalid_signature",
+    "The signature does not match this endpoint's secret. Check the endpoint URL and the signing secret of this endpoint.",
+  );
+}
+
 /** A configuration mistake, found at start-up; `where` names the call or option to change. */
 export function invalidConfig(message: string, where = "createReceiver"): WebhookError {
   return new WebhookError("invalid_config", `${where}: ${message}`);

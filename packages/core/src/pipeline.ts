@@ -9,6 +9,7 @@ import {
   methodNotAllowed,
   schemaMismatch,
   tooLarge,
+  unknownEndpoint,
   unsupportedEncoding,
   type WebhookError,
 } from "./errors.js";
@@ -70,11 +71,8 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     // The endpoint before the body: a vault that fails answers 503 without reading a byte. An unknown
     // endpoint is refused by the signature step below, exactly as a wrong secret is (no oracle).
     const resolving = endpoints.resolve(headers === head.headers ? head : { ...head, headers });
-    const {
-      tenant,
-      keys,
-      namespace: scope = namespace,
-    } = resolving instanceof Promise ? await resolving : resolving;
+    const endpoint = resolving instanceof Promise ? await resolving : resolving;
+    const { tenant, keys, namespace: scope = namespace } = endpoint;
 
     let rawBody: Uint8Array;
     try {
@@ -92,6 +90,8 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     const receivedAt = head.receivedAt ?? rt.settings.now();
     const checked = checkSignature(provider, request, crypto, receivedAt, logger, keys);
     const verified = checked instanceof Promise ? await checked : checked;
+    // Only a scheme that ignores looked-up keys (a custom one) can get here for an unknown endpoint.
+    if (endpoint.unknown) throw unknownEndpoint();
 
     const parsing = parseDelivery(
       provider,
