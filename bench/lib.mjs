@@ -178,7 +178,8 @@ export async function eulabelDeliveries(secret, count = Number(process.env.BENCH
  * Runs `script serve <kind>` for each kind at once and measures them in alternating rounds, so load from
  * elsewhere on the machine hits every row alike. Each child answers "reset" and "cpu" (see `serveWithCpu`).
  * A row's req/s is its total over all rounds; p50/p90/p99 are the median round's, p99Worst the worst round's.
- * `freshId`: see `measure`.
+ * `freshId`: see `measure`. `deliveries` is one pool for every kind, or one pool per kind (same length as
+ * `kinds`) when each kind needs its own signatures.
  */
 export async function measureGroup(script, kinds, deliveries, env = {}, { freshId } = {}) {
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -197,13 +198,14 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
       };
       children.push({ child, url: `http://127.0.0.1:${port}/hook`, ask });
     }
-    for (const { url } of children) await measure(url, deliveries, { duration: 1, freshId }); // warm-up
+    const pool = (i) => (kinds.length > 0 && Array.isArray(deliveries[0]) ? deliveries[i] : deliveries);
+    for (const [i, { url }] of children.entries()) await measure(url, pool(i), { duration: 1, freshId }); // warm-up
     for (const { ask } of children) await ask("reset");
     const runs = kinds.map(() => []);
     const order = kinds.map((_, i) => i);
     for (let round = 0; round < ROUNDS; round++) {
       for (const i of round % 2 ? [...order].reverse() : order) {
-        runs[i].push(await measure(children[i].url, deliveries, { duration: roundSeconds, freshId }));
+        runs[i].push(await measure(children[i].url, pool(i), { duration: roundSeconds, freshId }));
       }
     }
     const cpu = [];

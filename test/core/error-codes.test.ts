@@ -23,6 +23,7 @@ const CONTRACT: Record<string, number | "thrown" | "reported"> = {
   invalid_handshake: 400,
   origin_not_allowed: 403,
   store_unavailable: 503,
+  secret_lookup_failed: 503,
   in_progress: 409,
   handler_failed: 500,
   // Reported to the logger and onError, never answered: their status is nominal.

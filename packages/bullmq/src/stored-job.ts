@@ -109,6 +109,8 @@ function decodeDelivery(value: unknown): QueuedDelivery | string {
     return "delivery.retentionMs is not a duration";
   if (value.trace !== undefined && !isTrace(value.trace))
     return "delivery.trace is not { traceparent, tracestate? } of strings";
+  if (value.tenant !== undefined && !(typeof value.tenant === "string" && value.tenant !== ""))
+    return "delivery.tenant is not a non-empty string";
   const delivery: QueuedDelivery = {
     key: value.key as string,
     provider: value.provider as string,
@@ -124,6 +126,7 @@ function decodeDelivery(value: unknown): QueuedDelivery | string {
     delivery.trace = { traceparent: value.trace.traceparent };
     if (value.trace.tracestate !== undefined) delivery.trace.tracestate = value.trace.tracestate;
   }
+  if (value.tenant !== undefined) delivery.tenant = value.tenant as string;
   return delivery;
 }
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   invalid_handshake: 400,
   origin_not_allowed: 403,
   store_unavailable: 503,
+  secret_lookup_failed: 503,
   in_progress: 409,
   handler_failed: 500,
   handler_timeout: 500,
@@ -132,6 +133,26 @@ export function queueUnavailable(cause: unknown): WebhookError {
     "store_unavailable",
     "The delivery queue did not confirm the write, so this delivery was not accepted; retry later.",
     { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+  );
+}
+
+/**
+ * The endpoint's secret could not be looked up (the lookup threw, rejected, returned a malformed secret or
+ * took longer than `storeTimeoutMs`): the sender retries; the operator reads the cause in the log.
+ */
+export function secretLookupFailed(cause: unknown): WebhookError {
+  return new WebhookError(
+    "secret_lookup_failed",
+    "This endpoint's signing secret could not be looked up, so this delivery cannot be verified yet; retry later.",
+    { cause, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+  );
+}
+
+/** An endpoint the receiver does not know, verified by a scheme that ignores looked-up keys: still refused. */
+export function unknownEndpoint(): WebhookError {
+  return signatureRejected(
+    "invalid_signature",
+    "The signature does not match this endpoint's secret. Check the endpoint URL and the signing secret of this endpoint.",
   );
 }
 

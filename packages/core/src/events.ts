@@ -14,6 +14,8 @@ export interface WebhookEvent<T extends string = string, P = unknown> {
   headers: Readonly<Record<string, string>>;
   /** Which attempt this is, when the sender says so. */
   attempt?: number;
+  /** The endpoint (tenant) the delivery was for, as the receiver's `tenant` option named it. */
+  tenant?: string;
 }
 
 export type EventName<E extends EventSchemas> = keyof E & string;

@@ -89,7 +89,14 @@ export type {
   VerifyContext,
   VerifyOutcome,
 } from "./signature/scheme.js";
-export type { SecretEncoding, SecretInput } from "./signature/secrets.js";
+export type {
+  DeliveryHead,
+  SecretEncoding,
+  SecretHead,
+  SecretInput,
+  SecretLookup,
+  SecretSource,
+} from "./signature/secrets.js";
 export {
   type StandardWebhooksHeaders,
   type StandardWebhooksSignatureOptions,

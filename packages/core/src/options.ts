@@ -4,6 +4,7 @@ import type { AnyEvent, WebhookEvent } from "./events.js";
 import type { OrderingOptions, StaleInfo } from "./ordering/types.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
 import type { DeliveryQueue } from "./queue/types.js";
+import type { DeliveryHead } from "./signature/secrets.js";
 import type { IdempotencyStore } from "./store/types.js";
 import type { TelemetryOptions } from "./telemetry/types.js";
 import type { Logger } from "./types.js";
@@ -16,6 +17,10 @@ export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_STORE_TIMEOUT_MS = 2_000;
+/** Endpoints whose looked-up secrets are kept, and for how long (a found secret; an unknown endpoint). */
+export const DEFAULT_SECRET_CACHE_MAX = 10_000;
+export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;
+export const DEFAULT_UNKNOWN_SECRET_TTL_MS = 10_000;
 /** A handler still running after this fails its attempt (inline) or its job run (worker). */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 5 * 60_000;
 export { DEFAULT_SENDER_TIMEOUT_MS } from "./providers/time.js";
@@ -96,6 +101,20 @@ export interface ReceiverOptions<E extends EventSchemas> {
    * costs nothing. See docs/operations.md.
    */
   telemetry?: TelemetryOptions | false;
+  /**
+   * Names the endpoint (tenant) of a delivery from its head, e.g. `({ params }) => params?.tenant` for a route
+   * `/webhooks/:tenant`, or `({ headers }) => headers["x-webhook-id"]`. Needed when the provider's secret is
+   * a function (it is the cache key of its results); it also scopes idempotency keys (two tenants' identical
+   * delivery ids never collide) and is `event.tenant`. No tenant (undefined, "" or over 128 characters):
+   * answered 401 invalid_signature, as a wrong secret is.
+   */
+  tenant?: (head: DeliveryHead) => string | undefined;
+  /**
+   * The cache of looked-up secrets, one entry per tenant (LRU): `max` entries (default 10 000), a found
+   * secret kept `ttlMs` (default 5 min), an unknown endpoint `unknownTtlMs` (default 10 s). Drop an entry at
+   * once with `receiver.secrets.forget(tenant)` after a rotation.
+   */
+  secretCache?: { max?: number; ttlMs?: number; unknownTtlMs?: number };
   /** Injectable clock (ms since epoch). */
   now?: () => number;
   /** Injectable crypto. Default: node:crypto where present, else Web Crypto. */

@@ -25,3 +25,40 @@ function normalisePath(path: string): string {
     : path;
   return decoded.length > 1 && decoded.endsWith("/") ? decoded.slice(0, -1) : decoded;
 }
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * `matchesPath` for a pattern whose `:name` segments match any one non-empty segment: the route parameters
+ * (percent-decoded), or undefined when the path does not match. A pattern without `:` matches as
+ * `matchesPath` does, with no parameters.
+ *
+ * @example
+ * matchRoute("/webhooks/acme", "/webhooks/:tenant"); // { tenant: "acme" }
+ * matchRoute("/webhooks", "/webhooks/:tenant"); // undefined
+ */
+export function matchRoute(
+  requestPath: string,
+  pattern: string,
+): Readonly<Record<string, string>> | undefined {
+  if (!pattern.includes("/:")) return matchesPath(requestPath, pattern) ? NO_PARAMS : undefined;
+  const want = normalisePath(pattern).split("/");
+  const got = normalisePath(requestPath).split("/");
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const part = want[i]!;
+    const seen = got[i]!;
+    if (!part.startsWith(":")) {
+      if (part !== seen) return undefined;
+      continue;
+    }
+    if (seen === "") return undefined;
+    try {
+      params[part.slice(1)] = decodeURIComponent(seen);
+    } catch {
+      return undefined; // a malformed escape names no tenant
+    }
+  }
+  return params;
+}

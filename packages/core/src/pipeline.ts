@@ -1,4 +1,5 @@
 import type { Dispatch } from "./dispatch/types.js";
+import { endpointStep } from "./endpoint-step.js";
 import {
   bodyAborted,
   inProgress,
@@ -8,6 +9,7 @@ import {
   methodNotAllowed,
   schemaMismatch,
   tooLarge,
+  unknownEndpoint,
   unsupportedEncoding,
   type WebhookError,
 } from "./errors.js";
@@ -28,15 +30,16 @@ export type BodyReader = () => Uint8Array | Promise<Uint8Array>;
 
 /**
  * The receiver's whole decision for one request, in the contract's order, each step once:
- * method → allow-list → head handshake → declared length → encoding → body → signature → body handshake →
- * JSON, type, key → schema → claim → dispatch. Adapters only supply a body reader. Never throws: every
- * outcome is a response. Telemetry wraps it whole (`rt.telemetry.delivery`); `note` tells it the event type
- * and key once they are known.
+ * method → allow-list → head handshake → declared length → encoding → endpoint (tenant, secret) → body →
+ * signature → body handshake → JSON, type, key → schema → claim → dispatch. Adapters only supply a body
+ * reader. Never throws: every outcome is a response. Telemetry wraps it whole (`rt.telemetry.delivery`);
+ * `note` tells it the event type and key once they are known.
  */
 export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   const { provider, namespace, logger, crypto, leaseMs, maxBodyBytes, isAllowed, rejectInvalid } =
     rt.settings;
   const handshakes = handshakeSteps(provider, logger);
+  const endpoints = endpointStep(rt);
 
   const decide = async (
     head: WebhookRequestHead,
@@ -75,8 +78,14 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
       throw unsupportedEncoding(encoding);
     }
 
-    // Every step below may answer at once (node:crypto, sync validators, MemoryStore): only a real promise
-    // is awaited, so such a delivery costs no microtask per step.
+    // Every step below may answer at once (node:crypto, sync validators, MemoryStore, a warm secret cache):
+    // only a real promise is awaited, so such a delivery costs no microtask per step.
+    // The endpoint before the body: a vault that fails answers 503 without reading a byte. An unknown
+    // endpoint is refused by the signature step below, exactly as a wrong secret is (no oracle).
+    const resolving = endpoints.resolve(headers === head.headers ? head : { ...head, headers });
+    const endpoint = resolving instanceof Promise ? await resolving : resolving;
+    const { tenant, keys, namespace: scope = namespace } = endpoint;
+
     let rawBody: Uint8Array;
     try {
       const read = readBody();
@@ -89,9 +98,12 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     if (head.path !== undefined) request.path = head.path;
     if (head.remoteAddress !== undefined) request.remoteAddress = head.remoteAddress;
     if (head.receivedAt !== undefined) request.receivedAt = head.receivedAt;
+    if (head.params !== undefined) request.params = head.params;
     const receivedAt = head.receivedAt ?? rt.settings.now();
-    const checked = checkSignature(provider, request, crypto, receivedAt, logger);
+    const checked = checkSignature(provider, request, crypto, receivedAt, logger, keys);
     const verified = checked instanceof Promise ? await checked : checked;
+    // Only a scheme that ignores looked-up keys (a custom one) can get here for an unknown endpoint.
+    if (endpoint.unknown) throw unknownEndpoint();
 
     // Only a verified body may be a handshake: a forged challenge gets the same 401 as a forged event.
     let read: JsonBody | undefined;
@@ -104,7 +116,8 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
 
     const parsing = parseDelivery(
       provider,
-      namespace,
+      // Two tenants' identical delivery ids are two deliveries.
+      scope,
       headers,
       rawBody,
       rt.sha256Hex,
@@ -134,6 +147,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     }
     const event: WebhookEvent = { id: key, type, payload, provider: provider.name, receivedAt, headers };
     if (parsed.attempt !== undefined) event.attempt = parsed.attempt;
+    if (tenant !== undefined) event.tenant = tenant;
     const response = dispatch({ parsed, event, text: parsed.text, token: claim.token, arrivedAt });
     return response instanceof Promise ? await response : response;
   };
@@ -147,6 +161,8 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   const refusedAddress = throttled(10_000);
 
   return {
+    /** The cache of looked-up secrets: `forget(tenant)` after a rotation. */
+    secrets: { forget: endpoints.forget },
     /** Never throws. `arrivedAt` (performance.now()) is when the request's headers arrived. */
     receive(
       head: WebhookRequestHead,

@@ -36,7 +36,10 @@ export interface ReceiverCore {
   /** The same for a request whose exact bytes are already at hand. Never throws. */
   handle(request: WebhookRequest): Promise<WebhookResponse>;
   /** The same for a fetch `Request` (Hono, Bun, Deno, Workers, Next App Router). */
-  fetch(request: Request, options?: { remoteAddress?: string }): Promise<Response>;
+  fetch(
+    request: Request,
+    options?: { remoteAddress?: string; params?: Readonly<Record<string, string>> },
+  ): Promise<Response>;
   /** Resolves when handlers still running in the background (202 acks) have settled. */
   idle(): Promise<void>;
 }
@@ -85,6 +88,12 @@ export interface Receiver<E extends EventSchemas = EventSchemas> extends Receive
    * });
    */
   health(options?: HealthOptions): Promise<ReceiverHealth>;
+  /**
+   * The cache of secrets looked up per endpoint (a provider whose `secret` is a function). After a rotation
+   * in your vault, `forget(tenant)` drops that tenant's entry (`forget()` every entry): its next delivery
+   * looks the secret up again. A lookup already running when you forget answers its own deliveries only.
+   */
+  readonly secrets: { forget(tenant?: string): void };
 }
 
 /**
@@ -101,7 +110,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
   const settings = resolveSettings(options);
   const rt = createRuntime(settings, options.onError);
   const dispatch = settings.queue ? queuedDispatch(rt) : inlineDispatch(rt);
-  const { receive } = createPipeline(rt, dispatch);
+  const { receive, secrets } = createPipeline(rt, dispatch);
   const { maxBodyBytes, bodyTimeoutMs, ackDeadlineMs, logger } = settings;
   const types = (type: string | readonly string[]) => (typeof type === "string" ? [type] : type);
   const checkName = handlerNameCheck(settings.provider, logger);
@@ -129,6 +138,7 @@ export function createReceiver<E extends EventSchemas>(options: ReceiverOptions<
     work: (workOptions) => startWorker(rt, workOptions),
     health: async (healthOptions) =>
       receiverHealth(settings.store, settings.queue, healthBudget(healthOptions, "receiver.health()")),
+    secrets,
   };
   return receiver;
 }

@@ -10,8 +10,11 @@ import {
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RETENTION_MS,
+  DEFAULT_SECRET_CACHE_MAX,
+  DEFAULT_SECRET_TTL_MS,
   DEFAULT_SENDER_TIMEOUT_MS,
   DEFAULT_STORE_TIMEOUT_MS,
+  DEFAULT_UNKNOWN_SECRET_TTL_MS,
   type ReceiverOptions,
 } from "./options.js";
 import { type Ordering, resolveOrdering } from "./ordering/resolve.js";
@@ -19,6 +22,7 @@ import type { OrderingOptions, StaleInfo } from "./ordering/types.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
 import { checkDuration, checkTiming, MAX_LEASE_MS, MAX_RETENTION_MS } from "./providers/timing.js";
 import type { DeliveryQueue } from "./queue/types.js";
+import type { DeliveryHead } from "./signature/secrets.js";
 import { MemoryStore } from "./store/memory.js";
 import type { IdempotencyStore } from "./store/types.js";
 import { withTraceFields } from "./telemetry/log-fields.js";
@@ -50,6 +54,9 @@ export interface Settings<E extends EventSchemas> {
   /** The stale-event guard (`ordering`), when on. */
   ordering: Ordering | undefined;
   telemetry: TelemetryOptions | false | undefined;
+  /** Names each delivery's endpoint (`tenant` option), when set. */
+  tenant: ((head: DeliveryHead) => string | undefined) | undefined;
+  secretCache: { max: number; ttlMs: number; unknownTtlMs: number };
 }
 
 /** Answer before the sender gives up: its timeout minus 20 % (at least 2 s) for network and queues. */
@@ -156,6 +163,30 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     namespace,
     retentionMs,
   });
+  const tenant = options.tenant;
+  if (tenant !== undefined && typeof tenant !== "function") {
+    throw invalidConfig(
+      'tenant must be a function of the delivery\'s head, e.g. tenant: ({ params }) => params?.tenant or ({ headers }) => headers["x-webhook-id"].',
+    );
+  }
+  if (provider.signature?.secretLookup && tenant === undefined) {
+    throw invalidConfig(
+      `the "${String(provider.name)}" secret is a function, so each delivery needs its endpoint named: pass tenant, e.g. tenant: ({ params }) => params?.tenant (a route /webhooks/:tenant) or ({ headers }) => headers["x-webhook-id"]. It keys the secret cache and the idempotency keys.`,
+    );
+  }
+  const cache = options.secretCache ?? {};
+  if (typeof cache !== "object" || cache === null) {
+    throw invalidConfig("secretCache must be an object: { max?, ttlMs?, unknownTtlMs? }.");
+  }
+  const secretCache = {
+    max: positiveInteger("secretCache.max", cache.max, DEFAULT_SECRET_CACHE_MAX, "count"),
+    ttlMs: positiveInteger("secretCache.ttlMs", cache.ttlMs, DEFAULT_SECRET_TTL_MS),
+    unknownTtlMs: positiveInteger(
+      "secretCache.unknownTtlMs",
+      cache.unknownTtlMs,
+      DEFAULT_UNKNOWN_SECRET_TTL_MS,
+    ),
+  };
   return {
     provider,
     namespace,
@@ -191,6 +222,8 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     isAllowed: allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined,
     ordering,
     telemetry,
+    tenant,
+    secretCache,
   };
 }
 

@@ -2,6 +2,8 @@
 export interface WebhookRequest {
   method: string;
   path?: string;
+  /** Route parameters a framework matched (`/webhooks/:tenant` → `{ tenant }`): the `tenant` option reads them. */
+  params?: Readonly<Record<string, string>>;
   /** Header names lower-cased; repeated headers joined with ", ". */
   headers: Readonly<Record<string, string>>;
   /** The exact bytes received: the only thing a signature is ever computed over. */

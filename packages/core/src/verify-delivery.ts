@@ -4,7 +4,9 @@ import type { AnyEvent, WebhookEvent } from "./events.js";
 import { chain, type MaybePromise } from "./maybe.js";
 import { parseDelivery, validateDelivery } from "./parse-delivery.js";
 import { type EventSchemas, hasher, type Provider } from "./providers/define.js";
-import type { Verified } from "./signature/scheme.js";
+import { lookedUpKeys } from "./signature/lookup.js";
+import type { Verified, VerifyContext } from "./signature/scheme.js";
+import { tenantNamespace } from "./tenant-namespace.js";
 import type { Logger, WebhookRequest } from "./types.js";
 
 function hasUpperCase(name: string): boolean {
@@ -37,8 +39,10 @@ export function checkSignature(
   crypto: CryptoProvider,
   now: number,
   logger?: Logger,
+  keys?: readonly Uint8Array[],
 ): MaybePromise<Verified> {
-  return chain(provider.signature.verify(request, { crypto, now }), (verdict) => {
+  const context: VerifyContext = keys === undefined ? { crypto, now } : { crypto, now, keys };
+  return chain(provider.signature.verify(request, context), (verdict) => {
     if (verdict.ok) return verdict;
     logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
     throw signatureRejected(verdict.code, verdict.message);
@@ -51,6 +55,14 @@ export interface VerifyDeliveryOptions {
   crypto?: CryptoProvider;
   /** Prefix of `event.id`. Default: the provider's name. */
   namespace?: string;
+  /**
+   * The endpoint the delivery was for: needed when the provider's secret is a function (it is called, not
+   * cached, with the headers, `path`, `params` and this tenant). Scopes `event.id` and is `event.tenant`.
+   */
+  tenant?: string;
+  /** The request path and route parameters, for a secret function that reads them. */
+  path?: string;
+  params?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -81,15 +93,19 @@ export async function verifyDelivery<E extends EventSchemas>(
   const normalized = lowerCased(flat);
   const crypto = options.crypto ?? defaultCrypto();
   const receivedAt = options.receivedAt ?? Date.now();
+  const { tenant } = options;
+  const keys = await lookedUpKeys(provider.signature, { ...options, headers: normalized });
   const verified = await checkSignature(
     provider,
     { method: "POST", headers: normalized, rawBody },
     crypto,
     receivedAt,
+    undefined,
+    keys,
   );
   const parsed = await parseDelivery(
     provider,
-    options.namespace ?? provider.name,
+    tenantNamespace(options.namespace ?? provider.name, tenant),
     normalized,
     rawBody,
     hasher(crypto),
@@ -106,5 +122,6 @@ export async function verifyDelivery<E extends EventSchemas>(
     headers: normalized,
   };
   if (parsed.attempt !== undefined) event.attempt = parsed.attempt;
+  if (tenant !== undefined) event.tenant = tenant;
   return event as AnyEvent<E>;
 }

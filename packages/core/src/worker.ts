@@ -21,6 +21,7 @@ import type {
 } from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
 import { positiveInteger } from "./settings.js";
+import { tenantNamespace } from "./tenant-namespace.js";
 import { warnUnstableHandlers } from "./unstable-handlers.js";
 
 export interface WorkOptions {
@@ -219,7 +220,10 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     const { delivery } = job;
     const done = [...job.done];
     // Checked before anything else, a cut run included: another endpoint's job must never run here.
-    if (delivery.provider !== provider.name || !delivery.key.startsWith(`${namespace}:`)) {
+    if (
+      delivery.provider !== provider.name ||
+      !delivery.key.startsWith(`${tenantNamespace(namespace, delivery.tenant)}:`)
+    ) {
       const message = `This job was queued by another endpoint (provider ${delivery.provider}, key ${delivery.key}) but reached the ${provider.name} worker of namespace "${namespace}": give each endpoint its own queue (name), then replay it there.`;
       return dead(job, deadLetter(message), done, "wrong_endpoint");
     }
@@ -252,6 +256,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
         headers: delivery.headers,
         attempt: job.attempt,
       };
+      if (delivery.tenant !== undefined) event.tenant = delivery.tenant;
     } catch (error) {
       const reason = isWebhookError(error) ? error.message : String(error);
       return dead(

@@ -1,9 +1,12 @@
 import type { ReceiverCore } from "@webhook-kit/core";
-import { handleNodeRequest, matchesPath, sendNodeResponse } from "@webhook-kit/core/node";
+import { handleNodeRequest, matchRoute, routeParams, sendNodeResponse } from "@webhook-kit/core/node";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
 export interface WebhookMiddlewareOptions {
-  /** Only this path is handled; other requests pass to `next()`. Omit when mounted with `app.post(path, …)`. */
+  /**
+   * Only this path is handled; other requests pass to `next()`. Omit when mounted with `app.post(path, …)`.
+   * `:name` segments are route parameters, as Express's own (`req.params`) are: both reach `tenant`.
+   */
   path?: string;
 }
 
@@ -21,13 +24,15 @@ export function webhookMiddleware(
   options: WebhookMiddlewareOptions = {},
 ): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (options.path !== undefined && !matchesPath(req.path, options.path)) return next();
+    const matched = options.path === undefined ? undefined : matchRoute(req.path, options.path);
+    if (options.path !== undefined && matched === undefined) return next();
     // The bytes a parser kept (`req.rawBody`, an `express.raw` Buffer) and whether one read the stream are
     // core's to see: handleNodeRequest reads what Connect-style parsers leave.
     handleNodeRequest(receiver, req, {
       remoteAddress: req.ip,
       framework: "Express",
       mountHint: MOUNT_HINT,
+      params: routeParams(req.params, matched),
     }).then(
       // Never a throw from here: a response a timeout middleware already sent is logged, not re-sent.
       (response) =>

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { ReceiverCore } from "@webhook-kit/core";
-import { answeredElsewhere, handleNodeRequest } from "@webhook-kit/core/node";
+import { answeredElsewhere, handleNodeRequest, routeParams } from "@webhook-kit/core/node";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import fp from "fastify-plugin";
 
@@ -39,6 +39,8 @@ async function webhookContext(
     const response = await handleNodeRequest(receiver, request.raw, {
       remoteAddress: request.ip,
       framework: "Fastify",
+      // Set by the router before onRequest: a `path` such as "/webhooks/:tenant" reaches `tenant`.
+      params: routeParams(request.params as Record<string, unknown> | undefined),
     });
     // A hook that answered first (a response timeout) keeps its answer; ours is logged, not re-sent.
     if (answeredElsewhere(reply.raw, response, receiver, "Fastify")) return reply;

@@ -1,9 +1,12 @@
 import type { ReceiverCore } from "@webhook-kit/core";
-import { answeredElsewhere, handleNodeRequest, matchesPath } from "@webhook-kit/core/node";
+import { answeredElsewhere, handleNodeRequest, matchRoute, routeParams } from "@webhook-kit/core/node";
 import type { Context, Middleware } from "koa";
 
 export interface WebhookMiddlewareOptions {
-  /** Only this path is handled; other requests pass to `next()`. Omit when a router already matched it. */
+  /**
+   * Only this path is handled; other requests pass to `next()`. Omit when a router already matched it.
+   * `:name` segments are route parameters, as a router's own (`ctx.params`) are: both reach `tenant`.
+   */
   path?: string;
 }
 
@@ -45,7 +48,8 @@ export function webhookMiddleware(
   options: WebhookMiddlewareOptions = {},
 ): Middleware {
   return async (ctx, next) => {
-    if (options.path !== undefined && !matchesPath(ctx.path, options.path)) return next();
+    const matched = options.path === undefined ? undefined : matchRoute(ctx.path, options.path);
+    if (options.path !== undefined && matched === undefined) return next();
     // A parser that read the stream left it flowing (or ended); one that skipped this content type did not.
     const consumed = ctx.req.readableFlowing !== null;
     const kept = consumed ? keptBytes(ctx) : undefined;
@@ -53,6 +57,8 @@ export function webhookMiddleware(
       rawBody: kept instanceof Uint8Array ? kept : undefined,
       remoteAddress: ctx.ip || undefined,
       framework: "Koa",
+      // @koa/router and koa-router leave theirs on ctx.params.
+      params: routeParams((ctx as { params?: Record<string, unknown> }).params, matched),
       mountHint: () => mountHint(typeof kept === "string" ? kept : "not_kept", options.path ?? ctx.path),
     });
     // Koa itself skips writes to a sent response; saying so in the log is ours.

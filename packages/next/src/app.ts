@@ -20,14 +20,32 @@ export interface WebhookRouteOptions {
  * import { webhookRoute } from "@webhook-kit/next";
  * import { receiver } from "@/lib/webhooks";
  * export const POST = webhookRoute(receiver);
+ * // app/api/webhooks/[tenant]/route.ts: the segment reaches the receiver's `tenant` as params.tenant.
  */
 export function webhookRoute(
   source: ReceiverSource,
   options: WebhookRouteOptions = {},
-): (request: Request) => Promise<Response> {
+): (request: Request, context?: { params?: unknown }) => Promise<Response> {
   const receiver = resolver(source);
-  return (request) => {
+  return async (request, context) => {
     const remoteAddress = options.remoteAddress?.(request) ?? undefined;
-    return receiver().fetch(request, remoteAddress === undefined ? {} : { remoteAddress });
+    // Next 15 hands the dynamic segments as a promise, Next 14 as an object.
+    const params = segmentParams(await context?.params);
+    const fetchOptions: { remoteAddress?: string; params?: Record<string, string> } = {};
+    if (remoteAddress !== undefined) fetchOptions.remoteAddress = remoteAddress;
+    if (params !== undefined) fetchOptions.params = params;
+    return receiver().fetch(request, fetchOptions);
   };
+}
+
+/** The dynamic segments that are one string each (`[tenant]`); a catch-all's array is left out. */
+function segmentParams(value: unknown): Record<string, string> | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  let params: Record<string, string> | undefined;
+  for (const [name, segment] of Object.entries(value)) {
+    if (typeof segment !== "string") continue;
+    params ??= {};
+    params[name] = segment;
+  }
+  return params;
 }

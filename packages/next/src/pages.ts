@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { handleNodeRequest, sendNodeResponse } from "@webhook-kit/core/node";
+import { handleNodeRequest, routeParams, sendNodeResponse } from "@webhook-kit/core/node";
 import { type ReceiverSource, resolver } from "./source.js";
 
 /** What a custom server's body parser may have left on the request. */
-type ParsedRequest = IncomingMessage & { _body?: unknown };
+type ParsedRequest = IncomingMessage & { _body?: unknown; query?: Record<string, unknown> };
 
 const NEXT_HINT =
   "In the Next.js Pages Router, add `export const config = { api: { bodyParser: false } }` to this API route file.";
@@ -43,6 +43,8 @@ export function webhookApiRoute(
         ? "the custom server in front of the Next.js Pages Router"
         : "the Next.js Pages Router",
       mountHint: customServer ? CUSTOM_SERVER_HINT : PAGES_HINT,
+      // Next puts a dynamic segment (`pages/api/webhooks/[tenant].ts`) in req.query, over a query string's.
+      params: routeParams(req.query),
     });
     sendNodeResponse(res, response, receiving, { framework: "Next.js Pages Router" });
   };

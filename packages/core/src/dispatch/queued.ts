@@ -32,6 +32,8 @@ export function queuedDispatch(rt: Runtime): Dispatch {
     if (parsed.attempt !== undefined) job.senderAttempt = parsed.attempt;
     const trace = rt.telemetry.jobTrace();
     if (trace) job.trace = trace;
+    // A worker rebuilds `event.tenant` from it (and checks the key is that tenant's).
+    if (event.tenant !== undefined) job.tenant = event.tenant;
     let result: "queued" | "duplicate";
     try {
       result = await withinBudget(

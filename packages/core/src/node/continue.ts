@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { matchesPath } from "../path.js";
+import { matchRoute } from "../path.js";
 import type { ReceiverCore } from "../receiver.js";
 import { requestPath } from "./request-path.js";
 
@@ -30,7 +30,7 @@ export function checkContinue(
   options: { path?: string } = {},
 ): (this: Server, req: IncomingMessage, res: ServerResponse) => void {
   return function onCheckContinue(this: Server, req, res) {
-    const ours = options.path === undefined || matchesPath(requestPath(req.url), options.path);
+    const ours = options.path === undefined || matchRoute(requestPath(req.url), options.path) !== undefined;
     if (!ours || !refusedFromHead(req, receiver)) res.writeContinue();
     this.emit("request", req, res);
   };

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bodyConsumed, notFound } from "../errors.js";
-import { matchesPath } from "../path.js";
+import { matchRoute } from "../path.js";
 import type { ReceiverCore } from "../receiver.js";
 import { errorResponse } from "../response.js";
 import type { WebhookRequestHead, WebhookResponse } from "../types.js";
@@ -10,7 +10,8 @@ import { checkContinue } from "./continue.js";
 import { requestPath } from "./request-path.js";
 
 /** The path rule adapters share (one trailing slash, escapes of unreserved characters). */
-export { matchesPath } from "../path.js";
+export { matchesPath, matchRoute } from "../path.js";
+export { routeParams } from "./route-params.js";
 export { answeredElsewhere, checkContinue, readNodeBody, requestPath, sendNodeResponse, writeNodeResponse };
 
 export interface NodeRequestOptions {
@@ -31,6 +32,8 @@ export interface NodeRequestOptions {
   framework?: string;
   /** How to fix a consumed body in this framework; a function is only called when the hint is needed. */
   mountHint?: string | (() => string);
+  /** Route parameters the framework matched (`/webhooks/:tenant`): the receiver's `tenant` option reads them. */
+  params?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Node already lower-cases names and joins repeats; only array values (set-cookie and kin) need a copy. */
@@ -95,6 +98,7 @@ export async function handleNodeRequest(
         : `${options.framework ?? "the framework"}'s proxy setting (X-Forwarded-For)`;
   }
   if (req.url !== undefined) head.path = requestPath(req.url);
+  if (options.params !== undefined) head.params = options.params;
   let asked = false;
   const response = await receiver.receive(head, () => {
     asked = true;
@@ -121,7 +125,8 @@ function closing(response: WebhookResponse): WebhookResponse {
 }
 
 /**
- * A `node:http` listener: `http.createServer(createNodeHandler(receiver))`. With `path`, other paths get 404.
+ * A `node:http` listener: `http.createServer(createNodeHandler(receiver))`. With `path`, other paths get 404;
+ * its `:name` segments are route parameters (`/webhooks/:tenant` → `params.tenant`).
  *
  * @example
  * http.createServer(createNodeHandler(receiver, { path: "/webhooks/eulabel" })).listen(3000);
@@ -131,7 +136,8 @@ export function createNodeHandler(
   options: { path?: string } = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    if (options.path !== undefined && !matchesPath(requestPath(req.url), options.path)) {
+    const params = options.path === undefined ? undefined : matchRoute(requestPath(req.url), options.path);
+    if (options.path !== undefined && params === undefined) {
       writeNodeResponse(
         res,
         // Says nothing of where webhooks are received: a scanner learns no path.
@@ -139,7 +145,7 @@ export function createNodeHandler(
       );
       return;
     }
-    handleNodeRequest(receiver, req).then(
+    handleNodeRequest(receiver, req, { params }).then(
       (response) => sendNodeResponse(res, response, receiver),
       () => cutShort(res),
     );

@@ -3,6 +3,7 @@ import type { WebhookEvent } from "../events.js";
 import { type EventSchemas, type Provider, readField } from "../providers/define.js";
 import { MAX_RETENTION_MS } from "../providers/timing.js";
 import { hasVersions, type IdempotencyStore } from "../store/types.js";
+import { tenantNamespace } from "../tenant-namespace.js";
 import type { OrderingOptions, StaleInfo } from "./types.js";
 import { comparableVersion as comparable } from "./version.js";
 
@@ -89,7 +90,11 @@ export function resolveOrdering(input: OrderingInput): Ordering | undefined {
     target = (event) => {
       const id = entity(event as never);
       if (id === undefined) return undefined;
-      return targetOf(`${namespace}:${String(id)}`, id, version(event as never));
+      return targetOf(
+        `${tenantNamespace(namespace, event.tenant)}:${String(id)}`,
+        id,
+        version(event as never),
+      );
     };
   }
   if (!hasVersions(store)) {
@@ -125,6 +130,8 @@ function declaredTarget(
     );
     if (!entry) return undefined;
     const id = readField(event.payload, entry.entity);
-    return targetOf(`${namespace}:${entry.kind}:${String(id)}`, id, readField(event.payload, entry.version));
+    // One tenant's entity is not another's, whatever their ids.
+    const scope = tenantNamespace(namespace, event.tenant);
+    return targetOf(`${scope}:${entry.kind}:${String(id)}`, id, readField(event.payload, entry.version));
   };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod/v4";
 import { hmacSignature } from "../signature/hmac.js";
-import type { SecretInput } from "../signature/secrets.js";
+import type { SecretSource } from "../signature/secrets.js";
 import {
   asString,
   type DeliveryContext,
@@ -111,7 +111,7 @@ export const EULABEL_SIGNATURE_HEADERS = ["x-eulabel-signature", "x-webhook-sign
 
 export interface EulabelOptions {
   /** The endpoint's signing secret (`whsec_…`); several for rotation. Used as the whole string's UTF-8 bytes. */
-  secret: SecretInput;
+  secret: SecretSource;
   /** "utf8" (default) or "base64" (drop `whsec_`, base64-decode the rest) if your account signs that way. */
   secretEncoding?: "utf8" | "base64";
   /** Override how one delivery is identified (default: event type + SHA-256 of the exact body). */

@@ -1,6 +1,6 @@
 import { z } from "zod/v4";
 import { hmacSignature } from "../signature/hmac.js";
-import type { SecretInput } from "../signature/secrets.js";
+import type { SecretSource } from "../signature/secrets.js";
 import { asString, defineProvider, type PayloadSchema, type Provider } from "./define.js";
 import { HOUR, type IdempotencyKeyFn, MINUTE, SECOND, signedType } from "./shared.js";
 
@@ -76,7 +76,7 @@ export const genericEvents: {
 
 export interface GenericOptions {
   /** The endpoint's signing secret; several for rotation. Used as the string's UTF-8 bytes. */
-  secret: SecretInput;
+  secret: SecretSource;
   /** Override how one delivery is identified (default: the body's `id`, evt_…). */
   idempotencyKey?: IdempotencyKeyFn;
   /** The sender's timeout, when your platform documents one. Default 10 s. */

@@ -2,7 +2,7 @@ import { z } from "zod/v4";
 import { toHex } from "../encoding.js";
 import { hmacSignature } from "../signature/hmac.js";
 import type { SignatureScheme } from "../signature/scheme.js";
-import { encodeSecrets, type SecretInput } from "../signature/secrets.js";
+import { encodeSecrets, isSecretLookup, type SecretSource } from "../signature/secrets.js";
 import {
   asString,
   defineProvider,
@@ -27,7 +27,7 @@ export type GithubRouting = "event.action" | "event";
 
 export interface GithubOptions<E extends EventSchemas, R extends GithubRouting = GithubRouting> {
   /** The webhook's secret; several for rotation. Used as the string's UTF-8 bytes. */
-  secret: SecretInput;
+  secret: SecretSource;
   /**
    * Validators for the events you want checked at run time (any Standard Schema), e.g. `"issues.opened"`.
    * Every GitHub event is typed without them; yours replace GitHub's type for the names you give.
@@ -63,7 +63,7 @@ export type GithubProviderEvents<E extends EventSchemas, R extends GithubRouting
  * GitHub's scheme: verifies `X-Hub-Signature-256` only; `sign` also writes the legacy SHA-1
  * `X-Hub-Signature` GitHub still sends beside it, so signed test deliveries carry both headers as the wire does.
  */
-function githubSignature(secret: SecretInput): SignatureScheme {
+function githubSignature(secret: SecretSource): SignatureScheme {
   const sha256 = hmacSignature({
     header: "x-hub-signature-256",
     prefix: "sha256=",
@@ -72,18 +72,20 @@ function githubSignature(secret: SecretInput): SignatureScheme {
     secret,
     platform: "GitHub",
   });
-  const keys = encodeSecrets(secret, "utf8", "GitHub");
+  const keys = isSecretLookup(secret) ? [] : encodeSecrets(secret, "utf8", "GitHub");
   return {
     name: sha256.name,
+    ...(sha256.secretLookup ? { secretLookup: sha256.secretLookup } : {}),
     // The legacy SHA-1 header is never verified, but it is a signature all the same: never stored.
     headers: [...(sha256.headers ?? []), "x-hub-signature"],
     verify: sha256.verify,
     async sign(input) {
       const signed = await sha256.sign(input);
+      const own = input.secret === undefined ? keys : encodeSecrets(input.secret, "utf8", "GitHub");
       // SHA-1 is in Web Crypto everywhere core runs; never the CryptoProvider, which verification uses.
       const key = await globalThis.crypto.subtle.importKey(
         "raw",
-        (keys[input.secretIndex ?? 0] ?? keys[0]!) as BufferSource,
+        (own[input.secretIndex ?? 0] ?? own[0]!) as BufferSource,
         { name: "HMAC", hash: "SHA-1" },
         false,
         ["sign"],

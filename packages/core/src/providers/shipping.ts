@@ -4,7 +4,7 @@ import {
   bodyFieldSignature,
   bodyWithoutField,
 } from "../signature/body-field.js";
-import type { SecretInput } from "../signature/secrets.js";
+import type { SecretSource } from "../signature/secrets.js";
 import { defineProvider, type PayloadSchema, type Provider } from "./define.js";
 import { HOUR, type IdempotencyKeyFn, SECOND } from "./shared.js";
 
@@ -53,7 +53,7 @@ export const shippingEvents: {
 
 export interface ShippingOptions {
   /** The signing secret from the dashboard; several for rotation. Used as the string's UTF-8 bytes. */
-  secret: SecretInput;
+  secret: SecretSource;
   /** The platform's source addresses (CIDR) from its dashboard; passed on as the provider's allow-list. */
   allowedIps?: readonly string[];
   /**

@@ -1,13 +1,16 @@
 import { invalidHandshake } from "../errors.js";
 import type { Handshake } from "../handshake.js";
-import type { SecretInput } from "../signature/secrets.js";
+import type { SecretSource } from "../signature/secrets.js";
 import { timestampedHmacSignature } from "../signature/timestamped.js";
 import { asString, defineProvider, type EventSchemas, type Provider } from "./define.js";
 import { bodyHashKey, firstString, type IdempotencyKeyFn, MINUTE, SECOND } from "./shared.js";
 
 export interface SlackOptions<E extends EventSchemas> {
-  /** The app's Signing Secret (Basic Information → App Credentials); several for rotation. */
-  secret: SecretInput;
+  /**
+   * The app's Signing Secret (Basic Information → App Credentials); several for rotation; or a function of
+   * the delivery's head when one receiver serves several Slack apps (docs/secrets.md).
+   */
+  secret: SecretSource;
   /** Your events (the inner `event.type`, e.g. "app_mention") and their payload schemas. */
   events?: E;
   /** Replay window. Default 300 s, as Slack's "Verifying requests from Slack" asks. */

@@ -1,5 +1,5 @@
 import type { Ed25519KeyInput } from "../signature/ed25519-keys.js";
-import type { SecretInput } from "../signature/secrets.js";
+import type { SecretSource } from "../signature/secrets.js";
 import {
   type StandardWebhooksHeaders,
   standardWebhookHeaders,
@@ -19,9 +19,10 @@ export const STANDARD_WEBHOOKS_UNTYPED: "(untyped)" = "(untyped)";
 export interface StandardWebhooksOptions<E extends EventSchemas> {
   /**
    * `whsec_<base64>` from the sender's dashboard; several for rotation. `whpk_…` / `whsk_…` entries are taken
-   * as Ed25519 keys (like `publicKey` / `privateKey`).
+   * as Ed25519 keys (like `publicKey` / `privateKey`). Or a function of the delivery's head, per endpoint
+   * (docs/secrets.md): what it returns is taken as `whsec_` secrets.
    */
-  secret?: SecretInput;
+  secret?: SecretSource;
   /** The sender's Ed25519 public key (`whpk_…`, hex, base64 or PEM): verifies `v1a` signatures. */
   publicKey?: Ed25519KeyInput;
   /** An Ed25519 private key (`whsk_…`): for signing test deliveries; a receiver needs only `publicKey`. */

@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { z } from "zod/v4";
 import { isThenable } from "../schema.js";
-import type { SecretInput } from "../signature/secrets.js";
+import type { SecretSource } from "../signature/secrets.js";
 import { timestampedHmacSignature } from "../signature/timestamped.js";
 import {
   asString,
@@ -93,7 +93,7 @@ export function stripeEvents<Events extends { type: string }>(): TypedEvents<Str
 
 export interface StripeOptions<E extends EventSchemas> {
   /** The endpoint's signing secret `whsec_…`, used as its bytes as they are (not base64-decoded). */
-  secret: SecretInput;
+  secret: SecretSource;
   /**
    * Validators for the events you want checked at run time, e.g. `{ "invoice.paid": stripeEvent(invoiceSchema) }`,
    * and/or `...stripeEvents<Stripe.Event>()` to type every Stripe event without checking it.

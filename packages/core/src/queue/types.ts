@@ -20,6 +20,8 @@ export interface QueuedDelivery {
   receivedAt: number;
   /** The sender's own attempt number, when it says so. */
   senderAttempt?: number;
+  /** The endpoint (tenant) it was received for, when the receiver names tenants: `event.tenant`. */
+  tenant?: string;
   /** How long the receiver remembers this key (its provider's retention): keep the completed job as long. */
   retentionMs?: number;
   /**

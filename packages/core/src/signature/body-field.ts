@@ -73,7 +73,8 @@ export function bodyFieldSignature(options: BodyFieldSignatureOptions): Signatur
       const { valueStart, valueEnd } = found.all.members[found.index]!;
       return concatBytes(rawBody.subarray(0, valueStart), utf8('""'), rawBody.subarray(valueEnd));
     },
-    async verify(request, { crypto }) {
+    ...(ring.lookup ? { secretLookup: ring.lookup } : {}),
+    async verify(request, { crypto, keys }) {
       const found = findMember(request.rawBody, field);
       if (!found) return missing();
       const member = found.all.members[found.index]!;
@@ -96,7 +97,9 @@ export function bodyFieldSignature(options: BodyFieldSignatureOptions): Signatur
         return invalid();
       }
       // The content goes to the provider too: keys derived from it need not cut the body again.
-      return (await ring.match(crypto, content, [given])) ? { ok: true, signedContent: content } : invalid();
+      return (await ring.match(crypto, content, [given], keys))
+        ? { ok: true, signedContent: content }
+        : invalid();
     },
     async sign(input) {
       // A body that already carries the field (e.g. a copied example) is signed without it.

@@ -1,6 +1,7 @@
 import { defaultCrypto } from "../crypto.js";
 import { utf8 } from "../encoding.js";
 import type { WebhookRequest } from "../types.js";
+import { lookedUpKeys } from "./lookup.js";
 import type { SignatureScheme, SignedDelivery, SignInput, VerifyContext, VerifyOutcome } from "./scheme.js";
 
 /** Anything that carries a signature scheme: a provider, or `{ signature: hmacSignature(…) }`. */
@@ -28,16 +29,17 @@ export function sign(
  * @example
  * const outcome = await verify(providers.eulabel({ secret }), { method: "POST", headers, rawBody });
  * if (!outcome.ok) console.log(outcome.code);
+ * // A secret looked up per endpoint: name the tenant, the lookup is called once.
+ * await verify(providers.eudr({ secret: ({ tenant }) => vault.secretFor(tenant) }), request, { tenant: "hook_1" });
  */
-export function verify(
+export async function verify(
   provider: Signs,
   request: WebhookRequest,
-  context: Partial<VerifyContext> = {},
+  context: Partial<VerifyContext> & { tenant?: string } = {},
 ): Promise<VerifyOutcome> {
-  return Promise.resolve(
-    provider.signature.verify(request, {
-      crypto: context.crypto ?? defaultCrypto(),
-      now: context.now ?? request.receivedAt ?? Date.now(),
-    }),
-  );
+  const crypto = context.crypto ?? defaultCrypto();
+  const now = context.now ?? request.receivedAt ?? Date.now();
+  // A secret looked up per endpoint: the given keys, else the lookup called now with `tenant`.
+  const keys = context.keys ?? (await lookedUpKeys(provider.signature, { ...request, ...context }, "verify"));
+  return provider.signature.verify(request, keys === undefined ? { crypto, now } : { crypto, now, keys });
 }

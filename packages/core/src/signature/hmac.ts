@@ -37,7 +37,8 @@ export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
   return {
     name: `hmac-${ring.algorithm}`,
     headers: names,
-    verify(request, { crypto }) {
+    ...(ring.lookup ? { secretLookup: ring.lookup } : {}),
+    verify(request, { crypto, keys }) {
       // Every entry of every header present: a repeated header arrives joined ("sha256=a, sha256=b").
       let present = false;
       const candidates: Uint8Array[] = [];
@@ -52,7 +53,7 @@ export function hmacSignature(options: HmacSignatureOptions): SignatureScheme {
       }
       if (!present) return missingHeader(named, platform);
       const verdict = (ok: boolean) => (ok ? OK : mismatch(`${named} header`, "the body"));
-      const matched = ring.match(crypto, request.rawBody, candidates);
+      const matched = ring.match(crypto, request.rawBody, candidates, keys);
       return matched instanceof Promise ? matched.then(verdict) : verdict(matched);
     },
     async sign(input) {

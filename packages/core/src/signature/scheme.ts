@@ -1,5 +1,6 @@
 import type { CryptoProvider } from "../crypto.js";
 import type { WebhookRequest } from "../types.js";
+import type { SchemeSecretLookup, SecretInput } from "./secret-types.js";
 
 export type SignatureFailure = "missing_signature" | "invalid_signature" | "timestamp_out_of_range";
 
@@ -19,6 +20,11 @@ export interface VerifyContext {
   crypto: CryptoProvider;
   /** ms since epoch: the request's `receivedAt`, else the receiver's clock. */
   now: number;
+  /**
+   * The key bytes of this delivery's endpoint, when the scheme looks its secret up (`lookup`): the receiver
+   * resolved them before verifying (a random key for an unknown endpoint). A scheme with a fixed secret ignores it.
+   */
+  keys?: readonly Uint8Array[];
 }
 
 export interface SignInput {
@@ -30,6 +36,8 @@ export interface SignInput {
   id?: string;
   /** Which configured secret to sign with (rotation tests). Default 0. */
   secretIndex?: number;
+  /** The secret to sign with instead of the configured one: needed when the scheme looks its secret up. */
+  secret?: SecretInput;
   crypto?: CryptoProvider;
 }
 
@@ -54,6 +62,11 @@ export interface SignatureScheme {
    * byte as received. A queued job keeps this body, so it never holds a delivery that verifies again.
    */
   redactBody?(rawBody: Uint8Array): Uint8Array;
+  /**
+   * Set when the scheme's secret is a function of the delivery's head: the receiver calls it (cached) before
+   * `verify` and passes the endpoint's keys in `VerifyContext.keys`.
+   */
+  readonly secretLookup?: SchemeSecretLookup;
   /** May answer synchronously (the built-in HMAC schemes do with node:crypto); callers await either. */
   verify(request: WebhookRequest, context: VerifyContext): VerifyOutcome | Promise<VerifyOutcome>;
   sign(input: SignInput): Promise<SignedDelivery>;

@@ -1,8 +1,18 @@
 import { fromBase64, utf8 } from "../encoding.js";
 import { invalidSecret } from "../errors.js";
+import type { SecretEncoding, SecretInput, SecretLookup, SecretSource } from "./secret-types.js";
 
-export type SecretInput = string | Uint8Array | readonly (string | Uint8Array)[];
-export type SecretEncoding = "utf8" | "base64" | "whsec-base64";
+export type {
+  DeliveryHead,
+  SchemeSecretLookup,
+  SecretEncoding,
+  SecretHead,
+  SecretInput,
+  SecretLookup,
+  SecretSource,
+} from "./secret-types.js";
+
+export const isSecretLookup = (secret: SecretSource): secret is SecretLookup => typeof secret === "function";
 
 /**
  * Turns the user's secret(s) into key bytes once, at configuration time. Several secrets = rotation:

@@ -5,7 +5,7 @@ import { ed25519Ring } from "./ed25519-ring.js";
 import { carries } from "./header-list.js";
 import { keyring } from "./keyring.js";
 import { fail, missingHeader, OK, type SignatureScheme } from "./scheme.js";
-import type { SecretEncoding, SecretInput } from "./secrets.js";
+import { isSecretLookup, type SecretEncoding, type SecretSource } from "./secrets.js";
 import {
   checkTolerance,
   finerUnit,
@@ -22,9 +22,11 @@ export type StandardWebhooksHeaders = "webhook" | "svix";
 export interface StandardWebhooksSignatureOptions {
   /**
    * `whsec_<base64>` (or bare base64); several for rotation. A `whpk_…` or `whsk_…` entry is taken as an
-   * Ed25519 public or private key (as the standard's own libraries do), never as an HMAC secret.
+   * Ed25519 public or private key (as the standard's own libraries do), never as an HMAC secret. Or a
+   * function of the delivery's head (per endpoint; see docs/secrets.md): what it returns is taken as `whsec_`
+   * secrets (`v1`) only.
    */
-  secret?: SecretInput;
+  secret?: SecretSource;
   /** The sender's Ed25519 public key(s) (`whpk_…`, hex, base64, PEM or 32 bytes): verifies `v1a` signatures. */
   publicKey?: Ed25519KeyInput;
   /** Ed25519 private key(s) (`whsk_…`, …) for signing `v1a` (test kits, senders); they verify too. */
@@ -54,14 +56,25 @@ export function standardWebhookHeaders(headers: Readonly<Record<string, string>>
 }
 
 /** The configured keys split by kind: `whpk_` / `whsk_` entries of `secret` join the Ed25519 keys. */
-function splitKeys(options: StandardWebhooksSignatureOptions) {
+function splitKeys(options: StandardWebhooksSignatureOptions): {
+  secrets: SecretSource;
+  publicKeys: (string | Uint8Array)[];
+  privateKeys: (string | Uint8Array)[];
+} {
+  const asList = (input: Ed25519KeyInput | undefined) =>
+    (Array.isArray(input) ? input : input === undefined ? [] : [input]) as (string | Uint8Array)[];
+  // A looked-up secret is known per delivery only: its results are HMAC secrets; Ed25519 keys stay static.
+  if (options.secret !== undefined && isSecretLookup(options.secret))
+    return {
+      secrets: options.secret,
+      publicKeys: asList(options.publicKey),
+      privateKeys: asList(options.privateKey),
+    };
   const entries = (
     Array.isArray(options.secret) ? options.secret : options.secret === undefined ? [] : [options.secret]
   ) as (string | Uint8Array)[];
   const isText = (prefix: string) => (entry: string | Uint8Array) =>
     typeof entry === "string" && entry.trim().startsWith(prefix);
-  const asList = (input: Ed25519KeyInput | undefined) =>
-    (Array.isArray(input) ? input : input === undefined ? [] : [input]) as (string | Uint8Array)[];
   return {
     secrets: entries.filter((entry) => !isText("whpk_")(entry) && !isText("whsk_")(entry)),
     publicKeys: [...asList(options.publicKey), ...entries.filter(isText("whpk_"))],
@@ -92,23 +105,23 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
   const platform = options.platform ?? "Standard Webhooks sender";
   const keys = splitKeys(options);
   const asymmetric = keys.publicKeys.length > 0 || keys.privateKeys.length > 0;
-  if (keys.secrets.length === 0 && !asymmetric) {
+  const hasSecrets = isSecretLookup(keys.secrets) || keys.secrets.length > 0;
+  if (!hasSecrets && !asymmetric) {
     throw invalidConfig(
       'pass the endpoint\'s signing secret (secret: "whsec_…") or, for Ed25519 (v1a) signatures, the sender\'s public key (publicKey: "whpk_…").',
       platform,
     );
   }
-  const ring =
-    keys.secrets.length > 0
-      ? keyring(
-          {
-            secret: keys.secrets,
-            secretEncoding: options.secretEncoding ?? "whsec-base64",
-            encoding: "base64",
-          },
-          platform,
-        )
-      : undefined;
+  const ring = hasSecrets
+    ? keyring(
+        {
+          secret: keys.secrets,
+          secretEncoding: options.secretEncoding ?? "whsec-base64",
+          encoding: "base64",
+        },
+        platform,
+      )
+    : undefined;
   const edRing = asymmetric
     ? ed25519Ring(
         {
@@ -131,7 +144,8 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
       ring && edRing ? "standard-webhooks-v1+v1a" : edRing ? "standard-webhooks-v1a" : "standard-webhooks-v1",
     // Verify reads either family, whichever `sign` writes.
     headers: ["webhook-signature", "svix-signature"],
-    async verify(request, { crypto, now }) {
+    ...(ring?.lookup ? { secretLookup: ring.lookup } : {}),
+    async verify(request, { crypto, now, keys: endpointKeys }) {
       const sent = standardWebhookHeaders(request.headers);
       if (!carries(sent.signature)) return missingHeader("webhook-signature (or svix-signature)", platform);
       const seconds = parseUnixSeconds(sent.timestamp);
@@ -159,7 +173,7 @@ export function standardWebhooksSignature(options: StandardWebhooksSignatureOpti
       const signed = content(sent.id, sent.timestamp, request.rawBody);
       // HMAC first: microseconds, where an Ed25519 verification costs tens of them.
       const matched =
-        (ring !== undefined && (await ring.match(crypto, signed, hmacCandidates))) ||
+        (ring !== undefined && (await ring.match(crypto, signed, hmacCandidates, endpointKeys))) ||
         (edRing !== undefined && (await edRing.match(crypto, signed, edCandidates)));
       if (!matched) return invalid;
       if (seconds === undefined) return unit === undefined ? invalid : inFinerUnit("webhook-timestamp", unit);

@@ -114,7 +114,8 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
   return {
     name: `timestamped-hmac-${ring.algorithm}`,
     headers: [header],
-    async verify(request, { crypto, now }) {
+    ...(ring.lookup ? { secretLookup: ring.lookup } : {}),
+    async verify(request, { crypto, now, keys }) {
       const value = request.headers[header];
       if (!carries(value)) return missingHeader(header, platform);
       const parsed = parse(request, value);
@@ -126,7 +127,7 @@ export function timestampedHmacSignature(options: TimestampedHmacSignatureOption
         const finer = seconds === undefined ? finerUnit(timestamp) : undefined;
         if (seconds === undefined && finer === undefined) continue;
         const signed = content({ timestamp, body: request.rawBody });
-        if (!(await ring.match(crypto, signed, candidates))) continue;
+        if (!(await ring.match(crypto, signed, candidates, keys))) continue;
         // A ms or µs timestamp is signed but cannot be placed in the window: only its unit is reported.
         if (finer !== undefined) unit = finer;
         else if (withinTolerance(seconds as number, now, tolerance)) return OK;

@@ -7,12 +7,16 @@ type Receive = (head: WebhookRequestHead, readBody: BodyReader) => Promise<Webho
 
 /** The fetch bridge (Hono, Bun, Deno, Workers, Next App Router): convert, receive, convert back. */
 export function fetchHandler(receive: Receive, limits: { maxBodyBytes: number; bodyTimeoutMs: number }) {
-  return async (request: Request, options: { remoteAddress?: string } = {}): Promise<Response> => {
+  return async (
+    request: Request,
+    options: { remoteAddress?: string; params?: Readonly<Record<string, string>> } = {},
+  ): Promise<Response> => {
     const head: WebhookRequestHead = {
       method: request.method,
       path: new URL(request.url).pathname,
       headers: headersToRecord(request.headers),
     };
+    if (options.params !== undefined) head.params = options.params;
     if (options.remoteAddress !== undefined) {
       head.remoteAddress = options.remoteAddress;
       head.remoteAddressFrom = "the remoteAddress option";

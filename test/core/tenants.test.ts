@@ -1,0 +1,392 @@
+import http from "node:http";
+import {
+  createReceiver,
+  type DeliveryQueue,
+  defineProvider,
+  type Logger,
+  MemoryQueue,
+  providers,
+  type SecretInput,
+  sign,
+  verifyDelivery,
+} from "@webhook-kit/core";
+import { createNodeHandler } from "@webhook-kit/core/node";
+import { describe, expect, it } from "vitest";
+import { listenPerTest } from "../conformance/servers/listen.js";
+import { redisHarness } from "../support/bullmq.js";
+import { passportEvent } from "../support/deliveries.js";
+import { send } from "../support/http.js";
+
+// Secrets per endpoint (issue #22, item 1): one receiver, a secret per tenant looked up from a vault,
+// real HTTP on 127.0.0.1 with the tenant in the route (`/webhooks/:tenant`).
+
+const serve = listenPerTest();
+const SECRETS = { acme: "whsec_acme_secret_never_logged", globex: "whsec_globex_secret_never_logged" };
+
+/** A vault: tenant → secret(s), counting every lookup. */
+function vault(initial: Record<string, SecretInput> = SECRETS) {
+  const entries = new Map<string, SecretInput>(Object.entries(initial));
+  const calls: string[] = [];
+  return {
+    entries,
+    calls,
+    async secretFor(tenant: string): Promise<SecretInput | undefined> {
+      calls.push(tenant);
+      await new Promise((resolve) => setImmediate(resolve));
+      return entries.get(tenant);
+    },
+  };
+}
+
+/** Every line logged, to check what is said and that no secret is in it. */
+function recordingLogger() {
+  const lines: { level: string; obj: object; msg: string | undefined }[] = [];
+  const at =
+    (level: string) =>
+    (obj: object, msg?: string): void => {
+      lines.push({ level, obj, msg });
+    };
+  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  return {
+    logger,
+    lines,
+    text: () => JSON.stringify(lines, (_k, v) => (v instanceof Error ? v.message : v)),
+  };
+}
+
+async function signedFor(secret: string, payload: unknown = passportEvent()) {
+  const signed = await sign(providers.eulabel({ secret }), JSON.stringify(payload));
+  return { body: signed.body, headers: { "content-type": "application/json", ...signed.headers } };
+}
+
+async function start(
+  options: {
+    store?: Record<string, SecretInput>;
+    storeTimeoutMs?: number;
+    lookup?: (tenant: string) => unknown;
+    queue?: DeliveryQueue;
+  } = {},
+) {
+  const secrets = vault(options.store);
+  const log = recordingLogger();
+  const lookup = options.lookup ?? ((tenant: string) => secrets.secretFor(tenant));
+  const receiver = createReceiver({
+    provider: providers.eulabel({ secret: ({ tenant }) => lookup(tenant) as Promise<SecretInput> }),
+    tenant: ({ params }) => params?.tenant,
+    logger: log.logger,
+    ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+  });
+  const seen: { tenant: string | undefined; id: string }[] = [];
+  receiver.on("*", (event) => {
+    seen.push({ tenant: event.tenant, id: event.id });
+  });
+  const base = await serve(http.createServer(createNodeHandler(receiver, { path: "/webhooks/:tenant" })), "");
+  const post = async (tenant: string, secret: string, payload: unknown = passportEvent()) => {
+    const delivery = await signedFor(secret, payload);
+    return send(`${base}/webhooks/${tenant}`, delivery);
+  };
+  return { receiver, secrets, log, seen, post, base };
+}
+
+describe("secrets per endpoint", () => {
+  it("verifies each endpoint's deliveries with its own secret and refuses each with the other's", async () => {
+    const { post, seen, log } = await start();
+    expect((await post("acme", SECRETS.acme)).status).toBe(200);
+    expect((await post("globex", SECRETS.globex)).status).toBe(200);
+    const crossed = [await post("acme", SECRETS.globex), await post("globex", SECRETS.acme)];
+    for (const refused of crossed)
+      expect([refused.status, refused.json.error]).toEqual([401, "invalid_signature"]);
+    expect(seen.map((e) => e.tenant)).toEqual(["acme", "globex"]);
+    expect(log.text()).not.toContain(SECRETS.acme);
+    expect(log.text()).not.toContain(SECRETS.globex);
+  });
+
+  it("answers an unknown endpoint exactly as a wrong secret, logs it at warn, and asks the vault once", async () => {
+    const { post, secrets, log } = await start();
+    const wrong = await post("acme", "whsec_not_acme");
+    const unknown = await post("initech", SECRETS.acme);
+    expect([unknown.status, unknown.text]).toEqual([wrong.status, wrong.text]);
+    expect(unknown.json.error).toBe("invalid_signature");
+    const again = await post("initech", SECRETS.acme);
+    expect(again.text).toBe(wrong.text);
+    // Kept as unknown for a while: a flood of one made-up tenant does not reach the vault each time.
+    expect(secrets.calls.filter((t) => t === "initech")).toEqual(["initech"]);
+    const warned = log.lines.filter((l) => l.level === "warn" && /unknown tenant/.test(l.msg ?? ""));
+    expect(warned.map((l) => (l.obj as { tenant?: string }).tenant)).toEqual(["initech", "initech"]);
+  });
+
+  it("looks each tenant up once while its entry is warm, and concurrent first deliveries share one lookup", async () => {
+    const { post, secrets, seen } = await start();
+    const first = await Promise.all(Array.from({ length: 10 }, () => post("acme", SECRETS.acme)));
+    expect(first.map((r) => r.status)).toEqual(Array(10).fill(200));
+    for (let i = 0; i < 20; i++) expect((await post("acme", SECRETS.acme)).status).toBe(200);
+    expect(secrets.calls).toEqual(["acme"]);
+    expect(seen).toHaveLength(30);
+  });
+
+  it("handles the same delivery id for two tenants as two deliveries, and dedupes within each", async () => {
+    const { post, seen } = await start();
+    const payload = passportEvent();
+    const answers = [
+      await post("acme", SECRETS.acme, payload),
+      await post("globex", SECRETS.globex, payload),
+      await post("acme", SECRETS.acme, payload),
+    ];
+    expect(answers.map((r) => [r.status, r.json.duplicate ?? false])).toEqual([
+      [200, false],
+      [200, false],
+      [200, true],
+    ]);
+    expect(seen.map((e) => e.tenant)).toEqual(["acme", "globex"]);
+    const [acme, globex] = seen;
+    expect(acme?.id).not.toBe(globex?.id);
+    expect(acme?.id.startsWith("eulabel:acme:")).toBe(true);
+  });
+
+  it("keeps a tenant with ':' apart from another tenant's keys", async () => {
+    const { post, seen } = await start({ store: { "a:b": SECRETS.acme, a: SECRETS.acme } });
+    expect((await post(encodeURIComponent("a:b"), SECRETS.acme)).status).toBe(200);
+    expect((await post("a", SECRETS.acme)).status).toBe(200);
+    expect(seen.map((e) => e.tenant)).toEqual(["a:b", "a"]);
+    expect(seen[0]?.id.startsWith("eulabel:a%3Ab:")).toBe(true);
+  });
+
+  it("answers 503 secret_lookup_failed with Retry-After when the lookup fails, and logs no secret", async () => {
+    let failing = true;
+    const { post, log, seen } = await start({
+      lookup: async (tenant) => {
+        if (failing) throw new Error("vault unreachable (ECONNREFUSED)");
+        return SECRETS[tenant as keyof typeof SECRETS];
+      },
+    });
+    const refused = await post("acme", SECRETS.acme);
+    expect([refused.status, refused.json.error]).toEqual([503, "secret_lookup_failed"]);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    expect(refused.text).not.toContain("ECONNREFUSED");
+    const logged = log.lines.find((l) => l.level === "error");
+    expect(logged?.msg).toMatch(/secret lookup failed/);
+    expect(log.text()).toContain("ECONNREFUSED");
+    expect(log.text()).not.toContain(SECRETS.acme);
+    // A failure is not cached: the sender's retry goes through once the vault answers.
+    failing = false;
+    expect((await post("acme", SECRETS.acme)).status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("answers 503 secret_lookup_failed when the lookup hangs, within storeTimeoutMs, and asks again next time", async () => {
+    let hang = true;
+    let calls = 0;
+    const storeTimeoutMs = 300;
+    const { post } = await start({
+      storeTimeoutMs,
+      lookup: (tenant) => {
+        calls += 1;
+        return hang ? new Promise(() => {}) : Promise.resolve(SECRETS[tenant as keyof typeof SECRETS]);
+      },
+    });
+    const began = performance.now();
+    const refused = await post("acme", SECRETS.acme);
+    const waited = performance.now() - began;
+    expect([refused.status, refused.json.error]).toEqual([503, "secret_lookup_failed"]);
+    // Answered by the budget, not by the vault (which never answers): at least the budget, minus timer slack.
+    expect(waited).toBeGreaterThanOrEqual(storeTimeoutMs - 50);
+    hang = false;
+    expect((await post("acme", SECRETS.acme)).status).toBe(200);
+    expect(calls).toBe(2);
+  });
+
+  it("refuses a delivery whose route names no tenant as invalid_signature", async () => {
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: () => SECRETS.acme }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      logger: false,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const base = await serve(http.createServer(createNodeHandler(receiver)), "/hook");
+    const missing = await send(base, delivery);
+    expect([missing.status, missing.json.error]).toEqual([401, "invalid_signature"]);
+    const named = await send(base, { ...delivery, headers: { ...delivery.headers, "x-tenant": "acme" } });
+    expect(named.status).toBe(200);
+  });
+
+  it("refuses at start a secret function without `tenant`, naming the fix", () => {
+    expect(() => createReceiver({ provider: providers.eulabel({ secret: () => SECRETS.acme }) })).toThrow(
+      /pass tenant, e\.g\. tenant: \(\{ params \}\) => params\?\.tenant/,
+    );
+  });
+
+  it("rotates without a restart: continuous deliveries while the vault's secret changes lose nothing", async () => {
+    const { post, secrets, receiver, seen } = await start({ store: { acme: "whsec_old_acme" } });
+    let senderSecret = "whsec_old_acme";
+    const answers: number[] = [];
+    let sending = true;
+    const sender = (async () => {
+      while (sending) answers.push((await post("acme", senderSecret)).status);
+    })();
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const settle = async (count: number) => {
+      const until = answers.length + count;
+      while (answers.length < until) await pause(5);
+    };
+    await settle(20);
+    // The rotation as a vault does it: both secrets for a while, the sender moves, the old one goes.
+    secrets.entries.set("acme", ["whsec_new_acme", "whsec_old_acme"]);
+    receiver.secrets.forget("acme");
+    await settle(10);
+    senderSecret = "whsec_new_acme";
+    await settle(20);
+    secrets.entries.set("acme", "whsec_new_acme");
+    receiver.secrets.forget("acme");
+    await settle(20);
+    sending = false;
+    await sender;
+    expect(answers.filter((status) => status !== 200)).toEqual([]);
+    expect(seen).toHaveLength(answers.length);
+    expect(new Set(seen.map((e) => e.id)).size).toBe(answers.length);
+    // After the last forget the old secret is refused.
+    expect((await post("acme", "whsec_old_acme")).status).toBe(401);
+  });
+
+  it("queues the tenant with the delivery, and a worker rebuilds event.tenant", async () => {
+    const queue = new MemoryQueue();
+    const { post, receiver, seen } = await start({ queue });
+    const payload = passportEvent();
+    expect((await post("acme", SECRETS.acme, payload)).status).toBe(202);
+    expect((await post("globex", SECRETS.globex, payload)).status).toBe(202);
+    const worker = receiver.work();
+    try {
+      while (seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      await worker.close();
+    }
+    expect(seen.map((e) => e.tenant).sort()).toEqual(["acme", "globex"]);
+  });
+});
+
+describe("secrets per endpoint with BullMQ (real Redis)", () => {
+  it("stores the tenant in the job, and a worker in another receiver rebuilds event.tenant", async () => {
+    const harness = redisHarness("redis://127.0.0.1:6379");
+    try {
+      const { post } = await start({ queue: harness.queue });
+      const payload = passportEvent();
+      expect((await post("acme", SECRETS.acme, payload)).status).toBe(202);
+      expect((await post("globex", SECRETS.globex, payload)).status).toBe(202);
+      // The worker is another receiver on the same queue (another process's worth): only the job tells it.
+      const worker = await start({ queue: harness.peer });
+      const running = worker.receiver.work();
+      try {
+        while (worker.seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      } finally {
+        await running.close();
+      }
+      expect(worker.seen.map((e) => e.tenant).sort()).toEqual(["acme", "globex"]);
+      const stored = (await harness.peek(worker.seen[0]!.id)) as { delivery: { tenant?: string } };
+      expect(stored.delivery.tenant).toBe(worker.seen[0]!.tenant);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe("verifyDelivery with a secret per endpoint", () => {
+  it("looks the tenant's secret up and scopes the event's id", async () => {
+    const provider = providers.eulabel({
+      secret: ({ tenant }) => SECRETS[tenant as keyof typeof SECRETS],
+    });
+    const { body, headers } = await signedFor(SECRETS.globex);
+    const event = await verifyDelivery(provider, body, headers, { tenant: "globex" });
+    expect(event.tenant).toBe("globex");
+    expect(event.id.startsWith("eulabel:globex:")).toBe(true);
+    await expect(verifyDelivery(provider, body, headers, { tenant: "acme" })).rejects.toMatchObject({
+      code: "invalid_signature",
+    });
+    await expect(verifyDelivery(provider, body, headers)).rejects.toMatchObject({ code: "invalid_config" });
+  });
+});
+
+describe("the endpoint step's edges", () => {
+  it("uses a sync lookup without a promise, and answers 503 when `tenant` itself throws", async () => {
+    let calls = 0;
+    const receiver = createReceiver({
+      provider: providers.eulabel({
+        secret: ({ tenant }) => {
+          calls += 1;
+          return SECRETS[tenant as keyof typeof SECRETS];
+        },
+      }),
+      tenant: ({ headers }) => {
+        if (headers["x-tenant"] === "boom") throw new Error("tenant parser bug");
+        return headers["x-tenant"];
+      },
+      logger: false,
+    });
+    const seen: (string | undefined)[] = [];
+    receiver.on("*", (event) => {
+      seen.push(event.tenant);
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const handle = (tenant: string) =>
+      receiver.handle({
+        method: "POST",
+        headers: { ...delivery.headers, "x-tenant": tenant },
+        rawBody: delivery.body,
+      });
+    expect((await handle("acme")).status).toBe(200);
+    expect((await handle("acme")).status).toBe(200); // from the cache: no second lookup
+    const failed = await handle("boom");
+    expect([failed.status, JSON.parse(failed.body).error]).toEqual([503, "secret_lookup_failed"]);
+    expect(calls).toBe(1);
+    expect(seen).toEqual(["acme"]);
+  });
+
+  it("refuses a vault's malformed secret with 503, not with a crash or a 401", async () => {
+    const receiver = createReceiver({
+      provider: providers.standardWebhooks({ secret: () => "whsec_%%%not-base64%%%" }),
+      tenant: () => "acme",
+      logger: false,
+    });
+    const answer = await receiver.handle({
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      rawBody: new TextEncoder().encode("{}"),
+    });
+    expect([answer.status, JSON.parse(answer.body).error]).toEqual([503, "secret_lookup_failed"]);
+  });
+
+  it("refuses a delivery naming no endpoint even with a custom scheme that ignores looked-up keys", async () => {
+    const acceptsAll = defineProvider({
+      name: "lenient",
+      signature: {
+        name: "accepts-all",
+        verify: () => ({ ok: true }),
+        sign: async ({ body }) => ({ headers: {}, body }),
+      },
+      events: {},
+      eventType: () => "ping",
+      idempotencyKey: ({ headers }) => headers["x-id"],
+    });
+    const receiver = createReceiver({
+      provider: acceptsAll,
+      tenant: ({ headers }) => headers["x-tenant"],
+      logger: false,
+    });
+    const post = (headers: Record<string, string>) =>
+      receiver.handle({
+        method: "POST",
+        headers: { "x-id": "1", ...headers },
+        rawBody: new TextEncoder().encode("{}"),
+      });
+    const nameless = await post({});
+    expect([nameless.status, JSON.parse(nameless.body).error]).toEqual([401, "invalid_signature"]);
+    expect((await post({ "x-tenant": "acme" })).status).toBe(200);
+  });
+
+  it("checks the cache options at start", () => {
+    const provider = providers.eulabel({ secret: () => SECRETS.acme });
+    expect(() => createReceiver({ provider, tenant: () => "a", secretCache: { max: 0 } })).toThrow(
+      /secretCache\.max must be a positive integer/,
+    );
+    expect(() => createReceiver({ provider, tenant: "acme" as never })).toThrow(/tenant must be a function/);
+  });
+});
