@@ -398,6 +398,23 @@ describe("secrets and expected signatures never leak", () => {
       ),
     ).toBe("origin_not_allowed");
 
+    // secret_lookup_failed: the vault's own error is the app's (it reaches the app's logger as the cause, as a
+    // careless handler's does), but the 503 answer never carries it.
+    const vaulted = createReceiver({
+      provider: providers.eulabel({
+        secret: () => {
+          throw new Error(`vault refused: ${SECRETS[0]}`);
+        },
+      }),
+      tenant: () => "brand-a",
+      logger: capturingLogger(),
+      onError: () => {},
+    });
+    vaulted.on("passport.published", () => {});
+    expect(
+      note("503 secret_lookup_failed", await vaulted.handle(request(eulabelDelivery(passportEvent())))),
+    ).toBe("secret_lookup_failed");
+
     // A handler error that itself contains a secret is the app's own: it may reach the app's logger, but
     // never the sender's response.
     const careless = eulabelReceiver({ logger: capturingLogger(), onError: () => {} }, () => {
