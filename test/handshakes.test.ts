@@ -119,6 +119,32 @@ describe.each(SUITE)("handshakes through $name", (adapter) => {
     expect(res.text).not.toContain("encryptedToken");
   });
 
+  it("Zoom url_validation is no HMAC oracle: a plainToken shaped like signed content is refused (rotation)", async () => {
+    // Attack: holding only the OLD token, sign a validation whose plainToken is "v0:{ts}:{body}" and get back
+    // HMAC(NEW, …) — a valid x-zm-signature under NEW for a body of the attacker's choosing.
+    const NEW = "new-zoom-secret-token";
+    const { receiver, ran } = receiverFor(providers.zoom({ secret: [NEW, ZOOM_SECRET] }));
+    const url = await start(receiver, "/webhooks/zoom");
+    const future = Math.floor(Date.now() / 1000) + 7 * 24 * 3600;
+    const evil = JSON.stringify({ event: "meeting.deleted", payload: { object: { id: "1" } } });
+    for (const plainToken of [`v0:${future}:${evil}`, "a.b", "has space", "x".repeat(129)]) {
+      const res = await post(url, zoom(ZOOM_SECRET), {
+        payload: { plainToken },
+        event_ts: Date.now(),
+        event: "endpoint.url_validation",
+      });
+      expect([res.status, res.json.error]).toEqual([400, "invalid_handshake"]);
+      expect(res.text).not.toContain(createHmac("sha256", NEW).update(plainToken).digest("hex"));
+    }
+    // Zoom's own token shape is still answered (under the current, first token).
+    const ok = await post(url, zoom(ZOOM_SECRET), handshakes.zoom["endpoint.url_validation"]);
+    expect(ok.status).toBe(200);
+    expect(ok.json.encryptedToken).toBe(
+      createHmac("sha256", NEW).update("qgg8vlvZRS6UYooatFL8Aw").digest("hex"),
+    );
+    expect(ran).toEqual([]);
+  });
+
   it('Discord PING: 200 {"type":1}, only once the Ed25519 signature verified', async () => {
     const { receiver, ran } = receiverFor(providers.discord({ publicKey: discordPublicKey }));
     const url = await start(receiver, "/interactions");

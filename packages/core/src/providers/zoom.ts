@@ -21,6 +21,15 @@ export interface ZoomOptions<E extends EventSchemas> {
 }
 
 /**
+ * What Zoom's plainToken looks like (its sample: `qgg8vlvZRS6UYooatFL8Aw`, 22 base64url characters).
+ * Anything else is refused: the answer is an HMAC under the current secret of whatever string we are sent,
+ * and a `v0:{ts}:{body}` string would come back as a valid x-zm-signature for that body — an oracle for
+ * whoever holds an older rotation secret. Signed content always holds ':', which this shape excludes, so the
+ * shape check alone closes it (the scheme does not report which of the rotation secrets matched).
+ */
+const PLAIN_TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
  * Zoom's `endpoint.url_validation`: once x-zm-signature verified, answers 200 JSON `{ plainToken, encryptedToken }`
  * with encryptedToken = hex HMAC-SHA256 of plainToken under the Secret Token.
  */
@@ -34,6 +43,12 @@ function urlValidation(key: Uint8Array): Handshake {
         throw invalidHandshake(
           "Zoom endpoint.url_validation",
           'the body carries no "payload.plainToken" string to answer with. Is this request from Zoom?',
+        );
+      }
+      if (!PLAIN_TOKEN.test(plainToken)) {
+        throw invalidHandshake(
+          "Zoom endpoint.url_validation",
+          '"payload.plainToken" is not a short token (1–128 letters, digits, "-" or "_", as Zoom sends); it is not answered. Is this request from Zoom?',
         );
       }
       const encryptedToken = toHex(await crypto.hmac("sha256", key, utf8(plainToken)));
