@@ -182,6 +182,24 @@ describe.each(SUITE)("handshakes through $name", (adapter) => {
     expect([...eulabel.ran, ...slackRoute.ran]).toEqual([]);
   });
 
+  it("CloudEvents OPTIONS: a refused origin is echoed at most 100 printable characters, in the answer and the logs", async () => {
+    const provider = withHandshake(
+      providers.generic({ secret: OTHER }),
+      cloudEventsValidation({ allowedOrigins: ["eventemitter.example.com"] }),
+    );
+    const { receiver, lines } = receiverFor(provider);
+    const url = await start(receiver, "/webhooks/events");
+    // 10 KB: under Node's 16 KB header limit, so every adapter's server lets it through.
+    const origin = `evil.example.net${"A".repeat(10_000)}`;
+    const refused = await send(url, { method: "OPTIONS", headers: { "webhook-request-origin": origin } });
+    expect([refused.status, refused.json.error]).toEqual([403, "origin_not_allowed"]);
+    const message = String(refused.json.message);
+    expect(message).toContain(`"${origin.slice(0, 100)}…"`);
+    expect(message).not.toContain(origin.slice(0, 101));
+    expect(message.length).toBeLessThan(400);
+    for (const line of lines) expect(line).not.toContain(origin.slice(0, 101));
+  });
+
   it("CloudEvents OPTIONS: an allowed origin gets WebHook-Allowed-Origin and -Rate; others are refused", async () => {
     const provider = withHandshake(
       providers.generic({ secret: OTHER }),
