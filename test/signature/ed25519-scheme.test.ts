@@ -5,6 +5,7 @@ import {
   createReceiver,
   defaultCrypto,
   defineProvider,
+  type Ed25519KeyInput,
   ed25519Signature,
   sign,
   verify,
@@ -30,7 +31,7 @@ function keyPair() {
   };
 }
 
-const discord = (keys: { publicKey?: string | Uint8Array; privateKey?: string | Uint8Array }) =>
+const discord = (keys: { publicKey?: Ed25519KeyInput; privateKey?: Ed25519KeyInput }) =>
   ed25519Signature({
     header: "X-Signature-Ed25519",
     timestamp: { header: "X-Signature-Timestamp" },
