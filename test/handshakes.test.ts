@@ -215,6 +215,8 @@ describe.each(SUITE)("handshakes through $name", (adapter) => {
     expect(ok.headers["webhook-allowed-origin"]).toBe("eventemitter.example.com");
     expect(ok.headers["webhook-allowed-rate"]).toBe("120");
     expect(ok.headers.allow).toMatch(/POST/);
+    // The same empty answer on every adapter, whatever its own default for an empty body.
+    expect([ok.headers["content-type"], ok.text]).toEqual(["text/plain; charset=utf-8", ""]);
     const refused = await send(url, {
       method: "OPTIONS",
       headers: { "webhook-request-origin": "attacker.example.net" },
