@@ -67,6 +67,30 @@ describe("Ed25519 in @webhook-kit/testing and the CLI", () => {
     }
   });
 
+  it("sign --provider discord --private-key: Ed25519 that providers.discord({ publicKey }) verifies", async () => {
+    const keys = await generateEd25519Keys();
+    const res = await run([
+      "sign",
+      "--provider",
+      "discord",
+      "--event",
+      "application_command",
+      "--private-key",
+      keys.privateKey,
+      "--json",
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as { headers: Record<string, string>; body: string };
+    expect(out.headers["x-signature-ed25519"]).toMatch(/^[0-9a-f]{128}$/);
+    const outcome = await verify(providers.discord({ publicKey: keys.publicKey }), {
+      method: "POST",
+      headers: out.headers,
+      rawBody: utf8Bytes(out.body),
+    });
+    expect(outcome).toEqual({ ok: true });
+    expect(res.stdout + res.stderr).not.toContain(keys.privateKey.slice(5));
+  });
+
   it("send --private-key delivers a v1a delivery to a real receiver", async () => {
     const keys = await generateEd25519Keys();
     const receiver = createReceiver({ provider: providers.standardWebhooks({ publicKey: keys.publicKey }) });

@@ -119,6 +119,33 @@ describe.each(SUITE)("handshakes through $name", (adapter) => {
     expect(res.text).not.toContain("encryptedToken");
   });
 
+  it("Zoom url_validation is no HMAC oracle: a plainToken shaped like signed content is refused (rotation)", async () => {
+    // Attack: holding only the OLD token, sign a validation whose plainToken is "v0:{ts}:{body}" and get back
+    // HMAC(NEW, …) — a valid x-zm-signature under NEW for a body of the attacker's choosing.
+    const NEW = "new-zoom-secret-token";
+    const { receiver, ran } = receiverFor(providers.zoom({ secret: [NEW, ZOOM_SECRET] }));
+    const url = await start(receiver, "/webhooks/zoom");
+    const future = Math.floor(Date.now() / 1000) + 7 * 24 * 3600;
+    const evil = JSON.stringify({ event: "meeting.deleted", payload: { object: { id: "1" } } });
+    for (const plainToken of [`v0:${future}:${evil}`, "a.b", "has space", "x".repeat(129)]) {
+      const res = await post(url, zoom(ZOOM_SECRET), {
+        payload: { plainToken },
+        event_ts: Date.now(),
+        event: "endpoint.url_validation",
+      });
+      expect([res.status, res.json.error]).toEqual([400, "invalid_handshake"]);
+      expect(res.text).not.toContain(createHmac("sha256", NEW).update(plainToken).digest("hex"));
+    }
+    // Zoom's own token shape is still answered, under the token that signed the request.
+    const token = (secret: string) =>
+      createHmac("sha256", secret).update("qgg8vlvZRS6UYooatFL8Aw").digest("hex");
+    const byOld = await post(url, zoom(ZOOM_SECRET), handshakes.zoom["endpoint.url_validation"]);
+    expect([byOld.status, byOld.json.encryptedToken]).toEqual([200, token(ZOOM_SECRET)]);
+    const byNew = await post(url, zoom(NEW), handshakes.zoom["endpoint.url_validation"]);
+    expect([byNew.status, byNew.json.encryptedToken]).toEqual([200, token(NEW)]);
+    expect(ran).toEqual([]);
+  });
+
   it('Discord PING: 200 {"type":1}, only once the Ed25519 signature verified', async () => {
     const { receiver, ran } = receiverFor(providers.discord({ publicKey: discordPublicKey }));
     const url = await start(receiver, "/interactions");
@@ -156,6 +183,24 @@ describe.each(SUITE)("handshakes through $name", (adapter) => {
     expect([...eulabel.ran, ...slackRoute.ran]).toEqual([]);
   });
 
+  it("CloudEvents OPTIONS: a refused origin is echoed at most 100 printable characters, in the answer and the logs", async () => {
+    const provider = withHandshake(
+      providers.generic({ secret: OTHER }),
+      cloudEventsValidation({ allowedOrigins: ["eventemitter.example.com"] }),
+    );
+    const { receiver, lines } = receiverFor(provider);
+    const url = await start(receiver, "/webhooks/events");
+    // 10 KB: under Node's 16 KB header limit, so every adapter's server lets it through.
+    const origin = `evil.example.net${"A".repeat(10_000)}`;
+    const refused = await send(url, { method: "OPTIONS", headers: { "webhook-request-origin": origin } });
+    expect([refused.status, refused.json.error]).toEqual([403, "origin_not_allowed"]);
+    const message = String(refused.json.message);
+    expect(message).toContain(`"${origin.slice(0, 100)}…"`);
+    expect(message).not.toContain(origin.slice(0, 101));
+    expect(message.length).toBeLessThan(400);
+    for (const line of lines) expect(line).not.toContain(origin.slice(0, 101));
+  });
+
   it("CloudEvents OPTIONS: an allowed origin gets WebHook-Allowed-Origin and -Rate; others are refused", async () => {
     const provider = withHandshake(
       providers.generic({ secret: OTHER }),
@@ -171,6 +216,8 @@ describe.each(SUITE)("handshakes through $name", (adapter) => {
     expect(ok.headers["webhook-allowed-origin"]).toBe("eventemitter.example.com");
     expect(ok.headers["webhook-allowed-rate"]).toBe("120");
     expect(ok.headers.allow).toMatch(/POST/);
+    // The same empty answer on every adapter, whatever its own default for an empty body.
+    expect([ok.headers["content-type"], ok.text]).toEqual(["text/plain; charset=utf-8", ""]);
     const refused = await send(url, {
       method: "OPTIONS",
       headers: { "webhook-request-origin": "attacker.example.net" },

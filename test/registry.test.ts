@@ -8,7 +8,7 @@ const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const entries: TestPlatform[] = Object.values(platforms);
 const presetKeys = Object.keys(providers);
 // Discord verifies with a public key, not a secret: every preset gets both and reads its own.
-const DISCORD_PUBLIC_KEY = "ab".repeat(32);
+const DISCORD_PUBLIC_KEY = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"; // RFC 8032 test 1: a real curve point
 const preset =
   (key: string) =>
   (options: { secret: string }): Provider =>

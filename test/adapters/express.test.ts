@@ -1,5 +1,5 @@
 import http from "node:http";
-import { createReceiver } from "@webhook-kit/core";
+import { cloudEventsValidation, createReceiver, withHandshake } from "@webhook-kit/core";
 import { keepRawBody, webhookMiddleware } from "@webhook-kit/express";
 import express from "express";
 import express4 from "express4";
@@ -206,4 +206,47 @@ describe("@webhook-kit/express on Express 4 (body-parser 1.x)", () => {
     expect((await post(app, "/hooks")).status).toBe(200);
     expect(seen).toHaveLength(1);
   });
+});
+
+describe("@webhook-kit/express with a handshake on another method (CloudEvents OPTIONS)", () => {
+  const origin = "eventemitter.example.com";
+  const receiver = () =>
+    createReceiver({
+      provider: withHandshake(
+        eulabel(),
+        cloudEventsValidation({ allowedOrigins: [origin], allowedRate: 60 }),
+      ),
+    });
+  const options = async (app: express.Express | express4.Express) => {
+    const server = await listen(http.createServer(app), "/webhooks/events");
+    try {
+      return await send(server.url, { method: "OPTIONS", headers: { "webhook-request-origin": origin } });
+    } finally {
+      await server.close();
+    }
+  };
+
+  it.each([
+    ["Express 5", () => express() as express.Express | express4.Express],
+    ["Express 4", () => express4() as express.Express | express4.Express],
+  ])(
+    "%s: app.all(path, …) answers the OPTIONS validation; app.post(path, …) never sees it",
+    async (_, make) => {
+      const all = make();
+      all.all("/webhooks/events", webhookMiddleware(receiver()));
+      const granted = await options(all);
+      expect(granted.status).toBe(200);
+      expect(granted.headers["webhook-allowed-origin"]).toBe(origin);
+      expect(granted.headers["webhook-allowed-rate"]).toBe("60");
+
+      const used = make();
+      used.use("/webhooks/events", webhookMiddleware(receiver()));
+      expect((await options(used)).headers["webhook-allowed-origin"]).toBe(origin);
+
+      // The pitfall the docs warn about: Express answers OPTIONS itself for a POST-only route, without consent.
+      const postOnly = make();
+      postOnly.post("/webhooks/events", webhookMiddleware(receiver()));
+      expect((await options(postOnly)).headers["webhook-allowed-origin"]).toBeUndefined();
+    },
+  );
 });

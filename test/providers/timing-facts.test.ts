@@ -119,7 +119,8 @@ describe("createReceiver checks a provider's timing facts too (a provider spread
 
   it("every preset passes", () => {
     // Discord verifies with a public key: every preset gets both and reads its own.
-    const publicKey = "ab".repeat(32);
+    // (RFC 8032's test 1 public key: a real curve point, as configuration now checks.)
+    const publicKey = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
     for (const make of Object.values(providers) as ((o: {
       secret: string;
       publicKey: string;

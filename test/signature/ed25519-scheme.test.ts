@@ -5,6 +5,7 @@ import {
   createReceiver,
   defaultCrypto,
   defineProvider,
+  type Ed25519KeyInput,
   ed25519Signature,
   sign,
   verify,
@@ -30,7 +31,7 @@ function keyPair() {
   };
 }
 
-const discord = (keys: { publicKey?: string | Uint8Array; privateKey?: string | Uint8Array }) =>
+const discord = (keys: { publicKey?: Ed25519KeyInput; privateKey?: Ed25519KeyInput }) =>
   ed25519Signature({
     header: "X-Signature-Ed25519",
     timestamp: { header: "X-Signature-Timestamp" },
@@ -251,5 +252,41 @@ describe("ed25519Signature", () => {
     const wire = await sign({ signature: discord({ privateKey: pair.seed }) }, body, { timestamp: NOW });
     expect((await receiver.handle(request(wire.headers))).status).toBe(200);
     expect(calls).toEqual([`${NOW}${body}`.length]);
+  });
+  it("one budget per request: 8 signatures × 4 timestamps × 3 keys costs at most 8 × 3 verifications", async () => {
+    const pairs = [keyPair(), keyPair(), keyPair()];
+    let calls = 0;
+    const counting: CryptoProvider = {
+      ...node,
+      ed25519Verify: (key, signature, data) => {
+        calls++;
+        return node.ed25519Verify!(key, signature, data);
+      },
+    };
+    const receiverScheme = discord({ publicKey: pairs.map((pair) => hex(pair.publicKey)) });
+    const junk = Array.from({ length: 8 }, () => hex(globalThis.crypto.getRandomValues(new Uint8Array(64))));
+    const forged = request({
+      "x-signature-ed25519": junk.join(", "),
+      "x-signature-timestamp": [NOW, NOW + 1, NOW + 2, NOW + 3].join(", "),
+    });
+    const outcome = await verify({ signature: receiverScheme }, forged, {
+      crypto: counting,
+      now: NOW * 1000,
+    });
+    expect(outcome).toMatchObject({ ok: false });
+    expect(calls).toBe(8 * 3); // was 8 × 4 × 3 = 96
+
+    // A real delivery still verifies under the third key of the rotation, behind a stale signature.
+    calls = 0;
+    const wire = await sign({ signature: discord({ privateKey: pairs[2]!.seed }) }, body, { timestamp: NOW });
+    const rotated = request({
+      ...wire.headers,
+      "x-signature-ed25519": `${junk[0]}, ${wire.headers["x-signature-ed25519"]}`,
+    });
+    expect(
+      await verify({ signature: receiverScheme }, rotated, { crypto: counting, now: NOW * 1000 }),
+    ).toEqual({
+      ok: true,
+    });
   });
 });

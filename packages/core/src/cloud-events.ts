@@ -62,7 +62,9 @@ export function cloudEventsValidation(options: CloudEventsValidationOptions): Ha
       if (!allowed.has(origin.toLowerCase())) throw originNotAllowed(origin);
       return {
         status: 200,
+        // Said explicitly: an empty body otherwise gets each framework's own default (text/html, …).
         headers: {
+          "content-type": "text/plain; charset=utf-8",
           allow: "POST, OPTIONS",
           "webhook-allowed-origin": origin,
           "webhook-allowed-rate": String(rate),

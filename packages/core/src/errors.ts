@@ -207,9 +207,12 @@ export function invalidHandshake(handshake: string, message: string): WebhookErr
 
 /** A CloudEvents validation request from an origin the receiver was not told to accept. */
 export function originNotAllowed(origin: string): WebhookError {
+  // The header is anyone's text: echo at most 100 printable ASCII characters of it, in the answer and the logs.
+  const printable = origin.replace(/[^\x20-\x7e]/g, "?");
+  const shown = printable.length > 100 ? `${printable.slice(0, 100)}…` : printable;
   return new WebhookError(
     "origin_not_allowed",
-    `WebHook-Request-Origin ${JSON.stringify(origin)} is not in this endpoint's allowedOrigins: no consent is given to deliveries from it. If this sender is expected, add its origin to allowedOrigins of cloudEventsValidation().`,
+    `WebHook-Request-Origin ${JSON.stringify(shown)} is not in this endpoint's allowedOrigins: no consent is given to deliveries from it. If this sender is expected, add its origin to allowedOrigins of cloudEventsValidation().`,
   );
 }
 

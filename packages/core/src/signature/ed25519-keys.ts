@@ -1,6 +1,7 @@
 import { PKCS8_PREFIX, SPKI_PREFIX } from "../ed25519-crypto.js";
 import { fromBase64, fromHex } from "../encoding.js";
 import { invalidConfig } from "../errors.js";
+import { weakPublicKey } from "./ed25519-point.js";
 
 /**
  * One Ed25519 key as users hold it: hex, base64, Standard Webhooks' `whpk_…` / `whsk_…`, PEM, or raw bytes.
@@ -78,6 +79,8 @@ export function parsePublicKeys(
     const fail = (why: string) => keyError(option, i, keys.length, platform, why);
     if (key instanceof Uint8Array) {
       if (key.length !== 32) throw fail(`raw bytes must be 32, got ${key.length}`);
+      const weak = weakPublicKey(key);
+      if (weak) throw fail(weak);
       return key;
     }
     if (typeof key !== "string" || key.trim() === "") {
@@ -90,6 +93,8 @@ export function parsePublicKeys(
       ? afterPrefix(pemBody(text, "PUBLIC KEY"), SPKI_PREFIX, 32)
       : textBytes(text, "whpk_");
     if (bytes?.length !== 32) throw fail(`expected ${PUBLIC_FORMATS}`);
+    const weak = weakPublicKey(bytes);
+    if (weak) throw fail(weak);
     return bytes;
   });
 }

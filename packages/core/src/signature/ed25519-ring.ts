@@ -18,9 +18,17 @@ export interface Ed25519KeyOptions {
 
 /**
  * Each Ed25519 verification costs ≈ 50–100 µs, so a header repeated many times could multiply the work a
- * forged request buys: signatures beyond this many are ignored (senders rotate with two or three).
+ * forged request buys: per request, at most this many (signature, signed content) pairs are tried — across
+ * every timestamp of a repeated timestamp header too — each under every configured key. The work a request
+ * can buy is thus at most 8 × the keys the receiver configured (senders rotate with two or three signatures,
+ * and send one timestamp).
  */
 export const MAX_ED25519_SIGNATURES = 8;
+
+/** What is left of one request's MAX_ED25519_SIGNATURES, shared by every `match` of that request. */
+export interface Ed25519Budget {
+  left: number;
+}
 
 type Ed25519Provider = Required<Pick<CryptoProvider, "ed25519Verify" | "ed25519Sign" | "ed25519PublicKey">>;
 
@@ -56,15 +64,19 @@ export function ed25519Ring(options: Ed25519KeyOptions, platform: string) {
   };
   return {
     /**
-     * True when any candidate (64 bytes each, at most MAX_ED25519_SIGNATURES) is a valid signature of
-     * `content` under any key. Public-key verification compares nothing secret, so order does not matter.
+     * True when any candidate (64 bytes each) is a valid signature of `content` under any key. Candidates
+     * are drawn from `budget` (a request's MAX_ED25519_SIGNATURES, shared when one request tries several
+     * contents); beyond it they are ignored. Public-key verification compares nothing secret, so order does
+     * not matter.
      */
     async match(
       crypto: CryptoProvider,
       content: Uint8Array,
       candidates: readonly Uint8Array[],
+      budget: Ed25519Budget = { left: MAX_ED25519_SIGNATURES },
     ): Promise<boolean> {
-      const usable = candidates.filter((c) => c.length === 64).slice(0, MAX_ED25519_SIGNATURES);
+      const usable = candidates.filter((c) => c.length === 64).slice(0, Math.max(0, budget.left));
+      budget.left -= usable.length;
       if (usable.length === 0) return false;
       const ed = ed25519Of(crypto);
       for (const key of await verifyingKeys(ed)) {

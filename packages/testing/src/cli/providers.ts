@@ -80,7 +80,7 @@ export async function resolveProvider(args: CommonArgs, io: CliIo, needSecret = 
     if (!platform.createSigning) {
       throw new UsageError(
         `${name} signs with a shared secret, not an Ed25519 private key.`,
-        "Use --secret for it; --private-key (whsk_…) is for standard-webhooks, svix and Ed25519 provider modules.",
+        "Use --secret for it; --private-key (whsk_…) is for standard-webhooks, svix, discord and Ed25519 provider modules.",
       );
     }
     try {

@@ -45,7 +45,7 @@ Options:
                  optional exports: fixtures { "type": payload }, platform { userAgent, headers })
   --secret       the endpoint's signing secret (default: $WEBHOOK_SECRET)
   --private-key  an Ed25519 private key (whsk_…) instead of --secret, for platforms that sign with one
-                 (standard-webhooks, svix: v1a; or a module's ({ privateKey }) => provider)
+                 (standard-webhooks, svix: v1a; discord; or a module's ({ privateKey }) => provider)
                  (default: $WEBHOOK_PRIVATE_KEY when no secret is set)
   --event        which fixture to send (see --list-events); default: the provider's first
   --set          change a field of the payload: --set data.email=a@b.example --set amount=12 (JSON values parse)

@@ -50,6 +50,8 @@ export const discord = definePlatform({
   preset: "discord",
   // Signs with the test private key, as Discord signs with its own: Ed25519 over `{timestamp}{raw body}`.
   create: (secret) => providers.discord({ privateKey: discordTestKeys(secret).privateKey }),
+  // A real Ed25519 private key (whsk_…, hex seed or PEM), for a receiver configured with its public key.
+  createSigning: (privateKey) => providers.discord({ privateKey }),
   userAgent: "Discord-Interactions/1.0 (+https://discord.com)",
   // Keyed by the interaction's snowflake id.
   fresh: (payload) => ({ ...payload, id: BigInt(`0x${randomHex(15)}`).toString() }),
