@@ -148,11 +148,23 @@ describe("receiver.health()", () => {
 
   it("a wrong timeoutMs is refused with invalid_config", async () => {
     const receiver = createReceiver({ provider: eulabel() });
-    for (const timeoutMs of [0, -1, 1.5, Number.NaN]) {
+    // Past 2^31-1 ms Node fires the timer at once: accepted, it answered a false 503 after a few ms.
+    for (const timeoutMs of [0, -1, 1.5, Number.NaN, 2 ** 31, 3_000_000_000]) {
       const refused = await receiver.health({ timeoutMs }).catch((error: unknown) => error);
       expect(isWebhookError(refused) && refused.code).toBe("invalid_config");
       expect(String(refused)).toContain("timeoutMs");
     }
+    expect((await receiver.health({ timeoutMs: 2 ** 31 - 1 })).ok).toBe(true);
+  });
+
+  it("worker.health refuses a timeoutMs past Node's longest timer too", async () => {
+    const queue = new MemoryQueue();
+    cleanups.push(() => queue.close());
+    const worker = createReceiver({ provider: eulabel(), queue }).work();
+    cleanups.push(() => worker.close());
+    const refused = await worker.health({ timeoutMs: 3_000_000_000 }).catch((error: unknown) => error);
+    expect(isWebhookError(refused) && refused.code).toBe("invalid_config");
+    expect(String(refused)).toMatch(/timeoutMs must be .*at most 2147483647/);
   });
 });
 
