@@ -124,6 +124,21 @@ describe("receiver.health()", () => {
     expect(JSON.stringify(health)).not.toContain("hunter2");
   });
 
+  it("a queue whose Redis refuses connections from the start: `unavailable` with the refusal, not `timeout`", async () => {
+    const port = await freePort();
+    const queue = new BullMQQueue({
+      connection: `redis://127.0.0.1:${port}`,
+      name: uniqueQueueName("health"),
+      ...testQueueOptions,
+    });
+    cleanups.push(() => queue.close());
+    const receiver = createReceiver({ provider: eulabel(), store: new MemoryStore(), queue });
+    // A budget far above a refused connect: a `timeout` here would mean the refusal was not heard.
+    const health = await receiver.health({ timeoutMs: 10_000 });
+    expect(health.checks.queue).toMatchObject({ ok: false, error: "unavailable" });
+    expect(health.checks.queue?.message).toMatch(/ECONNREFUSED/);
+  });
+
   it("a ping that never answers is a `timeout` within the budget: health() never hangs", async () => {
     const receiver = createReceiver({
       provider: eulabel(),
