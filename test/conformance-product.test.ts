@@ -57,8 +57,10 @@ describe("@webhook-kit/testing/conformance, published", () => {
         "release forgets a failed attempt: the next claim runs it again, and the old token is dead",
       ]),
     );
-    // It extends MemoryStore, so it has the version calls too, and ignores their deadlines as well.
+    // It extends MemoryStore, so it has ping and the version calls too, and ignores their deadlines as well:
+    // a store that claims `honoursDeadline` must refuse a passed deadline everywhere, ping included.
     expect(failed("DeadlineLiarStore")).toEqual([
+      "ping() (optional): resolves on a working store, changes no claim, and refuses a passed deadline",
       "a call whose deadline has passed starts nothing: it rejects and the key stays free",
       "versions: a call whose deadline has passed starts nothing",
     ]);

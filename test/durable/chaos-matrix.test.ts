@@ -300,19 +300,38 @@ async function post(url: string, body: string): Promise<{ status: number; retryA
 const keyOf = (body: string) => `chaos:${(JSON.parse(body) as { id: string }).id}`;
 const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
 
-/** A dead letter must have been told: onError `dead_letter` for it, and a log line at warn or error. */
+/**
+ * A dead letter must have been told: onError `dead_letter` for it, and exactly ONE error report naming it
+ * (issue #19 item 5: one report per dead letter, carrying the cause's stack — no second warning beside it).
+ */
 function expectToldDeadLetter(told: Told, key: string) {
   expect(
     told.errors.filter((e) => e.code === "dead_letter").length,
     "onError heard dead_letter",
   ).toBeGreaterThan(0);
+  const reports = told.logs.filter(
+    (l) => l.fields.includes('"code":"dead_letter"') && l.fields.includes(`"id":${JSON.stringify(key)}`),
+  );
   expect(
-    told.logs.some(
-      (l) =>
-        (l.level === "warn" || l.level === "error") && /dead letter/i.test(l.msg) && l.fields.includes(key),
-    ),
-    `a log line names the dead letter ${key}`,
-  ).toBe(true);
+    reports.map((l) => l.level),
+    `one error report names the dead letter ${key}`,
+  ).toEqual(["error"]);
+}
+
+/** A failed attempt that will be retried is one warn line (no stack), naming the job; never an error line. */
+function expectOneFailedAttempt(told: Told, key: string, why: RegExp) {
+  const lines = told.logs.filter((l) => l.fields.includes(`"id":${JSON.stringify(key)}`));
+  const attempts = lines.filter((l) => /^attempt 1 of 3 failed, retried in \d+ ms: /.test(l.msg));
+  expect(
+    attempts.map((l) => l.level),
+    "one warn line for the failed attempt",
+  ).toEqual(["warn"]);
+  expect(attempts[0]?.msg).toMatch(why);
+  expect(attempts[0]?.fields, "the stack is not in the attempt's line").not.toMatch(/"err"/);
+  expect(
+    lines.filter((l) => l.level === "error"),
+    "a retried attempt is not an error",
+  ).toEqual([]);
 }
 
 async function deadLetterKeys(queue: DeliveryQueue): Promise<string[]> {
@@ -456,7 +475,7 @@ describe.each(BACKENDS)("chaos matrix on %s", (backend) => {
     await until(() => r.runs.includes(`b ${idOf(body)}`), "handler b's retry");
     await sleep(300);
     expect(r.runs).toEqual([`a ${idOf(body)}`, `b ${idOf(body)}`]);
-    expect(r.told.logs.some((l) => l.level === "error" && /handler failed/.test(l.msg))).toBe(true);
+    expectOneFailedAttempt(r.told, keyOf(body), /1 of 2 handler\(s\) for chaos\.event failed — b: /);
     expect(await deadLetterKeys(b.queue)).toEqual([]);
   });
 
@@ -470,11 +489,7 @@ describe.each(BACKENDS)("chaos matrix on %s", (backend) => {
     await until(() => r.runs.includes(`b ${idOf(body)}`), "handler b's retry");
     await sleep(300);
     expect(r.runs).toEqual([`a ${idOf(body)}`, `b ${idOf(body)}`]);
-    expect(
-      r.told.logs.some(
-        (l) => l.level === "error" && /handler failed/.test(l.msg) && /did not settle within/.test(l.fields),
-      ),
-    ).toBe(true);
+    expectOneFailedAttempt(r.told, keyOf(body), /did not settle within/);
     expect(await deadLetterKeys(b.queue)).toEqual([]);
   });
 

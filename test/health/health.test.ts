@@ -124,6 +124,21 @@ describe("receiver.health()", () => {
     expect(JSON.stringify(health)).not.toContain("hunter2");
   });
 
+  it("a queue whose Redis refuses connections from the start: `unavailable` with the refusal, not `timeout`", async () => {
+    const port = await freePort();
+    const queue = new BullMQQueue({
+      connection: `redis://127.0.0.1:${port}`,
+      name: uniqueQueueName("health"),
+      ...testQueueOptions,
+    });
+    cleanups.push(() => queue.close());
+    const receiver = createReceiver({ provider: eulabel(), store: new MemoryStore(), queue });
+    // A budget far above a refused connect: a `timeout` here would mean the refusal was not heard.
+    const health = await receiver.health({ timeoutMs: 10_000 });
+    expect(health.checks.queue).toMatchObject({ ok: false, error: "unavailable" });
+    expect(health.checks.queue?.message).toMatch(/ECONNREFUSED/);
+  });
+
   it("a ping that never answers is a `timeout` within the budget: health() never hangs", async () => {
     const receiver = createReceiver({
       provider: eulabel(),
@@ -148,11 +163,23 @@ describe("receiver.health()", () => {
 
   it("a wrong timeoutMs is refused with invalid_config", async () => {
     const receiver = createReceiver({ provider: eulabel() });
-    for (const timeoutMs of [0, -1, 1.5, Number.NaN]) {
+    // Past 2^31-1 ms Node fires the timer at once: accepted, it answered a false 503 after a few ms.
+    for (const timeoutMs of [0, -1, 1.5, Number.NaN, 2 ** 31, 3_000_000_000]) {
       const refused = await receiver.health({ timeoutMs }).catch((error: unknown) => error);
       expect(isWebhookError(refused) && refused.code).toBe("invalid_config");
       expect(String(refused)).toContain("timeoutMs");
     }
+    expect((await receiver.health({ timeoutMs: 2 ** 31 - 1 })).ok).toBe(true);
+  });
+
+  it("worker.health refuses a timeoutMs past Node's longest timer too", async () => {
+    const queue = new MemoryQueue();
+    cleanups.push(() => queue.close());
+    const worker = createReceiver({ provider: eulabel(), queue }).work();
+    cleanups.push(() => worker.close());
+    const refused = await worker.health({ timeoutMs: 3_000_000_000 }).catch((error: unknown) => error);
+    expect(isWebhookError(refused) && refused.code).toBe("invalid_config");
+    expect(String(refused)).toMatch(/timeoutMs must be .*at most 2147483647/);
   });
 });
 

@@ -157,6 +157,8 @@ export class BullMQQueue implements DeliveryQueue {
   readonly #timeoutMs: number;
   readonly #worker: { lockDuration: number; stalledInterval: number; maxStalledCount: number };
   readonly #onError: (error: Error) => void;
+  /** Pings waiting for the producer's connection: told of its errors (a refused connection) as they come. */
+  readonly #pingWaiters = new Set<(error: Error) => void>();
   readonly #consumers = new Set<BullMQConsumer>();
   #producer: Promise<JobQueue> | undefined;
   #closed = false;
@@ -343,7 +345,19 @@ export class BullMQQueue implements DeliveryQueue {
   async ping(options?: CallDeadline): Promise<void> {
     const deadline = options?.deadline;
     const budgetMs = deadline === undefined ? this.#timeoutMs : deadline - Date.now();
-    await this.#call("ping", budgetMs, (queue) => queue.isPaused());
+    // A server that refuses the connection never lets the read start (BullMQ keeps reconnecting): its first
+    // connection error answers the ping `unavailable` at once, rather than `timeout` when the budget ends.
+    let detach = () => {};
+    const refused = new Promise<never>((_, reject) => {
+      this.#pingWaiters.add(reject);
+      detach = () => this.#pingWaiters.delete(reject);
+    });
+    refused.catch(() => {}); // raced below; never an unhandled rejection if it loses
+    try {
+      await this.#call("ping", budgetMs, (queue) => queue.isPaused(), refused);
+    } finally {
+      detach();
+    }
   }
 
   /** Ends a queue-wide pause. */
@@ -419,7 +433,10 @@ export class BullMQQueue implements DeliveryQueue {
   async #ready(): Promise<JobQueue> {
     if (this.#closed) throw new Error("BullMQQueue is closed.");
     this.#producer ??= this.#store.createQueue(this.name).then((queue) => {
-      queue.on("error", (error: Error) => this.#onError(error));
+      queue.on("error", (error: Error) => {
+        for (const waiter of this.#pingWaiters) waiter(error);
+        this.#onError(error);
+      });
       return queue;
     });
     const producer = this.#producer;
@@ -445,6 +462,7 @@ export class BullMQQueue implements DeliveryQueue {
     operation: BullMQQueueOperation,
     timeoutMs: number,
     run: (queue: JobQueue) => Promise<T>,
+    failFast?: Promise<never>,
   ): Promise<T> {
     if (!(timeoutMs > 0)) {
       const why = `${operation}: its deadline had passed before it started; nothing was written.`;
@@ -473,7 +491,7 @@ export class BullMQQueue implements DeliveryQueue {
     });
     work.catch(() => {});
     try {
-      return await Promise.race([work, timeout]);
+      return await Promise.race(failFast ? [work, timeout, failFast] : [work, timeout]);
     } catch (error) {
       abandoned = true;
       if (error instanceof BullMQQueueError) throw error;

@@ -52,13 +52,18 @@ export interface HealthOptions {
 }
 
 const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
+const MAX_HEALTH_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Reads `timeoutMs` of `health(options)`; a wrong one is refused like any other option. */
 export function healthBudget(options: HealthOptions | undefined, where: string): number {
   const ms = options?.timeoutMs;
   if (ms === undefined) return DEFAULT_HEALTH_TIMEOUT_MS;
-  if (!Number.isSafeInteger(ms) || ms < 1)
-    throw invalidConfig(`timeoutMs must be a positive integer of ms, e.g. 1000 (got ${String(ms)}).`, where);
+  // Above 2^31-1 ms Node fires a timer at once: the check would answer a false `timeout` in a few ms.
+  if (!Number.isSafeInteger(ms) || ms < 1 || ms > MAX_HEALTH_TIMEOUT_MS)
+    throw invalidConfig(
+      `timeoutMs must be a positive integer of ms, at most ${MAX_HEALTH_TIMEOUT_MS} (Node's longest timer), e.g. 1000 (got ${String(ms)}).`,
+      where,
+    );
   return ms;
 }
 

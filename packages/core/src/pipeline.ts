@@ -1,5 +1,6 @@
 import type { Dispatch } from "./dispatch/types.js";
 import { endpointStep } from "./endpoint-step.js";
+import { errorText } from "./error-text.js";
 import {
   bodyAborted,
   inProgress,
@@ -153,11 +154,15 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
   };
 
   // An outage answers every request 503, a flood from outside the allow-list every request 403: the first
-  // is logged (an outage with its cause), then one line per 10 s with a count, not a line per request (a 4 s
-  // Redis restart under load would otherwise print thousands of stacks).
+  // is logged (an outage with its cause's stack), then one line per 10 s with a count and no stack (it is at
+  // debug), not a line per request (a 4 s Redis restart under load would otherwise print thousands of stacks).
   const outageReport = throttled(10_000);
   const outage = (error: WebhookError) =>
-    outageReport((more) => logger.error({ err: error.cause }, `${error.message}${more}`));
+    outageReport((more) => {
+      if (more === "") return logger.error({ err: error.cause }, error.message);
+      logger.error({ cause: errorText(error.cause) }, `${error.message}${more}`);
+      logger.debug({ err: error.cause }, "the last refusal's cause");
+    });
   const refusedAddress = throttled(10_000);
 
   return {

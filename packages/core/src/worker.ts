@@ -21,6 +21,7 @@ import type {
 } from "./queue/types.js";
 import type { Runtime } from "./runtime.js";
 import { positiveInteger } from "./settings.js";
+import { warnProcessLocalStore } from "./shared-store-check.js";
 import { tenantNamespace } from "./tenant-namespace.js";
 import { warnUnstableHandlers } from "./unstable-handlers.js";
 
@@ -101,6 +102,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
   if (!queue) throw invalidConfig("receiver.work() needs a `queue` in createReceiver({ provider, queue }).");
   // Handler ids (issue #18): name the handlers whose progress is only recorded as their type's unit.
   warnUnstableHandlers(rt);
+  warnProcessLocalStore(rt);
   checkWorkKeys(options);
   const concurrency = positiveInteger("concurrency", options.concurrency, 8, "count", "work");
   const delayMs = positiveInteger("backoff.delayMs", options.backoff?.delayMs, 1_000, "ms", "work");

@@ -42,7 +42,11 @@ export function queuedDispatch(rt: Runtime): Dispatch {
         "queue write",
         queue.honoursDeadline ? "callee" : "here",
         (deadline) => queue.enqueue(job, { deadline }),
-        queueUnavailable,
+        (cause) => {
+          // A queue outage is a store outage to the operator: `webhook.store.errors` is what its alert watches.
+          rt.telemetry.storeError("enqueue");
+          return queueUnavailable(cause);
+        },
       );
     } catch (error) {
       await releaseClaim(rt, event.id, token);

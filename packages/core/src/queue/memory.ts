@@ -52,6 +52,8 @@ interface Job {
  * const worker = receiver.work({ concurrency: 4 });
  */
 export class MemoryQueue implements DeliveryQueue {
+  /** In process: only this process's workers ever read these jobs. */
+  readonly local = true;
   readonly #pending = new Map<string, Job>();
   readonly #waiting: Job[] = [];
   readonly #completed: LRUCache<string, true>;

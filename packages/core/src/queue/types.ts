@@ -189,6 +189,12 @@ export interface DeadLetter {
  */
 export interface DeliveryQueue {
   /**
+   * True when the queue lives in this process (`MemoryQueue`): its jobs are run by this process only. Leave
+   * unset for a queue other processes share; the worker then warns when the store it orders events with is
+   * process-local too.
+   */
+  readonly local?: boolean;
+  /**
    * True when `enqueue` settles by the `deadline` it is given and starts no write past it: the receiver then
    * sets no timer of its own around it. Leave unset and the receiver bounds each enqueue itself.
    */

@@ -1,5 +1,5 @@
 import type { Attributes, Counter, Histogram, Meter } from "@opentelemetry/api";
-import type { DeliveryQueue } from "../queue/types.js";
+import type { DeliveryQueue, QueueStatus } from "../queue/types.js";
 
 /** The metric names dashboards and alerts rely on: never rename one (docs/operations.md). */
 export interface Instruments {
@@ -35,7 +35,8 @@ export function createInstruments(
       description: "Deliveries parked as dead letters, by reason.",
     }),
     storeErrors: meter.createCounter("webhook.store.errors", {
-      description: "Idempotency-store calls that failed or timed out (answered 503), by operation.",
+      description:
+        "Idempotency-store calls and queue writes (operation enqueue) that failed or timed out (answered 503), by operation.",
     }),
   };
   if (queue?.status) observeQueue(meter, queue, provider);
@@ -66,7 +67,52 @@ function countedDeliveries(meter: Meter, provider: string): (outcome: string) =>
   };
 }
 
-/** Read at collection time, never per delivery: one `status()` call per scrape. */
+/** How long a scrape waits for the queue's counts: a down queue must not make every scrape slow. */
+const STATUS_BUDGET_MS = 250;
+/** Counts this young are reused: scrapes from several Prometheus replicas cost one read. */
+const STATUS_CACHE_MS = 1_000;
+
+/**
+ * The queue's counts for one collection: answered within STATUS_BUDGET_MS or not at all (the read goes on in
+ * the background and a later scrape may use it), reused for STATUS_CACHE_MS, one read in flight at most.
+ */
+function boundedStatus(queue: DeliveryQueue): () => Promise<QueueStatus | undefined> {
+  let last: { at: number; status: QueueStatus } | undefined;
+  let inFlight: Promise<QueueStatus | undefined> | undefined;
+  const read = (): Promise<QueueStatus | undefined> => {
+    inFlight ??= Promise.resolve()
+      .then(() => queue.status?.())
+      .then(
+        (status) => {
+          if (status) last = { at: Date.now(), status };
+          return status;
+        },
+        // An unreachable queue reports no gauge rather than a zero that looks healthy.
+        () => undefined,
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
+  };
+  return async () => {
+    if (last && Date.now() - last.at < STATUS_CACHE_MS) return last.status;
+    let stop = () => {};
+    const late = new Promise<undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), STATUS_BUDGET_MS);
+      // A scrape's wait never keeps the process alive.
+      (timer as { unref?: () => void }).unref?.();
+      stop = () => clearTimeout(timer);
+    });
+    try {
+      return await Promise.race([read(), late]);
+    } finally {
+      stop();
+    }
+  };
+}
+
+/** Read at collection time, never per delivery: at most one bounded `status()` call per scrape. */
 function observeQueue(meter: Meter, queue: DeliveryQueue, provider: string): void {
   const jobs = meter.createObservableGauge("webhook.queue.jobs", {
     description: "Jobs in the delivery queue by state (waiting, active, delayed, dead).",
@@ -75,22 +121,18 @@ function observeQueue(meter: Meter, queue: DeliveryQueue, provider: string): voi
     description: "Age of the oldest job waiting to run (ready or delayed).",
     unit: "s",
   });
+  const status = boundedStatus(queue);
   meter.addBatchObservableCallback(
     async (result) => {
-      let status: Awaited<ReturnType<NonNullable<DeliveryQueue["status"]>>> | undefined;
-      try {
-        status = await queue.status?.();
-      } catch {
-        return; // An unreachable queue reports no gauge rather than a zero that looks healthy.
-      }
-      if (!status) return;
+      const now = await status();
+      if (!now) return;
       const at = (state: string) => ({ "webhook.provider": provider, "webhook.queue.state": state });
-      result.observe(jobs, status.waiting, at("waiting"));
-      result.observe(jobs, status.running, at("active"));
-      result.observe(jobs, status.delayed, at("delayed"));
-      result.observe(jobs, status.deadLetters, at("dead"));
-      if (status.oldestWaitingMs !== undefined) {
-        result.observe(oldest, status.oldestWaitingMs / 1000, { "webhook.provider": provider });
+      result.observe(jobs, now.waiting, at("waiting"));
+      result.observe(jobs, now.running, at("active"));
+      result.observe(jobs, now.delayed, at("delayed"));
+      result.observe(jobs, now.deadLetters, at("dead"));
+      if (now.oldestWaitingMs !== undefined) {
+        result.observe(oldest, now.oldestWaitingMs / 1000, { "webhook.provider": provider });
       }
     },
     [jobs, oldest],
