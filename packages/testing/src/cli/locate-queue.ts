@@ -1,6 +1,7 @@
 import type { DeliveryQueue } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
 import { printable as p } from "./printable.js";
+import { importFromProject, isMissingModule } from "./project-import.js";
 import { ANSWER_WITHIN_MS, answerWithin, checkQueueTarget, NotRetried } from "./queue-target.js";
 import type { Style } from "./style.js";
 
@@ -49,8 +50,7 @@ export async function queueExists(
 
 /** The package a failed import names ("Cannot find package 'ioredis' …"), when that is the failure. */
 function missingPackage(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") return undefined;
+  if (!isMissingModule(error)) return undefined;
   return /Cannot find (?:package|module) '([^']+)'/.exec((error as Error).message)?.[1] ?? "a package";
 }
 
@@ -60,7 +60,7 @@ function installHint(command: string, args: LocateArgs, error: unknown): Error {
   if (missing === undefined) return error as Error;
   const driver = args.redis !== undefined ? "ioredis" : "pg";
   return new NotRetried(
-    `${command} works on a BullMQ queue on ${args.redis !== undefined ? "Redis" : "PostgreSQL"}: install what is missing (${missing}) next to @webhook-kit/testing: npm install @webhook-kit/bullmq bullmq ${driver}`,
+    `${command} works on a BullMQ queue on ${args.redis !== undefined ? "Redis" : "PostgreSQL"}: install what is missing (${missing}) in the project you run it from (${process.cwd()}): npm install @webhook-kit/bullmq bullmq ${driver}`,
   );
 }
 
@@ -69,7 +69,7 @@ export const locateBullMQQueue: LocateQueue = async (command, args) => {
   checkQueueTarget(command, args);
   let bullmq: typeof import("@webhook-kit/bullmq");
   try {
-    bullmq = await import("@webhook-kit/bullmq");
+    bullmq = await importFromProject<typeof import("@webhook-kit/bullmq")>("@webhook-kit/bullmq");
   } catch (error) {
     throw installHint(command, args, error);
   }
