@@ -296,6 +296,24 @@ describe("webhook-kit dead-letters: usage and an unreachable queue", () => {
     30_000,
   );
 
+  it("a PostgreSQL database that does not exist, or a role it refuses: exit 1 with its reason, not 'no answer'", async () => {
+    const missingDb = new URL(postgres.url);
+    missingDb.pathname = `/webhook_kit_none_${process.pid}`;
+    const db = await run(["dead-letters", "list", "--postgres", missingDb.href, "--queue", "any"]);
+    expect(db.code).toBe(1);
+    expect(db.stderr).toContain(`database "webhook_kit_none_${process.pid}" does not exist`);
+    expect(db.stderr).toContain("check the database name, user and password in --postgres");
+    expect(db.stderr).not.toContain("no answer");
+    const badRole = new URL(postgres.url);
+    badRole.username = `nobody_${process.pid}`;
+    badRole.password = "hunter2";
+    const role = await run(["queue", "status", "--postgres", badRole.href, "--queue", "any"]);
+    expect(role.code).toBe(1);
+    expect(role.stderr).toMatch(new RegExp(`(role|user) "nobody_${process.pid}"`));
+    expect(role.stderr).not.toContain("no answer");
+    expect(role.stderr).not.toContain("hunter2");
+  }, 30_000);
+
   it("a Redis that does not answer: exit 1 with the reason, not a hang", async () => {
     const port = await freePort();
     const res = await run(["dead-letters", "list", "--redis", `redis://127.0.0.1:${port}`, "--queue", "any"]);
