@@ -296,6 +296,14 @@ describe("webhook-kit sign", () => {
     expect(ok.stderr).toBe("");
   });
 
+  it("a body-signed provider (shipping) refuses a body that is not a JSON object: the error alone, no 'signed anyway'", async () => {
+    const res = await run(["sign", "--provider", "shipping", "--secret", SECRET], { stdin: "not json" });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("needs a JSON object body");
+    expect(res.stderr).not.toContain("Signed anyway");
+    expect(res.stdout).toBe("");
+  });
+
   it("signs a fresh fixture with --event; whitespace on stdin is refused like nothing", async () => {
     const res = await run([
       "sign",
