@@ -192,6 +192,32 @@ describe.each(backends)("webhook-kit dead-letters on $label", ({ flag, harness, 
   }, 60_000);
 });
 
+describe("webhook-kit dead-letters: a wrong --prefix on Redis", () => {
+  it("with no queue under --prefix, names the queues under BullMQ's default prefix and says to check --prefix", async () => {
+    const h = redisHarness(redis.url);
+    try {
+      await h.queue.enqueue(delivery());
+      const prefix = `wrong-${process.pid}`;
+      const res = await run([
+        "dead-letters",
+        "list",
+        "--redis",
+        redis.url,
+        "--queue",
+        h.name,
+        "--prefix",
+        prefix,
+      ]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(`no queue "${h.name}" under prefix ${prefix}`);
+      expect(res.stderr).toMatch(new RegExp(`queues exist under prefix bull: .*${h.name}`));
+      expect(res.stderr).toContain("check --prefix");
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
+});
+
 // A control character other than a line feed: what must never reach a terminal from a sender.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
