@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DeadLetter, QueuedDelivery } from "@webhook-kit/core";
 import { sampleDelivery as delivery } from "@webhook-kit/testing/conformance";
@@ -18,9 +20,12 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[]): Promise<Run> {
+function run(args: string[], cli = CLI, cwd?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: "" } });
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, NO_COLOR: "" },
+      ...(cwd ? { cwd } : {}),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -187,6 +192,32 @@ describe.each(backends)("webhook-kit dead-letters on $label", ({ flag, harness, 
   }, 60_000);
 });
 
+describe("webhook-kit dead-letters: a wrong --prefix on Redis", () => {
+  it("with no queue under --prefix, names the queues under BullMQ's default prefix and says to check --prefix", async () => {
+    const h = redisHarness(redis.url);
+    try {
+      await h.queue.enqueue(delivery());
+      const prefix = `wrong-${process.pid}`;
+      const res = await run([
+        "dead-letters",
+        "list",
+        "--redis",
+        redis.url,
+        "--queue",
+        h.name,
+        "--prefix",
+        prefix,
+      ]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(`no queue "${h.name}" under prefix ${prefix}`);
+      expect(res.stderr).toMatch(new RegExp(`queues exist under prefix bull: .*${h.name}`));
+      expect(res.stderr).toContain("check --prefix");
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
+});
+
 // A control character other than a line feed: what must never reach a terminal from a sender.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
@@ -291,10 +322,74 @@ describe("webhook-kit dead-letters: usage and an unreachable queue", () => {
     30_000,
   );
 
+  it("a PostgreSQL database that does not exist, or a role it refuses: exit 1 with its reason, not 'no answer'", async () => {
+    const missingDb = new URL(postgres.url);
+    missingDb.pathname = `/webhook_kit_none_${process.pid}`;
+    const db = await run(["dead-letters", "list", "--postgres", missingDb.href, "--queue", "any"]);
+    expect(db.code).toBe(1);
+    expect(db.stderr).toContain(`database "webhook_kit_none_${process.pid}" does not exist`);
+    expect(db.stderr).toContain("check the database name, user and password in --postgres");
+    expect(db.stderr).not.toContain("no answer");
+    const badRole = new URL(postgres.url);
+    badRole.username = `nobody_${process.pid}`;
+    badRole.password = "hunter2";
+    const role = await run(["queue", "status", "--postgres", badRole.href, "--queue", "any"]);
+    expect(role.code).toBe(1);
+    expect(role.stderr).toMatch(new RegExp(`(role|user) "nobody_${process.pid}"`));
+    expect(role.stderr).not.toContain("no answer");
+    expect(role.stderr).not.toContain("hunter2");
+  }, 30_000);
+
   it("a Redis that does not answer: exit 1 with the reason, not a hang", async () => {
     const port = await freePort();
     const res = await run(["dead-letters", "list", "--redis", `redis://127.0.0.1:${port}`, "--queue", "any"]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/listDeadLetters: .*redis/);
+  }, 30_000);
+});
+
+describe("webhook-kit dead-letters: the CLI and @webhook-kit/bullmq installed in different places (npx -p)", () => {
+  const root = (name: string) => fileURLToPath(new URL(`../packages/${name}`, import.meta.url));
+  let dir: string;
+  beforeAll(() => {
+    // As npx installs it: @webhook-kit/testing in a cache of its own (with only core beside it), the
+    // project's node_modules holding @webhook-kit/bullmq (with bullmq, ioredis and pg beside it).
+    dir = mkdtempSync(join(tmpdir(), "webhook-kit-apart-"));
+    const cache = join(dir, "cache/node_modules/@webhook-kit");
+    mkdirSync(join(cache, "testing"), { recursive: true });
+    cpSync(join(root("testing"), "dist"), join(cache, "testing/dist"), { recursive: true });
+    cpSync(join(root("testing"), "package.json"), join(cache, "testing/package.json"));
+    symlinkSync(root("core"), join(cache, "core"), "dir");
+    mkdirSync(join(dir, "project/node_modules/@webhook-kit"), { recursive: true });
+    symlinkSync(root("bullmq"), join(dir, "project/node_modules/@webhook-kit/bullmq"), "dir");
+    mkdirSync(join(dir, "elsewhere"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cli = () => join(dir, "cache/node_modules/@webhook-kit/testing/dist/cli.js");
+  const args = () => [
+    "dead-letters",
+    "list",
+    "--redis",
+    redis.url,
+    "--queue",
+    "none",
+    "--prefix",
+    `apart-${process.pid}`,
+  ];
+
+  it("run from the project, it finds the project's @webhook-kit/bullmq", async () => {
+    const res = await run(args(), cli(), join(dir, "project"));
+    expect(res.stderr).not.toContain("install what is missing");
+    expect(res.stderr).toContain('no queue "none"'); // loaded: it looked on Redis
+    expect(res.code).toBe(2);
+  }, 30_000);
+
+  it("run where it is not installed, the install line names the directory to install it in", async () => {
+    const res = await run(args(), cli(), join(dir, "elsewhere"));
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(
+      `install what is missing (@webhook-kit/bullmq) in the project you run it from (${join(dir, "elsewhere")})`,
+    );
   }, 30_000);
 });

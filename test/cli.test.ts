@@ -89,15 +89,15 @@ const VERSION = (
 ).version;
 
 /** A server on a free port that records each request and answers with `answer`. */
-async function recorder(answer: (req: http.IncomingMessage) => [number, string]) {
+async function recorder(answer: (req: http.IncomingMessage) => [number, string, Record<string, string>?]) {
   const seen: { headers: http.IncomingHttpHeaders; body: string }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       seen.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
-      const [status, body] = answer(req);
-      res.writeHead(status, { "content-type": "application/json" }).end(body);
+      const [status, body, headers] = answer(req);
+      res.writeHead(status, { "content-type": "application/json", ...headers }).end(body);
     });
   });
   servers.push(server);
@@ -294,6 +294,14 @@ describe("webhook-kit sign", () => {
     }
     const ok = await run(["sign", "--provider", "generic", "--secret", SECRET], { stdin: '{"a":1}' });
     expect(ok.stderr).toBe("");
+  });
+
+  it("a body-signed provider (shipping) refuses a body that is not a JSON object: the error alone, no 'signed anyway'", async () => {
+    const res = await run(["sign", "--provider", "shipping", "--secret", SECRET], { stdin: "not json" });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("needs a JSON object body");
+    expect(res.stderr).not.toContain("Signed anyway");
+    expect(res.stdout).toBe("");
   });
 
   it("signs a fresh fixture with --event; whitespace on stdin is refused like nothing", async () => {
@@ -576,6 +584,63 @@ describe("webhook-kit listen + send", () => {
     expect(res.stdout).toContain("delivered (200): the receiver accepted it");
     expect(res.stdout).not.toContain("ran its handlers");
   });
+
+  it.each([
+    ['202 {"received":true,"status":"queued"}', 202, '{"received":true,"status":"queued"}'],
+    ['200 {"received":true,"duplicate":true}', 200, '{"received":true,"duplicate":true}'],
+  ])(
+    "a foreign %s without webhook-kit-outcome is only delivered, never queued or duplicate",
+    async (_, status, body) => {
+      const target = await recorder(() => [status, body]);
+      const res = await run([
+        "send",
+        "--provider",
+        "generic",
+        "--secret",
+        SECRET,
+        "--url",
+        target.url,
+        "--event",
+        "user.created",
+      ]);
+      expect(res.code, res.stdout + res.stderr).toBe(0);
+      expect(res.stdout).toContain(`delivered (${status}): the receiver accepted it`);
+      expect(res.stdout).not.toMatch(/queued \(|duplicate:/);
+    },
+  );
+
+  it.each([302, 307, 308])(
+    "a %i redirect is reported with its Location, not followed, exit 1",
+    async (status) => {
+      const elsewhere = await recorder(() => [200, '{"received":true}']);
+      const target = await recorder(() => [
+        status,
+        "",
+        { location: elsewhere.url.replace("/webhooks", "/hooks") },
+      ]);
+      const res = await run([
+        "send",
+        "--provider",
+        "generic",
+        "--secret",
+        SECRET,
+        "--url",
+        target.url,
+        "--event",
+        "user.created",
+        "--retry",
+        "--time-scale",
+        "0",
+      ]);
+      expect(res.code, res.stdout + res.stderr).toBe(1);
+      const to = elsewhere.url.replace("/webhooks", "/hooks");
+      expect(res.stdout).toContain(
+        `redirected (${status}) to ${to}; webhook senders do not follow redirects — point --url at ${to}.`,
+      );
+      expect(elsewhere.seen).toHaveLength(0); // not followed
+      expect(target.seen).toHaveLength(1); // and not retried: the same URL redirects again
+    },
+  );
 
   it("--print-curl prints a command that delivers the same signed bytes", async () => {
     const listener = await startListener(["--provider", "stripe", "--secret", SECRET]);

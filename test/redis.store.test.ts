@@ -118,6 +118,29 @@ describe("RedisStore on the shared Redis", () => {
     expect(fromOptions.options.enableAutoPipelining).toBe(true);
   });
 
+  it("createRedisClient refuses a URL of another scheme without echoing its password; takes a unix socket path", () => {
+    for (const target of [
+      "http://u:hunter2@127.0.0.1:6379",
+      "https://u:hunter2@127.0.0.1:6379",
+      "u:hunter2@127.0.0.1:6379",
+      "//u:hunter2@127.0.0.1:6379",
+    ]) {
+      let caught: unknown;
+      try {
+        createRedisClient(target, { lazyConnect: true });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, target).toBeInstanceOf(TypeError);
+      expect((caught as Error).message).toContain("must be a redis:// or rediss:// URL");
+      expect((caught as Error).message).not.toContain("hunter2");
+    }
+    const viaSocket = track(createRedisClient("/tmp/webhook-kit-none.sock?db=2", { lazyConnect: true }));
+    expect(viaSocket.options.path).toBe("/tmp/webhook-kit-none.sock");
+    const viaTls = track(createRedisClient("rediss://u:pw@127.0.0.1:6390", { lazyConnect: true }));
+    expect(viaTls.options.port).toBe(6390);
+  });
+
   it("sends the commands of one event-loop turn in one socket write (createRedisClient: auto-pipelining)", async () => {
     const client = track(createRedisClient(redis.url));
     await until("ready", async () => (client.status === "ready" ? true : undefined));

@@ -332,6 +332,55 @@ describe("sendDelivery", () => {
     expect(calls).toBe(2);
   });
 
+  it("a redirect is not followed: outcome redirected, not delivered, with the Location to point at", async () => {
+    let elsewhere = 0;
+    const other = await serve((_req, res) => {
+      elsewhere += 1;
+      res.writeHead(200).end('{"received":true}');
+    });
+    let hits = 0;
+    const url = await serve((_req, res) => {
+      hits += 1;
+      res.writeHead(307, { location: other }).end();
+    });
+    const result = await sendDelivery(
+      url,
+      providers.eudr({ secret: SECRET }),
+      fixtures.eudr["supplier.created"],
+      {
+        timeScale: 0,
+      },
+    );
+    expect(result).toMatchObject({ delivered: false, outcome: "redirected" });
+    expect(result.attempts).toHaveLength(1); // the schedule is not replayed: the same URL redirects again
+    expect(result.attempts[0]).toMatchObject({ status: 307, location: other });
+    expect(hits).toBe(1);
+    expect(elsewhere).toBe(0);
+  });
+
+  it("only the webhook-kit-outcome header names queued or duplicate; a foreign body saying so is delivered", async () => {
+    const url = await serve((req, res) => {
+      const named = req.url?.includes("named");
+      const body = req.url?.includes("queued")
+        ? '{"received":true,"status":"queued"}'
+        : '{"received":true,"duplicate":true}';
+      const outcome = req.url?.includes("queued") ? "queued" : "duplicate";
+      res
+        .writeHead(req.url?.includes("queued") ? 202 : 200, named ? { "webhook-kit-outcome": outcome } : {})
+        .end(body);
+    });
+    const send = (path: string) =>
+      sendDelivery(
+        new URL(path, url).href,
+        providers.generic({ secret: SECRET }),
+        fixtures.generic["user.created"],
+      );
+    expect((await send("/queued")).outcome).toBe("delivered");
+    expect((await send("/duplicate")).outcome).toBe("delivered");
+    expect((await send("/queued/named")).outcome).toBe("queued");
+    expect((await send("/duplicate/named")).outcome).toBe("duplicate");
+  });
+
   it("replays the provider's own schedule by default, else the one the platform entry assumes", async () => {
     let calls = 0;
     const url = await serve((_req, res) => {

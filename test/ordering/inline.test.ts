@@ -3,6 +3,7 @@ import {
   type IdempotencyStore,
   MemoryQueue,
   MemoryStore,
+  OUTCOME_HEADER,
   providers,
   type WebhookEvent,
 } from "@webhook-kit/core";
@@ -54,7 +55,8 @@ describe("ordering: the stale-event guard, inline", () => {
     expect(stale[0]?.event.type).toBe("passport.enriched");
     expect(stale[0]?.latest).toBe(Date.parse(at(30)) * 1000);
     // The testing kit (and the CLI) tell a stale acknowledgement apart: nothing ran.
-    expect(deliveryOutcome(res.status, res.body)).toBe("stale");
+    expect(res.headers[OUTCOME_HEADER]).toBe("stale");
+    expect(deliveryOutcome(res.status, res.body, res.headers[OUTCOME_HEADER])).toBe("stale");
     // Its redelivery is a plain duplicate now.
     expect(json((await receiver.handle(enriched)).body)).toEqual({ received: true, duplicate: true });
     // Equal versions run; newer ones too.

@@ -26,7 +26,22 @@ export const failFastRedisOptions = {
 } satisfies RedisOptions;
 
 /**
- * An ioredis client with `failFastRedisOptions`; your options win where they overlap. Listen to its
+ * Refuses a connection string ioredis would misread: given `http://u:pw@host:6379` it connects to a unix
+ * socket of that name and logs the password in `connect ENOENT`. The string is never echoed (it may hold one).
+ */
+function checkTarget(target: string): void {
+  if (/^rediss?:\/\//i.test(target)) return;
+  // A unix socket path, as ioredis reads one (`/tmp/redis.sock`, `?db=2` allowed); `//host` is a URL.
+  if (target.startsWith("/") && !target.startsWith("//")) return;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(target)?.[1];
+  throw new TypeError(
+    `createRedisClient: the connection string must be a redis:// or rediss:// URL (e.g. "redis://127.0.0.1:6379") or a unix socket path (e.g. "/run/redis.sock"); got ${scheme ? `a ${scheme}: URL` : "a string that is neither"} (not shown: it may hold a password).`,
+  );
+}
+
+/**
+ * An ioredis client with `failFastRedisOptions`; your options win where they overlap. A string target must be
+ * a redis:// or rediss:// URL or a unix socket path (a TypeError otherwise). Listen to its
  * `error` event (ioredis logs unhandled ones) and `quit()` it on shutdown; `RedisStore` never closes it.
  *
  * @example
@@ -35,6 +50,9 @@ export const failFastRedisOptions = {
  * const receiver = createReceiver({ provider, store: new RedisStore({ client }) });
  */
 export function createRedisClient(target?: string | RedisOptions, options: RedisOptions = {}): Redis {
-  if (typeof target === "string") return new Redis(target, { ...failFastRedisOptions, ...options });
+  if (typeof target === "string") {
+    checkTarget(target);
+    return new Redis(target, { ...failFastRedisOptions, ...options });
+  }
   return new Redis({ ...failFastRedisOptions, ...target, ...options });
 }

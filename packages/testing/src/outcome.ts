@@ -1,11 +1,12 @@
-import type { Acknowledgement, AckOutcome } from "@webhook-kit/core";
+import type { AckOutcome } from "@webhook-kit/core";
 
 /**
- * What a 2xx meant. A sender counts every 2xx as delivered, but a webhook-kit receiver says in its body
- * whether anything ran: `{ duplicate: true }` (a redelivery: no handler ran), `{ handled: false }` (no
- * handler for that type), `{ status: "processing" }` (202: handlers still running), `{ status: "queued" }`
- * (202: accepted into a durable queue; workers run the handlers). Only a webhook-kit receiver's own
- * `webhook-kit-outcome` header can say `handled`: a foreign `{"received":true}` is just `delivered`.
+ * What a 2xx meant. A sender counts every 2xx as delivered, but a webhook-kit receiver names what it did in
+ * its `webhook-kit-outcome` response header: handled, duplicate (a redelivery: no handler ran), unhandled
+ * (no handler for that type), stale, processing (202: handlers still running), queued (202: accepted into a
+ * durable queue). Only that header is read: a 2xx without it is `delivered`, whatever its body says, since a
+ * foreign server may answer `{"received":true,"status":"queued"}` and mean something else. A 3xx is
+ * `redirected`: webhook senders do not follow redirects.
  */
 export type DeliveryOutcome =
   /** 2xx with `webhook-kit-outcome: handled`: a webhook-kit receiver's handlers ran and succeeded. */
@@ -22,11 +23,10 @@ export type DeliveryOutcome =
   | "stale"
   /** Another 2xx (a receiver that is not webhook-kit, e.g. `{"received":true}`): delivered, nothing more is known. */
   | "delivered"
+  /** 3xx: the receiver answered with a redirect; senders do not follow it, so nothing was delivered. */
+  | "redirected"
   /** No 2xx: an error status, a network error or a timeout. */
   | "failed";
-
-type KeysOf<T> = T extends unknown ? keyof T : never;
-type AckField = KeysOf<Acknowledgement>;
 
 const ACK_OUTCOMES: ReadonlySet<string> = new Set<AckOutcome>([
   "handled",
@@ -39,34 +39,23 @@ const ACK_OUTCOMES: ReadonlySet<string> = new Set<AckOutcome>([
 
 /**
  * Classifies one answer. `outcomeHeader` is the response's `webhook-kit-outcome` header: a webhook-kit
- * receiver names its outcome there, and only then is a 2xx `"handled"`.
+ * receiver names its outcome there, and only then is a 2xx anything more than `"delivered"`.
  *
  * @example
- * deliveryOutcome(200, '{"received":true,"duplicate":true}'); // "duplicate"
- * deliveryOutcome(200, '{"received":true}'); // "delivered": any server may answer that
+ * deliveryOutcome(200, '{"received":true,"duplicate":true}', "duplicate"); // "duplicate"
+ * deliveryOutcome(200, '{"received":true,"duplicate":true}'); // "delivered": no header, body unproven
  * deliveryOutcome(200, '{"received":true}', "handled"); // "handled"
+ * deliveryOutcome(302); // "redirected"
  */
 export function deliveryOutcome(
   status: number | undefined,
-  body = "",
+  _body = "",
   outcomeHeader?: string | null,
 ): DeliveryOutcome {
+  if (status !== undefined && status >= 300 && status < 400) return "redirected";
   if (status === undefined || status < 200 || status >= 300) return "failed";
   if (outcomeHeader && ACK_OUTCOMES.has(outcomeHeader)) return outcomeHeader as AckOutcome;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return "delivered";
-  }
-  if (!parsed || typeof parsed !== "object") return "delivered";
-  // Field names come from core's Acknowledgement type: renaming one there fails to compile here.
-  const answer = parsed as Partial<Record<AckField, unknown>>;
-  // Bodies that say nothing ran (or not yet) are trusted without the header: no false reassurance there.
-  if (answer.duplicate === true) return "duplicate";
-  if (answer.handled === false) return "unhandled";
-  if (answer.stale === true) return "stale";
-  if (answer.status === "processing") return "processing";
-  if (answer.status === "queued") return "queued";
+  // Without our header the body proves nothing: any server can answer `{"duplicate":true}` or
+  // `{"status":"queued"}`, and reading it would name what a foreign receiver never said.
   return "delivered";
 }

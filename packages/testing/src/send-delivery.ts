@@ -19,13 +19,19 @@ export interface DeliveryAttempt {
   responseBody?: string;
   /** The `webhook-kit-outcome` response header: what a webhook-kit receiver says it did. */
   outcomeHeader?: string;
+  /** The `Location` of a 3xx answer, resolved against the URL sent to: where --url should point. */
+  location?: string;
   durationMs: number;
 }
 
 export interface DeliveryResult {
   /** True when an attempt got a 2xx: what the sender counts as delivered, whether or not anything ran. */
   delivered: boolean;
-  /** What the last answer meant: handled, processing, duplicate (nothing ran), unhandled (nothing ran), … */
+  /**
+   * What the last answer meant: handled, processing, duplicate (nothing ran), unhandled (nothing ran), …;
+   * `redirected` when the receiver answered 3xx: a sender does not follow it, so nothing was delivered and
+   * no further attempt is made (the same URL would redirect again). Point the URL at the attempt's `location`.
+   */
   outcome: DeliveryOutcome;
   attempts: DeliveryAttempt[];
 }
@@ -48,6 +54,15 @@ export interface SendDeliveryOptions extends SignDeliveryInput {
   onAttempt?(attempt: DeliveryAttempt): void;
   /** Injectable fetch. Default: the global one. */
   fetch?: typeof fetch;
+}
+
+/** A relative `Location` made absolute, so it can be given as the URL as it is. */
+function resolveLocation(location: string, base: string): string {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return location;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -118,10 +133,15 @@ export async function sendDelivery(
         headers: signed.headers,
         body: signed.body,
         signal: AbortSignal.timeout(timeoutMs),
+        // Platforms do not follow redirects; following one here would report a host the sender never reaches.
+        redirect: "manual",
       });
       attempt.status = response.status;
       const named = response.headers.get(OUTCOME_HEADER);
       if (named !== null) attempt.outcomeHeader = named;
+      const location = response.headers.get("location");
+      if (response.status >= 300 && response.status < 400 && location !== null)
+        attempt.location = resolveLocation(location, url);
       attempt.responseBody = (await response.text()).slice(0, 2048);
     } catch (error) {
       const described = describeNetworkError(error, url, timeoutMs);
@@ -132,6 +152,7 @@ export async function sendDelivery(
     attempts.push(attempt);
     options.onAttempt?.(attempt);
     const outcome = deliveryOutcome(attempt.status, attempt.responseBody, attempt.outcomeHeader);
+    if (outcome === "redirected") return { delivered: false, outcome, attempts };
     if (outcome !== "failed") return { delivered: true, outcome, attempts };
   }
   return { delivered: false, outcome: "failed", attempts };

@@ -1,6 +1,7 @@
 import type { DeliveryQueue } from "@webhook-kit/core";
 import type { CliIo } from "./io.js";
 import { printable as p } from "./printable.js";
+import { importFromProject, isMissingModule } from "./project-import.js";
 import { ANSWER_WITHIN_MS, answerWithin, checkQueueTarget, NotRetried } from "./queue-target.js";
 import type { Style } from "./style.js";
 
@@ -17,8 +18,13 @@ export interface LocateArgs {
 export interface OpenedQueue {
   /** The queues that exist at the location (read before `open`, which would create the named one). */
   names(): Promise<string[]>;
+  /** With a --prefix other than BullMQ's default: the queues under the default (`bull`), for a hint. */
+  namesUnderDefaultPrefix?(): Promise<string[]>;
   open(): DeliveryQueue;
 }
+
+/** BullMQ's own key prefix: where queues are when no prefix was given. */
+const DEFAULT_PREFIX = "bull";
 
 /** Finds the queue the flags name. Injectable so a command can be run against any DeliveryQueue. */
 export type LocateQueue = (command: string, args: LocateArgs) => Promise<OpenedQueue>;
@@ -40,7 +46,15 @@ export async function queueExists(
   if (names.includes(name)) return true;
   const where = args.redis !== undefined ? "this Redis" : "this PostgreSQL";
   const known = names.length === 0 ? "there is none" : `there are: ${names.join(", ")}`;
-  const message = `no queue "${name}" on ${where} (${known}); check --queue${args.redis !== undefined ? " and --prefix" : ""}.`;
+  let message = `no queue "${name}" on ${where} (${known}); check --queue${args.redis !== undefined ? " and --prefix" : ""}.`;
+  // A wrong --prefix hides every queue: say where they are instead of "there is none".
+  if (names.length === 0 && located.namesUnderDefaultPrefix) {
+    const underDefault = await answerWithin(operation, backend, located.namesUnderDefaultPrefix).catch(
+      () => [] as string[],
+    );
+    if (underDefault.length > 0)
+      message = `no queue "${name}" under prefix ${args.prefix} on ${where} (there is none); queues exist under prefix ${DEFAULT_PREFIX}: ${underDefault.join(", ")}; check --prefix (omit it for ${DEFAULT_PREFIX}).`;
+  }
   io.stderr.write(`${s.bad("error:")} ${p(message)}\n`);
   if (args.json)
     io.stdout.write(`${JSON.stringify({ error: "no_such_queue", queue: name, queues: names, message })}\n`);
@@ -49,8 +63,7 @@ export async function queueExists(
 
 /** The package a failed import names ("Cannot find package 'ioredis' …"), when that is the failure. */
 function missingPackage(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") return undefined;
+  if (!isMissingModule(error)) return undefined;
   return /Cannot find (?:package|module) '([^']+)'/.exec((error as Error).message)?.[1] ?? "a package";
 }
 
@@ -60,7 +73,7 @@ function installHint(command: string, args: LocateArgs, error: unknown): Error {
   if (missing === undefined) return error as Error;
   const driver = args.redis !== undefined ? "ioredis" : "pg";
   return new NotRetried(
-    `${command} works on a BullMQ queue on ${args.redis !== undefined ? "Redis" : "PostgreSQL"}: install what is missing (${missing}) next to @webhook-kit/testing: npm install @webhook-kit/bullmq bullmq ${driver}`,
+    `${command} works on a BullMQ queue on ${args.redis !== undefined ? "Redis" : "PostgreSQL"}: install what is missing (${missing}) in the project you run it from (${process.cwd()}): npm install @webhook-kit/bullmq bullmq ${driver}`,
   );
 }
 
@@ -69,7 +82,7 @@ export const locateBullMQQueue: LocateQueue = async (command, args) => {
   checkQueueTarget(command, args);
   let bullmq: typeof import("@webhook-kit/bullmq");
   try {
-    bullmq = await import("@webhook-kit/bullmq");
+    bullmq = await importFromProject<typeof import("@webhook-kit/bullmq")>("@webhook-kit/bullmq");
   } catch (error) {
     throw installHint(command, args, error);
   }
@@ -84,6 +97,9 @@ export const locateBullMQQueue: LocateQueue = async (command, args) => {
     const prefix = args.prefix ? { prefix: args.prefix } : {};
     return {
       names: names(() => listQueues({ connection, ...prefix })),
+      ...(args.prefix && args.prefix !== DEFAULT_PREFIX
+        ? { namesUnderDefaultPrefix: names(() => listQueues({ connection })) }
+        : {}),
       open: () => new BullMQQueue({ connection, ...prefix, ...common }),
     };
   }

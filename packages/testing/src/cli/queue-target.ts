@@ -31,6 +31,30 @@ export class NotRetried extends Error {
   override readonly name = "NotRetried";
 }
 
+/**
+ * Answers no retry can change: PostgreSQL's "database does not exist" (3D000), authentication failed
+ * (28P01) and role refused (28000), and a host name that does not resolve (ENOTFOUND). Waiting the full
+ * timeout for them would only hide the reason behind "no answer".
+ */
+const FINAL_CODES: ReadonlySet<string> = new Set(["3D000", "28P01", "28000", "ENOTFOUND"]);
+
+/** The final error in `error`, its `cause` chain or an AggregateError's members, when there is one. */
+function finalError(error: unknown, depth = 0): Error | undefined {
+  if (!(error instanceof Error) || depth > 5) return undefined;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === "string" && FINAL_CODES.has(code)) return error;
+  if (/\bENOTFOUND\b/.test(error.message)) return error;
+  const nested = [error.cause, ...(error instanceof AggregateError ? error.errors : [])];
+  for (const inner of nested) {
+    const found = finalError(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A message with any `user:password@` of a URL in it masked. */
+const maskCredentials = (text: string) => text.replace(/\/\/[^/@\s]*@/g, "//***@");
+
 /** How long an admin command waits for its server, as BullMQQueue's `timeoutMs` in `dead-letters`. */
 export const ANSWER_WITHIN_MS = 5_000;
 const RETRY_EVERY_MS = 250;
@@ -61,7 +85,17 @@ export async function answerWithin<T>(
       ]);
     } catch (error) {
       if (error instanceof NotRetried) throw error;
-      last = error instanceof Error ? error.message.split("\n")[0] || error.name : String(error);
+      const final = finalError(error);
+      if (final) {
+        const reason = maskCredentials(final.message.split("\n")[0] || final.name);
+        const fix = /\bENOTFOUND\b/.test(`${(final as NodeJS.ErrnoException).code} ${final.message}`)
+          ? `the host in --${backend} does not resolve; check its spelling`
+          : `check the database name, user and password in --${backend}`;
+        throw new Error(`${operation}: ${reason}; ${fix}.`);
+      }
+      last = maskCredentials(
+        error instanceof Error ? error.message.split("\n")[0] || error.name : String(error),
+      );
     } finally {
       clearTimeout(timer);
     }

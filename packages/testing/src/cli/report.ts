@@ -29,6 +29,7 @@ const MARKS: Record<DeliveryOutcome, (s: Style) => string> = {
   duplicate: (s) => s.warn("↺"),
   unhandled: (s) => s.warn("○"),
   stale: (s) => s.warn("↺"),
+  redirected: (s) => s.bad("↪"),
   failed: (s) => s.bad("✗"),
 };
 
@@ -49,7 +50,7 @@ export interface VerdictContext {
   same: boolean;
 }
 
-/** The closing line and the exit code: 0 ran, 1 not delivered, 3 acknowledged but nothing ran. */
+/** The closing line and the exit code: 0 ran, 1 not delivered (or redirected), 3 acknowledged but nothing ran. */
 export function verdict(
   result: DeliveryResult,
   context: VerdictContext,
@@ -106,6 +107,18 @@ export function verdict(
         ),
         code: 3,
       };
+    case "redirected": {
+      const senders = "webhook senders do not follow redirects";
+      const to = last?.location ? printable(last.location) : undefined;
+      return {
+        line: s.bad(
+          to
+            ? `redirected (${last?.status}) to ${to}; ${senders} — point --url at ${to}.`
+            : `redirected (${last?.status}) without a Location; ${senders} — check --url.`,
+        ),
+        code: 1,
+      };
+    }
     case "failed":
       return {
         line: s.bad(`not delivered after ${result.attempts.length} attempt(s)${failureHint(last)}`),

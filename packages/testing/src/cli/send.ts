@@ -14,7 +14,7 @@ const line = (io: CliIo, text: string) => io.stdout.write(`${text}\n`);
 /**
  * `send`: one signed delivery (or the platform's whole retry schedule with --retry), then what the
  * receiver answered. Exit 0 when it ran (or a non-webhook-kit 2xx), 3 when acknowledged without running
- * anything (duplicate, no handler), 1 when not delivered.
+ * anything (duplicate, no handler), 1 when not delivered or redirected (a sender never follows a 3xx).
  */
 export async function send(args: CommonArgs, io: CliIo, s: Style): Promise<number> {
   if (!args.url) {

@@ -20,11 +20,6 @@ function isJsonObject(bytes: Uint8Array): boolean {
 export async function signCommand(args: CommonArgs, io: CliIo): Promise<number> {
   const cli = await resolveProvider(args, io);
   const body = await resolveBody(args, io, cli, true);
-  if (body.payload instanceof Uint8Array && !isJsonObject(body.payload))
-    // Still signed (a test of the receiver's 400 path may want exactly this), but never by surprise.
-    io.stderr.write(
-      "warning: the body is not a JSON object; a receiver would verify the signature, then answer 400 invalid_payload. Signed anyway.\n",
-    );
   const options = await signOptions(args, cli, body);
   let signed: Awaited<ReturnType<typeof signDelivery>>;
   try {
@@ -32,6 +27,12 @@ export async function signCommand(args: CommonArgs, io: CliIo): Promise<number> 
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  // Warned only once it is signed: a provider whose signature lives in the JSON body refuses it above instead.
+  if (body.payload instanceof Uint8Array && !isJsonObject(body.payload))
+    // Still signed (a test of the receiver's 400 path may want exactly this), but never by surprise.
+    io.stderr.write(
+      "warning: the body is not a JSON object; a receiver would verify the signature, then answer 400 invalid_payload. Signed anyway.\n",
+    );
   if (args.json) {
     line(io, JSON.stringify({ headers: signed.headers, body: signed.text }, null, 2));
     return 0;
