@@ -390,3 +390,148 @@ describe("the endpoint step's edges", () => {
     expect(() => createReceiver({ provider, tenant: "acme" as never })).toThrow(/tenant must be a function/);
   });
 });
+
+describe("the secret cache never serves a secret looked up from other inputs (attack pass)", () => {
+  it("refuses a secret chosen by a header the tenant does not read: no forgery, no poisoning", async () => {
+    const log = recordingLogger();
+    const receiver = createReceiver({
+      // Misconfigured: the secret follows a header, the tenant the route.
+      provider: providers.eulabel({
+        secret: ({ headers }) => SECRETS[headers["x-endpoint"] as keyof typeof SECRETS],
+      }),
+      tenant: ({ params }) => params?.tenant,
+      logger: log.logger,
+    });
+    const seen: (string | undefined)[] = [];
+    receiver.on("*", (event) => {
+      seen.push(event.tenant);
+    });
+    const base = await serve(
+      http.createServer(createNodeHandler(receiver, { path: "/webhooks/:tenant" })),
+      "",
+    );
+    // globex's owner names acme in the URL, his own endpoint in the header, and signs with his secret.
+    const forged = await signedFor(SECRETS.globex);
+    const answer = await send(`${base}/webhooks/acme`, {
+      body: forged.body,
+      headers: { ...forged.headers, "x-endpoint": "globex" },
+    });
+    expect([answer.status, answer.json.error]).toEqual([503, "secret_lookup_failed"]);
+    expect(seen).toEqual([]);
+    expect(log.text()).toContain("headers.x-endpoint");
+    expect(log.text()).not.toContain(SECRETS.globex);
+  });
+
+  it("with the secret chosen by the tenant, the forgery is a 401 and the victim's deliveries still verify", async () => {
+    const { post, base, seen } = await start();
+    const forged = await signedFor(SECRETS.globex);
+    const answer = await send(`${base}/webhooks/acme`, {
+      body: forged.body,
+      headers: { ...forged.headers, "x-webhook-id": "globex" },
+    });
+    expect(answer.status).toBe(401);
+    expect((await post("acme", SECRETS.acme)).status).toBe(200);
+    expect(seen.map((e) => e.tenant)).toEqual(["acme"]);
+  });
+
+  it("keys a cached secret by the header values the secret function read, not only by tenant", async () => {
+    const calls: string[] = [];
+    const vaultByRawId: Record<string, string> = { acme: SECRETS.acme };
+    const receiver = createReceiver({
+      provider: providers.eulabel({
+        secret: ({ headers }) => {
+          calls.push(headers["x-id"] ?? "");
+          return vaultByRawId[headers["x-id"] ?? ""];
+        },
+      }),
+      // Two spellings name one tenant, but the vault knows only one of them.
+      tenant: ({ headers }) => headers["x-id"]?.toLowerCase(),
+      logger: false,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const handle = (id: string) =>
+      receiver.handle({
+        method: "POST",
+        headers: { ...delivery.headers, "x-id": id },
+        rawBody: delivery.body,
+      });
+    expect((await handle("ACME")).status).toBe(401); // looked up as "ACME": unknown
+    expect((await handle("acme")).status).toBe(200); // not served the "ACME" answer
+    expect((await handle("acme")).status).toBe(200); // from the cache now
+    expect(calls).toEqual(["ACME", "acme"]);
+  });
+
+  it("keeps unknown endpoints in their own LRU: made-up ids never evict a known tenant", async () => {
+    const secrets = vault();
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: ({ tenant }) => secrets.secretFor(tenant) }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      secretCache: { max: 4 },
+      logger: false,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const handle = (tenant: string) =>
+      receiver.handle({
+        method: "POST",
+        headers: { ...delivery.headers, "x-tenant": tenant },
+        rawBody: delivery.body,
+      });
+    expect((await handle("acme")).status).toBe(200);
+    for (let i = 0; i < 20; i++) expect((await handle(`made-up-${i}`)).status).toBe(401);
+    expect((await handle("acme")).status).toBe(200);
+    expect(secrets.calls.filter((t) => t === "acme")).toEqual(["acme"]);
+  });
+
+  it("treats a lookup answering null (redis.get of a missing key) as an unknown endpoint, cached", async () => {
+    let calls = 0;
+    const receiver = createReceiver({
+      provider: providers.eulabel({
+        secret: async () => {
+          calls += 1;
+          return null as unknown as undefined;
+        },
+      }),
+      tenant: () => "ghost",
+      logger: false,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    for (let i = 0; i < 3; i++) {
+      const answer = await receiver.handle({
+        method: "POST",
+        headers: delivery.headers,
+        rawBody: delivery.body,
+      });
+      expect([answer.status, JSON.parse(answer.body).error]).toEqual([401, "invalid_signature"]);
+    }
+    expect(calls).toBe(1);
+  });
+
+  it("answers 503 with a clear log line when `tenant` returns a Promise", async () => {
+    const log = recordingLogger();
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: () => SECRETS.acme }),
+      tenant: (async () => "acme") as never,
+      logger: log.logger,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const answer = await receiver.handle({
+      method: "POST",
+      headers: delivery.headers,
+      rawBody: delivery.body,
+    });
+    expect([answer.status, JSON.parse(answer.body).error]).toEqual([503, "secret_lookup_failed"]);
+    expect(log.text()).toContain("tenant must return a string synchronously, got a Promise");
+  });
+
+  it("refuses a route tenant holding a newline or an ANSI escape as no tenant (401), logging it nowhere", async () => {
+    const { base, log, secrets } = await start();
+    const delivery = await signedFor(SECRETS.acme);
+    for (const raw of ["acme%0Aforged%20line", "acme%1B%5B31m", "acme%C2%85"]) {
+      const answer = await send(`${base}/webhooks/${raw}`, delivery);
+      expect([answer.status, answer.json.error]).toEqual([401, "invalid_signature"]);
+    }
+    expect(secrets.calls).toEqual([]);
+    expect(log.text()).not.toContain("forged line");
+    expect(log.text()).not.toContain("\u001b");
+  });
+});
