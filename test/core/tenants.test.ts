@@ -535,3 +535,31 @@ describe("the secret cache never serves a secret looked up from other inputs (at
     expect(log.text()).not.toContain("\u001b");
   });
 });
+
+describe("a tenant with a static secret", () => {
+  it("warns once at start that the signature does not authenticate the tenant", async () => {
+    const log = recordingLogger();
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: SECRETS.acme }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      logger: log.logger,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    await receiver.handle({
+      method: "POST",
+      headers: { ...delivery.headers, "x-tenant": "a" },
+      rawBody: delivery.body,
+    });
+    const warned = log.lines.filter(
+      (l) => l.level === "warn" && /does not authenticate the tenant/.test(l.msg ?? ""),
+    );
+    expect(warned).toHaveLength(1);
+    const lookedUp = recordingLogger();
+    createReceiver({
+      provider: providers.eulabel({ secret: ({ tenant }) => SECRETS[tenant as keyof typeof SECRETS] }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      logger: lookedUp.logger,
+    });
+    expect(lookedUp.text()).not.toContain("does not authenticate the tenant");
+  });
+});

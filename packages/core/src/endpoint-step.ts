@@ -63,6 +63,13 @@ export function endpointStep(rt: Runtime) {
   // answers its own requests but is not cached.
   let epoch = 0;
   const failures = throttled(10_000);
+  if (tenantOf && !lookup) {
+    // Said once, at start: with one secret for all, the signature cannot vouch for the tenant's name.
+    logger.warn(
+      { provider: provider.name },
+      "tenant is set with a static secret: the signature does not authenticate the tenant, so a sender can relabel a delivery (event.tenant) and have it handled again under another tenant. Use a secret per tenant, or derive the tenant from signed body fields (see docs/secrets.md).",
+    );
+  }
 
   const failed = (tenant: string | undefined, cause: unknown) => {
     failures((more) =>
