@@ -98,6 +98,11 @@ describe("secrets per endpoint", () => {
     for (const refused of crossed)
       expect([refused.status, refused.json.error]).toEqual([401, "invalid_signature"]);
     expect(seen.map((e) => e.tenant)).toEqual(["acme", "globex"]);
+    const rejected = log.lines.filter((l) => l.msg === "signature rejected").map((l) => l.obj);
+    expect(rejected).toEqual([
+      expect.objectContaining({ tenant: "acme" }),
+      expect.objectContaining({ tenant: "globex" }),
+    ]);
     expect(log.text()).not.toContain(SECRETS.acme);
     expect(log.text()).not.toContain(SECRETS.globex);
   });
@@ -261,6 +266,43 @@ describe("secrets per endpoint", () => {
       await worker.close();
     }
     expect(seen.map((e) => e.tenant).sort()).toEqual(["acme", "globex"]);
+  });
+
+  it("names the tenant in a failed attempt's log line, the dead letter's report and its listing", async () => {
+    const queue = new MemoryQueue();
+    const log = recordingLogger();
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: ({ tenant }) => SECRETS[tenant as keyof typeof SECRETS] }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      queue,
+      logger: log.logger,
+    });
+    receiver.on("*", () => {
+      throw new Error("handler down");
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const accepted = await receiver.handle({
+      method: "POST",
+      headers: { ...delivery.headers, "x-tenant": "acme" },
+      rawBody: delivery.body,
+    });
+    expect(accepted.status).toBe(202);
+    const worker = receiver.work({ attempts: 2, backoff: { delayMs: 1 } });
+    try {
+      while ((await queue.listDeadLetters()).length === 0)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      await worker.close();
+    }
+    const [letter] = await queue.listDeadLetters();
+    expect(letter?.tenant).toBe("acme");
+    const failedAttempt = log.lines.find(
+      (l) => l.level === "warn" && /attempt 1 of 2 failed/.test(l.msg ?? ""),
+    );
+    expect(failedAttempt?.obj).toMatchObject({ tenant: "acme" });
+    expect(
+      log.lines.some((l) => l.level === "error" && (l.obj as { tenant?: string }).tenant === "acme"),
+    ).toBe(true);
   });
 });
 
