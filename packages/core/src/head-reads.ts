@@ -20,10 +20,8 @@ export function recordingHead<T extends DeliveryHead>(head: T): { head: T; reads
   const watch = (where: "headers" | "params", table: Readonly<Record<string, string>>) =>
     new Proxy(table, {
       get(target, name) {
-        const value = Reflect.get(target, name) as unknown;
-        if (typeof name === "string" && !(name in Object.prototype)) {
-          reads.push({ where, name, value: typeof value === "string" ? value : undefined });
-        }
+        const value = Reflect.get(target, name) as string | undefined;
+        if (typeof name === "string" && !(name in Object.prototype)) reads.push({ where, name, value });
         return value;
       },
       has(target, name) {
@@ -37,6 +35,8 @@ export function recordingHead<T extends DeliveryHead>(head: T): { head: T; reads
       },
     });
   const copy = Object.create(head) as T;
+  // `tenant` stays an own field, so a lookup that spreads the head (`{ ...head }`) still passes it on.
+  if ("tenant" in head) Object.defineProperty(copy, "tenant", { value: head.tenant, enumerable: true });
   Object.defineProperties(copy, {
     headers: { value: watch("headers", head.headers), enumerable: true },
     params: { value: head.params ? watch("params", head.params) : undefined, enumerable: true },
