@@ -530,7 +530,7 @@ describe("the secret cache never serves a secret looked up from other inputs (at
       provider: providers.eulabel({
         secret: async () => {
           calls += 1;
-          return null as unknown as undefined;
+          return null;
         },
       }),
       tenant: () => "ghost",

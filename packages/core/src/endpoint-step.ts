@@ -132,13 +132,9 @@ export function endpointStep(rt: Runtime) {
   const ask = (head: DeliveryHead, tenant: string): MaybePromise<Endpoint> => {
     const { lookup: find, encode } = lookup!;
     const recording = recordingHead({ ...head, tenant });
-    // A null (redis.get of a missing key) is an unknown endpoint, as undefined is.
-    return chain(find(recording.head), (input) =>
-      endpoint(
-        tenant,
-        encode((input ?? undefined) as SecretInput | undefined),
-        checkedReads(head, recording.reads),
-      ),
+    // A null (redis.get of a missing key) is an unknown endpoint, as undefined is: `encode` gives no key.
+    return chain<SecretInput | null | undefined, Endpoint>(find(recording.head), (input) =>
+      endpoint(tenant, encode(input), checkedReads(head, recording.reads)),
     );
   };
 
