@@ -111,6 +111,14 @@ describe("freshPayload", () => {
     expect(fixtures.stripe["invoice.paid"].id).toBe("evt_126");
   });
 
+  it("shares no nested object with the fixtures: editing a fresh copy leaves them as they were", () => {
+    const copy = freshPayload("stripe", fixtures.stripe["invoice.paid"]);
+    copy.data.object.id = "in_changed";
+    copy.request.id = "req_changed";
+    expect(fixtures.stripe["invoice.paid"].data.object.id).toBe("in_123");
+    expect(fixtures.stripe["invoice.paid"].request.id).not.toBe("req_changed");
+  });
+
   it("stableDeliveryId: the same body gives the same id, in GitHub's GUID or msg_ format", async () => {
     expect(await stableDeliveryId("github", "{}")).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,

@@ -98,6 +98,11 @@ describe("secrets per endpoint", () => {
     for (const refused of crossed)
       expect([refused.status, refused.json.error]).toEqual([401, "invalid_signature"]);
     expect(seen.map((e) => e.tenant)).toEqual(["acme", "globex"]);
+    const rejected = log.lines.filter((l) => l.msg === "signature rejected").map((l) => l.obj);
+    expect(rejected).toEqual([
+      expect.objectContaining({ tenant: "acme" }),
+      expect.objectContaining({ tenant: "globex" }),
+    ]);
     expect(log.text()).not.toContain(SECRETS.acme);
     expect(log.text()).not.toContain(SECRETS.globex);
   });
@@ -262,6 +267,43 @@ describe("secrets per endpoint", () => {
     }
     expect(seen.map((e) => e.tenant).sort()).toEqual(["acme", "globex"]);
   });
+
+  it("names the tenant in a failed attempt's log line, the dead letter's report and its listing", async () => {
+    const queue = new MemoryQueue();
+    const log = recordingLogger();
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: ({ tenant }) => SECRETS[tenant as keyof typeof SECRETS] }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      queue,
+      logger: log.logger,
+    });
+    receiver.on("*", () => {
+      throw new Error("handler down");
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const accepted = await receiver.handle({
+      method: "POST",
+      headers: { ...delivery.headers, "x-tenant": "acme" },
+      rawBody: delivery.body,
+    });
+    expect(accepted.status).toBe(202);
+    const worker = receiver.work({ attempts: 2, backoff: { delayMs: 1 } });
+    try {
+      while ((await queue.listDeadLetters()).length === 0)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      await worker.close();
+    }
+    const [letter] = await queue.listDeadLetters();
+    expect(letter?.tenant).toBe("acme");
+    const failedAttempt = log.lines.find(
+      (l) => l.level === "warn" && /attempt 1 of 2 failed/.test(l.msg ?? ""),
+    );
+    expect(failedAttempt?.obj).toMatchObject({ tenant: "acme" });
+    expect(
+      log.lines.some((l) => l.level === "error" && (l.obj as { tenant?: string }).tenant === "acme"),
+    ).toBe(true);
+  });
 });
 
 describe("secrets per endpoint with BullMQ (real Redis)", () => {
@@ -388,5 +430,178 @@ describe("the endpoint step's edges", () => {
       /secretCache\.max must be a positive integer/,
     );
     expect(() => createReceiver({ provider, tenant: "acme" as never })).toThrow(/tenant must be a function/);
+  });
+});
+
+describe("the secret cache never serves a secret looked up from other inputs (attack pass)", () => {
+  it("refuses a secret chosen by a header the tenant does not read: no forgery, no poisoning", async () => {
+    const log = recordingLogger();
+    const receiver = createReceiver({
+      // Misconfigured: the secret follows a header, the tenant the route.
+      provider: providers.eulabel({
+        secret: ({ headers }) => SECRETS[headers["x-endpoint"] as keyof typeof SECRETS],
+      }),
+      tenant: ({ params }) => params?.tenant,
+      logger: log.logger,
+    });
+    const seen: (string | undefined)[] = [];
+    receiver.on("*", (event) => {
+      seen.push(event.tenant);
+    });
+    const base = await serve(
+      http.createServer(createNodeHandler(receiver, { path: "/webhooks/:tenant" })),
+      "",
+    );
+    // globex's owner names acme in the URL, his own endpoint in the header, and signs with his secret.
+    const forged = await signedFor(SECRETS.globex);
+    const answer = await send(`${base}/webhooks/acme`, {
+      body: forged.body,
+      headers: { ...forged.headers, "x-endpoint": "globex" },
+    });
+    expect([answer.status, answer.json.error]).toEqual([503, "secret_lookup_failed"]);
+    expect(seen).toEqual([]);
+    expect(log.text()).toContain("headers.x-endpoint");
+    expect(log.text()).not.toContain(SECRETS.globex);
+  });
+
+  it("with the secret chosen by the tenant, the forgery is a 401 and the victim's deliveries still verify", async () => {
+    const { post, base, seen } = await start();
+    const forged = await signedFor(SECRETS.globex);
+    const answer = await send(`${base}/webhooks/acme`, {
+      body: forged.body,
+      headers: { ...forged.headers, "x-webhook-id": "globex" },
+    });
+    expect(answer.status).toBe(401);
+    expect((await post("acme", SECRETS.acme)).status).toBe(200);
+    expect(seen.map((e) => e.tenant)).toEqual(["acme"]);
+  });
+
+  it("keys a cached secret by the header values the secret function read, not only by tenant", async () => {
+    const calls: string[] = [];
+    const vaultByRawId: Record<string, string> = { acme: SECRETS.acme };
+    const receiver = createReceiver({
+      provider: providers.eulabel({
+        secret: ({ headers }) => {
+          calls.push(headers["x-id"] ?? "");
+          return vaultByRawId[headers["x-id"] ?? ""];
+        },
+      }),
+      // Two spellings name one tenant, but the vault knows only one of them.
+      tenant: ({ headers }) => headers["x-id"]?.toLowerCase(),
+      logger: false,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const handle = (id: string) =>
+      receiver.handle({
+        method: "POST",
+        headers: { ...delivery.headers, "x-id": id },
+        rawBody: delivery.body,
+      });
+    expect((await handle("ACME")).status).toBe(401); // looked up as "ACME": unknown
+    expect((await handle("acme")).status).toBe(200); // not served the "ACME" answer
+    expect((await handle("acme")).status).toBe(200); // from the cache now
+    expect(calls).toEqual(["ACME", "acme"]);
+  });
+
+  it("keeps unknown endpoints in their own LRU: made-up ids never evict a known tenant", async () => {
+    const secrets = vault();
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: ({ tenant }) => secrets.secretFor(tenant) }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      secretCache: { max: 4 },
+      logger: false,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const handle = (tenant: string) =>
+      receiver.handle({
+        method: "POST",
+        headers: { ...delivery.headers, "x-tenant": tenant },
+        rawBody: delivery.body,
+      });
+    expect((await handle("acme")).status).toBe(200);
+    for (let i = 0; i < 20; i++) expect((await handle(`made-up-${i}`)).status).toBe(401);
+    expect((await handle("acme")).status).toBe(200);
+    expect(secrets.calls.filter((t) => t === "acme")).toEqual(["acme"]);
+  });
+
+  it("treats a lookup answering null (redis.get of a missing key) as an unknown endpoint, cached", async () => {
+    let calls = 0;
+    const receiver = createReceiver({
+      provider: providers.eulabel({
+        secret: async () => {
+          calls += 1;
+          return null;
+        },
+      }),
+      tenant: () => "ghost",
+      logger: false,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    for (let i = 0; i < 3; i++) {
+      const answer = await receiver.handle({
+        method: "POST",
+        headers: delivery.headers,
+        rawBody: delivery.body,
+      });
+      expect([answer.status, JSON.parse(answer.body).error]).toEqual([401, "invalid_signature"]);
+    }
+    expect(calls).toBe(1);
+  });
+
+  it("answers 503 with a clear log line when `tenant` returns a Promise", async () => {
+    const log = recordingLogger();
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: () => SECRETS.acme }),
+      tenant: (async () => "acme") as never,
+      logger: log.logger,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    const answer = await receiver.handle({
+      method: "POST",
+      headers: delivery.headers,
+      rawBody: delivery.body,
+    });
+    expect([answer.status, JSON.parse(answer.body).error]).toEqual([503, "secret_lookup_failed"]);
+    expect(log.text()).toContain("tenant must return a string synchronously, got a Promise");
+  });
+
+  it("refuses a route tenant holding a newline or an ANSI escape as no tenant (401), logging it nowhere", async () => {
+    const { base, log, secrets } = await start();
+    const delivery = await signedFor(SECRETS.acme);
+    for (const raw of ["acme%0Aforged%20line", "acme%1B%5B31m", "acme%C2%85"]) {
+      const answer = await send(`${base}/webhooks/${raw}`, delivery);
+      expect([answer.status, answer.json.error]).toEqual([401, "invalid_signature"]);
+    }
+    expect(secrets.calls).toEqual([]);
+    expect(log.text()).not.toContain("forged line");
+    expect(log.text()).not.toContain("\u001b");
+  });
+});
+
+describe("a tenant with a static secret", () => {
+  it("warns once at start that the signature does not authenticate the tenant", async () => {
+    const log = recordingLogger();
+    const receiver = createReceiver({
+      provider: providers.eulabel({ secret: SECRETS.acme }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      logger: log.logger,
+    });
+    const delivery = await signedFor(SECRETS.acme);
+    await receiver.handle({
+      method: "POST",
+      headers: { ...delivery.headers, "x-tenant": "a" },
+      rawBody: delivery.body,
+    });
+    const warned = log.lines.filter(
+      (l) => l.level === "warn" && /does not authenticate the tenant/.test(l.msg ?? ""),
+    );
+    expect(warned).toHaveLength(1);
+    const lookedUp = recordingLogger();
+    createReceiver({
+      provider: providers.eulabel({ secret: ({ tenant }) => SECRETS[tenant as keyof typeof SECRETS] }),
+      tenant: ({ headers }) => headers["x-tenant"],
+      logger: lookedUp.logger,
+    });
+    expect(lookedUp.text()).not.toContain("does not authenticate the tenant");
   });
 });

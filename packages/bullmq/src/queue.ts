@@ -695,6 +695,7 @@ async function readDeadLetter(queue: JobQueue, id: string): Promise<DeadLetter |
     done: [...done],
   };
   if (issues !== undefined) letter.issues = issues;
+  if (delivery.tenant !== undefined) letter.tenant = delivery.tenant;
   return letter;
 }
 

@@ -1,7 +1,8 @@
 import { LRUCache } from "lru-cache";
 import { bounded } from "./bounded.js";
 import { secretLookupFailed } from "./errors.js";
-import { isThenable, type MaybePromise } from "./maybe.js";
+import { distinctReads, type HeadRead, recordingHead, sameReads, uncovered } from "./head-reads.js";
+import { chain, isThenable, type MaybePromise } from "./maybe.js";
 import type { Runtime } from "./runtime.js";
 import type { DeliveryHead, SecretInput } from "./signature/secrets.js";
 import { tenantNamespace } from "./tenant-namespace.js";
@@ -9,6 +10,10 @@ import { throttled } from "./throttle.js";
 
 /** A tenant longer than this is no tenant (401): it enters every key, and a sender chose it. */
 export const MAX_TENANT_LENGTH = 128;
+
+/** C0, DEL and C1 controls: a tenant holding one (a newline, an ANSI escape) is no tenant (401). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters refused.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Which endpoint a delivery is for, and its keys when the scheme looks them up. */
 export interface Endpoint {
@@ -19,6 +24,8 @@ export interface Endpoint {
   keys?: readonly Uint8Array[];
   /** Set when no endpoint is known: refused even by a scheme that ignores `keys` (a custom one). */
   unknown?: true;
+  /** The head fields the secret function read, with their values: a cached answer serves only equal ones. */
+  reads?: readonly HeadRead[];
 }
 
 const NO_ENDPOINT: Endpoint = Object.freeze({});
@@ -45,11 +52,24 @@ export function endpointStep(rt: Runtime) {
     max: secretCache.max,
     ttl: secretCache.ttlMs,
   });
+  // Unknown endpoints have their own LRU: a flood of made-up ids evicts only other made-up ids, never a
+  // known tenant's secret.
+  const unknownCache = new LRUCache<string, Endpoint>({
+    max: secretCache.max,
+    ttl: secretCache.unknownTtlMs,
+  });
   const pending = new Map<string, Promise<Endpoint>>();
   // Bumped by every forget: a lookup that started before it may hold a rotated-out secret, so its result
   // answers its own requests but is not cached.
   let epoch = 0;
   const failures = throttled(10_000);
+  if (tenantOf && !lookup) {
+    // Said once, at start: with one secret for all, the signature cannot vouch for the tenant's name.
+    logger.warn(
+      { provider: provider.name },
+      "tenant is set with a static secret: the signature does not authenticate the tenant, so a sender can relabel a delivery (event.tenant) and have it handled again under another tenant. Use a secret per tenant, or derive the tenant from signed body fields (see docs/secrets.md).",
+    );
+  }
 
   const failed = (tenant: string | undefined, cause: unknown) => {
     failures((more) =>
@@ -71,30 +91,71 @@ export function endpointStep(rt: Runtime) {
     return found;
   };
 
-  const endpoint = (tenant: string, keys: readonly Uint8Array[]): Endpoint =>
-    keys.length === 0
-      ? { tenant, keys: UNKNOWN, unknown: true }
-      : { tenant, namespace: tenantNamespace(namespace, tenant), keys };
+  const endpoint = (tenant: string, keys: readonly Uint8Array[], reads: readonly HeadRead[]): Endpoint => {
+    const found: Endpoint =
+      keys.length === 0
+        ? { tenant, keys: UNKNOWN, unknown: true }
+        : { tenant, namespace: tenantNamespace(namespace, tenant), keys };
+    if (reads.length > 0) found.reads = reads;
+    return found;
+  };
 
   const remember = (found: Endpoint) => {
-    const unknown = found.keys === UNKNOWN;
-    cache.set(found.tenant!, found, unknown ? { ttl: secretCache.unknownTtlMs } : undefined);
+    if (found.keys === UNKNOWN) {
+      cache.delete(found.tenant!);
+      unknownCache.set(found.tenant!, found);
+    } else {
+      unknownCache.delete(found.tenant!);
+      cache.set(found.tenant!, found);
+    }
+  };
+
+  /**
+   * The head fields the secret function read, once it has answered. A field `tenant` does not read would
+   * let a sender name one endpoint and sign with the secret of another (a header naming his own): refused
+   * as a misconfiguration (503), never verified.
+   */
+  const checkedReads = (head: DeliveryHead, recorded: readonly HeadRead[]): HeadRead[] => {
+    if (recorded.length === 0) return [];
+    const covering = recordingHead(head);
+    tenantOf!(covering.head);
+    const bad = uncovered(recorded, covering.reads);
+    if (bad.length > 0) {
+      throw new Error(
+        `the secret function read ${bad.join(", ")}, which the receiver's tenant function does not read: a sender could name one endpoint and sign with another endpoint's secret. Choose the secret from { tenant } alone (or read only fields tenant reads).`,
+      );
+    }
+    return distinctReads(recorded);
+  };
+
+  /** Calls the secret function over a head that records what it reads. */
+  const ask = (head: DeliveryHead, tenant: string): MaybePromise<Endpoint> => {
+    const { lookup: find, encode } = lookup!;
+    const recording = recordingHead({ ...head, tenant });
+    // A null (redis.get of a missing key) is an unknown endpoint, as undefined is: `encode` gives no key.
+    return chain<SecretInput | null | undefined, Endpoint>(find(recording.head), (input) =>
+      endpoint(tenant, encode(input), checkedReads(head, recording.reads)),
+    );
   };
 
   /** The tenant's keys from the lookup: now when it answers now, else bounded by `storeTimeoutMs`. */
   const lookUp = (head: DeliveryHead, tenant: string): MaybePromise<Endpoint> => {
-    const { lookup: find, encode } = lookup!;
     let inflight = pending.get(tenant);
-    if (!inflight) {
-      const found = find({ ...head, tenant });
-      if (!isThenable(found)) {
-        const now = endpoint(tenant, encode(found as SecretInput | undefined));
-        remember(now);
-        return now;
-      }
+    if (inflight) {
+      // A lookup another delivery started read its own head: its answer serves this one only when the
+      // fields it read are equal here; otherwise this delivery asks for itself.
+      const shared = inflight;
+      inflight = shared.then((found) =>
+        found.reads && !sameReads(head, found.reads) ? Promise.resolve(ask(head, tenant)) : found,
+      );
+    } else {
       const started = epoch;
-      const settling = Promise.resolve(found).then((input) => {
-        const later = endpoint(tenant, encode(input));
+      const found = ask(head, tenant);
+      if (!(found instanceof Promise)) {
+        remember(found);
+        return found;
+      }
+      const settling = found.then((later) => {
         if (epoch === started) remember(later);
         return later;
       });
@@ -128,16 +189,26 @@ export function endpointStep(rt: Runtime) {
       } catch (cause) {
         throw failed(undefined, cause);
       }
-      if (typeof tenant !== "string" || tenant === "" || tenant.length > MAX_TENANT_LENGTH) {
+      if (isThenable(tenant)) {
+        throw failed(undefined, new Error("tenant must return a string synchronously, got a Promise"));
+      }
+      if (
+        typeof tenant !== "string" ||
+        tenant === "" ||
+        tenant.length > MAX_TENANT_LENGTH ||
+        CONTROL.test(tenant)
+      ) {
         logger.warn(
           { provider: provider.name },
-          `the delivery names no endpoint (tenant empty, missing or over ${MAX_TENANT_LENGTH} characters): refused as invalid_signature`,
+          `the delivery names no endpoint (tenant empty, missing, over ${MAX_TENANT_LENGTH} characters or holding a control character): refused as invalid_signature`,
         );
         return NAMELESS;
       }
       if (!lookup) return { tenant, namespace: tenantNamespace(namespace, tenant) };
-      const cached = cache.get(tenant);
-      if (cached) return cached.keys === UNKNOWN ? known(cached) : cached;
+      const cached = cache.get(tenant) ?? unknownCache.get(tenant);
+      if (cached && (cached.reads === undefined || sameReads(head, cached.reads))) {
+        return cached.keys === UNKNOWN ? known(cached) : cached;
+      }
       let found: MaybePromise<Endpoint>;
       try {
         found = lookUp(head, tenant);
@@ -154,10 +225,12 @@ export function endpointStep(rt: Runtime) {
       epoch += 1;
       if (tenant === undefined) {
         cache.clear();
+        unknownCache.clear();
         pending.clear();
         return;
       }
       cache.delete(tenant);
+      unknownCache.delete(tenant);
       pending.delete(tenant);
     },
   };

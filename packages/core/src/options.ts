@@ -20,7 +20,6 @@ export const DEFAULT_STORE_TIMEOUT_MS = 2_000;
 /** Endpoints whose looked-up secrets are kept, and for how long (a found secret; an unknown endpoint). */
 export const DEFAULT_SECRET_CACHE_MAX = 10_000;
 export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;
-export const DEFAULT_UNKNOWN_SECRET_TTL_MS = 10_000;
 /** A handler still running after this fails its attempt (inline) or its job run (worker). */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 5 * 60_000;
 export { DEFAULT_SENDER_TIMEOUT_MS } from "./providers/time.js";
@@ -110,8 +109,9 @@ export interface ReceiverOptions<E extends EventSchemas> {
    */
   tenant?: (head: DeliveryHead) => string | undefined;
   /**
-   * The cache of looked-up secrets, one entry per tenant (LRU): `max` entries (default 10 000), a found
-   * secret kept `ttlMs` (default 5 min), an unknown endpoint `unknownTtlMs` (default 10 s). Drop an entry at
+   * The cache of looked-up secrets, one entry per tenant (LRU): `max` known tenants (default 10 000) and as
+   * many unknown ones in a separate LRU, a found secret kept `ttlMs` (default 5 min), an unknown endpoint
+   * `unknownTtlMs` (default: `ttlMs`). Drop an entry at
    * once with `receiver.secrets.forget(tenant)` after a rotation.
    */
   secretCache?: { max?: number; ttlMs?: number; unknownTtlMs?: number };

@@ -101,7 +101,7 @@ export function createPipeline(rt: Runtime, dispatch: Dispatch) {
     if (head.receivedAt !== undefined) request.receivedAt = head.receivedAt;
     if (head.params !== undefined) request.params = head.params;
     const receivedAt = head.receivedAt ?? rt.settings.now();
-    const checked = checkSignature(provider, request, crypto, receivedAt, logger, keys);
+    const checked = checkSignature(provider, request, crypto, receivedAt, logger, keys, tenant);
     const verified = checked instanceof Promise ? await checked : checked;
     // Only a scheme that ignores looked-up keys (a custom one) can get here for an unknown endpoint.
     if (endpoint.unknown) throw unknownEndpoint();

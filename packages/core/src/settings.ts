@@ -14,7 +14,6 @@ import {
   DEFAULT_SECRET_TTL_MS,
   DEFAULT_SENDER_TIMEOUT_MS,
   DEFAULT_STORE_TIMEOUT_MS,
-  DEFAULT_UNKNOWN_SECRET_TTL_MS,
   type ReceiverOptions,
 } from "./options.js";
 import { type Ordering, resolveOrdering } from "./ordering/resolve.js";
@@ -178,14 +177,12 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
   if (typeof cache !== "object" || cache === null) {
     throw invalidConfig("secretCache must be an object: { max?, ttlMs?, unknownTtlMs? }.");
   }
+  const ttlMs = positiveInteger("secretCache.ttlMs", cache.ttlMs, DEFAULT_SECRET_TTL_MS);
   const secretCache = {
     max: positiveInteger("secretCache.max", cache.max, DEFAULT_SECRET_CACHE_MAX, "count"),
-    ttlMs: positiveInteger("secretCache.ttlMs", cache.ttlMs, DEFAULT_SECRET_TTL_MS),
-    unknownTtlMs: positiveInteger(
-      "secretCache.unknownTtlMs",
-      cache.unknownTtlMs,
-      DEFAULT_UNKNOWN_SECRET_TTL_MS,
-    ),
+    ttlMs,
+    // By default as long as a known one: a shorter life would let response times tell unknown from known.
+    unknownTtlMs: positiveInteger("secretCache.unknownTtlMs", cache.unknownTtlMs, ttlMs),
   };
   return {
     provider,

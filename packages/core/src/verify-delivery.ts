@@ -40,11 +40,17 @@ export function checkSignature(
   now: number,
   logger?: Logger,
   keys?: readonly Uint8Array[],
+  tenant?: string,
 ): MaybePromise<Verified> {
   const context: VerifyContext = keys === undefined ? { crypto, now } : { crypto, now, keys };
   return chain(provider.signature.verify(request, context), (verdict) => {
     if (verdict.ok) return verdict;
-    logger?.warn({ provider: provider.name, code: verdict.code }, "signature rejected");
+    logger?.warn(
+      tenant === undefined
+        ? { provider: provider.name, code: verdict.code }
+        : { provider: provider.name, tenant, code: verdict.code },
+      "signature rejected",
+    );
     throw signatureRejected(verdict.code, verdict.message);
   });
 }

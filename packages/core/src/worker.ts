@@ -157,6 +157,7 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
     rt.report(error, event, "error", {
       type: job.delivery.type,
       id: job.delivery.key,
+      ...(job.delivery.tenant === undefined ? {} : { tenant: job.delivery.tenant }),
       attempt: job.attempt,
       reason,
     });
@@ -170,7 +171,13 @@ export function startWorker(rt: Runtime, options: WorkOptions = {}): DeliveryWor
   const failedAttempt = (job: QueueJob, message: string, retryInMs: number): void => {
     try {
       logger.warn(
-        { provider: provider.name, type: job.delivery.type, id: job.delivery.key, attempt: job.attempt },
+        {
+          provider: provider.name,
+          type: job.delivery.type,
+          id: job.delivery.key,
+          ...(job.delivery.tenant === undefined ? {} : { tenant: job.delivery.tenant }),
+          attempt: job.attempt,
+        },
         `attempt ${job.attempt} of ${attempts} failed, retried in ${retryInMs} ms: ${message}`,
       );
     } catch {

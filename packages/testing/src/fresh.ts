@@ -51,7 +51,8 @@ export function freshPayload<T extends object>(
 ): T {
   const now = options.now ?? tick();
   const fresh = platformFor(providerName)?.fresh ?? guess;
-  return fresh(payload as Json, now) as T;
+  // A deep copy first: nested objects shared with the global fixtures would let one test's edits leak.
+  return fresh(structuredClone(payload) as Json, now) as T;
 }
 
 /** A delivery id in the provider's platform's format (GitHub: a GUID; others: `msg_…`) from 32 hex digits. */

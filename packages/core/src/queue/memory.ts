@@ -234,6 +234,7 @@ export class MemoryQueue implements DeliveryQueue {
         enqueuedAt: job.enqueuedAt,
       };
       if (outcome.issues) letter.issues = outcome.issues;
+      if (job.delivery.tenant !== undefined) letter.tenant = job.delivery.tenant;
       this.#dead.set(key, letter);
       return;
     }

@@ -178,6 +178,8 @@ export interface DeadLetter {
   issues?: readonly PayloadIssue[];
   /** ms since epoch when it became a dead letter. */
   failedAt: number;
+  /** The endpoint (tenant) it was received for, when the receiver names tenants. */
+  tenant?: string;
   /** Handlers that had already succeeded; a replay runs only the others. */
   done: readonly string[];
 }

@@ -58,7 +58,7 @@ export function keyring(options: KeyOptions, platform: string) {
     ? {
         lookup: source,
         encode: (input) =>
-          input === undefined || (Array.isArray(input) && input.length === 0)
+          input === undefined || input === null || (Array.isArray(input) && input.length === 0)
             ? []
             : encodeSecrets(input, secretEncoding, platform),
       }

@@ -21,12 +21,19 @@ export interface SecretHead extends DeliveryHead {
 
 /**
  * A secret looked up per delivery (a vault, a database): the endpoint's secret(s), several during a
- * rotation, or `undefined` / an empty list for an endpoint you do not know (answered as a wrong secret).
+ * rotation, or `undefined` / `null` / an empty list for an endpoint you do not know (answered as a wrong
+ * secret). In a receiver, choose it from `tenant`: a head field the receiver's `tenant` does not read is
+ * refused (503), since a sender could otherwise name one endpoint and sign with another's secret.
  * Sync or async; a throw or rejection answers 503 `secret_lookup_failed` (the sender retries).
  */
 export type SecretLookup = (
   head: SecretHead,
-) => SecretInput | undefined | Promise<SecretInput | undefined> | PromiseLike<SecretInput | undefined>;
+) =>
+  | SecretInput
+  | undefined
+  | null
+  | Promise<SecretInput | undefined | null>
+  | PromiseLike<SecretInput | undefined | null>;
 
 /** A scheme's `secret`: fixed at configuration time, or looked up per delivery. */
 export type SecretSource = SecretInput | SecretLookup;
@@ -35,5 +42,5 @@ export type SecretSource = SecretInput | SecretLookup;
 export interface SchemeSecretLookup {
   readonly lookup: SecretLookup;
   /** Key bytes from what the lookup returned; empty when it returned none (an unknown endpoint). */
-  encode(input: SecretInput | undefined): Uint8Array[];
+  encode(input: SecretInput | undefined | null): Uint8Array[];
 }

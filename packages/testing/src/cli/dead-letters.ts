@@ -107,6 +107,7 @@ function printLetters(io: CliIo, s: Style, letters: readonly DeadLetter[], label
       `${s.bad("✗")} ${s.bold(p(letter.type || "(unknown type)"))}  ${s.dim(`${p(letter.provider)}  ${attempts}  ${age}`)}`,
     );
     line(io, `  key    ${p(letter.key)}`);
+    if (letter.tenant !== undefined) line(io, `  tenant ${p(letter.tenant)}`);
     line(io, `  reason ${p(letter.reason ?? "(not recorded)")}`);
     line(io, `  error  ${p(letter.error)}`);
     if (letter.done.length > 0) line(io, `  done   ${p(letter.done.join(", "))}`);

@@ -217,9 +217,9 @@ export function describeQueueConformance(
       expect(await queue.listDeadLetters()).toEqual([]);
     });
 
-    it("a dead outcome parks the job: listDeadLetters shows key, type, attempts, error, issues and done", async () => {
+    it("a dead outcome parks the job: listDeadLetters shows key, type, tenant, attempts, error, issues and done", async () => {
       const { queue, peer, consume } = await setup();
-      const d = delivery();
+      const d = { ...delivery(), tenant: "acme" };
       await queue.enqueue(d);
       const issues = [{ path: "gtin", message: "Required" }];
       const before = Date.now();
@@ -248,6 +248,7 @@ export function describeQueueConformance(
         issues,
         failedAt: expect.any(Number),
         done: ["a"],
+        tenant: "acme",
       });
       expect(letter?.failedAt).toBeGreaterThanOrEqual(before - 1_000);
       await sleep(SETTLE_MS);
