@@ -841,7 +841,20 @@ async function durableProject(tarballs) {
     step("durable-bullmq: a wrong --queue exits 2 and names the queue that exists");
 
     // A project without the Redis driver: the CLI says what to install, like the missing-bullmq case.
-    run("npm", ["uninstall", "--no-audit", "--no-fund", "--loglevel=error", "ioredis"], { cwd: dir });
+    // @webhook-kit/redis (the README's line) brings ioredis too: both go, unsaved, and come back after.
+    run(
+      "npm",
+      [
+        "uninstall",
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        "ioredis",
+        "@webhook-kit/redis",
+      ],
+      { cwd: dir },
+    );
     const noDriver = run(cli, ["dead-letters", "list", ...queueArgs], { cwd: dir, expect: 1 });
     expectIn(
       noDriver.stderr,
@@ -849,7 +862,7 @@ async function durableProject(tarballs) {
       "dead-letters without ioredis",
     );
     expectNotIn(noDriver.stderr, "no answer from redis", "dead-letters without ioredis: not an outage");
-    npmInstall(dir, ["ioredis"]);
+    npmInstall(dir, []);
     step("durable-bullmq: without ioredis, dead-letters prints the npm install line");
   } finally {
     stop(server.child);

@@ -290,3 +290,11 @@ describe("the CLI signs handshakes as the senders do", () => {
     }
   });
 });
+
+describe("cloudEventsValidation options", () => {
+  it("refuses allowedOrigins given as a string, naming the fix", () => {
+    expect(() => cloudEventsValidation({ allowedOrigins: "events.example.com" as never })).toThrow(
+      /allowedOrigins must be an array of origins/,
+    );
+  });
+});

@@ -1,11 +1,13 @@
 import http from "node:http";
 import {
   createReceiver,
+  type DeliveryHead,
   type DeliveryQueue,
   defineProvider,
   type Logger,
   MemoryQueue,
   providers,
+  type SecretHead,
   type SecretInput,
   sign,
   verifyDelivery,
@@ -563,6 +565,101 @@ describe("the secret cache never serves a secret looked up from other inputs (at
     });
     expect([answer.status, JSON.parse(answer.body).error]).toEqual([503, "secret_lookup_failed"]);
     expect(log.text()).toContain("tenant must return a string synchronously, got a Promise");
+  });
+
+  it("refuses a secret chosen by a field the tenant function reads but does not name the tenant by", async () => {
+    // Each tenant function reads x-webhook-id (walking every header, or checking it exists), yet names the
+    // tenant by something else: the secret that follows x-webhook-id would verify globex's signature as acme.
+    const tenants: Record<string, (head: DeliveryHead) => string | undefined> = {
+      walksHeaders: ({ headers }) => Object.entries(headers).find(([name]) => name === "x-tenant")?.[1],
+      spreadsHeaders: ({ headers }) => ({ ...headers })["x-tenant"],
+      checksItExists: ({ headers, params }) => (headers["x-webhook-id"] ? params?.tenant : undefined),
+    };
+    for (const [label, tenant] of Object.entries(tenants)) {
+      const receiver = createReceiver({
+        provider: providers.eulabel({
+          secret: ({ headers }) => SECRETS[headers["x-webhook-id"] as keyof typeof SECRETS],
+        }),
+        tenant,
+        logger: false,
+      });
+      const seen: (string | undefined)[] = [];
+      receiver.on("*", (event) => {
+        seen.push(event.tenant);
+      });
+      const forged = await signedFor(SECRETS.globex);
+      const answer = await receiver.handle({
+        method: "POST",
+        headers: { ...forged.headers, "x-webhook-id": "globex", "x-tenant": "acme" },
+        rawBody: forged.body,
+        params: { tenant: "acme" },
+      });
+      expect([label, answer.status], label).toEqual([label, 503]);
+      expect(seen, label).toEqual([]);
+    }
+  });
+
+  it("records a secret function's reads through property descriptors and the head's prototype", async () => {
+    const secrets: Record<string, (head: SecretHead) => string | undefined> = {
+      descriptor: ({ headers }) =>
+        SECRETS[Object.getOwnPropertyDescriptor(headers, "x-webhook-id")?.value as keyof typeof SECRETS],
+      prototype: (head) =>
+        SECRETS[
+          (Object.getPrototypeOf(head) as { headers?: Record<string, string> } | null)?.headers?.[
+            "x-webhook-id"
+          ] as keyof typeof SECRETS
+        ],
+    };
+    for (const [label, secret] of Object.entries(secrets)) {
+      const receiver = createReceiver({
+        provider: providers.eulabel({ secret }),
+        tenant: ({ params }) => params?.tenant,
+        logger: false,
+      });
+      const seen: (string | undefined)[] = [];
+      receiver.on("*", (event) => {
+        seen.push(event.tenant);
+      });
+      const forged = await signedFor(SECRETS.globex);
+      const answer = await receiver.handle({
+        method: "POST",
+        headers: { ...forged.headers, "x-webhook-id": "globex" },
+        rawBody: forged.body,
+        params: { tenant: "acme" },
+      });
+      expect([label, answer.status === 200], label).toEqual([label, false]);
+      expect(seen, label).toEqual([]);
+    }
+  });
+
+  it("still verifies a secret chosen by the very header the tenant is named by", async () => {
+    const receiver = createReceiver({
+      provider: providers.eulabel({
+        secret: ({ headers }) => SECRETS[headers["x-webhook-id"] as keyof typeof SECRETS],
+      }),
+      tenant: ({ headers }) => headers["x-webhook-id"],
+      logger: false,
+    });
+    receiver.on("*", () => {});
+    const delivery = await signedFor(SECRETS.acme);
+    const handle = (id: string) =>
+      receiver.handle({
+        method: "POST",
+        headers: { ...delivery.headers, "x-webhook-id": id },
+        rawBody: delivery.body,
+      });
+    expect((await handle("acme")).status).toBe(200);
+    expect((await handle("globex")).status).toBe(401);
+  });
+
+  it("refuses a tenant holding a Unicode line separator, a bidi override or a zero-width character", async () => {
+    const { base, secrets } = await start();
+    const delivery = await signedFor(SECRETS.acme);
+    for (const raw of ["acme%E2%80%A8forged", "acme%E2%80%AE", "acme%E2%80%8B", "acme%EF%BB%BF"]) {
+      const answer = await send(`${base}/webhooks/${raw}`, delivery);
+      expect([raw, answer.status], raw).toEqual([raw, 401]);
+    }
+    expect(secrets.calls).toEqual([]);
   });
 
   it("refuses a route tenant holding a newline or an ANSI escape as no tenant (401), logging it nowhere", async () => {

@@ -27,6 +27,16 @@ export interface CloudEventsValidationOptions {
  * );
  */
 export function cloudEventsValidation(options: CloudEventsValidationOptions): Handshake {
+  if (typeof options !== "object" || options === null)
+    throw invalidConfig(
+      'pass { allowedOrigins: ["eventemitter.example.com"] } (and optionally allowedRate).',
+      "cloudEventsValidation",
+    );
+  if (options.allowedOrigins !== undefined && !Array.isArray(options.allowedOrigins))
+    throw invalidConfig(
+      `allowedOrigins must be an array of origins, e.g. ["eventemitter.example.com"], got ${typeof options.allowedOrigins}.`,
+      "cloudEventsValidation",
+    );
   const allowed = new Set(
     (options.allowedOrigins ?? []).map((origin) => {
       if (typeof origin !== "string" || origin.trim() === "") {

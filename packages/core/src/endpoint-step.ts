@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { bounded } from "./bounded.js";
 import { secretLookupFailed } from "./errors.js";
-import { distinctReads, type HeadRead, recordingHead, sameReads, uncovered } from "./head-reads.js";
+import { distinctReads, type HeadRead, headOf, recordingHead, sameReads, uncovered } from "./head-reads.js";
 import { chain, isThenable, type MaybePromise } from "./maybe.js";
 import type { Runtime } from "./runtime.js";
 import type { DeliveryHead, SecretInput } from "./signature/secrets.js";
@@ -11,9 +11,13 @@ import { throttled } from "./throttle.js";
 /** A tenant longer than this is no tenant (401): it enters every key, and a sender chose it. */
 export const MAX_TENANT_LENGTH = 128;
 
-/** C0, DEL and C1 controls: a tenant holding one (a newline, an ANSI escape) is no tenant (401). */
+/**
+ * C0, DEL and C1 controls, Unicode line/paragraph separators, bidi and zero-width format characters: a
+ * tenant holding one (a newline, an ANSI escape, U+2028, U+202E) could forge or hide a log line; it is no
+ * tenant (401).
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters refused.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
 
 /** Which endpoint a delivery is for, and its keys when the scheme looks them up. */
 export interface Endpoint {
@@ -118,14 +122,28 @@ export function endpointStep(rt: Runtime) {
   const checkedReads = (head: DeliveryHead, recorded: readonly HeadRead[]): HeadRead[] => {
     if (recorded.length === 0) return [];
     const covering = recordingHead(head);
-    tenantOf!(covering.head);
+    const named = tenantOf!(covering.head);
     const bad = uncovered(recorded, covering.reads);
     if (bad.length > 0) {
       throw new Error(
         `the secret function read ${bad.join(", ")}, which the receiver's tenant function does not read: a sender could name one endpoint and sign with another endpoint's secret. Choose the secret from { tenant } alone (or read only fields tenant reads).`,
       );
     }
-    return distinctReads(recorded);
+    const reads = distinctReads(recorded);
+    // Reading a field is not naming the tenant by it (a tenant function that walks every header, or checks
+    // one exists): from the secret's fields alone, it must name the same endpoint.
+    let fromReads: string | undefined;
+    try {
+      fromReads = tenantOf!(headOf(reads));
+    } catch {
+      fromReads = undefined;
+    }
+    if (fromReads !== named) {
+      throw new Error(
+        `the secret function read ${reads.map((r) => (r.where === "path" ? "path" : `${r.where}.${r.name}`)).join(", ")}, but the receiver's tenant function does not name this endpoint from those fields alone: a sender could name one endpoint and sign with another endpoint's secret. Choose the secret from { tenant } alone (or from the fields tenant names it by).`,
+      );
+    }
+    return reads;
   };
 
   /** Calls the secret function over a head that records what it reads. */

@@ -29,12 +29,18 @@ export function recordingHead<T extends DeliveryHead>(head: T): { head: T; reads
           reads.push({ where, name, value: (target as Record<string, string>)[name] });
         return Reflect.has(target, name);
       },
+      getOwnPropertyDescriptor(target, name) {
+        if (typeof name === "string")
+          reads.push({ where, name, value: (target as Record<string, string>)[name] });
+        return Reflect.getOwnPropertyDescriptor(target, name);
+      },
       ownKeys(target) {
         reads.push({ where, name: EVERY, value: undefined });
         return Reflect.ownKeys(target);
       },
     });
-  const copy = Object.create(head) as T;
+  // A plain object, not one inheriting from the raw head: its prototype would hand out unrecorded fields.
+  const copy = {} as T;
   // `tenant` stays an own field, so a lookup that spreads the head (`{ ...head }`) still passes it on.
   if ("tenant" in head) Object.defineProperty(copy, "tenant", { value: head.tenant, enumerable: true });
   Object.defineProperties(copy, {
@@ -49,6 +55,26 @@ export function recordingHead<T extends DeliveryHead>(head: T): { head: T; reads
     },
   });
   return { head: copy, reads };
+}
+
+/**
+ * The head reduced to the fields in `reads` (with their values): the tenant function must name the same
+ * endpoint from them alone, or the secret was chosen by something that does not name the tenant.
+ */
+export function headOf(reads: readonly HeadRead[]): DeliveryHead {
+  const headers: Record<string, string> = {};
+  let params: Record<string, string> | undefined;
+  let path: string | undefined;
+  for (const read of reads) {
+    if (read.value === undefined) continue;
+    if (read.where === "headers") headers[read.name] = read.value;
+    else if (read.where === "params") (params ??= {})[read.name] = read.value;
+    else path = read.value;
+  }
+  const head: DeliveryHead = { headers } as DeliveryHead;
+  if (params !== undefined) (head as { params?: Record<string, string> }).params = params;
+  if (path !== undefined) (head as { path?: string }).path = path;
+  return head;
 }
 
 /** The value of a read field in another head. */
