@@ -68,8 +68,10 @@ export function headOf(reads: readonly HeadRead[]): DeliveryHead {
   for (const read of reads) {
     if (read.value === undefined) continue;
     if (read.where === "headers") headers[read.name] = read.value;
-    else if (read.where === "params") (params ??= {})[read.name] = read.value;
-    else path = read.value;
+    else if (read.where === "params") {
+      params ??= {};
+      params[read.name] = read.value;
+    } else path = read.value;
   }
   const head: DeliveryHead = { headers } as DeliveryHead;
   if (params !== undefined) (head as { params?: Record<string, string> }).params = params;
