@@ -64,6 +64,8 @@ export {
   type ReceiverCore,
 } from "./receiver.js";
 export { type Acknowledgement, type AckOutcome, OUTCOME_HEADER } from "./response.js";
+// Pure: the Node adapters reach it through core/node, the App Router (Edge too) through here.
+export { routeParams } from "./route-params.js";
 export {
   type BodyFieldSignatureOptions,
   bodyFieldSignature,

@@ -1,3 +1,4 @@
+import { routeParams } from "@webhook-kit/core";
 import { type ReceiverSource, resolver } from "./source.js";
 
 export interface WebhookRouteOptions {
@@ -29,23 +30,12 @@ export function webhookRoute(
   const receiver = resolver(source);
   return async (request, context) => {
     const remoteAddress = options.remoteAddress?.(request) ?? undefined;
-    // Next 15 hands the dynamic segments as a promise, Next 14 as an object.
-    const params = segmentParams(await context?.params);
-    const fetchOptions: { remoteAddress?: string; params?: Record<string, string> } = {};
+    // Next 15 hands the dynamic segments as a promise, Next 14 as an object; a catch-all's array is left out.
+    // routeParams skips anything that is not an object.
+    const params = routeParams((await context?.params) as Readonly<Record<string, unknown>> | undefined);
+    const fetchOptions: { remoteAddress?: string; params?: Readonly<Record<string, string>> } = {};
     if (remoteAddress !== undefined) fetchOptions.remoteAddress = remoteAddress;
     if (params !== undefined) fetchOptions.params = params;
     return receiver().fetch(request, fetchOptions);
   };
-}
-
-/** The dynamic segments that are one string each (`[tenant]`); a catch-all's array is left out. */
-function segmentParams(value: unknown): Record<string, string> | undefined {
-  if (value === null || typeof value !== "object") return undefined;
-  let params: Record<string, string> | undefined;
-  for (const [name, segment] of Object.entries(value)) {
-    if (typeof segment !== "string") continue;
-    params ??= {};
-    params[name] = segment;
-  }
-  return params;
 }

@@ -11,7 +11,7 @@ import { requestPath } from "./request-path.js";
 
 /** The path rule adapters share (one trailing slash, escapes of unreserved characters). */
 export { matchesPath, matchRoute } from "../path.js";
-export { routeParams } from "./route-params.js";
+export { routeParams } from "../route-params.js";
 export { answeredElsewhere, checkContinue, readNodeBody, requestPath, sendNodeResponse, writeNodeResponse };
 
 export interface NodeRequestOptions {
