@@ -23,8 +23,7 @@ export interface CryptoProvider {
 }
 
 interface NodeCryptoLike extends NodeEd25519Like {
-  createHmac(alg: string, key: object): { update(d: Uint8Array): { digest(): Uint8Array } };
-  createSecretKey(key: Uint8Array): object;
+  createHmac(alg: string, key: Uint8Array): { update(d: Uint8Array): { digest(): Uint8Array } };
   createHash(alg: string): { update(d: Uint8Array): { digest(): Uint8Array; digest(enc: "hex"): string } };
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
   /** One-shot digest (Node ≥ 20.12): no Hash object per call. */
@@ -50,21 +49,12 @@ function loadNodeCrypto(): NodeCryptoLike | undefined {
  * const receiver = createReceiver({ provider, crypto: nodeCrypto(await import("node:crypto")) });
  */
 export function nodeCrypto(node: NodeCryptoLike): CryptoProvider {
-  // A KeyObject per secret, made once: createHmac with raw bytes would import the key on every call.
-  const keys = new WeakMap<Uint8Array, object>();
-  const keyFor = (raw: Uint8Array) => {
-    let key = keys.get(raw);
-    if (!key) {
-      key = node.createSecretKey(raw);
-      keys.set(raw, key);
-    }
-    return key;
-  };
   const hash = node.hash?.bind(node);
   return {
     // Node's own HMAC, never a hand-built one: a one-shot RFC 2104 construction measured ≈ 1 µs faster per
-    // 1 KB delivery (≈ 2 % of a request under load), not worth owning crypto code.
-    hmac: (alg, key, data) => node.createHmac(alg, keyFor(key)).update(data).digest(),
+    // 1 KB delivery (≈ 2 % of a request under load), not worth owning crypto code. The key goes in as bytes:
+    // a KeyObject made once per secret measured slower per call on Node 20 (3.8 vs 3.6 µs for 1 KB).
+    hmac: (alg, key, data) => node.createHmac(alg, key).update(data).digest(),
     sha256: (data) => node.createHash("sha256").update(data).digest(),
     sha256Hex: hash
       ? (data) => hash("sha256", data, "hex")

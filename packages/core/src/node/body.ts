@@ -48,8 +48,11 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
     let received = 0;
     const finish = (error: Error | undefined, body?: Uint8Array) => {
       ticker.cancel(timeout);
-      detach();
+      // A whole body leaves the listeners in place: no more data can come, a later "error" (the client
+      // resetting before the answer) then finds a listener instead of ending the process, and removing four
+      // listeners per request is measurable under load. A refused body stops listening at once.
       if (!error) return resolve(body as Uint8Array);
+      detach();
       req.pause();
       reject(error);
     };
@@ -69,13 +72,12 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
       finish(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received));
     };
     const onAborted = () => finish(bodyAborted(new Error("request aborted")));
-    // A socket closed without "end" or "aborted" only stops listening: the body timeout answers for it.
+    // The error listener stays: an "error" with none would be thrown. A socket closed without "end" or
+    // "aborted" needs no listener of its own: the body timeout answers for it.
     const detach = () => {
       req.off("aborted", onAborted);
       req.off("data", onData);
       req.off("end", onEnd);
-      req.off("error", onEnd);
-      req.off("close", detach);
     };
     const ticker = tickerFor(timeoutMs);
     const timeout = ticker.after(timeoutMs, () => {
@@ -87,7 +89,6 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onEnd);
-    req.on("close", detach);
   });
 }
 
