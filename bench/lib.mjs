@@ -1,6 +1,6 @@
 // Shared benchmark plumbing: servers run in a child process (so client and server do not share an event
 // loop), autocannon drives them from this one, every row in the same run, reported as ratios.
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,13 +9,24 @@ import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { providers, sign } from "@webhook-kit/core";
 import autocannon from "autocannon";
+import { DRIVER_NAME, measureWithWrk, PIN } from "./wrk.mjs";
 
 export const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
+/**
+ * A node child with an IPC channel, pinned to CPU 1 when the driver runs pinned to CPU 0 (wrk.mjs `PIN`):
+ * the server and the load generator then never share a core.
+ */
+export function pinnedFork(script, args, options) {
+  if (!PIN) return fork(script, args, options);
+  const execArgv = options.execArgv ?? process.execArgv;
+  return spawn("taskset", ["-c", "1", process.execPath, ...execArgv, script, ...args], options);
+}
+
 /** Forks `script` with `args`; the child sends `{ port }` once it listens. */
 export async function startChild(script, args = [], env = {}) {
-  const child = fork(script, args, {
+  const child = pinnedFork(script, args, {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, ...env },
   });
@@ -34,12 +45,17 @@ export async function startChild(script, args = [], env = {}) {
  * a header given a new UUID on every request (GitHub's X-GitHub-Delivery), so no delivery ever repeats however
  * long the run: a deduplicating row always takes its new-event path and its store keeps growing to its bound.
  */
-export async function measure(url, deliveries, { duration = DURATION_S, freshId } = {}) {
+export async function measure(url, deliveries, { duration = DURATION_S, freshId, rate } = {}) {
+  if (DRIVER_NAME === "wrk") {
+    const seconds = Math.max(1, Math.round(duration));
+    return measureWithWrk(url, deliveries, { duration: seconds, connections: CONNECTIONS, freshId, rate });
+  }
   let next = 0;
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
     duration,
+    ...(rate && { overallRate: rate }),
     requests: [
       {
         method: "POST",
@@ -59,9 +75,13 @@ export async function measure(url, deliveries, { duration = DURATION_S, freshId 
     p99: result.latency.p99,
     total: result.requests.total,
     bad,
+    seconds: duration,
   };
 }
 
+/** Latencies: wrk measures µs, autocannon whole ms. */
+const ms = (value) =>
+  typeof value !== "number" ? "" : Number.isInteger(value) ? String(value) : value.toFixed(1);
 const fixed = (value, digits = 0) => (typeof value === "number" ? value.toFixed(digits) : "");
 
 /**
@@ -81,7 +101,7 @@ export function printTable(title, rows) {
     const verdict =
       base && row.target ? `≥ ${row.target} ${row.rps / base.rps >= row.target ? "met" : "MISSED"}` : "";
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50 ?? ""} | ${row.p90 ?? ""} | ${row.p99} | ${row.p99Worst ?? ""} | ${fixed(row.cpuUs, 1)} | ${row.bad} | ${ratio} | ${p99Ratio} | ${verdict} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${ms(row.p50)} | ${ms(row.p90)} | ${ms(row.p99)} | ${ms(row.p99Worst)} | ${fixed(row.cpuUs, 1)} | ${row.bad} | ${ratio} | ${p99Ratio} | ${verdict} |`,
     );
   }
   recordResults(title, rows);
@@ -140,6 +160,8 @@ function machineNote() {
     connections: CONNECTIONS,
     durationS: DURATION_S,
     rounds: Number(process.env.BENCH_ROUNDS ?? 5),
+    driver: DRIVER_NAME,
+    pinned: PIN ? "client on CPU 0, servers on CPU 1" : "no",
     note: process.env.BENCH_NOTE ?? "",
   };
 }
@@ -178,16 +200,17 @@ export async function eulabelDeliveries(secret, count = Number(process.env.BENCH
  * Runs `script serve <kind>` for each kind at once and measures them in alternating rounds, so load from
  * elsewhere on the machine hits every row alike. Each child answers "reset" and "cpu" (see `serveWithCpu`).
  * A row's req/s is its total over all rounds; p50/p90/p99 are the median round's, p99Worst the worst round's.
- * `freshId`: see `measure`. `deliveries` is one pool for every kind, or one pool per kind (same length as
+ * `freshId`: see `measure`. `rate`: a fixed offered load (req/s) instead of as fast as the server answers, for
+ * latency at the same load. `deliveries` is one pool for every kind, or one pool per kind (same length as
  * `kinds`) when each kind needs its own signatures.
  */
-export async function measureGroup(script, kinds, deliveries, env = {}, { freshId } = {}) {
+export async function measureGroup(script, kinds, deliveries, env = {}, { freshId, rate } = {}) {
   const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
   const roundSeconds = Math.max(1, DURATION_S / ROUNDS);
   const children = [];
   try {
     for (const kind of kinds) {
-      const child = fork(script, ["serve", kind], {
+      const child = pinnedFork(script, ["serve", kind], {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
         env: { ...process.env, ...env },
       });
@@ -200,19 +223,25 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
     }
     const pool = (i) => (kinds.length > 0 && Array.isArray(deliveries[0]) ? deliveries[i] : deliveries);
     for (const [i, { url }] of children.entries()) await measure(url, pool(i), { duration: 1, freshId }); // warm-up
-    for (const { ask } of children) await ask("reset");
+    // CPU is counted within rounds only: an idle server's collector work between its rounds (V8 shrinks an
+    // idle heap) would otherwise be charged to its deliveries, the more so the more memory it holds.
+    const used = kinds.map(() => ({ us: 0, requests: 0, rounds: [] }));
     const runs = kinds.map(() => []);
     const order = kinds.map((_, i) => i);
     for (let round = 0; round < ROUNDS; round++) {
       for (const i of round % 2 ? [...order].reverse() : order) {
-        runs[i].push(await measure(children[i].url, pool(i), { duration: roundSeconds, freshId }));
+        await children[i].ask("reset");
+        runs[i].push(await measure(children[i].url, pool(i), { duration: roundSeconds, freshId, rate }));
+        const { us, requests } = await children[i].ask("cpu");
+        used[i].us += us;
+        used[i].requests += requests;
+        used[i].rounds.push(us / Math.max(1, requests));
       }
     }
-    const cpu = [];
-    for (const { ask } of children) cpu.push((await ask("cpu")).usPerRequest);
+    const cpu = used.map(({ us, requests }) => us / Math.max(1, requests));
     const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
     return runs.map((list, i) => ({
-      rps: list.reduce((sum, r) => sum + r.total, 0) / (list.length * roundSeconds),
+      rps: list.reduce((sum, r) => sum + r.total, 0) / list.reduce((sum, r) => sum + r.seconds, 0),
       p50: median(list.map((r) => r.p50)),
       p90: median(list.map((r) => r.p90)),
       p99: median(list.map((r) => r.p99)),
@@ -220,6 +249,9 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
       p99Worst: Math.max(...list.map((r) => r.p99)),
       bad: list.reduce((sum, r) => sum + r.bad, 0),
       cpuUs: cpu[i],
+      // CPU µs per delivery of each round, in order: rounds of different kinds run back to back, so their
+      // ratios round by round cancel most of the machine's drift (bench/ab.mjs).
+      cpuRounds: used[i].rounds,
     }));
   } finally {
     for (const { child } of children) {
@@ -243,7 +275,8 @@ export function serveWithCpu(server) {
       process.send({ reset: true });
     } else if (message === "cpu") {
       const used = process.cpuUsage(since);
-      process.send({ usPerRequest: (used.user + used.system) / Math.max(1, requests) });
+      const us = used.user + used.system;
+      process.send({ usPerRequest: us / Math.max(1, requests), us, requests });
     }
   });
   process.on("disconnect", () => process.exit(0));

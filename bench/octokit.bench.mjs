@@ -137,6 +137,17 @@ async function serve(kind) {
       const store = new RedisStore({ client, prefix: process.env.PREFIX });
       return listen(http.createServer(createNodeHandler(receiver(store), { path: "/hook" })));
     }
+    case "kit-handle": {
+      const r = receiver();
+      return listen(
+        http.createServer(async (req, res) => {
+          const rawBody = await readBody(req);
+          const response = await r.handle({ method: "POST", headers: req.headers, rawBody });
+          res.writeHead(response.status, response.headers);
+          res.end(response.body);
+        }),
+      );
+    }
     case "kit-nostore":
       return listen(http.createServer(createNodeHandler(receiver(forgetful), { path: "/hook" })));
     case "express-bare": {

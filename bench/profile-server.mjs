@@ -2,11 +2,10 @@
 //   node bench/profile-server.mjs <kind> [seconds] [profile-dir]
 // e.g. `node bench/profile-server.mjs kit 6 /tmp/prof` writes a .cpuprofile (open it in Chrome DevTools).
 // Kinds are those of octokit.bench.mjs (bare, octokit, kit, fastify-kit, …). Uses the built dist.
-import { fork } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { githubDelivery, measure } from "./lib.mjs";
+import { githubDelivery, measure, pinnedFork } from "./lib.mjs";
 
 const [kind = "kit", seconds = "6", dir] = process.argv.slice(2);
 const SECRET = "bench_github_secret";
@@ -24,14 +23,19 @@ const script = fileURLToPath(new URL("./octokit.bench.mjs", import.meta.url));
 // BENCH_NODE_FLAGS adds server flags, e.g. "--trace-gc" for a GC trace under the same load.
 const extra = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const execArgv = [...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []), ...extra];
-const child = fork(script, ["serve", kind], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+const child = pinnedFork(script, ["serve", kind], {
+  execArgv,
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
 const [{ port }] = await once(child, "message");
 const url = `http://127.0.0.1:${port}/hook`;
 const freshId = "x-github-delivery";
 await measure(url, traffic, { duration: 1, freshId }); // warm-up
 child.send("reset");
 await once(child, "message");
-const result = await measure(url, traffic, { duration: Number(seconds), freshId });
+// BENCH_RATE: a fixed offered load (req/s) instead of as fast as the server answers.
+const rate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
+const result = await measure(url, traffic, { duration: Number(seconds), freshId, rate });
 child.send("cpu");
 const [{ usPerRequest }] = await once(child, "message");
 console.log(
