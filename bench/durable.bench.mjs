@@ -9,7 +9,15 @@ import { createReceiver, providers } from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { createRedisClient, RedisStore } from "@webhook-kit/redis";
 import { Queue } from "bullmq";
-import { benchRedis, eulabelDeliveries, measureGroup, printCpu, printTable, serveWithCpu } from "./lib.mjs";
+import {
+  benchRedis,
+  eulabelDeliveries,
+  measureGroup,
+  printCpu,
+  printTable,
+  recordResults,
+  serveWithCpu,
+} from "./lib.mjs";
 
 const SECRET = "bench_secret";
 const { REDIS_URL, BENCH_QUEUE } = process.env;
@@ -40,8 +48,8 @@ async function obliterate(url, name) {
   await queue.close();
 }
 
-/** Enqueues `count` deliveries, then times one worker draining them. */
-async function workerJobsPerSecond(url, count, concurrency) {
+/** Enqueues `count` deliveries, then times one worker (this process) draining them: jobs/s, CPU µs per job. */
+async function workerDrain(url, count, concurrency) {
   const name = `bench-worker-${process.pid}-${concurrency}`;
   const queue = new BullMQQueue({ connection: url, name });
   const receiver = createReceiver({ provider: providers.eulabel({ secret: SECRET }), queue, logger: false });
@@ -71,13 +79,15 @@ async function workerJobsPerSecond(url, count, concurrency) {
   }
   await Promise.all(batch);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const worker = receiver.work({ concurrency });
   await all;
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   await worker.close();
   await queue.close();
   await obliterate(url, name);
-  return Math.round(count / seconds);
+  return { jobsPerSecond: Math.round(count / seconds), cpuUs: (used.user + used.system) / count };
 }
 
 if (process.argv[2] === "serve") {
@@ -103,12 +113,21 @@ if (process.argv[2] === "serve") {
     printTable("Durable dispatch — queued vs synchronous, same traffic (same run)", rows);
     printCpu(rows);
     const count = Number(process.env.BENCH_JOBS ?? 5_000);
-    console.log("\n| worker, no-op handlers | jobs/s |\n| --- | ---: |");
+    // A drain of `count` queued jobs: a rate, not a latency, so p50/p90/p99 do not apply.
+    console.log(
+      `\n| worker, no-op handlers (a drain of ${count} jobs: percentiles do not apply) | jobs/s | worker CPU µs/job |\n| --- | ---: | ---: |`,
+    );
+    const workers = [];
     for (const concurrency of [1, 16]) {
-      console.log(
-        `| BullMQQueue on Redis, concurrency ${concurrency} | ${await workerJobsPerSecond(redis.url, count, concurrency)} |`,
-      );
+      const { jobsPerSecond, cpuUs } = await workerDrain(redis.url, count, concurrency);
+      const name = `BullMQQueue on Redis, concurrency ${concurrency}`;
+      console.log(`| ${name} | ${jobsPerSecond} | ${cpuUs.toFixed(1)} |`);
+      workers.push({ name, rps: jobsPerSecond, cpuUs, jobs: count });
     }
+    recordResults(
+      "Worker drain, no-op handlers (rps = jobs/s, cpuUs = worker CPU µs per job, no percentiles)",
+      workers,
+    );
   } finally {
     await redis.stop();
   }

@@ -18,7 +18,7 @@ import { createRedisClient, RedisStore } from "@webhook-kit/redis";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { freePort, redisAnswers } from "../scripts/net.mjs";
-import { eulabelDeliveries, measureGroup, serveWithCpu } from "./lib.mjs";
+import { eulabelDeliveries, measureGroup, recordResults, serveWithCpu } from "./lib.mjs";
 
 const SECRET = "bench_secret";
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -92,7 +92,15 @@ async function receiverRun(url, admin, deliveries, run) {
   const queued = await waiting(url, name);
   await obliterate(url, name);
   // The warm-up round queued too: Redis CPU is divided by every job that reached the queue.
-  return { rps: row.rps, bad: row.bad, redisUsPerDelivery: (cpu * 1e6) / Math.max(1, queued) };
+  return {
+    rps: row.rps,
+    p50: row.p50,
+    p90: row.p90,
+    p99: row.p99,
+    cpuUs: row.cpuUs, // the receiver process's CPU per delivery (lib.mjs `serveWithCpu`)
+    bad: row.bad,
+    redisUsPerDelivery: (cpu * 1e6) / Math.max(1, queued),
+  };
 }
 
 /** Enqueues JOBS deliveries, then one worker process (this one) drains them. */
@@ -119,14 +127,21 @@ async function workerRun(url, admin, run) {
   await Promise.all(batch);
   const before = await redisCpu(admin);
   const started = performance.now();
+  const ownCpu = process.cpuUsage();
   const worker = receiver.work({ concurrency: 16 });
   await all;
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(ownCpu);
   const cpu = (await redisCpu(admin)) - before;
   await worker.close();
   await queue.close();
   await obliterate(url, name);
-  return { jobsPerSecond: JOBS / seconds, redisUsPerJob: (cpu * 1e6) / JOBS };
+  // cpuUs: this (worker) process's CPU per job while draining.
+  return {
+    jobsPerSecond: JOBS / seconds,
+    cpuUs: (used.user + used.system) / JOBS,
+    redisUsPerJob: (cpu * 1e6) / JOBS,
+  };
 }
 
 const spread = (values, digits = 0) => {
@@ -152,23 +167,64 @@ if (process.argv[2] === "serve") {
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(" ");
+    const title = `Queue capacity — ${RUNS} runs, median (min–max)`;
+    console.log(`\n### ${title}; ${os.cpus().length} cores, load average ${load}\n`);
     console.log(
-      `\n### Queue capacity — ${RUNS} runs, median (min–max); ${os.cpus().length} cores, load average ${load}\n`,
+      "| path | per process | p50 ms | p90 ms | p99 ms | process CPU µs per delivery | Redis CPU µs per delivery | one Redis primary at 100 % CPU |",
     );
-    console.log("| path | per process | Redis CPU µs per delivery | one Redis primary at 100 % CPU |");
-    console.log("| --- | ---: | ---: | ---: |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     const enqueueUs = receivers.map((r) => r.redisUsPerDelivery);
     const runUs = workers.map((w) => w.redisUsPerJob);
     const perPrimary = (us) => us.map((u) => 1e6 / u);
+    const pick = (list, field, digits = 0) =>
+      spread(
+        list.map((r) => r[field]),
+        digits,
+      );
     console.log(
-      `| receiver: verify + RedisStore + enqueue → 202 | ${spread(receivers.map((r) => r.rps))} req/s | ${spread(enqueueUs, 1)} | ${spread(perPrimary(enqueueUs))} /s |`,
+      `| receiver: verify + RedisStore + enqueue → 202 | ${pick(receivers, "rps")} req/s | ${pick(receivers, "p50", 1)} | ${pick(receivers, "p90", 1)} | ${pick(receivers, "p99", 1)} | ${pick(receivers, "cpuUs", 1)} | ${spread(enqueueUs, 1)} | ${spread(perPrimary(enqueueUs))} /s |`,
     );
     console.log(
-      `| worker, concurrency 16, trivial handler | ${spread(workers.map((w) => w.jobsPerSecond))} jobs/s | ${spread(runUs, 1)} | ${spread(perPrimary(runUs))} /s |`,
+      `| worker, concurrency 16, trivial handler (a drain of ${JOBS} queued jobs: no per-job latency, percentiles do not apply) | ${pick(workers, "jobsPerSecond")} jobs/s | | | | ${pick(workers, "cpuUs", 1)} | ${spread(runUs, 1)} | ${spread(perPrimary(runUs))} /s |`,
     );
     const both = enqueueUs.map((u, i) => u + (runUs[i] ?? 0));
     console.log(
-      `| both (receive and run each delivery) | | ${spread(both, 1)} | ${spread(perPrimary(both))} /s |`,
+      `| both (receive and run each delivery) | | | | | | ${spread(both, 1)} | ${spread(perPrimary(both))} /s |`,
+    );
+    // The result file keeps the median of the runs (rps: receiver req/s or worker jobs/s).
+    const median = (list, field) => {
+      const sorted = list.map((r) => r[field]).sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)];
+    };
+    const bothMedian = [...both].sort((a, b) => a - b)[Math.floor(both.length / 2)];
+    recordResults(
+      "Queue capacity, median of BENCH_RUNS runs: p50/p90/p99 ms of the receiver runs, cpuUs: the process's CPU per delivery, redisCpuUs: Redis's; the worker row is a drain (rps = jobs/s, no percentiles)",
+      [
+        {
+          name: "receiver: verify + RedisStore + enqueue → 202",
+          rps: median(receivers, "rps"),
+          p50: median(receivers, "p50"),
+          p90: median(receivers, "p90"),
+          p99: median(receivers, "p99"),
+          p99Worst: Math.max(...receivers.map((r) => r.p99)),
+          cpuUs: median(receivers, "cpuUs"),
+          bad: receivers.reduce((sum, r) => sum + r.bad, 0),
+          redisCpuUs: median(receivers, "redisUsPerDelivery"),
+          perRedisPrimary: 1e6 / median(receivers, "redisUsPerDelivery"),
+        },
+        {
+          name: "worker, concurrency 16, trivial handler",
+          rps: median(workers, "jobsPerSecond"),
+          cpuUs: median(workers, "cpuUs"),
+          redisCpuUs: median(workers, "redisUsPerJob"),
+          perRedisPrimary: 1e6 / median(workers, "redisUsPerJob"),
+        },
+        {
+          name: "both (receive and run each delivery)",
+          redisCpuUs: bothMedian,
+          perRedisPrimary: 1e6 / bothMedian,
+        },
+      ],
     );
     const bad = receivers.reduce((sum, r) => sum + r.bad, 0);
     if (bad > 0) console.log(`\n${bad} non-2xx answers during the receiver runs`);

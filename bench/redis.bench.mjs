@@ -14,6 +14,7 @@ import { once } from "node:events";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { freePort, redisAnswers } from "../scripts/net.mjs";
+import { recordResults } from "./lib.mjs";
 
 const SECRET = "bench-secret";
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
@@ -184,13 +185,44 @@ function printRedisWrites(rows) {
   console.log(
     `\n### RedisStore writes: ${DURATION_S} s per row in ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections\n`,
   );
-  console.log("| row | req/s | p99 ms | non-2xx/errors | receiver CPU µs/req | Redis CPU µs/req |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  console.log(
+    "| row | req/s | p50 ms | p90 ms | p99 ms | worst-round p99 ms | non-2xx/errors | receiver CPU µs/req | Redis CPU µs/req | ratio |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  const [base] = rows;
   for (const row of rows) {
+    const ratio = row === base ? "1.00 (baseline)" : (row.rps / base.rps).toFixed(2);
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${row.serverCpu.toFixed(1)} | ${row.redisCpu.toFixed(1)} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p90} | ${row.p99} | ${row.p99Worst} | ${row.bad} | ${row.serverCpu.toFixed(1)} | ${row.redisCpu.toFixed(1)} | ${ratio} |`,
     );
   }
+  recordResults(
+    "RedisStore writes, interleaved rounds (p50/p90/p99: median round; cpuUs: receiver; storeCpuUs: redis-server)",
+    rows.map((row) => recorded(row, row === base ? undefined : base.name)),
+  );
+}
+
+/** A row as `recordResults` keeps it: receiver CPU as cpuUs, the store server's as storeCpuUs. */
+function recorded(row, baseline, target) {
+  const storeCpuUs = row.kind.startsWith("redis")
+    ? row.redisCpu
+    : row.kind.startsWith("postgres")
+      ? row.pgCpu
+      : undefined;
+  return {
+    name: row.name,
+    baseline,
+    target,
+    rps: row.rps,
+    p50: row.p50,
+    p90: row.p90,
+    p99: row.p99,
+    p99Worst: row.p99Worst,
+    cpuUs: row.serverCpu,
+    bad: row.bad,
+    storeCpuUs,
+    roundTrips: row.kind === "bare" || row.kind === "memory" ? undefined : row.roundTrips,
+  };
 }
 
 async function drive(autocannon, row, deliveries, durationS) {
@@ -211,6 +243,8 @@ async function drive(autocannon, row, deliveries, durationS) {
   return {
     total: result.requests.total,
     seconds: result.duration,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
     p99: result.latency.p99,
     bad: result.non2xx + result.errors + result.timeouts,
   };
@@ -218,13 +252,19 @@ async function drive(autocannon, row, deliveries, durationS) {
 
 function summarise(row, pool) {
   const sum = (f) => row.rounds.reduce((n, r) => n + f(r), 0);
-  const p99s = row.rounds.map((r) => r.p99).sort((x, y) => x - y);
+  const median = (f) => {
+    const values = row.rounds.map(f).sort((x, y) => x - y);
+    return values[Math.floor(values.length / 2)];
+  };
   row.total = sum((r) => r.total);
   row.rps = row.total / sum((r) => r.seconds);
-  row.p99 = p99s[Math.floor(p99s.length / 2)];
+  row.p50 = median((r) => r.p50);
+  row.p90 = median((r) => r.p90);
+  row.p99 = median((r) => r.p99);
+  row.p99Worst = Math.max(...row.rounds.map((r) => r.p99));
   row.bad = sum((r) => r.bad);
   const trips = row.kind.startsWith("redis") ? sum((r) => r.scripts) : sum((r) => r.statements);
-  row.roundTrips = (trips / row.total).toFixed(2);
+  row.roundTrips = trips / row.total;
   row.serverCpu = sum((r) => r.serverCpu) / row.total;
   row.redisCpu = sum((r) => r.redisCpu) / row.total;
   row.pgCpu = sum((r) => r.pgCpu) / row.total;
@@ -257,19 +297,19 @@ function signedDeliveries(count) {
 function print(rows) {
   const [bare, memory, redis, postgres, postgresAsync] = rows;
   console.log(
-    `\n### Stores: ${DURATION_S} s per row in ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections, 127.0.0.1, distinct signed bodies (p99: median of rounds)\n`,
+    `\n### Stores: ${DURATION_S} s per row in ${ROUNDS} interleaved rounds, ${CONNECTIONS} connections, 127.0.0.1, distinct signed bodies (p50/p90/p99: median of rounds)\n`,
   );
   console.log(
-    "| row | req/s | p99 ms | non-2xx/errors | ratio to (a) | ratio to (b) | ratio to (c) | store statements / delivery | receiver CPU µs/req | store server CPU µs/req |",
+    "| row | req/s | p50 ms | p90 ms | p99 ms | worst-round p99 ms | non-2xx/errors | ratio to (a) | ratio to (b) | ratio to (c) | store statements / delivery | receiver CPU µs/req | store server CPU µs/req |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
     const ratio = (row.rps / bare.rps).toFixed(2);
     const toMemory = row.kind === "bare" ? "" : (row.rps / memory.rps).toFixed(2);
     const toRedis =
       row.kind === "redis" || row.kind.startsWith("postgres") ? (row.rps / redis.rps).toFixed(2) : "";
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p99} | ${row.bad} | ${ratio} | ${toMemory} | ${toRedis} | ${row.roundTrips} | ${row.serverCpu.toFixed(1)} | ${row.kind.startsWith("redis") ? row.redisCpu.toFixed(1) : row.kind.startsWith("postgres") ? row.pgCpu.toFixed(1) : ""} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p90} | ${row.p99} | ${row.p99Worst} | ${row.bad} | ${ratio} | ${toMemory} | ${toRedis} | ${row.roundTrips.toFixed(2)} | ${row.serverCpu.toFixed(1)} | ${row.kind.startsWith("redis") ? row.redisCpu.toFixed(1) : row.kind.startsWith("postgres") ? row.pgCpu.toFixed(1) : ""} |`,
     );
   }
   if (rows.some((r) => r.repeated)) {
@@ -290,6 +330,17 @@ function print(rows) {
   }
   console.log(
     "Statements: Redis runs claim + complete = 2 EVALSHA per new delivery (INFO commandstats; batched writes share a socket write, not a script). PostgresStore sends the claims of one event-loop turn as one statement and the completions as another (batchWrites), so under load a delivery costs a fraction of a statement; alone it costs 2 (claim + complete), a duplicate 1. The expired-row sweep (every 100 claims) is counted. Store server CPU: redis-server's used_cpu, or the CPU time of the row's PostgreSQL backends (/proc), WAL writer and checkpointer not included.",
+  );
+  // One baseline per recorded row, as the targets read: (b) and (c) against (a), (d) and (e) against (c).
+  recordResults(
+    "Stores, interleaved rounds (p50/p90/p99: median round; cpuUs: receiver; storeCpuUs: the store server; roundTrips: store statements per delivery)",
+    [
+      recorded(bare),
+      recorded(memory, bare.name),
+      recorded(redis, bare.name, TARGET),
+      recorded(postgres, redis.name, PG_TARGET),
+      recorded(postgresAsync, redis.name, PG_TARGET),
+    ],
   );
 }
 
