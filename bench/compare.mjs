@@ -39,11 +39,14 @@ runs.forEach((run, index) => {
 console.log(
   `Runs: ${runs.map((r, i) => `${i + 1} = ${r.file} (load ${r.machine?.loadAverageAtStart?.[0] ?? "?"})`).join(", ")}`,
 );
+const e50 = (e) => e.p50;
+const e90 = (e) => e.p90;
+const e99 = (e) => e.p99;
 for (const [title, rows] of tables) {
   console.log(`\n### ${title}\n`);
   const perRun = runs.map((_, i) => `ratio, run ${i + 1}`).join(" | ");
   console.log(
-    `| row | ${perRun} | median ratio | spread | target | median req/s | median p99 ms | worst p99 ms | median p99 ÷ baseline | median CPU µs | CPU ratio: median (spread) |`,
+    `| row | ${perRun} | median ratio | spread | target | median req/s | median p50 / p90 / p99 ms | worst p99 ms | median p99 ÷ baseline (spread) | median CPU µs | CPU ratio: median (spread) |`,
   );
   console.log(
     `| --- |${" ---: |".repeat(runs.length)} ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
@@ -63,7 +66,18 @@ for (const [title, rows] of tables) {
     const ratios = present.map((e) => e.ratio).filter((r) => r !== null);
     const target = present.find((e) => e.target !== null)?.target;
     const mid = median(ratios);
-    const verdict = target && mid !== undefined ? `≥ ${target} ${mid >= target ? "met" : "MISSED"}` : "";
+    const verdicts = [];
+    if (target && mid !== undefined) verdicts.push(`≥ ${target} ${mid >= target ? "met" : "MISSED"}`);
+    const p99Ratios = present.map((e) => e.p99Ratio).filter((r) => typeof r === "number");
+    const p99Target = present.find((e) => typeof e.p99Target === "number")?.p99Target;
+    const p99Mid = median(p99Ratios);
+    if (p99Target && p99Mid !== undefined) {
+      verdicts.push(`p99 ≤ ${p99Target}× ${p99Mid <= p99Target ? "met" : "MISSED"}`);
+    }
+    const verdict = verdicts.join("; ");
+    const p99Spread = p99Ratios.length
+      ? ` (${show(Math.min(...p99Ratios))}–${show(Math.max(...p99Ratios))})`
+      : "";
     const spread = ratios.length ? `${show(Math.min(...ratios))}–${show(Math.max(...ratios))}` : "baseline";
     console.log(
       [
@@ -73,9 +87,9 @@ for (const [title, rows] of tables) {
         spread,
         verdict,
         show(median(present.map((e) => e.rps)), 0),
-        show(median(present.map((e) => e.p99)), 0),
-        show(Math.max(...present.map((e) => e.p99Worst ?? e.p99 ?? 0)), 0),
-        show(median(present.map((e) => e.p99Ratio))),
+        [e50, e90, e99].map((f) => show(median(present.map(f)), 1)).join(" / "),
+        show(Math.max(...present.map((e) => e.p99Worst ?? e.p99 ?? 0)), 1),
+        p99Ratios.length ? `${show(p99Mid)}${p99Spread}` : "",
         show(median(present.map((e) => e.cpuUs)), 1),
         cpuRatio,
       ]

@@ -38,6 +38,30 @@ describe("createReceiver: configuration errors are clear and early", () => {
     expect(() => createReceiver({ provider: provider(), ack: "later" as never })).toThrow(/ack must be/);
   });
 
+  it("refuses a blank secret (a variable set to spaces would be a key anyone can guess), listed or not", () => {
+    for (const secret of [" ", "\t\n", "  "]) {
+      expect(() => providers.github({ secret })).toThrow(/secret #1 is only whitespace/);
+      expect(() => providers.stripe({ secret })).toThrow(/secret #1 is only whitespace/);
+      expect(() => providers.standardWebhooks({ secret })).toThrow(/secret #1 is only whitespace/);
+    }
+    expect(() => providers.eulabel({ secret: ["whsec_ok", " "] })).toThrow(/secret #2 is only whitespace/);
+  });
+
+  it("keeps its own copy of a secret given as bytes: wiping the app's buffer changes nothing", async () => {
+    const secretBytes = new TextEncoder().encode("bytes_secret_0123");
+    const receiver = createReceiver({ provider: providers.eulabel({ secret: secretBytes }), logger: false });
+    receiver.on("passport.published", () => {});
+    secretBytes.fill(0);
+    const genuine = await signedDelivery(passportEvent(), "bytes_secret_0123");
+    const valid = await receiver.handle({ method: "POST", headers: genuine.headers, rawBody: genuine.body });
+    expect(valid.status).toBe(200);
+    // Signed with the wiped bytes: a key that must not verify.
+    const body = utf8Bytes(JSON.stringify(passportEvent()));
+    const { headers } = await sign(providers.eulabel({ secret: new Uint8Array(17) }), body);
+    const forged = await receiver.handle({ method: "POST", headers, rawBody: body });
+    expect(forged.status).toBe(401);
+  });
+
   it("derives the ack deadline from the sender's 30 s timeout with a margin", () => {
     expect(createReceiver({ provider: provider() }).ackDeadlineMs).toBe(24_000);
     expect(createReceiver({ provider: provider(), ackDeadlineMs: 5_000 }).ackDeadlineMs).toBe(5_000);

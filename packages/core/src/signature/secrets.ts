@@ -24,12 +24,20 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
   return list.map((secret, i) => {
     if (secret instanceof Uint8Array) {
       if (secret.length === 0) throw invalidSecret(provider, `secret #${i + 1} is empty`);
-      return secret;
+      // A copy: an app that wipes or reuses its buffer afterwards must not change the key verifying with it.
+      return new Uint8Array(secret);
     }
     if (typeof secret !== "string" || secret.length === 0) {
       throw invalidSecret(
         provider,
         `secret #${i + 1} is empty or not a string (is the environment variable set?)`,
+      );
+    }
+    // A blank variable (SECRET=" ") would be a key anyone can guess: refused like an empty one.
+    if (secret.trim() === "") {
+      throw invalidSecret(
+        provider,
+        `secret #${i + 1} is only whitespace (is the environment variable set to a blank value?)`,
       );
     }
     if (encoding === "utf8") return utf8(secret);
