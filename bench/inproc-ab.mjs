@@ -2,10 +2,9 @@
 // delivery compared batch by batch (adjacent in time, so the machine's drift cancels):
 //   node bench/inproc-ab.mjs <core dist folder B> [deliveries per batch] [batches]
 // A is this build (@webhook-kit/core). Ids are flat strings, as node:http's header values are.
-import { createHmac, randomUUID } from "node:crypto";
+import { handleNew, SECRET } from "./inproc-lib.mjs";
 
 const [distB, perBatch = "5000", batches = "60"] = process.argv.slice(2);
-const SECRET = "bench_github_secret";
 const builds = [await import("@webhook-kit/core"), await import(`${distB}/index.js`)];
 const receivers = builds.map((core) => {
   const r = core.createReceiver({
@@ -16,34 +15,8 @@ const receivers = builds.map((core) => {
   r.on("push", () => {});
   return r;
 });
-const bodies = Array.from({ length: 1_000 }, (_, i) => {
-  const body = Buffer.from(
-    JSON.stringify({ ref: "refs/heads/main", after: String(i).padStart(40, "0"), pad: "y".repeat(1000) }),
-  );
-  return { body, signature: `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` };
-});
 const n = Number(perBatch);
-let next = 0;
-async function batch(receiver) {
-  const ids = JSON.parse(JSON.stringify(Array.from({ length: n }, () => randomUUID())));
-  const started = process.cpuUsage();
-  for (let i = 0; i < n; i++) {
-    const { body, signature } = bodies[next++ % 1000];
-    const response = await receiver.handle({
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "push",
-        "x-github-delivery": ids[i],
-        "x-hub-signature-256": signature,
-      },
-      rawBody: body,
-    });
-    if (response.status !== 200) throw new Error(`status ${response.status}`);
-  }
-  const used = process.cpuUsage(started);
-  return (used.user + used.system) / n;
-}
+const batch = (receiver) => handleNew(receiver, n);
 const ratios = [];
 const totals = [0, 0];
 for (let b = 0; b < Number(batches); b++) {
