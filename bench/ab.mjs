@@ -1,25 +1,15 @@
 // Same-run comparison of any servers of octokit.bench.mjs, in alternating rounds (CPU counted within rounds):
 //   node bench/ab.mjs kit kit-before bare      (BENCH_BEFORE=<a core dist folder> for kit-before)
 // Prints req/s, p50/p90/p99 and CPU µs per delivery per kind, each as a ratio to the first kind.
-import { createHmac } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { githubDelivery, measureGroup, printTable } from "./lib.mjs";
+import { measureGroup, paddedPushes, printTable } from "./lib.mjs";
 
 const kinds = process.argv.slice(2);
 if (kinds.length === 0) {
   console.error("usage: node bench/ab.mjs <kind> [<kind>…]   (kinds of octokit.bench.mjs)");
   process.exit(2);
 }
-const traffic = [];
-for (let i = 0; i < 20_000; i++) {
-  const after = createHmac("sha1", "x").update(String(i)).digest("hex");
-  traffic.push(
-    githubDelivery(
-      "bench_github_secret",
-      JSON.stringify({ ref: "refs/heads/main", after, pad: "y".repeat(1000) }),
-    ),
-  );
-}
+const traffic = paddedPushes("bench_github_secret", 20_000);
 const script = fileURLToPath(new URL("./octokit.bench.mjs", import.meta.url));
 // BENCH_RATE: a fixed offered load (req/s), for latency at the same load instead of at saturation.
 const rate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;

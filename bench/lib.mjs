@@ -1,5 +1,5 @@
 // Shared benchmark plumbing: servers run in a child process (so client and server do not share an event
-// loop), autocannon drives them from this one, every row in the same run, reported as ratios.
+// loop), wrk or autocannon drives them (wrk.mjs), every row in the same run, reported as ratios.
 import { fork, spawn } from "node:child_process";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
@@ -379,6 +379,21 @@ export function readBody(req, limit = 1024 * 1024) {
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
+}
+
+/**
+ * `count` GitHub pushes of ≈ 1.1 KB, distinct bodies, signed with `secret` (bench/ab.mjs,
+ * bench/profile-server.mjs): with a fresh delivery id per request, the new-event path every time.
+ */
+export function paddedPushes(secret, count) {
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const after = createHmac("sha1", "x").update(String(i)).digest("hex");
+    out.push(
+      githubDelivery(secret, JSON.stringify({ ref: "refs/heads/main", after, pad: "y".repeat(1000) })),
+    );
+  }
+  return out;
 }
 
 /** A GitHub push as GitHub sends it: a fresh X-GitHub-Delivery and the SHA-256 signature over `body`. */

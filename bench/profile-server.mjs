@@ -2,22 +2,15 @@
 //   node bench/profile-server.mjs <kind> [seconds] [profile-dir]
 // e.g. `node bench/profile-server.mjs kit 6 /tmp/prof` writes a .cpuprofile (open it in Chrome DevTools).
 // Kinds are those of octokit.bench.mjs (bare, octokit, kit, fastify-kit, …). Uses the built dist.
-import { createHmac } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { githubDelivery, measure, pinnedFork } from "./lib.mjs";
+import { measure, paddedPushes, pinnedFork } from "./lib.mjs";
 
 const [kind = "kit", seconds = "6", dir] = process.argv.slice(2);
 const SECRET = "bench_github_secret";
 
 // ≈ 1.1 KB bodies, distinct per request, each with a fresh delivery id: the new-event path every time.
-const traffic = [];
-for (let i = 0; i < 50_000; i++) {
-  const after = createHmac("sha1", "x").update(String(i)).digest("hex");
-  traffic.push(
-    githubDelivery(SECRET, JSON.stringify({ ref: "refs/heads/main", after, pad: "y".repeat(1000) })),
-  );
-}
+const traffic = paddedPushes(SECRET, 50_000);
 
 const script = fileURLToPath(new URL("./octokit.bench.mjs", import.meta.url));
 // BENCH_NODE_FLAGS adds server flags, e.g. "--trace-gc" for a GC trace under the same load.

@@ -4,8 +4,8 @@
 // servers to CPU 1 (lib.mjs `pinnedFork`), when `taskset` exists.
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,7 +23,8 @@ const has = (command) => {
 /** Which client drives the servers: BENCH_DRIVER, else wrk when installed, else autocannon. */
 export const DRIVER_NAME = process.env.BENCH_DRIVER ?? (has("wrk") ? "wrk" : "autocannon");
 /** Client on CPU 0, servers on CPU 1: on by default with wrk on a machine of 2+ CPUs (BENCH_PIN=0 turns it off). */
-export const PIN = process.env.BENCH_PIN !== "0" && has("taskset") && DRIVER_NAME === "wrk";
+export const PIN =
+  process.env.BENCH_PIN !== "0" && cpus().length >= 2 && has("taskset") && DRIVER_NAME === "wrk";
 
 const files = new WeakMap();
 let dir;
@@ -31,7 +32,12 @@ let dir;
 function requestFile(deliveries) {
   let file = files.get(deliveries);
   if (file) return file;
-  dir ??= mkdtempSync(join(tmpdir(), "webhook-kit-bench-"));
+  if (dir === undefined) {
+    dir = mkdtempSync(join(tmpdir(), "webhook-kit-bench-"));
+    // Tens of MB of requests per pool: gone with the run.
+    const made = dir;
+    process.once("exit", () => rmSync(made, { recursive: true, force: true }));
+  }
   file = join(dir, `${Math.random().toString(36).slice(2)}.txt`);
   const lines = [];
   // wrk parses the file in every run; 20 000 distinct bodies are plenty when ids are fresh per request.

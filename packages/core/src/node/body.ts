@@ -49,8 +49,8 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
     const finish = (error: Error | undefined, body?: Uint8Array) => {
       ticker.cancel(timeout);
       // A whole body leaves the listeners in place: no more data can come, a later "error" (the client
-      // resetting before the answer) then finds a listener instead of ending the process, and removing four
-      // listeners per request is measurable under load. A refused body stops listening at once.
+      // resetting before the answer) then finds a listener instead of ending the process, and removing them
+      // on every request is measurable under load. A refused body stops listening at once.
       if (!error) return resolve(body as Uint8Array);
       detach();
       req.pause();
