@@ -1,7 +1,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { BullMQQueue } from "@webhook-kit/bullmq";
-import { createReceiver, MemoryQueue, MemoryStore, type QueueStatus } from "@webhook-kit/core";
+import {
+  createReceiver,
+  type DeliveryQueue,
+  MemoryQueue,
+  MemoryStore,
+  type QueueStatus,
+} from "@webhook-kit/core";
 import { createNodeHandler } from "@webhook-kit/core/node";
 import { afterEach, describe, expect, it } from "vitest";
 import { uniqueQueueName } from "../support/bullmq.js";
@@ -31,6 +37,22 @@ async function serve(receiver: Parameters<typeof createNodeHandler>[0]): Promise
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
+/** A receiver on `queue` reporting to `otel`; `options` adds to it (a queue time limit). */
+function queuedReceiver(
+  queue: DeliveryQueue,
+  otel: ReturnType<typeof sdk>,
+  options: { queueTimeoutMs?: number } = {},
+) {
+  return createReceiver({
+    provider: eulabel(),
+    store: new MemoryStore(),
+    queue,
+    ...options,
+    logger: false,
+    telemetry: { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider },
+  });
+}
+
 /** One queued delivery: the receiver's instruments exist from its first delivery on. */
 async function deliverTo(receiver: Parameters<typeof createNodeHandler>[0]): Promise<void> {
   const { body, headers } = await signedDelivery(passportEvent());
@@ -56,14 +78,7 @@ describe("a queue outage is visible to the shipped alerts, and scrapes stay fast
       onError: () => {},
     });
     cleanups.push(() => queue.close());
-    const receiver = createReceiver({
-      provider: eulabel(),
-      store: new MemoryStore(),
-      queue,
-      queueTimeoutMs: 300,
-      logger: false,
-      telemetry: { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider },
-    });
+    const receiver = queuedReceiver(queue, otel, { queueTimeoutMs: 300 });
     const url = await serve(receiver);
     const { body, headers } = await signedDelivery(passportEvent());
     const answer = await send(url, { body, headers });
@@ -79,15 +94,7 @@ describe("a queue outage is visible to the shipped alerts, and scrapes stay fast
     const otel = sdk();
     const queue = new SilentStatusQueue();
     cleanups.push(() => queue.close());
-    await deliverTo(
-      createReceiver({
-        provider: eulabel(),
-        store: new MemoryStore(),
-        queue,
-        logger: false,
-        telemetry: { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider },
-      }),
-    );
+    await deliverTo(queuedReceiver(queue, otel));
     // Unbounded, the first collection would never resolve (the test would time out here).
     for (let i = 0; i < 3; i++) {
       const metrics = await otel.metrics();
@@ -107,15 +114,7 @@ describe("a queue outage is visible to the shipped alerts, and scrapes stay fast
       reads += 1;
       return status();
     };
-    await deliverTo(
-      createReceiver({
-        provider: eulabel(),
-        store: new MemoryStore(),
-        queue,
-        logger: false,
-        telemetry: { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider },
-      }),
-    );
+    await deliverTo(queuedReceiver(queue, otel));
     const first = await otel.metrics();
     expect(valueAt(first, "webhook.queue.jobs", { "webhook.queue.state": "waiting" })).toBe(1);
     const second = await otel.metrics();
