@@ -41,6 +41,22 @@ function run(
   });
 }
 
+/** `send` of a generic `user.created` to `url`, signed with SECRET; `more` adds flags. */
+function sendGeneric(url: string, more: string[] = []): Promise<Run> {
+  return run([
+    "send",
+    "--provider",
+    "generic",
+    "--secret",
+    SECRET,
+    "--url",
+    url,
+    "--event",
+    "user.created",
+    ...more,
+  ]);
+}
+
 const children: ChildProcess[] = [];
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -527,16 +543,7 @@ describe("webhook-kit listen + send", () => {
 
   it("--set changes payload fields, --header adds headers, and the signature covers the result", async () => {
     const target = await recorder(() => [200, '{"received":true}']);
-    const res = await run([
-      "send",
-      "--provider",
-      "generic",
-      "--secret",
-      SECRET,
-      "--url",
-      target.url,
-      "--event",
-      "user.created",
+    const res = await sendGeneric(target.url, [
       "--set",
       "data.email=ada@example.com",
       "--set",
@@ -569,17 +576,7 @@ describe("webhook-kit listen + send", () => {
 
   it('a foreign 2xx {"received":true} (stripe-node style) says only that the receiver accepted it', async () => {
     const target = await recorder(() => [200, '{"received":true}']);
-    const res = await run([
-      "send",
-      "--provider",
-      "generic",
-      "--secret",
-      SECRET,
-      "--url",
-      target.url,
-      "--event",
-      "user.created",
-    ]);
+    const res = await sendGeneric(target.url);
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.stdout).toContain("delivered (200): the receiver accepted it");
     expect(res.stdout).not.toContain("ran its handlers");
@@ -592,17 +589,7 @@ describe("webhook-kit listen + send", () => {
     "a foreign %s without webhook-kit-outcome is only delivered, never queued or duplicate",
     async (_, status, body) => {
       const target = await recorder(() => [status, body]);
-      const res = await run([
-        "send",
-        "--provider",
-        "generic",
-        "--secret",
-        SECRET,
-        "--url",
-        target.url,
-        "--event",
-        "user.created",
-      ]);
+      const res = await sendGeneric(target.url);
       expect(res.code, res.stdout + res.stderr).toBe(0);
       expect(res.stdout).toContain(`delivered (${status}): the receiver accepted it`);
       expect(res.stdout).not.toMatch(/queued \(|duplicate:/);
@@ -618,20 +605,7 @@ describe("webhook-kit listen + send", () => {
         "",
         { location: elsewhere.url.replace("/webhooks", "/hooks") },
       ]);
-      const res = await run([
-        "send",
-        "--provider",
-        "generic",
-        "--secret",
-        SECRET,
-        "--url",
-        target.url,
-        "--event",
-        "user.created",
-        "--retry",
-        "--time-scale",
-        "0",
-      ]);
+      const res = await sendGeneric(target.url, ["--retry", "--time-scale", "0"]);
       expect(res.code, res.stdout + res.stderr).toBe(1);
       const to = elsewhere.url.replace("/webhooks", "/hooks");
       expect(res.stdout).toContain(

@@ -27,6 +27,17 @@ afterAll(async () => {
 });
 
 /** A store that answers every call except ping, which it answers as `ping` says. */
+/** A BullMQ queue on a port where no Redis listens: every connection is refused. */
+async function refusingQueue(): Promise<BullMQQueue> {
+  const queue = new BullMQQueue({
+    connection: `redis://127.0.0.1:${await freePort()}`,
+    name: uniqueQueueName("health"),
+    ...testQueueOptions,
+  });
+  cleanups.push(() => queue.close());
+  return queue;
+}
+
 function storeWithPing(ping?: IdempotencyStore["ping"]): IdempotencyStore {
   const inner = new MemoryStore();
   const store: IdempotencyStore = {
@@ -125,13 +136,7 @@ describe("receiver.health()", () => {
   });
 
   it("a queue whose Redis refuses connections from the start: `unavailable` with the refusal, not `timeout`", async () => {
-    const port = await freePort();
-    const queue = new BullMQQueue({
-      connection: `redis://127.0.0.1:${port}`,
-      name: uniqueQueueName("health"),
-      ...testQueueOptions,
-    });
-    cleanups.push(() => queue.close());
+    const queue = await refusingQueue();
     const receiver = createReceiver({ provider: eulabel(), store: new MemoryStore(), queue });
     // A budget far above a refused connect: a `timeout` here would mean the refusal was not heard.
     const health = await receiver.health({ timeoutMs: 10_000 });
@@ -211,13 +216,7 @@ describe("worker.health()", () => {
   });
 
   it("a worker whose queue cannot be reached is not ok", async () => {
-    const port = await freePort();
-    const queue = new BullMQQueue({
-      connection: `redis://127.0.0.1:${port}`,
-      name: uniqueQueueName("health"),
-      ...testQueueOptions,
-    });
-    cleanups.push(() => queue.close());
+    const queue = await refusingQueue();
     const worker = createReceiver({ provider: eulabel(), queue }).work();
     cleanups.push(() => worker.close());
     const health = await worker.health({ timeoutMs: 500 });
