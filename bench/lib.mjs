@@ -255,6 +255,8 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
       const child = pinnedFork(script, ["serve", kind], {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
         env: { ...process.env, ...env },
+        // BENCH_NODE_FLAGS: V8/Node flags for every server (e.g. "--trace-gc"), as profile-server.mjs takes them.
+        execArgv: [...process.execArgv, ...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
       });
       const [{ port }] = await once(child, "message");
       const ask = async (question) => {
@@ -264,7 +266,12 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
       children.push({ child, url: `http://127.0.0.1:${port}/hook`, ask });
     }
     const pool = (i) => (kinds.length > 0 && Array.isArray(deliveries[0]) ? deliveries[i] : deliveries);
-    for (const [i, { url }] of children.entries()) await measure(url, pool(i), { duration: 1, freshId }); // warm-up
+    // Warm-up: 1 s flat out by default. BENCH_WARMUP (seconds) warms each server longer, at the offered rate
+    // when there is one: a server still compiling its hot path shows that in its tail, not its steady state.
+    const warmup = Number(process.env.BENCH_WARMUP ?? 1);
+    for (const [i, { url }] of children.entries()) {
+      await measure(url, pool(i), { duration: warmup, freshId, ...(warmup > 1 && { rate }) });
+    }
     // CPU is counted within rounds only: an idle server's collector work between its rounds (V8 shrinks an
     // idle heap) would otherwise be charged to its deliveries, the more so the more memory it holds.
     const used = kinds.map(() => ({ us: 0, requests: 0, rounds: [] }));

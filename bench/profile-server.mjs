@@ -23,11 +23,13 @@ const child = pinnedFork(script, ["serve", kind], {
 const [{ port }] = await once(child, "message");
 const url = `http://127.0.0.1:${port}/hook`;
 const freshId = "x-github-delivery";
-await measure(url, traffic, { duration: 1, freshId }); // warm-up
-child.send("reset");
-await once(child, "message");
 // BENCH_RATE: a fixed offered load (req/s) instead of as fast as the server answers.
 const rate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
+// BENCH_WARMUP: seconds of warm-up (default 1, flat out; longer ones at the offered rate).
+const warmup = Number(process.env.BENCH_WARMUP ?? 1);
+await measure(url, traffic, { duration: warmup, freshId, ...(warmup > 1 && { rate }) });
+child.send("reset");
+await once(child, "message");
 const result = await measure(url, traffic, { duration: Number(seconds), freshId, rate });
 child.send("cpu");
 const [{ usPerRequest }] = await once(child, "message");
