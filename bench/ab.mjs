@@ -29,3 +29,10 @@ for (const r of rows) {
     `${r.name}: ${r.cpuUs.toFixed(1)} µs CPU; first ÷ this, paired rounds: median ${median} (middle half ${q1}–${q3})`,
   );
 }
+// BENCH_SERVER_TIMES=1: round by round, p99 inside each server and its event loop's p99 delay.
+for (const r of rows.filter((row) => row.insideRounds)) {
+  const rounds = r.insideRounds.map(
+    ({ serverMs, loopDelayMs }) => `${serverMs.p99.toFixed(2)}/${loopDelayMs.p99.toFixed(2)}`,
+  );
+  console.log(`${r.name}: per round, p99 ms inside the server / event-loop delay p99 ms: ${rounds.join(" ")}`);
+}

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { providers, sign } from "@webhook-kit/core";
 import autocannon from "autocannon";
 import { DRIVER_NAME, measureWithWrk, PIN } from "./wrk.mjs";
@@ -274,17 +275,18 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
     }
     // CPU is counted within rounds only: an idle server's collector work between its rounds (V8 shrinks an
     // idle heap) would otherwise be charged to its deliveries, the more so the more memory it holds.
-    const used = kinds.map(() => ({ us: 0, requests: 0, rounds: [] }));
+    const used = kinds.map(() => ({ us: 0, requests: 0, rounds: [], inside: [] }));
     const runs = kinds.map(() => []);
     const order = kinds.map((_, i) => i);
     for (let round = 0; round < ROUNDS; round++) {
       for (const i of round % 2 ? [...order].reverse() : order) {
         await children[i].ask("reset");
         runs[i].push(await measure(children[i].url, pool(i), { duration: roundSeconds, freshId, rate }));
-        const { us, requests } = await children[i].ask("cpu");
+        const { us, requests, serverMs, loopDelayMs } = await children[i].ask("cpu");
         used[i].us += us;
         used[i].requests += requests;
         used[i].rounds.push(us / Math.max(1, requests));
+        if (serverMs) used[i].inside.push({ serverMs, loopDelayMs });
       }
     }
     const cpu = used.map(({ us, requests }) => us / Math.max(1, requests));
@@ -301,6 +303,8 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
       // CPU µs per delivery of each round, in order: rounds of different kinds run back to back, so their
       // ratios round by round cancel most of the machine's drift (bench/ab.mjs).
       cpuRounds: used[i].rounds,
+      // BENCH_SERVER_TIMES=1: per round, time inside the server and the event loop's delay (serveWithCpu).
+      ...(used[i].inside.length > 0 && { insideRounds: used[i].inside }),
     }));
   } finally {
     for (const { child } of children) {
@@ -314,6 +318,9 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
 export function serveWithCpu(server) {
   let requests = 0;
   let since = process.cpuUsage();
+  // BENCH_SERVER_TIMES=1: each request's time inside the server (request event to response finish) and the
+  // event loop's delay, so a client-side tail can be told apart from time spent queued before the server.
+  const timed = process.env.BENCH_SERVER_TIMES === "1" ? serverTimes(server) : undefined;
   server.on("request", () => {
     requests += 1;
   });
@@ -321,16 +328,41 @@ export function serveWithCpu(server) {
     if (message === "reset") {
       requests = 0;
       since = process.cpuUsage();
+      timed?.reset();
       process.send({ reset: true });
     } else if (message === "cpu") {
       const used = process.cpuUsage(since);
       const us = used.user + used.system;
-      process.send({ usPerRequest: us / Math.max(1, requests), us, requests });
+      process.send({ usPerRequest: us / Math.max(1, requests), us, requests, ...timed?.read() });
     }
   });
   process.on("disconnect", () => process.exit(0));
   process.on("SIGINT", () => process.exit(0)); // a clean exit writes --cpu-prof profiles
   process.send({ port: server.address().port });
+}
+
+function serverTimes(server) {
+  let times = [];
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  server.prependListener("request", (_req, res) => {
+    const start = performance.now();
+    res.once("finish", () => times.push(performance.now() - start));
+  });
+  const at = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return {
+    reset() {
+      times = [];
+      delay.reset();
+    },
+    read() {
+      const sorted = times.sort((a, b) => a - b);
+      return {
+        serverMs: { p50: at(sorted, 0.5), p99: at(sorted, 0.99), max: at(sorted, 1) },
+        loopDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+      };
+    },
+  };
 }
 
 /** CPU µs per delivery beside the table: steadier than req/s on a machine shared with other work. */

@@ -32,9 +32,15 @@ child.send("reset");
 await once(child, "message");
 const result = await measure(url, traffic, { duration: Number(seconds), freshId, rate });
 child.send("cpu");
-const [{ usPerRequest }] = await once(child, "message");
+const [{ usPerRequest, serverMs, loopDelayMs }] = await once(child, "message");
 console.log(
   `${kind}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.bad} non-2xx, ${usPerRequest.toFixed(1)} µs CPU per request`,
 );
+if (serverMs) {
+  const ms = (x) => x.toFixed(2);
+  console.log(
+    `  inside the server: p50 ${ms(serverMs.p50)} ms, p99 ${ms(serverMs.p99)} ms, max ${ms(serverMs.max)} ms; event-loop delay p99 ${ms(loopDelayMs.p99)} ms, max ${ms(loopDelayMs.max)} ms`,
+  );
+}
 child.kill("SIGINT"); // a clean exit writes the profile
 await once(child, "exit");
