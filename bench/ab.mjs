@@ -34,5 +34,7 @@ for (const r of rows.filter((row) => row.insideRounds)) {
   const rounds = r.insideRounds.map(
     ({ serverMs, loopDelayMs }) => `${serverMs.p99.toFixed(2)}/${loopDelayMs.p99.toFixed(2)}`,
   );
-  console.log(`${r.name}: per round, p99 ms inside the server / event-loop delay p99 ms: ${rounds.join(" ")}`);
+  console.log(
+    `${r.name}: per round, p99 ms inside the server / event-loop delay p99 ms: ${rounds.join(" ")}`,
+  );
 }
