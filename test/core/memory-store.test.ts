@@ -145,3 +145,27 @@ describe("MemoryStore logs the eviction of a live completed key by default", () 
     expect(store.size).toBe(1);
   });
 });
+
+describe("MemoryStore's clock, read once per call", () => {
+  it("a lease starts when it is claimed and a copy's retry-after stays within it, on a clock that moves on every read", async () => {
+    let t = 1_000;
+    const store = new MemoryStore({ now: () => (t += 1) });
+    const first = await store.claim("k", { leaseMs: 100 });
+    expect(first.status).toBe("claimed");
+    const copy = await store.claim("k", { leaseMs: 100 });
+    // One read per call: the claim began 1 ms before the copy's read, so 99 ms remain.
+    expect(copy).toEqual({ status: "in_progress", retryAfterMs: 99 });
+    t += 98; // the lease ends at the next read
+    expect((await store.claim("k", { leaseMs: 100 })).status).toBe("claimed");
+  });
+
+  it("when a full store frees an expired claim, the new lease starts after that pass, not before it", async () => {
+    let t = 0;
+    const store = new MemoryStore({ maxEntries: 1, now: () => t });
+    expect((await store.claim("crashed", { leaseMs: 10 })).status).toBe("claimed");
+    t = 50; // the crashed owner's lease is over; the only slot is still its claim
+    expect((await store.claim("next", { leaseMs: 100 })).status).toBe("claimed");
+    t = 149;
+    expect(await store.claim("next", { leaseMs: 100 })).toEqual({ status: "in_progress", retryAfterMs: 1 });
+  });
+});

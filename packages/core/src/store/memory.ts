@@ -168,18 +168,21 @@ export class MemoryStore implements IdempotencyStore, VersionStore {
     return undefined;
   }
 
-  /** Frees one slot for a new claim: the least recently used completed key, else an expired claim. */
-  #makeRoom(): boolean {
-    if (this.size < this.#max) return true;
+  /**
+   * Frees one slot for a new claim: the least recently used completed key, else an expired claim. Returns the
+   * time a new lease starts from (`now`, or the clock after a pass over every claim), undefined when no slot
+   * is free.
+   */
+  #makeRoom(now: number): number | undefined {
+    if (this.size < this.#max) return now;
     // `pop` evicts the least recently used completed key (reported by `dispose` if still retained).
     if (this.#completed.size > 0) {
       this.#completed.pop();
-      return true;
+      return now;
     }
     // Every slot holds a claim: only expired ones (crashed owners) may go. O(n), but only when full.
-    const now = this.#clock();
     for (const [key, claim] of this.#claims) if (claim.expiresAt <= now) this.#claims.delete(key);
-    return this.size < this.#max;
+    return this.size < this.#max ? this.#clock() : undefined;
   }
 
   // `deadline` is accepted and ignored: every call settles at once, without I/O (`inProcess`).
@@ -188,12 +191,13 @@ export class MemoryStore implements IdempotencyStore, VersionStore {
   }
 
   #claim(key: string, { leaseMs }: { leaseMs: number }): ClaimResult {
-    // One clock read per call: a delivery reads it twice in all (claim, complete), not four times.
+    // One clock read per call (two a delivery: claim, complete), unless a full store is scanned for room.
     const now = this.#clock();
     const entry = this.#live(key, now);
     if (typeof entry === "number") return { status: "completed" };
     if (entry) return { status: "in_progress", retryAfterMs: entry.expiresAt - now };
-    if (!this.#makeRoom()) {
+    const leaseFrom = this.#makeRoom(now);
+    if (leaseFrom === undefined) {
       // The receiver answers 503 store_unavailable + Retry-After: the sender retries, nothing is lost.
       throw new StoreFullError(
         `MemoryStore is full: all ${this.#max} entries are deliveries still being processed. Raise maxEntries or use RedisStore.`,
@@ -208,7 +212,7 @@ export class MemoryStore implements IdempotencyStore, VersionStore {
     // as it is, whitespace and all), on Node 20, 22 and 24 alike. A property lookup did so too, but it also
     // interned every key: ≈ 1 µs a delivery, ≈ 4–9 % of a request's CPU under load (bench/ab.mjs).
     key.trim();
-    this.#claims.set(key, { token, expiresAt: now + leaseMs });
+    this.#claims.set(key, { token, expiresAt: leaseFrom + leaseMs });
     return { status: "claimed", token };
   }
 
