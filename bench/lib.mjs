@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { basename, dirname } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { providers, sign } from "@webhook-kit/core";
 import autocannon from "autocannon";
@@ -206,6 +206,9 @@ function machineNote() {
     driver: DRIVER_NAME,
     pinned: PIN ? "client on CPU 0, servers on CPU 1" : "no",
     note: process.env.BENCH_NOTE ?? "",
+    warmupS: Number(process.env.BENCH_WARMUP ?? 1),
+    nodeFlags: process.env.BENCH_NODE_FLAGS ?? "",
+    serverTimes: process.env.BENCH_SERVER_TIMES === "1",
   };
 }
 
@@ -269,7 +272,7 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
     const pool = (i) => (kinds.length > 0 && Array.isArray(deliveries[0]) ? deliveries[i] : deliveries);
     // Warm-up: 1 s flat out by default. BENCH_WARMUP (seconds) warms each server longer, at the offered rate
     // when there is one: a server still compiling its hot path shows that in its tail, not its steady state.
-    const warmup = Number(process.env.BENCH_WARMUP ?? 1);
+    const warmup = warmupSeconds();
     for (const [i, { url }] of children.entries()) {
       await measure(url, pool(i), { duration: warmup, freshId, ...(warmup > 1 && { rate }) });
     }
@@ -303,8 +306,14 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
       // CPU µs per delivery of each round, in order: rounds of different kinds run back to back, so their
       // ratios round by round cancel most of the machine's drift (bench/ab.mjs).
       cpuRounds: used[i].rounds,
-      // BENCH_SERVER_TIMES=1: per round, time inside the server and the event loop's delay (serveWithCpu).
-      ...(used[i].inside.length > 0 && { insideRounds: used[i].inside }),
+      // BENCH_SERVER_TIMES=1: per round, time inside the server and the event loop's delay (serveWithCpu);
+      // the medians over rounds and the worst delay are numbers, so the result file keeps them.
+      ...(used[i].inside.length > 0 && {
+        insideRounds: used[i].inside,
+        serverP99Ms: median(used[i].inside.map((r) => r.serverMs.p99)),
+        loopDelayP99Ms: median(used[i].inside.map((r) => r.loopDelayMs.p99)),
+        loopDelayMaxMs: Math.max(...used[i].inside.map((r) => r.loopDelayMs.max)),
+      }),
     }));
   } finally {
     for (const { child } of children) {
@@ -312,6 +321,15 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
       await once(child, "exit");
     }
   }
+}
+
+/** BENCH_WARMUP: seconds of warm-up per server (default 1); anything but a number ≥ 1 is refused. */
+export function warmupSeconds() {
+  const value = Number(process.env.BENCH_WARMUP ?? 1);
+  if (!Number.isFinite(value) || value < 1) {
+    throw new Error(`BENCH_WARMUP must be a number of seconds ≥ 1, got ${process.env.BENCH_WARMUP}`);
+  }
+  return value;
 }
 
 /** In a `serve` child: listens, then answers the driver's "reset" / "cpu" (server CPU µs per request). */
@@ -342,24 +360,30 @@ export function serveWithCpu(server) {
 }
 
 function serverTimes(server) {
-  let times = [];
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
+  // Histograms in ns: constant memory however long the round. The loop monitor runs only within rounds (it
+  // wakes the process every `resolution` ms, which would tax the server being measured while this one idles),
+  // and what it records is the interval between its ticks: the delay is that minus the resolution.
+  const RESOLUTION_MS = 10;
+  let inside = createHistogram();
+  let delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   server.prependListener("request", (_req, res) => {
-    const start = performance.now();
-    res.once("finish", () => times.push(performance.now() - start));
+    const start = process.hrtime.bigint();
+    res.once("finish", () => inside.record(Math.max(1, Number(process.hrtime.bigint() - start))));
   });
-  const at = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const ms = (ns) => ns / 1e6;
+  const late = (ns) => Math.max(0, ms(ns) - RESOLUTION_MS);
   return {
     reset() {
-      times = [];
-      delay.reset();
+      inside = createHistogram();
+      delay.disable();
+      delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+      delay.enable();
     },
     read() {
-      const sorted = times.sort((a, b) => a - b);
+      delay.disable();
       return {
-        serverMs: { p50: at(sorted, 0.5), p99: at(sorted, 0.99), max: at(sorted, 1) },
-        loopDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+        serverMs: { p50: ms(inside.percentile(50)), p99: ms(inside.percentile(99)), max: ms(inside.max) },
+        loopDelayMs: { p99: late(delay.percentile(99)), max: late(delay.max) },
       };
     },
   };

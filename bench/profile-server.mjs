@@ -4,7 +4,7 @@
 // Kinds are those of octokit.bench.mjs (bare, octokit, kit, fastify-kit, …). Uses the built dist.
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { measure, paddedPushes, pinnedFork } from "./lib.mjs";
+import { measure, paddedPushes, pinnedFork, warmupSeconds } from "./lib.mjs";
 
 const [kind = "kit", seconds = "6", dir] = process.argv.slice(2);
 const SECRET = "bench_github_secret";
@@ -26,7 +26,7 @@ const freshId = "x-github-delivery";
 // BENCH_RATE: a fixed offered load (req/s) instead of as fast as the server answers.
 const rate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 // BENCH_WARMUP: seconds of warm-up (default 1, flat out; longer ones at the offered rate).
-const warmup = Number(process.env.BENCH_WARMUP ?? 1);
+const warmup = warmupSeconds();
 await measure(url, traffic, { duration: warmup, freshId, ...(warmup > 1 && { rate }) });
 child.send("reset");
 await once(child, "message");
