@@ -26,7 +26,6 @@ afterAll(async () => {
   await Promise.all([redis?.release(), postgres?.release()]);
 });
 
-/** A store that answers every call except ping, which it answers as `ping` says. */
 /** A BullMQ queue on a port where no Redis listens: every connection is refused. */
 async function refusingQueue(): Promise<BullMQQueue> {
   const queue = new BullMQQueue({
@@ -38,6 +37,7 @@ async function refusingQueue(): Promise<BullMQQueue> {
   return queue;
 }
 
+/** A store that answers every call except ping, which it answers as `ping` says. */
 function storeWithPing(ping?: IdempotencyStore["ping"]): IdempotencyStore {
   const inner = new MemoryStore();
   const store: IdempotencyStore = {
