@@ -206,7 +206,7 @@ function machineNote() {
     driver: DRIVER_NAME,
     pinned: PIN ? "client on CPU 0, servers on CPU 1" : "no",
     note: process.env.BENCH_NOTE ?? "",
-    warmupS: Number(process.env.BENCH_WARMUP ?? 1),
+    warmupS: warmupSeconds(),
     nodeFlags: process.env.BENCH_NODE_FLAGS ?? "",
     serverTimes: process.env.BENCH_SERVER_TIMES === "1",
   };
@@ -270,12 +270,7 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
       children.push({ child, url: `http://127.0.0.1:${port}/hook`, ask });
     }
     const pool = (i) => (kinds.length > 0 && Array.isArray(deliveries[0]) ? deliveries[i] : deliveries);
-    // Warm-up: 1 s flat out by default. BENCH_WARMUP (seconds) warms each server longer, at the offered rate
-    // when there is one: a server still compiling its hot path shows that in its tail, not its steady state.
-    const warmup = warmupSeconds();
-    for (const [i, { url }] of children.entries()) {
-      await measure(url, pool(i), { duration: warmup, freshId, ...(warmup > 1 && { rate }) });
-    }
+    for (const [i, { url }] of children.entries()) await measure(url, pool(i), { ...warmup(rate), freshId });
     // CPU is counted within rounds only: an idle server's collector work between its rounds (V8 shrinks an
     // idle heap) would otherwise be charged to its deliveries, the more so the more memory it holds.
     const used = kinds.map(() => ({ us: 0, requests: 0, rounds: [], inside: [] }));
@@ -324,12 +319,21 @@ export async function measureGroup(script, kinds, deliveries, env = {}, { freshI
 }
 
 /** BENCH_WARMUP: seconds of warm-up per server (default 1); anything but a number ≥ 1 is refused. */
-export function warmupSeconds() {
+function warmupSeconds() {
   const value = Number(process.env.BENCH_WARMUP ?? 1);
   if (!Number.isFinite(value) || value < 1) {
     throw new Error(`BENCH_WARMUP must be a number of seconds ≥ 1, got ${process.env.BENCH_WARMUP}`);
   }
   return value;
+}
+
+/**
+ * `measure` options of a server's warm-up: 1 s flat out by default; a longer BENCH_WARMUP runs at the offered
+ * `rate` when there is one (a server still compiling its hot path shows that in its tail, not its steady state).
+ */
+export function warmup(rate) {
+  const duration = warmupSeconds();
+  return { duration, ...(duration > 1 && { rate }) };
 }
 
 /** In a `serve` child: listens, then answers the driver's "reset" / "cpu" (server CPU µs per request). */
@@ -364,8 +368,8 @@ function serverTimes(server) {
   // wakes the process every `resolution` ms, which would tax the server being measured while this one idles),
   // and what it records is the interval between its ticks: the delay is that minus the resolution.
   const RESOLUTION_MS = 10;
-  let inside = createHistogram();
-  let delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  const inside = createHistogram();
+  const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   server.prependListener("request", (_req, res) => {
     const start = process.hrtime.bigint();
     res.once("finish", () => inside.record(Math.max(1, Number(process.hrtime.bigint() - start))));
@@ -374,9 +378,8 @@ function serverTimes(server) {
   const late = (ns) => Math.max(0, ms(ns) - RESOLUTION_MS);
   return {
     reset() {
-      inside = createHistogram();
-      delay.disable();
-      delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+      inside.reset();
+      delay.reset();
       delay.enable();
     },
     read() {

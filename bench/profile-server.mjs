@@ -4,7 +4,7 @@
 // Kinds are those of octokit.bench.mjs (bare, octokit, kit, fastify-kit, …). Uses the built dist.
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { measure, paddedPushes, pinnedFork, warmupSeconds } from "./lib.mjs";
+import { measure, paddedPushes, pinnedFork, warmup } from "./lib.mjs";
 
 const [kind = "kit", seconds = "6", dir] = process.argv.slice(2);
 const SECRET = "bench_github_secret";
@@ -25,9 +25,7 @@ const url = `http://127.0.0.1:${port}/hook`;
 const freshId = "x-github-delivery";
 // BENCH_RATE: a fixed offered load (req/s) instead of as fast as the server answers.
 const rate = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
-// BENCH_WARMUP: seconds of warm-up (default 1, flat out; longer ones at the offered rate).
-const warmup = warmupSeconds();
-await measure(url, traffic, { duration: warmup, freshId, ...(warmup > 1 && { rate }) });
+await measure(url, traffic, { ...warmup(rate), freshId }); // BENCH_WARMUP (lib.mjs `warmup`)
 child.send("reset");
 await once(child, "message");
 const result = await measure(url, traffic, { duration: Number(seconds), freshId, rate });
