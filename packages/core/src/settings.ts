@@ -19,6 +19,7 @@ import {
 import { type Ordering, resolveOrdering } from "./ordering/resolve.js";
 import type { OrderingOptions, StaleInfo } from "./ordering/types.js";
 import type { EventSchemas, Provider } from "./providers/define.js";
+import { checkShape } from "./providers/shape.js";
 import { checkDuration, checkTiming, MAX_LEASE_MS, MAX_RETENTION_MS } from "./providers/timing.js";
 import type { DeliveryQueue } from "./queue/types.js";
 import type { DeliveryHead } from "./signature/secrets.js";
@@ -134,6 +135,7 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     );
   }
   // A provider built without defineProvider (a spread preset with an override) is checked here too.
+  checkShape(`createReceiver: provider "${String(provider.name)}"`, provider);
   checkTiming(`createReceiver: provider "${String(provider.name)}"`, provider);
   const namespace = options.namespace ?? provider.name;
   if (typeof namespace !== "string" || namespace === "" || namespace.length > 64) {

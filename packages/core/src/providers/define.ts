@@ -4,6 +4,7 @@ import { toHex, utf8 } from "../encoding.js";
 import type { HandshakeInput } from "../handshake.js";
 import type { SignatureScheme } from "../signature/scheme.js";
 import { retentionForSchedule } from "./retention.js";
+import { checkShape } from "./shape.js";
 import { DEFAULT_SENDER_TIMEOUT_MS } from "./time.js";
 import { checkTiming } from "./timing.js";
 
@@ -151,10 +152,12 @@ export interface Provider<E extends EventSchemas = EventSchemas> extends Provide
  *   retrySchedule: [0, 60_000, 600_000], // retention: the last attempt + a quarter, at least 10 min
  * });
  *
- * Throws `invalid_config` when a timing fact is out of range: `timeoutMs` and `leaseMs` finite, > 0, at most
+ * Throws `invalid_config` when a required part (name, signature, events, eventType, idempotencyKey) is missing
+ * or not of its kind, or when a timing fact is out of range: `timeoutMs` and `leaseMs` finite, > 0, at most
  * 1 h; each `retrySchedule` delay finite and ≥ 0; `retentionMs` (given or derived) finite, > 0, at most 366 days.
  */
 export function defineProvider<const E extends EventSchemas>(definition: ProviderDefinition<E>): Provider<E> {
+  checkShape("defineProvider", definition);
   checkTiming("defineProvider", definition);
   const { retrySchedule, retentionMs } = definition;
   if (retentionMs !== undefined || retrySchedule === undefined) {
