@@ -28,11 +28,13 @@ const withPrefix = (prefix: Uint8Array, key: Uint8Array): Uint8Array => {
   return out;
 };
 
+// Key parameters are `unknown` (methods compare their parameters both ways): node:crypto's own module, whose
+// parameters are unions of strings, buffers and key objects, then fits, as `nodeCrypto(await import(...))`.
 export interface NodeEd25519Like {
-  createPublicKey(key: object): { export(options: object): Uint8Array };
-  createPrivateKey(key: object): object;
-  verify(algorithm: null, data: Uint8Array, key: object, signature: Uint8Array): boolean;
-  sign(algorithm: null, data: Uint8Array, key: object): Uint8Array;
+  createPublicKey(key: unknown): { export(options: unknown): Uint8Array };
+  createPrivateKey(key: unknown): object;
+  verify(algorithm: null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean;
+  sign(algorithm: null, data: Uint8Array, key: unknown): Uint8Array;
 }
 
 /** A key object made once per raw key: importing it costs more than the verification itself. */
