@@ -8,6 +8,9 @@
 //   no-retention  claims are kept, completed keys are not
 //   offheap-lru   completed keys in typed arrays (OffHeapLru below) instead of lru-cache: ASCII keys ≤ 64
 //                 chars only, so an experiment, not a store
+//   hashed-lru    completed keys as their 32-bit hash in lru-cache (a small integer: no heap object per key),
+//                 the key's characters in a typed-array slot to confirm a hit; longer or colliding keys in an
+//                 ordinary on-heap LRU
 import { readFileSync, writeFileSync } from "node:fs";
 
 const [variant, dist] = process.argv.slice(2);
@@ -76,6 +79,53 @@ class OffHeapLru {
 }
 `;
 
+const HASHED_LRU = `
+const SLOT = 64;
+class HashedLru {
+  constructor({ max, dispose }) {
+    this.dispose = dispose; this.chars = new Uint16Array((max + 1) * SLOT); this.lens = new Uint8Array(max + 1);
+    this.vals = new Float64Array(max + 1); this.free = []; this.next = 0;
+    this.main = new LRUCache({ max, dispose: (slot, h, reason) => {
+      this.free.push(slot);
+      if (reason === "evict") this.dispose?.(this.vals[slot], this.text(slot), "evict");
+    } });
+    this.other = new LRUCache({ max, dispose });
+  }
+  get size() { return this.main.size + this.other.size; }
+  hash(k) { let h = 2166136261; for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 16777619); return h | 0; }
+  text(slot) { const o = slot * SLOT; return String.fromCharCode(...this.chars.subarray(o, o + this.lens[slot])); }
+  eq(slot, k) {
+    if (this.lens[slot] !== k.length) return false;
+    const o = slot * SLOT; for (let i = 0; i < k.length; i++) if (this.chars[o + i] !== k.charCodeAt(i)) return false;
+    return true;
+  }
+  get(k) {
+    if (k.length <= SLOT) { const slot = this.main.get(this.hash(k)); if (slot !== undefined && this.eq(slot, k)) return this.vals[slot]; }
+    return this.other.size === 0 ? undefined : this.other.get(k);
+  }
+  delete(k) {
+    if (k.length <= SLOT) { const h = this.hash(k); const slot = this.main.peek(h); if (slot !== undefined && this.eq(slot, k)) return this.main.delete(h); }
+    return this.other.delete(k);
+  }
+  pop() {
+    if (this.main.size === 0) return this.other.pop();
+    return this.vals[this.main.pop()];
+  }
+  set(k, v) {
+    if (k.length <= SLOT) {
+      const h = this.hash(k); const held = this.main.peek(h);
+      if (held === undefined) {
+        const slot = this.free.length > 0 ? this.free.pop() : this.next++;
+        const o = slot * SLOT; for (let i = 0; i < k.length; i++) this.chars[o + i] = k.charCodeAt(i);
+        this.lens[slot] = k.length; this.vals[slot] = v; this.main.set(h, slot); return this;
+      }
+      if (this.eq(held, k)) { this.vals[held] = v; this.main.get(h); return this; }
+    }
+    this.other.set(k, v); return this;
+  }
+}
+`;
+
 switch (variant) {
   case "store-free":
     once(
@@ -94,9 +144,13 @@ switch (variant) {
     once("var MemoryStore = class", `${OFFHEAP_LRU}\nvar MemoryStore = class`);
     once("this.#completed = new LRUCache({", "this.#completed = new OffHeapLru({");
     break;
+  case "hashed-lru":
+    once("var MemoryStore = class", `${HASHED_LRU}\nvar MemoryStore = class`);
+    once("this.#completed = new LRUCache({", "this.#completed = new HashedLru({");
+    break;
   default:
     console.error(
-      "usage: node bench/experiments/patch-core.mjs <store-free|no-retention|offheap-lru> <dist copy>",
+      "usage: node bench/experiments/patch-core.mjs <store-free|no-retention|offheap-lru|hashed-lru> <dist copy>",
     );
     process.exit(2);
 }
