@@ -9,6 +9,12 @@ type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
  * entry written as IPv4-mapped IPv6 (`::ffff:127.0.0.1`, `::ffff:127.0.0.0/104` → 127.0.0.0/8).
  */
 export function compileAllowList(cidrs: readonly string[]): (address: string | undefined) => boolean {
+  if (!Array.isArray(cidrs)) {
+    throw invalidConfig(
+      `expected an array of addresses or CIDR ranges (e.g. ["203.0.113.0/24"]), got ${cidrs === null ? "null" : `a ${typeof cidrs}`}.`,
+      "allowedIps",
+    );
+  }
   const ranges: Range[] = cidrs.map(compileEntry);
   return (address) => {
     if (!address) return false;
@@ -24,6 +30,12 @@ export function compileAllowList(cidrs: readonly string[]): (address: string | u
 }
 
 function compileEntry(entry: string): Range {
+  if (typeof entry !== "string") {
+    throw invalidConfig(
+      `each entry must be a string, an address or CIDR range (e.g. "203.0.113.0/24"), got ${entry === null ? "null" : `a ${typeof entry}`}.`,
+      "allowedIps",
+    );
+  }
   const text = entry.trim();
   let range: Range;
   try {

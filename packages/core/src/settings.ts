@@ -135,8 +135,10 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     );
   }
   // A provider built without defineProvider (a spread preset with an override) is checked here too.
-  checkShape(`createReceiver: provider "${String(provider.name)}"`, provider);
-  checkTiming(`createReceiver: provider "${String(provider.name)}"`, provider);
+  // Named only when the name is a string: anything else could be an object that cannot print, or a secret.
+  const label = `createReceiver: provider${typeof provider.name === "string" ? ` "${provider.name}"` : ""}`;
+  checkShape(label, provider);
+  checkTiming(label, provider);
   const namespace = options.namespace ?? provider.name;
   if (typeof namespace !== "string" || namespace === "" || namespace.length > 64) {
     throw invalidConfig("namespace must be a non-empty string of at most 64 characters.");

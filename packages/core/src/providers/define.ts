@@ -157,15 +157,17 @@ export interface Provider<E extends EventSchemas = EventSchemas> extends Provide
  * 1 h; each `retrySchedule` delay finite and ≥ 0; `retentionMs` (given or derived) finite, > 0, at most 366 days.
  */
 export function defineProvider<const E extends EventSchemas>(definition: ProviderDefinition<E>): Provider<E> {
-  checkShape("defineProvider", definition);
-  checkTiming("defineProvider", definition);
-  const { retrySchedule, retentionMs } = definition;
+  // The provider is a copy: what is checked is what the receiver will read.
+  const copy = { ...definition };
+  checkShape("defineProvider", copy, { from: definition });
+  checkTiming("defineProvider", copy);
+  const { retrySchedule, retentionMs } = copy;
   if (retentionMs !== undefined || retrySchedule === undefined) {
-    return { ...definition, kind: "webhook-kit/provider" };
+    return { ...copy, kind: "webhook-kit/provider" };
   }
-  const timeoutMs = definition.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS;
+  const timeoutMs = copy.timeoutMs ?? DEFAULT_SENDER_TIMEOUT_MS;
   return {
-    ...definition,
+    ...copy,
     retentionMs: retentionForSchedule(retrySchedule, timeoutMs, "defineProvider"),
     kind: "webhook-kit/provider",
   };
