@@ -23,6 +23,17 @@ const post = (headers: Record<string, string>, body: string | Uint8Array) => ({
 });
 
 describe("encodeSecrets", () => {
+  it("drops whitespace around a base64 secret (a secret file's newline), never inside a UTF-8 one", () => {
+    const key = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const exact = encodeSecrets(key, "whsec-base64", "Acme");
+    for (const padded of [`${key}\n`, `  ${key}\r\n`, `\t${key} `]) {
+      expect(encodeSecrets(padded, "whsec-base64", "Acme")).toEqual(exact);
+    }
+    expect(encodeSecrets("b2s=\n", "base64", "Acme")).toEqual(encodeSecrets("b2s=", "base64", "Acme"));
+    // UTF-8: the bytes as given, whitespace included (it is part of the key there).
+    expect(encodeSecrets("secret\n", "utf8", "Acme")[0]?.length).toBe(7);
+  });
+
   it("refuses no secret, an empty one and bad base64, naming which secret (1-based)", () => {
     expect(() => encodeSecrets([], "utf8", "Acme")).toThrow(/^Acme: no secret was given\./);
     expect(() => encodeSecrets(["ok", new Uint8Array(0)], "utf8", "Acme")).toThrow(
@@ -30,6 +41,13 @@ describe("encodeSecrets", () => {
     );
     expect(() => encodeSecrets(["b2s=", "!!!"], "base64", "Acme")).toThrow(
       /secret #2 is not valid base64 \(secretEncoding: "base64"\)/,
+    );
+    // Where it goes wrong (1-based, in the secret as given), never what it holds.
+    expect(() => encodeSecrets(["whsec_ab cd"], "whsec-base64", "Acme")).toThrow(
+      /secret #1 is not valid base64 \(secretEncoding: "whsec-base64"\): character 9 is not a base64 character\./,
+    );
+    expect(() => encodeSecrets(["  ab*d"], "base64", "Acme")).toThrow(
+      /: character 5 is not a base64 character\./,
     );
     for (const bad of [
       () => encodeSecrets([], "utf8", "Acme"),

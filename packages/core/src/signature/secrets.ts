@@ -41,10 +41,20 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
       );
     }
     if (encoding === "utf8") return utf8(secret);
-    const text = encoding === "whsec-base64" ? secret.replace(/^whsec_/, "") : secret;
+    // Whitespace is never base64, so a newline left by a secret file or `echo` around the text changes no
+    // byte of the key: dropped, as senders' own libraries do. (A UTF-8 secret is used exactly as given.)
+    const trimmed = secret.trim();
+    const text = encoding === "whsec-base64" ? trimmed.replace(/^whsec_/, "") : trimmed;
     const bytes = fromBase64(text);
     if (!bytes || bytes.length === 0) {
-      throw invalidSecret(provider, `secret #${i + 1} is not valid base64 (secretEncoding: "${encoding}")`);
+      // Where it goes wrong, never what the secret holds.
+      const at = text.search(/[^A-Za-z0-9+/_=-]/);
+      const skipped = secret.length - secret.trimStart().length + (trimmed.length - text.length);
+      const where = at >= 0 ? `: character ${skipped + at + 1} is not a base64 character` : "";
+      throw invalidSecret(
+        provider,
+        `secret #${i + 1} is not valid base64 (secretEncoding: "${encoding}")${where}`,
+      );
     }
     return bytes;
   });
