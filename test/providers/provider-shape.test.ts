@@ -178,7 +178,15 @@ describe("createReceiver checks the same for a provider spread with an override"
       ),
     });
     expect(refusal(loose([10])).message).toMatch(/^allowedIps: each entry must be a string.*got a number/);
-    const fromProvider = { ...good, allowedIps: "10.0.0.0/8" };
+    // Never read as "no list": each of these would otherwise switch the allow-list off silently.
+    for (const value of [new Set(["10.0.0.0/8"]), { 0: "10.0.0.0/8" }, true, ""]) {
+      expect(refusal(loose(value)).message).toMatch(/^allowedIps: expected an array/);
+    }
+    expect(refusal(loose([])).message).toMatch(
+      /^allowedIps: the list is empty, which would let every address in/,
+    );
+    expect(() => createReceiver({ provider: good, allowedIps: false })).not.toThrow();
+    const fromProvider = { ...good, allowedIps: new Set(["10.0.0.0/8"]) };
     // biome-ignore lint/suspicious/noExplicitAny: a provider spread with a mistyped override
     expect(refusal(() => createReceiver({ provider: fromProvider as any })).code).toBe("invalid_config");
   });

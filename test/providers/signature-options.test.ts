@@ -49,6 +49,15 @@ describe("encodeSecrets", () => {
     expect(() => encodeSecrets(["  ab*d"], "base64", "Acme")).toThrow(
       /: character 5 is not a base64 character\./,
     );
+    expect(() => encodeSecrets(["abc=defg"], "base64", "Acme")).toThrow(
+      /: "=" padding at character 4 is not at the end\./,
+    );
+    expect(() => encodeSecrets(["abcde"], "base64", "Acme")).toThrow(
+      /: its length is not one base64 can have/,
+    );
+    expect(() => encodeSecrets(["whsec_ \n"], "whsec-base64", "Acme")).toThrow(
+      /: it holds no key after its whsec_ prefix\./,
+    );
     for (const bad of [
       () => encodeSecrets([], "utf8", "Acme"),
       () => encodeSecrets(["!!"], "base64", "Acme"),

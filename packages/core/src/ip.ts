@@ -15,6 +15,14 @@ export function compileAllowList(cidrs: readonly string[]): (address: string | u
       "allowedIps",
     );
   }
+  // An empty list would let every address in: a list computed at start-up that came back empty must not
+  // turn the check off unnoticed. `false` is the way to turn a provider's list off.
+  if (cidrs.length === 0) {
+    throw invalidConfig(
+      "the list is empty, which would let every address in. Pass the sender's addresses, or `false` to turn a provider's list off.",
+      "allowedIps",
+    );
+  }
   const ranges: Range[] = cidrs.map(compileEntry);
   return (address) => {
     if (!address) return false;

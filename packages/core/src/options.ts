@@ -64,7 +64,10 @@ export interface ReceiverOptions<E extends EventSchemas> {
   maxBodyBytes?: number;
   /** A body that has not fully arrived this long after the headers is cut off with 408. Default 10 s. */
   bodyTimeoutMs?: number;
-  /** CIDR strings. Default: the provider's published list, if any. `false` turns a provider's list off. */
+  /**
+   * CIDR strings. Default: the provider's published list, if any. `false` turns a provider's list off; an
+   * empty list, or anything but an array, is `invalid_config` (it would otherwise let every address in).
+   */
   allowedIps?: readonly string[] | false;
   /**
    * Prefix of every idempotency key (and job id). Default: the provider's name. Two endpoints that share one

@@ -220,7 +220,8 @@ export function resolveSettings<E extends EventSchemas>(options: ReceiverOptions
     storeTimeoutMs,
     queueTimeoutMs: positiveInteger("queueTimeoutMs", options.queueTimeoutMs, storeTimeoutMs),
     queuedHeaders: queue ? jobHeaderNames(provider, options.queuedHeaders) : [],
-    isAllowed: allowList && allowList.length > 0 ? compileAllowList(allowList) : undefined,
+    // Anything but an array (a Set, a string, true) is refused by compileAllowList, never read as "no list".
+    isAllowed: allowList === undefined ? undefined : compileAllowList(allowList),
     ordering,
     telemetry,
     tenant,

@@ -48,14 +48,22 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
     const bytes = fromBase64(text);
     if (!bytes || bytes.length === 0) {
       // Where it goes wrong, never what the secret holds.
-      const at = text.search(/[^A-Za-z0-9+/_=-]/);
       const skipped = secret.length - secret.trimStart().length + (trimmed.length - text.length);
-      const where = at >= 0 ? `: character ${skipped + at + 1} is not a base64 character` : "";
       throw invalidSecret(
         provider,
-        `secret #${i + 1} is not valid base64 (secretEncoding: "${encoding}")${where}`,
+        `secret #${i + 1} is not valid base64 (secretEncoding: "${encoding}"): ${base64Fault(text, skipped, text.length < trimmed.length)}`,
       );
     }
     return bytes;
   });
+}
+
+/** Where a text that is not base64 goes wrong, by position (1-based, in the secret as given): never its characters. */
+function base64Fault(text: string, skipped: number, prefixed: boolean): string {
+  if (text.replace(/=+$/, "") === "") return `it holds no key${prefixed ? " after its whsec_ prefix" : ""}`;
+  const bad = text.search(/[^A-Za-z0-9+/_=-]/);
+  if (bad >= 0) return `character ${skipped + bad + 1} is not a base64 character`;
+  const padding = text.search(/=+[^=]/);
+  if (padding >= 0) return `"=" padding at character ${skipped + padding + 1} is not at the end`;
+  return "its length is not one base64 can have (a character missing or extra?)";
 }
