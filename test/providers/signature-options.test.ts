@@ -55,6 +55,15 @@ describe("encodeSecrets", () => {
     expect(() => encodeSecrets(["abcde"], "base64", "Acme")).toThrow(
       /: its length is not one base64 can have/,
     );
+    // A prefix that would otherwise decode into key bytes ("_" is base64url): every delivery would fail.
+    const key = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    expect(() => encodeSecrets([`whsec_whsec_${key}`], "whsec-base64", "Acme")).toThrow(
+      /secret #1 has its whsec_ prefix twice/,
+    );
+    expect(() => encodeSecrets([`WHSEC_${key}`], "whsec-base64", "Acme")).toThrow(/upper-case WHSEC_ prefix/);
+    expect(() => encodeSecrets([`whsec_${key}`], "base64", "Acme")).toThrow(
+      /starts with whsec_, which base64 would decode as key bytes/,
+    );
     expect(() => encodeSecrets(["whsec_ \n"], "whsec-base64", "Acme")).toThrow(
       /: it holds no key after its whsec_ prefix\./,
     );

@@ -45,6 +45,14 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
     // byte of the key: dropped, as senders' own libraries do. (A UTF-8 secret is used exactly as given.)
     const trimmed = secret.trim();
     const text = encoding === "whsec-base64" ? trimmed.replace(/^whsec_/, "") : trimmed;
+    // "_" is base64url, so a prefix left in (twice, upper-case, or with plain "base64") would decode into
+    // key bytes and every delivery would fail its signature: refused here instead, saying which.
+    if (/^whsec_/i.test(text)) {
+      throw invalidSecret(
+        provider,
+        `secret #${i + 1} ${whsecMistake(encoding, text !== trimmed)} (secretEncoding: "${encoding}")`,
+      );
+    }
     const bytes = fromBase64(text);
     if (!bytes || bytes.length === 0) {
       // Where it goes wrong, never what the secret holds.
@@ -56,6 +64,13 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
     }
     return bytes;
   });
+}
+
+/** Which prefix mistake a base64 secret that still starts with whsec_ (any case) holds. */
+function whsecMistake(encoding: SecretEncoding, stripped: boolean): string {
+  if (stripped) return "has its whsec_ prefix twice";
+  if (encoding === "whsec-base64") return "has an upper-case WHSEC_ prefix: write it as whsec_";
+  return 'starts with whsec_, which base64 would decode as key bytes: drop the prefix, or use secretEncoding "whsec-base64"';
 }
 
 /** Where a text that is not base64 goes wrong, by position (1-based, in the secret as given): never its characters. */
