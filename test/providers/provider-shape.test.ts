@@ -1,37 +1,14 @@
-import {
-  createReceiver,
-  defineProvider,
-  type EventSchemas,
-  hmacSignature,
-  isWebhookError,
-  providers,
-} from "@webhook-kit/core";
+import { createReceiver, defineProvider, type EventSchemas, providers } from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { SECRET } from "./support.js";
+import { acmeDefinition, refusal, SECRET } from "./support.js";
 
 /**
  * A JavaScript caller (or an `as` cast) can leave out what TypeScript requires: the receiver must say which
  * part is missing at start-up, as `invalid_config`, never fail with a TypeError inside createReceiver or on the
  * first delivery.
  */
-const base = {
-  name: "acme",
-  signature: hmacSignature({ header: "x-acme-signature", prefix: "sha256=", secret: SECRET }),
-  events: {},
-  eventType: () => "ping",
-  idempotencyKey: () => "k",
-};
-
-function refusal(build: () => unknown): { code: string; message: string } {
-  try {
-    build();
-  } catch (error) {
-    if (isWebhookError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("accepted");
-}
+const base = acmeDefinition;
 
 const without = (field: keyof typeof base) => {
   const { [field]: _dropped, ...rest } = base;

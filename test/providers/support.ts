@@ -1,5 +1,7 @@
 import {
   type EventSchemas,
+  hmacSignature,
+  isWebhookError,
   type Provider,
   type Receiver,
   sign,
@@ -8,6 +10,26 @@ import {
 import { vi } from "vitest";
 
 export const SECRET = "whsec_preset_test_secret_never_logged";
+
+/** The smallest valid custom provider definition, for tests that break one part of it at a time. */
+export const acmeDefinition = {
+  name: "acme",
+  signature: hmacSignature({ header: "x-acme-signature", prefix: "sha256=", secret: SECRET }),
+  events: {},
+  eventType: () => "ping",
+  idempotencyKey: () => "k",
+};
+
+/** The WebhookError `build` throws, as code and message; anything else thrown, or nothing, fails the test. */
+export function refusal(build: () => unknown): { code: string; message: string } {
+  try {
+    build();
+  } catch (error) {
+    if (isWebhookError(error)) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error("accepted");
+}
 
 export interface Wire {
   headers: Record<string, string>;

@@ -1,33 +1,15 @@
 import {
   createReceiver,
   defineProvider,
-  hmacSignature,
-  isWebhookError,
   type Provider,
   providers,
   retentionForSchedule,
 } from "@webhook-kit/core";
 import { describe, expect, it } from "vitest";
-import { SECRET } from "./support.js";
+import { acmeDefinition, refusal, SECRET } from "./support.js";
 
 /** A custom provider's timing facts: a NaN, a negative, a string or a µs-sized value would poison every delivery. */
-const base = {
-  name: "acme",
-  signature: hmacSignature({ header: "x-acme-signature", prefix: "sha256=", secret: SECRET }),
-  events: {},
-  eventType: () => "ping",
-  idempotencyKey: () => "k",
-};
-
-function refusal(build: () => unknown): { code: string; message: string } {
-  try {
-    build();
-  } catch (error) {
-    if (isWebhookError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("accepted");
-}
+const base = acmeDefinition;
 
 describe("defineProvider refuses timing facts out of range, naming the field and the range", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
