@@ -1,5 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { invalidConfig } from "./errors.js";
+import { kindOf } from "./kind-of.js";
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -11,7 +12,7 @@ type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 export function compileAllowList(cidrs: readonly string[]): (address: string | undefined) => boolean {
   if (!Array.isArray(cidrs)) {
     throw invalidConfig(
-      `expected an array of addresses or CIDR ranges (e.g. ["203.0.113.0/24"]), got ${cidrs === null ? "null" : `a ${typeof cidrs}`}.`,
+      `expected an array of addresses or CIDR ranges (e.g. ["203.0.113.0/24"]), got ${kindOf(cidrs)}.`,
       "allowedIps",
     );
   }
@@ -40,7 +41,7 @@ export function compileAllowList(cidrs: readonly string[]): (address: string | u
 function compileEntry(entry: string): Range {
   if (typeof entry !== "string") {
     throw invalidConfig(
-      `each entry must be a string, an address or CIDR range (e.g. "203.0.113.0/24"), got ${entry === null ? "null" : `a ${typeof entry}`}.`,
+      `each entry must be a string, an address or CIDR range (e.g. "203.0.113.0/24"), got ${kindOf(entry)}.`,
       "allowedIps",
     );
   }

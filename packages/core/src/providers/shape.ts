@@ -1,13 +1,5 @@
 import { invalidConfig } from "../errors.js";
-
-const kindOf = (value: unknown): string => {
-  if (value === undefined || value === null) return String(value);
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Map) return "a Map";
-  if (value instanceof Set) return "a Set";
-  const type = typeof value;
-  return type === "object" ? "an object" : `a ${type}`;
-};
+import { kindOf } from "../kind-of.js";
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
 
@@ -37,10 +29,10 @@ export function checkShape(where: string, definition: unknown, copied?: { from: 
   if (!isRecord(passed) || !isRecord(definition)) {
     throw invalidConfig(`expected a provider definition object, got ${kindOf(passed)}.`, where);
   }
-  const original = copied?.from;
   const d = definition;
+  // Past the check above, what was copied is a record too.
   const lost = (field: string): string =>
-    isRecord(original) && original[field] !== undefined && d[field] === undefined
+    copied && (copied.from as Record<string, unknown>)[field] !== undefined && d[field] === undefined
       ? ` It is not an own enumerable property of what you passed (a class method or a prototype's getter?): defineProvider copies own properties only, so pass a plain object, e.g. { ...parts, ${field}: parts.${field}.bind(parts) }.`
       : "";
   if (typeof d.name !== "string" || d.name.trim() === "") {

@@ -45,12 +45,13 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
     // byte of the key: dropped, as senders' own libraries do. (A UTF-8 secret is used exactly as given.)
     const trimmed = secret.trim();
     const text = encoding === "whsec-base64" ? trimmed.replace(/^whsec_/, "") : trimmed;
+    const prefixDropped = text !== trimmed;
     // "_" is base64url, so a prefix left in (twice, upper-case, or with plain "base64") would decode into
     // key bytes and every delivery would fail its signature: refused here instead, saying which.
     if (/^whsec_/i.test(text)) {
       throw invalidSecret(
         provider,
-        `secret #${i + 1} ${whsecMistake(encoding, text !== trimmed)} (secretEncoding: "${encoding}")`,
+        `secret #${i + 1} ${whsecMistake(encoding, prefixDropped)} (secretEncoding: "${encoding}")`,
       );
     }
     const bytes = fromBase64(text);
@@ -59,7 +60,7 @@ export function encodeSecrets(input: SecretInput, encoding: SecretEncoding, prov
       const skipped = secret.length - secret.trimStart().length + (trimmed.length - text.length);
       throw invalidSecret(
         provider,
-        `secret #${i + 1} is not valid base64 (secretEncoding: "${encoding}"): ${base64Fault(text, skipped, text.length < trimmed.length)}`,
+        `secret #${i + 1} is not valid base64 (secretEncoding: "${encoding}"): ${base64Fault(text, skipped, prefixDropped)}`,
       );
     }
     return bytes;
